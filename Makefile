@@ -1,0 +1,94 @@
+# forkguard - see README.md.  Targets: all test demo bench install uninstall
+# clean format check-format.  The user owns CFLAGS/LDFLAGS; ours are FG_*.
+
+PREFIX ?= /usr/local
+DESTDIR ?=
+LIBDIR ?= $(PREFIX)/lib
+BINDIR ?= $(PREFIX)/bin
+INCDIR ?= $(PREFIX)/include
+MANDIR ?= $(PREFIX)/share/man
+DOCDIR ?= $(PREFIX)/share/doc/forkguard
+
+CC ?= cc
+CFLAGS ?= -O2 -g
+B := build
+SONAME := libforkguard.so.0
+
+FG_CFLAGS := -std=gnu11 -D_GNU_SOURCE -DFORKGUARD_BUILD -Iinclude -Ishim \
+	-Wall -Wextra -Wshadow -Wstrict-prototypes -fPIC -fvisibility=hidden
+FG_LDLIBS := -ldl
+
+# the pure core and its I/O edge: shared by the library, the CLI and tests
+CORE := policy parse procfs check fmt report
+# the preload library on top
+SHIM := config log guard remedy interpose
+
+CORE_OBJ := $(CORE:%=$(B)/obj/%.o)
+SHIM_OBJ := $(SHIM:%=$(B)/obj/%.o)
+
+all: $(B)/libforkguard.so $(B)/forkguard fixtures
+
+$(B)/obj/%.o: shim/%.c $(wildcard shim/*.h) include/forkguard.h | $(B)/obj
+	$(CC) $(FG_CFLAGS) $(CFLAGS) -c -o $@ $<
+
+$(B)/obj $(B)/fixtures $(B)/tests:
+	mkdir -p $@
+
+$(B)/libforkguard-core.a: $(CORE_OBJ)
+	rm -f $@ && ar rcs $@ $^
+
+$(B)/$(SONAME): $(CORE_OBJ) $(SHIM_OBJ)
+	$(CC) -shared -Wl,-soname,$(SONAME) -Wl,-z,defs $(LDFLAGS) -o $@ $^ $(FG_LDLIBS)
+
+$(B)/libforkguard.so: $(B)/$(SONAME)
+	ln -sf $(SONAME) $@
+
+$(B)/forkguard: $(B)/obj/cli.o $(B)/libforkguard-core.a
+	$(CC) $(LDFLAGS) -o $@ $^
+
+# --- fixtures: small programs that reproduce real failures ---
+FIXTURES := merged_vma
+fixtures: $(FIXTURES:%=$(B)/fixtures/%)
+$(B)/fixtures/%: fixtures/%.c | $(B)/fixtures
+	$(CC) -std=gnu11 -Wall -Wextra $(CFLAGS) -o $@ $< $(LDFLAGS)
+
+# --- tests ---
+UNIT := test_policy test_parse test_config test_report test_snapshots
+UNIT_BIN := $(UNIT:%=$(B)/tests/%)
+$(B)/tests/%: tests/unit/%.c $(B)/libforkguard-core.a $(B)/obj/config.o | $(B)/tests
+	$(CC) $(FG_CFLAGS) $(CFLAGS) -o $@ $< $(B)/obj/config.o $(B)/libforkguard-core.a -lcmocka
+
+test: all test-unit test-integration
+
+test-unit: $(UNIT_BIN)
+	@set -e; for t in $(UNIT_BIN); do echo "== $$t"; \
+		FG_FIXTURES=$(CURDIR)/fixtures ./$$t; done
+
+test-integration: all
+	@bash tests/integration/run.sh
+
+demo: all
+	@bash tests/integration/demo.sh
+
+install: all
+	install -d $(DESTDIR)$(LIBDIR) $(DESTDIR)$(BINDIR) $(DESTDIR)$(INCDIR)
+	install -m 0755 $(B)/$(SONAME) $(DESTDIR)$(LIBDIR)/$(SONAME)
+	ln -sf $(SONAME) $(DESTDIR)$(LIBDIR)/libforkguard.so
+	install -m 0755 $(B)/forkguard $(DESTDIR)$(BINDIR)/forkguard
+	install -m 0644 include/forkguard.h $(DESTDIR)$(INCDIR)/forkguard.h
+
+uninstall:
+	rm -f $(DESTDIR)$(LIBDIR)/$(SONAME) $(DESTDIR)$(LIBDIR)/libforkguard.so \
+		$(DESTDIR)$(BINDIR)/forkguard $(DESTDIR)$(INCDIR)/forkguard.h
+
+format:
+	clang-format -i shim/*.c shim/*.h include/*.h
+
+check-format:
+	clang-format --dry-run --Werror shim/*.c shim/*.h include/*.h
+
+clean:
+	rm -rf $(B)/obj $(B)/tests $(B)/fixtures $(B)/*.so* $(B)/*.a $(B)/forkguard
+
+.PHONY: all fixtures test test-unit test-integration demo install uninstall \
+	format check-format clean

@@ -1,0 +1,218 @@
+/*
+ * forkguard.h - predict whether the kernel will accept a fork, and say why.
+ *
+ * The model is three steps, each usable on its own:
+ *
+ *   snapshot  fg_sys_read() / fg_task_read() gather the host's overcommit
+ *             settings and one process's numbers from a procfs root;
+ *   verdict   fg_eval_*() apply the running kernel's own rule (pure: no I/O,
+ *             no globals), one VMA at a time as dup_mmap charges them;
+ *   report    fg_report_text() / fg_report_json() render the verdict.
+ *
+ * fg_check() chains the three with the tiered depth the fork path uses.
+ *
+ * Conventions: actions return 0 or -errno; predicates return bool; sizes
+ * are in kB unless a name says pages.  Nothing here allocates heap memory.
+ */
+#ifndef FORKGUARD_H
+#define FORKGUARD_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#define FG_VERSION "0.1.0"
+
+#if defined(FORKGUARD_BUILD)
+#define FG_API __attribute__((visibility("default")))
+#else
+#define FG_API
+#endif
+
+/* Which kernel rule (era of __vm_enough_memory) applies. */
+enum fg_rule {
+	FG_RULE_2_6,	/* <= 3.0: two-pass free estimate (2.6.32) */
+	FG_RULE_3_1,	/* 3.1 - 3.9: free - totalreserve, -3 % non-admin */
+	FG_RULE_3_10,	/* 3.10 - 4.16: admin_reserve replaces the 3 % */
+	FG_RULE_4_17,	/* 4.17 - 5.1: plus misc reclaimable */
+	FG_RULE_5_2,	/* 5.2+: mode 0 only refuses pages > RAM + swap */
+	FG_RULE_COUNT
+};
+
+enum fg_verdict { FG_OK, FG_FAIL, FG_BORDERLINE, FG_UNKNOWN };
+
+/* How deep the evaluation went; only FG_TIER_SMAPS charges are exact. */
+enum fg_tier { FG_TIER_NONE, FG_TIER_STATM, FG_TIER_MAPS, FG_TIER_SMAPS };
+
+/* Host-wide facts (sysctls, /proc/meminfo, uname). */
+struct fg_sys {
+	int mode;			/* vm.overcommit_memory */
+	uint64_t ratio;			/* vm.overcommit_ratio */
+	uint64_t kbytes;		/* vm.overcommit_kbytes (0: unset) */
+	uint64_t admin_reserve_kb;
+	uint64_t user_reserve_kb;
+	uint64_t mem_total_kb, mem_free_kb;
+	uint64_t cached_kb, swap_cached_kb, buffers_kb, shmem_kb;
+	uint64_t swap_total_kb, swap_free_kb;
+	uint64_t sreclaimable_kb, kreclaimable_kb;
+	uint64_t hugetlb_kb;		/* all hugetlb pools */
+	uint64_t commit_limit_kb, committed_kb;
+	uint64_t totalreserve_kb;	/* estimated from /proc/zoneinfo */
+	unsigned page_kb;		/* base page size in kB */
+	unsigned ncpus;
+	int kmajor, kminor;		/* running kernel */
+	enum fg_rule rule;
+	char release[65];
+};
+
+/* One process. */
+struct fg_task {
+	pid_t pid;
+	char comm[17];
+	uint64_t vsz_kb;		/* total_vm */
+	uint64_t rss_kb;
+	bool admin;			/* CAP_SYS_ADMIN in the initial user ns */
+};
+
+/* One VMA as the kernel sees it at fork. */
+struct fg_vma {
+	uint64_t start, end;
+	bool account;			/* VM_ACCOUNT: charged at fork */
+	bool dontcopy;			/* VM_DONTCOPY: skipped by dup_mmap */
+	char name[64];
+};
+
+#define FG_TOP_VMAS 5
+
+/*
+ * The limits a rule derives from a snapshot, and the running state of a
+ * fork's charge as dup_mmap walks the VMAs.  Filled by fg_eval_begin().
+ */
+struct fg_eval {
+	enum fg_rule rule;
+	int mode;
+	bool admin;
+	bool per_vma;		/* mode 0: each VMA is judged alone */
+	bool or_equal;		/* fails at pages >= limit (else > limit) */
+	uint64_t limit_pages;	/* mode 0: per VMA; mode 2: allowed */
+	uint64_t committed_pages;	/* mode 2: before the fork */
+	uint64_t band_pages;	/* uncertainty of the kernel's counters */
+	uint64_t page_kb;
+	/* accumulated */
+	uint64_t charge_pages, largest_pages;
+	uint64_t nvmas;
+	struct fg_vma fail_vma;	/* the first VMA the kernel refuses */
+	bool failed, near;
+	struct fg_vma top[FG_TOP_VMAS];	/* largest accountable, descending */
+	unsigned ntop;
+};
+
+/* What limits the number of tasks (the causes of EAGAIN); 0: unknown. */
+struct fg_limits {
+	uint64_t nproc_limit;		/* RLIMIT_NPROC soft (or UINT64_MAX) */
+	uint64_t pids_max, pids_current;	/* the cgroup's pids controller */
+	uint64_t threads_max, threads;	/* kernel.threads-max, all tasks */
+};
+
+/* Everything a report needs. */
+struct fg_result {
+	struct fg_sys sys;
+	struct fg_task task;
+	struct fg_eval ev;
+	enum fg_verdict verdict;
+	enum fg_tier tier;
+	bool exact;
+	const char *call;	/* "fork", "_Fork", "clone", "daemon", "check" */
+	int outcome_errno;	/* -1: not forked (yet); 0: ok; else errno */
+	bool refused;		/* enforce mode returned ENOMEM itself */
+	bool mismatch;		/* the kernel disagreed with the prediction */
+	long check_us;
+	int read_error;		/* -errno of the first failed read, or 0 */
+	bool have_limits;	/* EAGAIN post-mortem */
+	struct fg_limits limits;
+	char remedies[512];	/* JSON array body, filled by remedies */
+};
+
+/* --- snapshot (procfs.c) --- */
+
+/*
+ * fg_sys_read - fill @s from @root (e.g. "/proc").  Missing optional files
+ * leave their fields 0.  Returns 0, or -errno when overcommit_memory or
+ * meminfo cannot be read; @s is then only partly valid.
+ */
+FG_API int fg_sys_read(const char *root, struct fg_sys *s);
+
+/*
+ * fg_task_read - fill @t for @pid (0: "self") from @root/PID/{status,statm}
+ * and the user namespace link.  Returns 0 or -errno (-ESRCH, -EACCES...).
+ */
+FG_API int fg_task_read(const char *root, pid_t pid, struct fg_task *t);
+
+/*
+ * fg_vmas_walk - feed every VMA of @pid to @ev in address order.  With
+ * @exact, reads smaps VmFlags (ac, dc); else reads maps and counts every
+ * private mapping as accountable (an upper bound).  Returns 0 or -errno.
+ */
+FG_API int fg_vmas_walk(const char *root, pid_t pid, bool exact,
+			struct fg_eval *ev);
+
+/*
+ * fg_limits_read - the task-count limits of @pid (0: self) that make a
+ * fork fail with EAGAIN.  Returns 0 (fields it could not read stay 0).
+ */
+FG_API int fg_limits_read(const char *root, pid_t pid, struct fg_limits *l);
+
+/* --- policy (policy.c): pure --- */
+
+/* fg_rule_for_release - the rule for a "major.minor..." release string. */
+FG_API enum fg_rule fg_rule_for_release(const char *release);
+/* fg_rule_from_name - parse "5.2+", "4.17", "2.6"...; -1 when unknown. */
+FG_API int fg_rule_from_name(const char *name);
+/* fg_rule_name - "<=3.0", "3.1-3.9", "3.10-4.16", "4.17-5.1", "5.2+". */
+FG_API const char *fg_rule_name(enum fg_rule rule);
+
+/* fg_eval_begin - derive the limits for one fork of @t on @s. */
+FG_API void fg_eval_begin(struct fg_eval *ev, const struct fg_sys *s,
+			  const struct fg_task *t);
+/* fg_eval_vma - charge one VMA as dup_mmap would. */
+FG_API void fg_eval_vma(struct fg_eval *ev, const struct fg_vma *vma);
+/* fg_eval_verdict - the verdict for the VMAs fed so far. */
+FG_API enum fg_verdict fg_eval_verdict(const struct fg_eval *ev);
+
+/* fg_verdict_name - "ok", "fail", "borderline", "unknown". */
+FG_API const char *fg_verdict_name(enum fg_verdict v);
+FG_API const char *fg_tier_name(enum fg_tier t);
+
+/* --- the whole check (check.c) --- */
+
+/*
+ * fg_check - snapshot @pid (0: self) under @root and evaluate it, going
+ * from the O(1) bound to maps to smaps only as far as needed; @full forces
+ * the exact smaps walk (for a diagnosis).  @rule: an enum fg_rule, or -1
+ * for the running kernel's.  Always fills @r; returns 0 or the -errno of a
+ * read that prevented a verdict (r->verdict is then FG_UNKNOWN).
+ */
+FG_API int fg_check(const char *root, pid_t pid, int rule, bool full,
+		    struct fg_result *r);
+
+/* --- reports (report.c) --- */
+
+/*
+ * fg_report_text / fg_report_json - render @r into @buf (always
+ * NUL-terminated, truncated to @len).  Return the length written.
+ * The JSON form is one object on one line, newline-terminated.
+ */
+FG_API size_t fg_report_text(const struct fg_result *r, char *buf,
+			     size_t len);
+FG_API size_t fg_report_json(const struct fg_result *r, char *buf,
+			     size_t len);
+
+#ifdef __cplusplus
+}
+#endif
+#endif /* FORKGUARD_H */

@@ -1,0 +1,243 @@
+/*
+ * check.c - snapshot + verdict, tiered so a safe fork costs almost nothing.
+ *
+ * Tier 1 (statm): total_vm bounds both the largest VMA and the sum of all
+ * charges; if even that bound passes, the fork passes.  Tier 2 (maps):
+ * every private mapping counted as accountable, still an upper bound, no
+ * page-table walk.  Tier 3 (smaps): the kernel's own VmFlags (ac, dc), the
+ * exact charge; only when the bounds do not clear the limit or a diagnosis
+ * is wanted.
+ *
+ * fg_check() reads everything afresh (the CLI, any pid).  fg_fast_check()
+ * is the fork path: it keeps the procfs fds open, re-reads what can change
+ * at every fork (overcommit_memory, statm; in mode 2 the other sysctls and
+ * Committed_AS) and refreshes what almost never does (RAM, swap, kernel
+ * release) once a second.
+ */
+#include <errno.h>
+#include <linux/capability.h>
+#include <string.h>
+#include <sys/syscall.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "fg_internal.h"
+
+long fg_now_us(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1000000L + ts.tv_nsec / 1000;
+}
+
+static void bound_vma(struct fg_vma *v, uint64_t kb)
+{
+	memset(v, 0, sizeof(*v));
+	v->end = kb * 1024;
+	v->account = true;
+	strcpy(v->name, "[total_vm bound]");
+}
+
+/* Evaluate r->sys and r->task for @pid, as deep as needed. */
+static int evaluate(const char *root, pid_t pid, bool full,
+		    struct fg_result *r)
+{
+	struct fg_vma bound;
+	enum fg_verdict v;
+	int rc;
+
+	if (!full) {
+		fg_eval_begin(&r->ev, &r->sys, &r->task);
+		bound_vma(&bound, r->task.vsz_kb);
+		fg_eval_vma(&r->ev, &bound);
+		r->tier = FG_TIER_STATM;
+		r->verdict = fg_eval_verdict(&r->ev);
+		if (r->verdict == FG_OK || r->verdict == FG_UNKNOWN)
+			return 0;
+		fg_eval_begin(&r->ev, &r->sys, &r->task);
+		rc = fg_vmas_walk(root, pid, false, &r->ev);
+		if (!rc) {
+			r->tier = FG_TIER_MAPS;
+			r->verdict = fg_eval_verdict(&r->ev);
+			if (r->verdict == FG_OK)
+				return 0;
+		}
+	}
+	{
+		struct fg_eval exact;
+
+		fg_eval_begin(&exact, &r->sys, &r->task);
+		rc = fg_vmas_walk(root, pid, true, &exact);
+		if (!rc) {
+			r->ev = exact;
+			r->tier = FG_TIER_SMAPS;
+			r->exact = true;
+			r->verdict = fg_eval_verdict(&r->ev);
+			return 0;
+		}
+	}
+	/* no smaps: keep the maps bound if it was read, else the statm one */
+	if (r->tier == FG_TIER_STATM || r->tier == FG_TIER_NONE) {
+		fg_eval_begin(&r->ev, &r->sys, &r->task);
+		if (!fg_vmas_walk(root, pid, false, &r->ev))
+			r->tier = FG_TIER_MAPS;
+		else {
+			bound_vma(&bound, r->task.vsz_kb);
+			fg_eval_vma(&r->ev, &bound);
+			r->tier = FG_TIER_STATM;
+		}
+	}
+	v = fg_eval_verdict(&r->ev);
+	/* a bound that fails proves nothing: the fork may still pass */
+	r->verdict = v == FG_OK ? FG_OK : FG_BORDERLINE;
+	r->read_error = rc;
+	return 0;
+}
+
+static void result_init(struct fg_result *r)
+{
+	memset(r, 0, sizeof(*r));
+	r->call = "check";
+	r->outcome_errno = -1;
+	r->verdict = FG_UNKNOWN;
+}
+
+int fg_check(const char *root, pid_t pid, int rule, bool full,
+	     struct fg_result *r)
+{
+	long t0 = fg_now_us();
+	int rc;
+
+	result_init(r);
+	rc = fg_sys_read(root, &r->sys);
+	if (!rc && (unsigned)rule < FG_RULE_COUNT)
+		r->sys.rule = (enum fg_rule)rule;
+	if (!rc)
+		rc = fg_task_read(root, pid, &r->task);
+	if (rc) {
+		r->read_error = rc;
+		r->check_us = fg_now_us() - t0;
+		return rc;
+	}
+	evaluate(root, pid, full, r);
+	r->check_us = fg_now_us() - t0;
+	return 0;
+}
+
+/* --- the fork path --- */
+
+static struct {
+	struct fg_kept mode, statm;
+	struct fg_sys base;
+	long base_at;
+	bool have_base;
+	bool init_ns;
+	char busy;
+} fast = {
+	.mode = FG_KEPT_INIT,
+	.statm = FG_KEPT_INIT,
+};
+
+/* CAP_SYS_ADMIN in the calling thread's effective set (what fork checks). */
+static bool cap_sys_admin(void)
+{
+	struct __user_cap_header_struct hdr = { _LINUX_CAPABILITY_VERSION_3,
+						0 };
+	struct __user_cap_data_struct data[2];
+
+	if (syscall(SYS_capget, &hdr, data))
+		return false;
+	return (data[0].effective >> CAP_SYS_ADMIN) & 1;
+}
+
+static ssize_t kept(struct fg_kept *k, const char *root, const char *rel,
+		    char *buf, size_t len)
+{
+	char path[FG_PATH_MAX];
+	int rc = fg_path(path, sizeof(path), root, -1, rel);
+
+	return rc ? rc : fg_kept_read(k, path, buf, len);
+}
+
+static int refresh_base(const char *root, long now)
+{
+	struct fg_sys s;
+	int rc = fg_sys_read(root, &s);
+
+	if (rc)
+		return rc;
+	fast.base = s;
+	fast.base_at = now;
+	fast.have_base = true;
+	fast.init_ns = fg_init_user_ns(root, 0);
+	return 0;
+}
+
+int fg_fast_check(const char *root, enum fg_rule forced, bool full,
+		  struct fg_result *r)
+{
+	long t0 = fg_now_us();
+	char buf[4096];
+	uint64_t v, size, resident;
+	struct fg_sys *s = &r->sys;
+	ssize_t n;
+	int rc = 0;
+
+	result_init(r);
+	if (__atomic_test_and_set(&fast.busy, __ATOMIC_ACQUIRE)) {
+		/* another thread is refreshing the cache: read afresh */
+		rc = fg_check(root, 0, (int)forced, full, r);
+		goto done;
+	}
+	if (!fast.have_base || t0 - fast.base_at > 1000000L)
+		rc = refresh_base(root, t0);
+	if (rc) {
+		__atomic_clear(&fast.busy, __ATOMIC_RELEASE);
+		r->read_error = rc;
+		goto done;
+	}
+	*s = fast.base;
+	__atomic_clear(&fast.busy, __ATOMIC_RELEASE);
+
+	n = kept(&fast.mode, root, "sys/vm/overcommit_memory", buf, 32);
+	if (n < 0 || !fg_parse_u64(buf, &v) || v > 2) {
+		r->read_error = n < 0 ? (int)n : -EINVAL;
+		goto done;
+	}
+	s->mode = (int)v;
+	if ((unsigned)forced < FG_RULE_COUNT)
+		s->rule = forced;
+	if (s->mode == 2 || (s->mode == 0 && s->rule != FG_RULE_5_2)) {
+		struct fg_sys fresh;
+
+		/* these rules read what moves: the other sysctls, meminfo */
+		if (fg_sys_read(root, &fresh) == 0) {
+			fresh.rule = s->rule;
+			fresh.mode = s->mode;
+			*s = fresh;
+		}
+	}
+
+	r->task.pid = getpid();
+	n = kept(&fast.statm, root, "self/statm", buf, 128);
+	if (n < 0 || !fg_parse_statm(buf, &size, &resident)) {
+		r->read_error = n < 0 ? (int)n : -EINVAL;
+		goto done;
+	}
+	r->task.vsz_kb = size * s->page_kb;
+	r->task.rss_kb = resident * s->page_kb;
+	r->task.admin = fast.init_ns && cap_sys_admin();
+	evaluate(root, 0, full, r);
+done:
+	r->check_us = fg_now_us() - t0;
+	return r->read_error && r->verdict == FG_UNKNOWN ? r->read_error : 0;
+}
+
+void fg_check_child_reset(void)
+{
+	fg_kept_forget(&fast.mode);
+	fg_kept_forget(&fast.statm);
+	fast.have_base = false;
+	__atomic_clear(&fast.busy, __ATOMIC_RELEASE);
+}

@@ -1,0 +1,66 @@
+/*
+ * config.h - the FORKGUARD_* options, parsed once.
+ *
+ * fg_config_parse() is pure (values come through a lookup function) so
+ * tests and the fuzzer can drive it; fg_config() is the process-wide copy,
+ * read from the environment with secure_getenv at first use.
+ */
+#ifndef FG_CONFIG_H
+#define FG_CONFIG_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "fg_internal.h"
+
+enum fg_mode { FG_MODE_OBSERVE, FG_MODE_ENFORCE, FG_MODE_REMEDIATE,
+	       FG_MODE_OFF };
+enum fg_sink { FG_SINK_STDERR, FG_SINK_SYSLOG, FG_SINK_FILE };
+enum fg_format { FG_FORMAT_TEXT, FG_FORMAT_JSON };
+enum fg_report { FG_REPORT_RISKY, FG_REPORT_ALL };
+
+/* remedies, as FORKGUARD_REMEDY names them */
+#define FG_REMEDY_JEMALLOC 0x1u
+#define FG_REMEDY_TRIM 0x2u
+#define FG_REMEDY_SPLIT 0x4u
+#define FG_REMEDY_RELEASE 0x8u
+#define FG_REMEDY_ALL 0xfu
+
+struct fg_config {
+	enum fg_mode mode;
+	enum fg_sink sink;
+	enum fg_format format;
+	enum fg_report report;
+	char log_path[FG_PATH_MAX];	/* FG_SINK_FILE, with %p expanded */
+	bool log_path_per_pid;		/* the pattern had %p */
+	char log_pattern[FG_PATH_MAX];
+	char procfs[FG_PATH_MAX];
+	int rule;			/* -1: from uname */
+	unsigned rate;			/* reports per second, 0: no limit */
+	unsigned remedies;		/* FG_REMEDY_* */
+	unsigned retries;
+	unsigned retry_delay_ms;
+	bool secure;			/* AT_SECURE: environment ignored */
+};
+
+/*
+ * fg_config_parse - fill @c from @get (returns NULL when unset).  Each bad
+ * value keeps its default and appends one line to @warn (NUL-terminated,
+ * truncated to @len).  Returns the number of bad values.
+ */
+int fg_config_parse(struct fg_config *c, const char *(*get)(const char *),
+		    char *warn, size_t len);
+
+/* fg_config_expand_pid - @c->log_path from the pattern for @pid. */
+void fg_config_expand_pid(struct fg_config *c, pid_t pid);
+
+/*
+ * fg_config - the process's configuration, parsed on first call.  NULL
+ * while another thread (or the code a signal interrupted) is parsing it:
+ * the caller then passes the call through untouched.
+ */
+const struct fg_config *fg_config(void);
+/* fg_config_warnings - the warnings of that parse ("" if none). */
+const char *fg_config_warnings(void);
+
+#endif /* FG_CONFIG_H */

@@ -1,0 +1,115 @@
+/*
+ * fg_internal.h - what the modules of libforkguard share and do not export.
+ *
+ * The library is built with -fvisibility=hidden: everything here is
+ * internal; include/forkguard.h (FG_API) and interpose.c are the exports.
+ * Conventions: actions return 0 or -errno, predicates return bool.
+ */
+#ifndef FG_INTERNAL_H
+#define FG_INTERNAL_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "forkguard.h"
+
+#define FG_PATH_MAX 256
+
+/* --- policy.c --- */
+bool fg_parse_release(const char *release, int *major, int *minor);
+
+/* --- parse.c: pure parsers of /proc text (buffers NUL-terminated) --- */
+
+/* fg_parse_meminfo - the meminfo fields of @s from @buf; false if empty. */
+bool fg_parse_meminfo(const char *buf, struct fg_sys *s);
+/* fg_parse_status - Name, VmSize, VmRSS, CapEff; @cap_admin from CapEff. */
+bool fg_parse_status(const char *buf, struct fg_task *t, bool *cap_admin);
+/* fg_parse_statm - total_vm and rss in pages. */
+bool fg_parse_statm(const char *buf, uint64_t *size, uint64_t *resident);
+/* fg_parse_u64 - a decimal number (leading blanks, trailing newline ok). */
+bool fg_parse_u64(const char *buf, uint64_t *v);
+/* fg_parse_u64_prefix - the decimal number @buf starts with. */
+bool fg_parse_u64_prefix(const char *buf, uint64_t *v);
+/* fg_parse_cpulist - the number of CPUs in a list such as "0-3,8". */
+unsigned fg_parse_cpulist(const char *buf);
+/*
+ * fg_parse_maps_line - a maps/smaps VMA header "start-end perms off dev
+ * ino [name]" of @len bytes.  Fills range, name, and account as the maps
+ * upper bound (private mapping).  False if the line is not a header.
+ */
+bool fg_parse_maps_line(const char *line, size_t len, struct fg_vma *v);
+/* fg_parse_vmflags - a "VmFlags: ..." line: sets account and dontcopy. */
+bool fg_parse_vmflags(const char *line, size_t len, struct fg_vma *v);
+
+/*
+ * struct fg_zone_acc - totalreserve_pages as calculate_totalreserve_pages()
+ * does it: per zone max(lowmem_reserve) + high watermark, capped at managed.
+ */
+struct fg_zone_acc {
+	uint64_t total, high, managed, prot;
+	bool in_zone;
+};
+void fg_zoneinfo_line(struct fg_zone_acc *z, const char *line, size_t len);
+uint64_t fg_zoneinfo_end(struct fg_zone_acc *z);
+
+/* --- procfs.c: I/O, no heap --- */
+
+/*
+ * fg_path - "@root/@pid/@rel" (@pid 0: "self", -1: no pid part) into
+ * @buf.  Returns 0 or -ENAMETOOLONG.
+ */
+int fg_path(char *buf, size_t len, const char *root, pid_t pid,
+	    const char *rel);
+/* fg_read_path - read up to @len-1 bytes of @path, NUL-terminated. */
+ssize_t fg_read_path(const char *path, char *buf, size_t len);
+/* fg_read - fg_path + fg_read_path.  Returns bytes or -errno. */
+ssize_t fg_read(const char *root, pid_t pid, const char *rel, char *buf,
+		size_t len);
+
+/*
+ * fg_lines - call @fn for each line of the file at @path, reading through
+ * @buf (its size bounds the longest line; longer lines are cut).
+ * Returns 0 or -errno.
+ */
+int fg_lines(const char *path, char *buf, size_t len,
+	     void (*fn)(const char *line, size_t n, void *arg), void *arg);
+
+/* fg_init_user_ns - is @pid in the initial user namespace (unknown: yes)? */
+bool fg_init_user_ns(const char *root, pid_t pid);
+
+/*
+ * struct fg_kept - a procfs file kept open across forks and pread again.
+ * Reopened when the owner pid changed or the fd no longer is the file we
+ * opened (a program may close every fd).  Never blocks: a thread that
+ * finds it busy reads the file the slow way.
+ */
+struct fg_kept {
+	int fd;
+	pid_t owner;
+	dev_t dev;
+	ino_t ino;
+	char busy;
+};
+#define FG_KEPT_INIT { -1, 0, 0, 0, 0 }
+ssize_t fg_kept_read(struct fg_kept *k, const char *path, char *buf,
+		     size_t len);
+/* fg_kept_forget - in a fresh child: close the inherited fd, reset. */
+void fg_kept_forget(struct fg_kept *k);
+
+/* --- check.c --- */
+
+/*
+ * fg_fast_check - the fork-path check with kept fds and cached constants;
+ * same contract as fg_check() for the calling process.
+ */
+int fg_fast_check(const char *root, enum fg_rule forced, bool full,
+		  struct fg_result *r);
+/* fg_check_child_reset - in a fresh child, drop the parent's kept fds. */
+void fg_check_child_reset(void);
+
+/* --- time --- */
+long fg_now_us(void);
+
+#endif /* FG_INTERNAL_H */

@@ -1,0 +1,32 @@
+/*
+ * fmt.h - append-only formatting into a caller's fixed buffer.
+ *
+ * The fork path may not use stdio or malloc, so reports are built with
+ * these: each call appends what fits and the buffer stays NUL-terminated;
+ * fg_buf.full records that something was cut.
+ */
+#ifndef FG_FMT_H
+#define FG_FMT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+struct fg_buf {
+	char *p;
+	size_t len, at;
+	bool full;
+};
+
+void fg_buf_init(struct fg_buf *b, char *p, size_t len);
+void fg_puts(struct fg_buf *b, const char *s);
+void fg_putc(struct fg_buf *b, char c);
+void fg_putu(struct fg_buf *b, uint64_t v);
+void fg_puti(struct fg_buf *b, int64_t v);
+void fg_puthex(struct fg_buf *b, uint64_t v);	/* 0x... */
+/* fg_putsize - kB as a human size: "512 kB", "3.2 MiB", "32.0 GiB". */
+void fg_putsize(struct fg_buf *b, uint64_t kb);
+/* fg_putjs - a JSON string literal, quotes included, escaped. */
+void fg_putjs(struct fg_buf *b, const char *s);
+
+#endif /* FG_FMT_H */

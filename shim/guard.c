@@ -1,0 +1,178 @@
+/*
+ * guard.c - the decision flow around one fork-like call.
+ *
+ *   before:  check (fast, tiered) -> if risky, the exact diagnosis ->
+ *            remediate and re-check (remediate mode) -> refuse (enforce)
+ *   call:    the real fork, untouched
+ *   after:   in the parent, the post-mortem of a failed fork (ENOMEM the
+ *            model did not predict is a mismatch; EAGAIN gets the task
+ *            limits), then one report if the level asks for it
+ *   child:   forget the parent's kept fds
+ *
+ * Fail open: if the guard cannot read or decide, the call goes through
+ * exactly as without it.  errno is restored by the caller (interpose.c).
+ */
+#include <errno.h>
+#include <string.h>
+
+#include "config.h"
+#include "guard.h"
+#include "log.h"
+#include "remedy.h"
+
+static bool risky(enum fg_verdict v)
+{
+	return v == FG_FAIL || v == FG_BORDERLINE;
+}
+
+static void warn_once(const struct fg_config *c, const char *what, int err)
+{
+	static char warned;
+	char buf[256];
+	struct fg_buf b;
+
+	if (__atomic_test_and_set(&warned, __ATOMIC_RELAXED))
+		return;
+	fg_buf_init(&b, buf, sizeof(buf));
+	fg_puts(&b, "forkguard: ");
+	fg_puts(&b, what);
+	fg_puts(&b, " (errno ");
+	fg_puti(&b, -err);
+	fg_puts(&b, "); forks are not checked, they go through unchanged\n");
+	fg_log_write(c, buf, b.at);
+}
+
+static void config_warnings_once(const struct fg_config *c)
+{
+	static char done;
+	const char *w;
+
+	if (__atomic_test_and_set(&done, __ATOMIC_RELAXED))
+		return;
+	w = fg_config_warnings();
+	if (*w)
+		fg_log_write(c, w, strlen(w));
+}
+
+static void fill_comm(struct fg_result *r, const char *root)
+{
+	char buf[32];
+	size_t n;
+
+	if (r->task.comm[0] || fg_read(root, 0, "comm", buf, sizeof(buf)) <= 0)
+		return;
+	n = strcspn(buf, "\n");
+	if (n >= sizeof(r->task.comm))
+		n = sizeof(r->task.comm) - 1;
+	memcpy(r->task.comm, buf, n);
+	r->task.comm[n] = '\0';
+}
+
+bool fg_guard_before(struct fg_guard *g, const char *call)
+{
+	const struct fg_config *c = fg_config();
+	int rc;
+
+	g->active = false;
+	g->c = c;
+	if (!c || c->mode == FG_MODE_OFF)
+		return false;
+	config_warnings_once(c);
+	rc = fg_fast_check(c->procfs, (enum fg_rule)c->rule, false, &g->r);
+	g->r.call = call;
+	if (rc || g->r.verdict == FG_UNKNOWN) {
+		warn_once(c, "cannot read the overcommit policy", rc ? rc : -EINVAL);
+		return false;
+	}
+	g->active = true;
+	if (risky(g->r.verdict) && !g->r.exact) {
+		long spent = g->r.check_us;
+
+		fg_fast_check(c->procfs, (enum fg_rule)c->rule, true, &g->r);
+		g->r.call = call;
+		g->r.check_us += spent;
+	}
+	if (c->mode == FG_MODE_REMEDIATE && risky(g->r.verdict))
+		fg_remedy_run(c, &g->r);
+	if (c->mode == FG_MODE_ENFORCE && g->r.verdict == FG_FAIL) {
+		g->r.refused = true;
+		fg_guard_report(g);
+		return true;
+	}
+	return false;
+}
+
+void fg_guard_after(struct fg_guard *g, bool failed, int err)
+{
+	const struct fg_config *c = g->c;
+	struct fg_result *r = &g->r;
+
+	if (!g->active)
+		return;
+	r->outcome_errno = failed ? err : 0;
+	if (failed && err == ENOMEM) {
+		r->mismatch = r->verdict == FG_OK;
+		if (!r->exact) {
+			/* the post-mortem wants the exact charge */
+			struct fg_result again;
+
+			fg_check(c->procfs, 0, c->rule, true, &again);
+			if (again.verdict != FG_UNKNOWN) {
+				again.call = r->call;
+				again.outcome_errno = err;
+				again.mismatch = r->mismatch;
+				again.check_us = r->check_us;
+				memcpy(again.remedies, r->remedies,
+				       sizeof(again.remedies));
+				*r = again;
+			}
+		}
+	} else if (failed && err == EAGAIN) {
+		fg_limits_read(c->procfs, 0, &r->limits);
+		r->have_limits = true;
+	} else if (!failed && r->verdict == FG_FAIL) {
+		r->mismatch = true;
+	}
+	if (c->report == FG_REPORT_ALL || risky(r->verdict) || failed ||
+	    r->mismatch)
+		fg_guard_report(g);
+}
+
+void fg_guard_report(struct fg_guard *g)
+{
+	const struct fg_config *c = g->c;
+	char buf[8192];
+	unsigned long dropped = fg_log_admit(c);
+	size_t n;
+
+	if (dropped == FG_LOG_DROP)
+		return;
+	fill_comm(&g->r, c->procfs);
+	if (c->format == FG_FORMAT_JSON)
+		n = fg_report_json(&g->r, buf, sizeof(buf));
+	else
+		n = fg_report_text(&g->r, buf, sizeof(buf));
+	if (dropped) {
+		char note[96];
+		struct fg_buf b;
+
+		fg_buf_init(&b, note, sizeof(note));
+		if (c->format == FG_FORMAT_JSON) {
+			fg_puts(&b, "{\"event\":\"suppressed\",\"count\":");
+			fg_putu(&b, dropped);
+			fg_puts(&b, "}\n");
+		} else {
+			fg_puts(&b, "forkguard: ");
+			fg_putu(&b, dropped);
+			fg_puts(&b, " reports suppressed by the rate limit\n");
+		}
+		fg_log_write(c, note, b.at);
+	}
+	fg_log_write(c, buf, n);
+}
+
+void fg_guard_child(void)
+{
+	fg_check_child_reset();
+	fg_log_child_reset();
+}

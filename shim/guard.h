@@ -1,0 +1,31 @@
+/*
+ * guard.h - the decision flow around one fork-like call (guard.c).
+ */
+#ifndef FG_GUARD_H
+#define FG_GUARD_H
+
+#include <stdbool.h>
+
+#include "config.h"
+#include "fmt.h"
+
+struct fg_guard {
+	struct fg_result r;
+	const struct fg_config *c;
+	bool active;		/* a verdict was reached: report after */
+};
+
+/*
+ * fg_guard_before - check, diagnose, remediate before @call.  Returns true
+ * only when enforce mode refuses the call (the caller then fails it with
+ * ENOMEM); false means: call the real function.
+ */
+bool fg_guard_before(struct fg_guard *g, const char *call);
+/* fg_guard_after - in the parent: post-mortem and report. */
+void fg_guard_after(struct fg_guard *g, bool failed, int err);
+/* fg_guard_report - write g->r to the sink (rate-limited). */
+void fg_guard_report(struct fg_guard *g);
+/* fg_guard_child - in a new child process, before it runs on. */
+void fg_guard_child(void);
+
+#endif /* FG_GUARD_H */

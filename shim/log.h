@@ -1,0 +1,23 @@
+/*
+ * log.h - the report sinks (stderr, syslog, file) and their rate limit.
+ */
+#ifndef FG_LOG_H
+#define FG_LOG_H
+
+#include <stddef.h>
+
+#include "config.h"
+
+#define FG_LOG_DROP ((unsigned long)-1)
+
+/*
+ * fg_log_admit - may one more report go out now?  Returns FG_LOG_DROP if
+ * the rate limit says no, else how many reports were dropped before it.
+ */
+unsigned long fg_log_admit(const struct fg_config *c);
+/* fg_log_write - send @n bytes in one write to the configured sink. */
+void fg_log_write(const struct fg_config *c, const char *msg, size_t n);
+/* fg_log_child_reset - in a fresh child: forget what is the parent's. */
+void fg_log_child_reset(void);
+
+#endif /* FG_LOG_H */

@@ -1,0 +1,399 @@
+/*
+ * policy.c - the kernel's overcommit rules as pure functions.
+ *
+ * At fork, dup_mmap() walks the parent's VMAs in address order and calls
+ * __vm_enough_memory() once for every VM_ACCOUNT VMA that is not
+ * VM_DONTCOPY.  fg_eval_begin() derives, for the running kernel's era and
+ * overcommit mode, the limit that call applies; fg_eval_vma() charges one
+ * VMA; fg_eval_verdict() says whether the fork gets through.  Mode 0 judges
+ * each VMA alone; mode 2 accumulates, and the first VMA that takes the
+ * committed total to `allowed` is refused.  No I/O, no globals.
+ *
+ * Arithmetic is in pages and signed, like the kernel's (long free,
+ * allowed), so a reserve larger than what is free gives a negative limit
+ * that refuses everything, as the kernel does.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "fg_internal.h"
+
+static const char *const rule_names[FG_RULE_COUNT] = {
+	[FG_RULE_2_6] = "<=3.0",
+	[FG_RULE_3_1] = "3.1-3.9",
+	[FG_RULE_3_10] = "3.10-4.16",
+	[FG_RULE_4_17] = "4.17-5.1",
+	[FG_RULE_5_2] = "5.2+",
+};
+
+const char *fg_rule_name(enum fg_rule rule)
+{
+	return (unsigned)rule < FG_RULE_COUNT ? rule_names[rule] : "?";
+}
+
+static int version_code(int major, int minor)
+{
+	return major * 1000 + minor;
+}
+
+static enum fg_rule rule_for_version(int major, int minor)
+{
+	int v = version_code(major, minor);
+
+	if (v >= version_code(5, 2))
+		return FG_RULE_5_2;
+	if (v >= version_code(4, 17))
+		return FG_RULE_4_17;
+	if (v >= version_code(3, 10))
+		return FG_RULE_3_10;
+	if (v >= version_code(3, 1))
+		return FG_RULE_3_1;
+	return FG_RULE_2_6;
+}
+
+bool fg_parse_release(const char *release, int *major, int *minor)
+{
+	char *end;
+	long ma, mi;
+
+	if (!release)
+		return false;
+	ma = strtol(release, &end, 10);
+	if (end == release || *end != '.' || ma < 2 || ma > 99)
+		return false;
+	release = end + 1;
+	mi = strtol(release, &end, 10);
+	if (end == release || mi < 0 || mi > 999)
+		return false;
+	*major = (int)ma;
+	*minor = (int)mi;
+	return true;
+}
+
+enum fg_rule fg_rule_for_release(const char *release)
+{
+	int major, minor;
+
+	if (!fg_parse_release(release, &major, &minor))
+		return FG_RULE_5_2;
+	return rule_for_version(major, minor);
+}
+
+int fg_rule_from_name(const char *name)
+{
+	static const struct {
+		const char *name;
+		enum fg_rule rule;
+	} alias[] = {
+		{ "2.6", FG_RULE_2_6 },	  { "3.0", FG_RULE_2_6 },
+		{ "3.1", FG_RULE_3_1 },	  { "3.10", FG_RULE_3_10 },
+		{ "4.17", FG_RULE_4_17 }, { "5.2", FG_RULE_5_2 },
+	};
+	size_t i;
+
+	if (!name)
+		return -1;
+	for (i = 0; i < FG_RULE_COUNT; i++)
+		if (!strcmp(name, rule_names[i]))
+			return (int)i;
+	for (i = 0; i < sizeof(alias) / sizeof(alias[0]); i++)
+		if (!strcmp(name, alias[i].name))
+			return (int)alias[i].rule;
+	return -1;
+}
+
+static int64_t pages(uint64_t kb, unsigned page_kb)
+{
+	return (int64_t)(kb / page_kb);
+}
+
+/* NR_FILE_PAGES: page cache, swap cache and buffers (Cached has shmem). */
+static int64_t file_pages(const struct fg_sys *s)
+{
+	return pages(s->cached_kb + s->swap_cached_kb + s->buffers_kb,
+		     s->page_kb);
+}
+
+/*
+ * Mode 0, 5.2+ (commit 8c7829b04c52): a VMA is refused only when it alone
+ * is larger than all RAM and swap.  Admin or not makes no difference.
+ */
+static int64_t guess_5_2(const struct fg_sys *s, bool admin, bool *or_equal)
+{
+	(void)admin;
+	*or_equal = false;
+	return pages(s->mem_total_kb, s->page_kb) +
+	       pages(s->swap_total_kb, s->page_kb);
+}
+
+/*
+ * Mode 0, 3.1 - 5.1: "free" is free + file - shmem + swap free + reclaimable
+ * slab (+ misc reclaimable from 4.17/4.20), less totalreserve_pages; then a
+ * non-admin loses admin_reserve_kbytes (3.10+) or free/32 (3.1 - 3.9).
+ * The VMA is refused when pages >= free.
+ */
+static int64_t guess_free(const struct fg_sys *s, bool admin, bool misc,
+			  bool admin_reserve)
+{
+	int64_t free = pages(s->mem_free_kb, s->page_kb) + file_pages(s) -
+		       pages(s->shmem_kb, s->page_kb) +
+		       pages(s->swap_free_kb, s->page_kb) +
+		       pages(s->sreclaimable_kb, s->page_kb);
+	int64_t reserve = pages(s->totalreserve_kb, s->page_kb);
+
+	if (misc && s->kreclaimable_kb > s->sreclaimable_kb)
+		free += pages(s->kreclaimable_kb - s->sreclaimable_kb,
+			      s->page_kb);
+	if (free <= reserve)
+		return 0;
+	free -= reserve;
+	if (!admin)
+		free -= admin_reserve ? pages(s->admin_reserve_kb, s->page_kb)
+				      : free / 32;
+	return free;
+}
+
+static int64_t guess_3_1(const struct fg_sys *s, bool admin, bool *or_equal)
+{
+	*or_equal = true;
+	return guess_free(s, admin, false, false);
+}
+
+static int64_t guess_3_10(const struct fg_sys *s, bool admin, bool *or_equal)
+{
+	*or_equal = true;
+	return guess_free(s, admin, false, true);
+}
+
+static int64_t guess_4_17(const struct fg_sys *s, bool admin, bool *or_equal)
+{
+	*or_equal = true;
+	return guess_free(s, admin, true, true);
+}
+
+/*
+ * Mode 0, <= 3.0 (2.6.32): two passes.  First file + swap free + reclaimable
+ * slab (shmem not subtracted), -3 % for non-admin; if short, add free pages
+ * above totalreserve, -3 % for non-admin.  Refused when pages >= the sum.
+ */
+static int64_t guess_2_6(const struct fg_sys *s, bool admin, bool *or_equal)
+{
+	int64_t free = file_pages(s) + pages(s->swap_free_kb, s->page_kb) +
+		       pages(s->sreclaimable_kb, s->page_kb);
+	int64_t n = pages(s->mem_free_kb, s->page_kb);
+	int64_t reserve = pages(s->totalreserve_kb, s->page_kb);
+
+	*or_equal = true;
+	if (!admin)
+		free -= free / 32;
+	if (n > reserve) {
+		n -= reserve;
+		if (!admin)
+			n -= n / 32;
+		free += n;
+	}
+	return free;
+}
+
+/* vm_commit_limit(): overcommit_kbytes (3.14+) or RAM-hugetlb x ratio. */
+static int64_t commit_limit(const struct fg_sys *s)
+{
+	int64_t limit;
+
+	if (s->kbytes)
+		limit = pages(s->kbytes, s->page_kb);
+	else
+		limit = (pages(s->mem_total_kb, s->page_kb) -
+			 pages(s->hugetlb_kb, s->page_kb)) *
+			(int64_t)s->ratio / 100;
+	return limit + pages(s->swap_total_kb, s->page_kb);
+}
+
+/*
+ * Mode 2, 3.10+: allowed = vm_commit_limit() - admin_reserve (non-admin)
+ * - min(total_vm / 32, user_reserve).  The fork is refused at the first
+ * VMA after which committed >= allowed.
+ */
+static int64_t never_3_10(const struct fg_sys *s, const struct fg_task *t,
+			  bool admin)
+{
+	int64_t allowed = commit_limit(s);
+	int64_t tvm = pages(t->vsz_kb, s->page_kb) / 32;
+	int64_t user = pages(s->user_reserve_kb, s->page_kb);
+
+	if (!admin)
+		allowed -= pages(s->admin_reserve_kb, s->page_kb);
+	return allowed - (tvm < user ? tvm : user);
+}
+
+/* Mode 2, <= 3.9: (RAM-hugetlb) x ratio, -3 % non-admin, + swap - tvm/32. */
+static int64_t never_2_6(const struct fg_sys *s, const struct fg_task *t,
+			 bool admin)
+{
+	int64_t allowed = (pages(s->mem_total_kb, s->page_kb) -
+			   pages(s->hugetlb_kb, s->page_kb)) *
+			  (int64_t)s->ratio / 100;
+
+	if (!admin)
+		allowed -= allowed / 32;
+	allowed += pages(s->swap_total_kb, s->page_kb);
+	return allowed - pages(t->vsz_kb, s->page_kb) / 32;
+}
+
+static const struct {
+	int64_t (*guess)(const struct fg_sys *, bool, bool *);
+	int64_t (*never)(const struct fg_sys *, const struct fg_task *, bool);
+} rules[FG_RULE_COUNT] = {
+	[FG_RULE_2_6] = { guess_2_6, never_2_6 },
+	[FG_RULE_3_1] = { guess_3_1, never_2_6 },
+	[FG_RULE_3_10] = { guess_3_10, never_3_10 },
+	[FG_RULE_4_17] = { guess_4_17, never_3_10 },
+	[FG_RULE_5_2] = { guess_5_2, never_3_10 },
+};
+
+/*
+ * How far the kernel's reading of vm_committed_as can be from the true
+ * sum: ncpus x batch, batch = max(RAM / ncpus / 256, 2 ncpus, 32) since
+ * 3.11 (mm_compute_batch), max(2 ncpus, 32) before.  Below 5.9 the value
+ * in /proc/meminfo is approximate too, so the error doubles.
+ */
+static int64_t committed_band(const struct fg_sys *s)
+{
+	int64_t nr = s->ncpus ? s->ncpus : 1;
+	int64_t batch = nr * 2 > 32 ? nr * 2 : 32;
+	int64_t ram = pages(s->mem_total_kb, s->page_kb);
+	int v = version_code(s->kmajor, s->kminor);
+
+	if (v >= version_code(3, 11) && ram / nr / 256 > batch)
+		batch = ram / nr / 256;
+	return nr * batch * (v >= version_code(5, 9) ? 1 : 2);
+}
+
+void fg_eval_begin(struct fg_eval *ev, const struct fg_sys *s,
+		   const struct fg_task *t)
+{
+	enum fg_rule rule = (unsigned)s->rule < FG_RULE_COUNT ? s->rule :
+								FG_RULE_5_2;
+	int64_t limit = 0;
+
+	memset(ev, 0, sizeof(*ev));
+	ev->rule = rule;
+	ev->mode = s->mode;
+	ev->admin = t->admin;
+	ev->page_kb = s->page_kb ? s->page_kb : 4;
+	if (s->mode == 0) {
+		ev->per_vma = true;
+		limit = rules[rule].guess(s, t->admin, &ev->or_equal);
+		/* free memory moves between the read and the fork: 1 % */
+		if (rule != FG_RULE_5_2)
+			ev->band_pages = pages(s->mem_total_kb, s->page_kb) / 100;
+	} else if (s->mode == 2) {
+		ev->or_equal = true;
+		limit = rules[rule].never(s, t, t->admin);
+		ev->committed_pages = pages(s->committed_kb, s->page_kb);
+		ev->band_pages = committed_band(s);
+	}
+	ev->limit_pages = limit > 0 ? (uint64_t)limit : 0;
+}
+
+static uint64_t vma_bytes(const struct fg_vma *v)
+{
+	return v->end - v->start;
+}
+
+/* Keep the FG_TOP_VMAS largest VMAs, largest first. */
+static void keep_top(struct fg_eval *ev, const struct fg_vma *vma)
+{
+	uint64_t size = vma_bytes(vma);
+	unsigned i = ev->ntop;
+
+	if (i == FG_TOP_VMAS) {
+		if (vma_bytes(&ev->top[i - 1]) >= size)
+			return;
+		i--;
+	} else {
+		ev->ntop++;
+	}
+	while (i > 0 && vma_bytes(&ev->top[i - 1]) < size) {
+		ev->top[i] = ev->top[i - 1];
+		i--;
+	}
+	ev->top[i] = *vma;
+}
+
+/* Is a charge of @charge pages refused?  Is it closer than the band? */
+static bool refused(const struct fg_eval *ev, uint64_t charge)
+{
+	return ev->or_equal ? charge >= ev->limit_pages :
+			      charge > ev->limit_pages;
+}
+
+static bool within_band(const struct fg_eval *ev, uint64_t charge)
+{
+	uint64_t d = charge > ev->limit_pages ? charge - ev->limit_pages :
+						ev->limit_pages - charge;
+
+	return d < ev->band_pages;
+}
+
+void fg_eval_vma(struct fg_eval *ev, const struct fg_vma *vma)
+{
+	uint64_t n, seen;
+
+	if (!vma->account || vma->dontcopy || vma->end <= vma->start)
+		return;
+	n = (vma->end - vma->start) / (ev->page_kb * 1024);
+	ev->nvmas++;
+	ev->charge_pages += n;
+	if (n > ev->largest_pages)
+		ev->largest_pages = n;
+	keep_top(ev, vma);
+	if (ev->mode != 0 && ev->mode != 2)
+		return;
+	seen = ev->per_vma ? n : ev->committed_pages + ev->charge_pages;
+	if (!ev->failed && refused(ev, seen)) {
+		ev->failed = true;
+		ev->fail_vma = *vma;
+	}
+	if (within_band(ev, seen))
+		ev->near = true;
+}
+
+enum fg_verdict fg_eval_verdict(const struct fg_eval *ev)
+{
+	uint64_t seen;
+
+	if (ev->mode == 1)
+		return FG_OK;
+	if (ev->mode != 0 && ev->mode != 2)
+		return FG_UNKNOWN;
+	if (ev->mode == 2 && !ev->nvmas)
+		return FG_OK;
+	if (ev->per_vma) {
+		/* the largest VMA decides; nearby ones make it uncertain */
+		seen = ev->largest_pages;
+		if (ev->failed && !within_band(ev, seen))
+			return FG_FAIL;
+		return ev->near ? FG_BORDERLINE : FG_OK;
+	}
+	seen = ev->committed_pages + ev->charge_pages;
+	if (within_band(ev, seen))
+		return FG_BORDERLINE;
+	return refused(ev, seen) ? FG_FAIL : FG_OK;
+}
+
+const char *fg_verdict_name(enum fg_verdict v)
+{
+	static const char *const names[] = { "ok", "fail", "borderline",
+					     "unknown" };
+
+	return (unsigned)v < 4 ? names[v] : "unknown";
+}
+
+const char *fg_tier_name(enum fg_tier t)
+{
+	static const char *const names[] = { "none", "statm", "maps",
+					     "smaps" };
+
+	return (unsigned)t < 4 ? names[t] : "none";
+}

@@ -1,0 +1,418 @@
+/*
+ * procfs.c - read the host's and a process's numbers from a procfs root.
+ *
+ * The root is "/proc" in production and a recorded snapshot directory in
+ * tests, so every path is built from it (sys/vm/..., meminfo, PID/smaps).
+ * Reads go into the caller's stack buffers: no heap, no stdio, safe on the
+ * fork path.  Sysctls are read with small buffers (the kernel allocates
+ * the size asked for).  Parsing lives in parse.c.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "fg_internal.h"
+
+#define PROC_USER_INIT_INO 4026531837ULL /* the initial user namespace */
+
+static size_t put(char *buf, size_t len, size_t at, const char *s)
+{
+	while (*s && at + 1 < len)
+		buf[at++] = *s++;
+	if (*s)
+		return len; /* overflow marker */
+	buf[at] = '\0';
+	return at;
+}
+
+static size_t put_pid(char *buf, size_t len, size_t at, pid_t pid)
+{
+	char tmp[16];
+	int i = (int)sizeof(tmp) - 1;
+	unsigned long v = (unsigned long)pid;
+
+	tmp[i] = '\0';
+	do {
+		tmp[--i] = (char)('0' + v % 10);
+		v /= 10;
+	} while (v && i > 0);
+	return put(buf, len, at, tmp + i);
+}
+
+int fg_path(char *buf, size_t len, const char *root, pid_t pid,
+	    const char *rel)
+{
+	size_t at = put(buf, len, 0, root);
+
+	if (at < len && pid >= 0) {
+		at = put(buf, len, at, "/");
+		if (at < len)
+			at = pid ? put_pid(buf, len, at, pid) :
+				   put(buf, len, at, "self");
+	}
+	if (at < len)
+		at = put(buf, len, at, "/");
+	if (at < len)
+		at = put(buf, len, at, rel);
+	return at < len ? 0 : -ENAMETOOLONG;
+}
+
+static ssize_t read_fd(int fd, char *buf, size_t len, bool positional)
+{
+	size_t got = 0;
+	ssize_t n;
+
+	while (got + 1 < len) {
+		n = positional ? pread(fd, buf + got, len - 1 - got, (off_t)got) :
+				 read(fd, buf + got, len - 1 - got);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			return -errno;
+		if (n == 0)
+			break;
+		got += (size_t)n;
+	}
+	buf[got] = '\0';
+	return (ssize_t)got;
+}
+
+ssize_t fg_read_path(const char *path, char *buf, size_t len)
+{
+	int fd, err = errno;
+	ssize_t n;
+
+	if (!len)
+		return -EINVAL;
+	buf[0] = '\0';
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0) {
+		n = -errno;
+		errno = err;
+		return n;
+	}
+	n = read_fd(fd, buf, len, false);
+	close(fd);
+	errno = err;
+	return n;
+}
+
+ssize_t fg_read(const char *root, pid_t pid, const char *rel, char *buf,
+		size_t len)
+{
+	char path[FG_PATH_MAX];
+	int rc = fg_path(path, sizeof(path), root, pid, rel);
+
+	if (rc) {
+		if (len)
+			buf[0] = '\0';
+		return rc;
+	}
+	return fg_read_path(path, buf, len);
+}
+
+int fg_lines(const char *path, char *buf, size_t len,
+	     void (*fn)(const char *line, size_t n, void *arg), void *arg)
+{
+	int fd, err = errno, rc = 0;
+	size_t have = 0, start, i;
+	ssize_t n;
+
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0) {
+		rc = -errno;
+		errno = err;
+		return rc;
+	}
+	for (;;) {
+		n = read(fd, buf + have, len - have);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0) {
+			rc = -errno;
+			break;
+		}
+		if (n == 0) {
+			if (have)
+				fn(buf, have, arg);
+			break;
+		}
+		have += (size_t)n;
+		start = 0;
+		for (i = 0; i < have; i++) {
+			if (buf[i] == '\n') {
+				fn(buf + start, i - start, arg);
+				start = i + 1;
+			}
+		}
+		if (start == 0 && have == len) {
+			/* a line longer than the buffer: cut it */
+			fn(buf, have, arg);
+			have = 0;
+			continue;
+		}
+		memmove(buf, buf + start, have - start);
+		have -= start;
+	}
+	close(fd);
+	errno = err;
+	return rc;
+}
+
+/* Is @fd still the file @k opened?  (The host may close and reuse it.) */
+static bool kept_same(const struct fg_kept *k, int fd)
+{
+	struct stat st;
+
+	return fd >= 0 && !fstat(fd, &st) && st.st_dev == k->dev &&
+	       st.st_ino == k->ino;
+}
+
+ssize_t fg_kept_read(struct fg_kept *k, const char *path, char *buf,
+		     size_t len)
+{
+	int err = errno, fd;
+	struct stat st;
+	ssize_t n;
+
+	if (__atomic_test_and_set(&k->busy, __ATOMIC_ACQUIRE))
+		return fg_read_path(path, buf, len);
+	if (k->owner != getpid() || !kept_same(k, k->fd)) {
+		/* inherited from a parent: ours to close; reused: not ours */
+		if (k->owner != getpid() && kept_same(k, k->fd))
+			close(k->fd);
+		k->fd = -1;
+		fd = open(path, O_RDONLY | O_CLOEXEC);
+		if (fd >= 0 && fstat(fd, &st)) {
+			close(fd);
+			fd = -1;
+		}
+		if (fd < 0) {
+			n = -errno;
+			__atomic_clear(&k->busy, __ATOMIC_RELEASE);
+			errno = err;
+			return n;
+		}
+		k->fd = fd;
+		k->owner = getpid();
+		k->dev = st.st_dev;
+		k->ino = st.st_ino;
+	}
+	n = read_fd(k->fd, buf, len, true);
+	__atomic_clear(&k->busy, __ATOMIC_RELEASE);
+	errno = err;
+	return n;
+}
+
+void fg_kept_forget(struct fg_kept *k)
+{
+	if (k->fd >= 0)
+		close(k->fd);
+	k->fd = -1;
+	k->owner = 0;
+	__atomic_clear(&k->busy, __ATOMIC_RELEASE);
+}
+
+static void zone_line(const char *line, size_t n, void *arg)
+{
+	fg_zoneinfo_line(arg, line, n);
+}
+
+static uint64_t read_sysctl(const char *root, const char *rel, int *err)
+{
+	char buf[32];
+	uint64_t v = 0;
+	ssize_t n = fg_read(root, -1, rel, buf, sizeof(buf));
+
+	if (n < 0 || !fg_parse_u64(buf, &v)) {
+		if (err)
+			*err = n < 0 ? (int)n : -EINVAL;
+		return 0;
+	}
+	return v;
+}
+
+static unsigned read_ncpus(const char *root)
+{
+	char buf[128];
+	unsigned n = 0;
+
+	if (!strcmp(root, "/proc")) {
+		if (fg_read_path("/sys/devices/system/cpu/present", buf,
+				 sizeof(buf)) > 0)
+			n = fg_parse_cpulist(buf);
+	} else if (fg_read(root, -1, "cpus", buf, sizeof(buf)) > 0) {
+		n = fg_parse_cpulist(buf);
+	}
+	return n ? n : 1;
+}
+
+int fg_sys_read(const char *root, struct fg_sys *s)
+{
+	char buf[4096];
+	int err = 0;
+	uint64_t mode;
+
+	memset(s, 0, sizeof(*s));
+	s->page_kb = (unsigned)(sysconf(_SC_PAGESIZE) / 1024);
+	if (!s->page_kb)
+		s->page_kb = 4;
+	mode = read_sysctl(root, "sys/vm/overcommit_memory", &err);
+	s->mode = mode <= 2 ? (int)mode : -1;
+	s->ratio = read_sysctl(root, "sys/vm/overcommit_ratio", NULL);
+	s->kbytes = read_sysctl(root, "sys/vm/overcommit_kbytes", NULL);
+	s->admin_reserve_kb =
+		read_sysctl(root, "sys/vm/admin_reserve_kbytes", NULL);
+	s->user_reserve_kb =
+		read_sysctl(root, "sys/vm/user_reserve_kbytes", NULL);
+	if (fg_read(root, -1, "sys/kernel/osrelease", s->release,
+		    sizeof(s->release)) > 0) {
+		s->release[strcspn(s->release, "\n")] = '\0';
+		fg_parse_release(s->release, &s->kmajor, &s->kminor);
+	}
+	s->rule = fg_rule_for_release(s->release);
+	s->ncpus = read_ncpus(root);
+	if (fg_read(root, -1, "meminfo", buf, sizeof(buf)) < 0 ||
+	    !fg_parse_meminfo(buf, s))
+		err = err ? err : -EINVAL;
+	if (s->rule != FG_RULE_5_2 && s->mode == 0) {
+		struct fg_zone_acc z = { 0 };
+		char path[FG_PATH_MAX];
+
+		if (!fg_path(path, sizeof(path), root, -1, "zoneinfo") &&
+		    !fg_lines(path, buf, sizeof(buf), zone_line, &z))
+			s->totalreserve_kb = fg_zoneinfo_end(&z) * s->page_kb;
+	}
+	return err;
+}
+
+bool fg_init_user_ns(const char *root, pid_t pid)
+{
+	char path[FG_PATH_MAX], link[64];
+	ssize_t n;
+	uint64_t ino;
+
+	if (fg_path(path, sizeof(path), root, pid, "ns/user"))
+		return true;
+	n = readlink(path, link, sizeof(link) - 1);
+	if (n <= 7 || memcmp(link, "user:[", 6) || link[n - 1] != ']')
+		return true;
+	link[n - 1] = '\0';
+	if (!fg_parse_u64(link + 6, &ino))
+		return true;
+	return ino == PROC_USER_INIT_INO;
+}
+
+int fg_task_read(const char *root, pid_t pid, struct fg_task *t)
+{
+	char buf[4096];
+	uint64_t size, resident;
+	bool cap;
+	ssize_t n;
+	unsigned page_kb = (unsigned)(sysconf(_SC_PAGESIZE) / 1024);
+
+	memset(t, 0, sizeof(*t));
+	t->pid = pid ? pid : getpid();
+	n = fg_read(root, pid, "status", buf, sizeof(buf));
+	if (n < 0)
+		return (int)n;
+	if (!fg_parse_status(buf, t, &cap))
+		return -EINVAL;
+	t->admin = cap && fg_init_user_ns(root, pid);
+	/* statm is the cheap and exact total_vm; status may be truncated */
+	if (fg_read(root, pid, "statm", buf, sizeof(buf)) > 0 &&
+	    fg_parse_statm(buf, &size, &resident)) {
+		t->vsz_kb = size * page_kb;
+		t->rss_kb = resident * page_kb;
+	}
+	return 0;
+}
+
+struct walk {
+	struct fg_eval *ev;
+	struct fg_vma vma;
+	bool pending, exact;
+	unsigned long headers, flags;
+};
+
+static void walk_line(const char *line, size_t n, void *arg)
+{
+	struct walk *w = arg;
+	struct fg_vma v;
+
+	if (fg_parse_maps_line(line, n, &v)) {
+		if (w->pending && !w->exact)
+			fg_eval_vma(w->ev, &w->vma);
+		w->vma = v;
+		w->pending = true;
+		w->headers++;
+		return;
+	}
+	if (w->exact && w->pending && fg_parse_vmflags(line, n, &w->vma)) {
+		fg_eval_vma(w->ev, &w->vma);
+		w->pending = false;
+		w->flags++;
+	}
+}
+
+int fg_vmas_walk(const char *root, pid_t pid, bool exact, struct fg_eval *ev)
+{
+	char path[FG_PATH_MAX], buf[8192];
+	struct walk w = { .ev = ev, .exact = exact };
+	int rc = fg_path(path, sizeof(path), root, pid, exact ? "smaps" : "maps");
+
+	if (rc)
+		return rc;
+	rc = fg_lines(path, buf, sizeof(buf), walk_line, &w);
+	if (w.pending && !exact)
+		fg_eval_vma(ev, &w.vma);
+	if (!rc && w.headers == 0)
+		rc = -ENODATA;
+	/* smaps without VmFlags (< 3.8) or cut short: not exact */
+	if (!rc && exact && w.flags != w.headers)
+		rc = -ENOTSUP;
+	return rc;
+}
+
+int fg_limits_read(const char *root, pid_t pid, struct fg_limits *l)
+{
+	char buf[512], path[FG_PATH_MAX];
+	const char *p;
+	struct rlimit rl;
+	uint64_t v;
+	size_t n;
+
+	memset(l, 0, sizeof(*l));
+	if (!pid && !getrlimit(RLIMIT_NPROC, &rl))
+		l->nproc_limit = rl.rlim_cur == RLIM_INFINITY ?
+					 UINT64_MAX : (uint64_t)rl.rlim_cur;
+	l->threads_max = read_sysctl(root, "sys/kernel/threads-max", NULL);
+	/* loadavg: "0.00 0.01 0.05 1/123 456": 123 tasks in all */
+	if (fg_read(root, -1, "loadavg", buf, sizeof(buf)) > 0 &&
+	    (p = strchr(buf, '/')) && fg_parse_u64_prefix(p + 1, &v))
+		l->threads = v;
+	/* cgroup v2: "0::/system.slice/redis.service" */
+	if (fg_read(root, pid, "cgroup", buf, sizeof(buf)) <= 0)
+		return 0;
+	p = strstr(buf, "0::");
+	if (!p)
+		return 0;
+	p += 3;
+	n = strcspn(p, "\n");
+	memcpy(path, "/sys/fs/cgroup", 14);
+	if (14 + n + 12 >= sizeof(path))
+		return 0;
+	memcpy(path + 14, p, n);
+	strcpy(path + 14 + n, "/pids.max");
+	if (fg_read_path(path, buf, 64) > 0)
+		l->pids_max = strncmp(buf, "max", 3) ? (fg_parse_u64(buf, &v) ?
+								v : 0) :
+						       UINT64_MAX;
+	strcpy(path + 14 + n, "/pids.current");
+	if (fg_read_path(path, buf, 64) > 0 && fg_parse_u64(buf, &v))
+		l->pids_current = v;
+	return 0;
+}

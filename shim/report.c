@@ -1,0 +1,397 @@
+/*
+ * report.c - render a verdict as an operator's diagnosis or a JSON line.
+ *
+ * Both forms come from one struct fg_result, so the text and the JSON say
+ * the same thing.  The diagnosis names the binding limit with every number
+ * in it, the failing VMA, the largest charges, VSZ against RSS, and the
+ * fixes that fit this mode and kernel.  No stdio, no heap.
+ */
+#include <errno.h>
+#include <string.h>
+
+#include "fg_internal.h"
+#include "fmt.h"
+
+static const char *errno_name(int e)
+{
+	switch (e) {
+	case 0: return "ok";
+	case ENOMEM: return "ENOMEM";
+	case EAGAIN: return "EAGAIN";
+	case ENOSYS: return "ENOSYS";
+	case EINVAL: return "EINVAL";
+	case EPERM: return "EPERM";
+	case ENOSPC: return "ENOSPC";
+	case EUSERS: return "EUSERS";
+	default: return "error";
+	}
+}
+
+static const char *outcome_name(const struct fg_result *r)
+{
+	if (r->refused)
+		return "refused";
+	if (r->outcome_errno < 0)
+		return NULL;
+	return errno_name(r->outcome_errno);
+}
+
+static uint64_t kb(const struct fg_result *r, uint64_t pages)
+{
+	return pages * r->ev.page_kb;
+}
+
+static uint64_t vma_kb(const struct fg_vma *v)
+{
+	return (v->end - v->start) / 1024;
+}
+
+static const char *vma_name(const struct fg_vma *v)
+{
+	return v->name[0] ? v->name : "[anon]";
+}
+
+static void put_vma(struct fg_buf *b, const struct fg_vma *v)
+{
+	fg_puthex(b, v->start);
+	fg_putc(b, '-');
+	fg_puthex(b, v->end);
+	fg_putc(b, ' ');
+	fg_putsize(b, vma_kb(v));
+	fg_putc(b, ' ');
+	fg_puts(b, vma_name(v));
+}
+
+/* One sentence on what the rule compares, with its numbers. */
+static void put_rule(struct fg_buf *b, const struct fg_result *r)
+{
+	const struct fg_sys *s = &r->sys;
+	const struct fg_eval *ev = &r->ev;
+
+	switch (ev->mode) {
+	case 1:
+		fg_puts(b, "mode 1 (always overcommit) never refuses a fork");
+		return;
+	case 2:
+		fg_puts(b, "mode 2 (strict) refuses the fork at the VMA where "
+			   "committed + charge reaches allowed = ");
+		fg_putsize(b, kb(r, ev->limit_pages));
+		fg_puts(b, " (CommitLimit ");
+		fg_putsize(b, s->commit_limit_kb);
+		if (s->kbytes) {
+			fg_puts(b, " from overcommit_kbytes ");
+			fg_putu(b, s->kbytes);
+		} else {
+			fg_puts(b, " = (RAM - hugetlb) x ");
+			fg_putu(b, s->ratio);
+			fg_puts(b, "% + swap");
+		}
+		if (!ev->admin) {
+			fg_puts(b, ", - admin_reserve ");
+			fg_putsize(b, s->admin_reserve_kb);
+		}
+		fg_puts(b, ", - min(VSZ/32, user_reserve ");
+		fg_putsize(b, s->user_reserve_kb);
+		fg_puts(b, ")); committed before the fork ");
+		fg_putsize(b, kb(r, ev->committed_pages));
+		return;
+	case 0:
+		if (ev->rule == FG_RULE_5_2) {
+			fg_puts(b, "mode 0 (heuristic, 5.2+) refuses a single VMA "
+				   "larger than RAM + swap = ");
+			fg_putsize(b, kb(r, ev->limit_pages));
+			fg_puts(b, " (MemTotal ");
+			fg_putsize(b, s->mem_total_kb);
+			fg_puts(b, " + SwapTotal ");
+			fg_putsize(b, s->swap_total_kb);
+			fg_putc(b, ')');
+		} else {
+			fg_puts(b, "mode 0 (heuristic, ");
+			fg_puts(b, fg_rule_name(ev->rule));
+			fg_puts(b, ") refuses a VMA not smaller than the free "
+				   "estimate ");
+			fg_putsize(b, kb(r, ev->limit_pages));
+			fg_puts(b, " (MemFree ");
+			fg_putsize(b, s->mem_free_kb);
+			fg_puts(b, " + file ");
+			fg_putsize(b, s->cached_kb + s->swap_cached_kb +
+					      s->buffers_kb);
+			fg_puts(b, " - shmem ");
+			fg_putsize(b, s->shmem_kb);
+			fg_puts(b, " + SwapFree ");
+			fg_putsize(b, s->swap_free_kb);
+			fg_puts(b, " + SReclaimable ");
+			fg_putsize(b, s->sreclaimable_kb);
+			fg_puts(b, " - totalreserve ");
+			fg_putsize(b, s->totalreserve_kb);
+			fg_puts(b, ev->admin ? ", admin" : ", non-admin reserve");
+			fg_putc(b, ')');
+		}
+		return;
+	default:
+		fg_puts(b, "overcommit_memory could not be read");
+	}
+}
+
+/* The fixes that can change this verdict, most direct first. */
+static void put_fixes(struct fg_buf *b, const struct fg_result *r,
+		      const char *sep)
+{
+	const struct fg_eval *ev = &r->ev;
+	uint64_t vsz = r->task.vsz_kb, rss = r->task.rss_kb;
+
+	if (ev->mode == 0 && ev->rule == FG_RULE_5_2) {
+		fg_puts(b, "split or shrink the oversized mapping (FORKGUARD_MODE="
+			   "remediate splits it), map it MAP_NORESERVE, or add "
+			   "swap");
+		fg_puts(b, sep);
+	}
+	if (ev->mode == 2) {
+		fg_puts(b, "raise vm.overcommit_ratio (now ");
+		fg_putu(b, r->sys.ratio);
+		fg_puts(b, ") or vm.overcommit_kbytes, or add swap");
+		fg_puts(b, sep);
+	}
+	/* retained allocator memory: in mode 0 on 5.2+ only the brk heap */
+	if (vsz > 2 * rss + 1048576 &&
+	    (ev->mode == 2 || ev->rule != FG_RULE_5_2 ||
+	     (ev->failed && !strcmp(ev->fail_vma.name, "[heap]")))) {
+		fg_puts(b, "VSZ ");
+		fg_putsize(b, vsz);
+		fg_puts(b, " is far above RSS ");
+		fg_putsize(b, rss);
+		fg_puts(b, ": the allocator keeps freed memory mapped; purge it "
+			   "(jemalloc: mallctl arena.4096.purge, MALLOC_CONF="
+			   "retain:false; glibc: malloc_trim) - FORKGUARD_MODE="
+			   "remediate does this before the fork");
+		fg_puts(b, sep);
+	}
+	if (ev->mode != 1) {
+		fg_puts(b, "vm.overcommit_memory=1 lets this fork pass (risk: "
+			   "memory is then promised freely and the OOM killer, "
+			   "not ENOMEM, ends an overrun); it is host-wide and "
+			   "cannot be set from inside a container");
+	}
+}
+
+static void put_top(struct fg_buf *b, const struct fg_eval *ev,
+		    const char *sep)
+{
+	unsigned i;
+
+	for (i = 0; i < ev->ntop; i++) {
+		if (i)
+			fg_puts(b, sep);
+		put_vma(b, &ev->top[i]);
+	}
+}
+
+size_t fg_report_text(const struct fg_result *r, char *buf, size_t len)
+{
+	struct fg_buf b;
+	const struct fg_eval *ev = &r->ev;
+	const char *out = outcome_name(r);
+	bool detail = r->verdict != FG_OK || (out && r->outcome_errno > 0);
+
+	fg_buf_init(&b, buf, len);
+	fg_puts(&b, "forkguard[");
+	fg_putu(&b, (uint64_t)r->task.pid);
+	fg_puts(&b, "] ");
+	fg_puts(&b, r->task.comm[0] ? r->task.comm : "?");
+	fg_puts(&b, ": ");
+	fg_puts(&b, r->call);
+	fg_puts(&b, " verdict ");
+	fg_puts(&b, fg_verdict_name(r->verdict));
+	if (out) {
+		fg_puts(&b, ", outcome ");
+		fg_puts(&b, out);
+	}
+	if (r->mismatch)
+		fg_puts(&b, " (MISMATCH: the kernel disagreed with the model)");
+	fg_puts(&b, "; overcommit_memory=");
+	fg_puti(&b, r->sys.mode);
+	fg_puts(&b, ", kernel ");
+	fg_puts(&b, r->sys.release[0] ? r->sys.release : "?");
+	fg_puts(&b, " rule ");
+	fg_puts(&b, fg_rule_name(ev->rule));
+	fg_puts(&b, ", charge ");
+	fg_putsize(&b, kb(r, ev->charge_pages));
+	fg_puts(&b, r->exact ? " (exact, " : " (bound, ");
+	fg_puts(&b, fg_tier_name(r->tier));
+	fg_puts(&b, "), check ");
+	fg_puti(&b, r->check_us);
+	fg_puts(&b, " us\n");
+	if (r->read_error) {
+		fg_puts(&b, "  note: a /proc read failed (errno ");
+		fg_puti(&b, -r->read_error);
+		fg_puts(&b, "); the verdict is as good as the bound\n");
+	}
+	if (!detail)
+		return b.at;
+	fg_puts(&b, "  rule: ");
+	put_rule(&b, r);
+	fg_putc(&b, '\n');
+	if (ev->failed) {
+		fg_puts(&b, "  failing VMA: ");
+		put_vma(&b, &ev->fail_vma);
+		fg_putc(&b, '\n');
+	}
+	fg_puts(&b, "  charge: ");
+	fg_putsize(&b, kb(r, ev->charge_pages));
+	fg_puts(&b, " in ");
+	fg_putu(&b, ev->nvmas);
+	fg_puts(&b, " accountable VMAs, largest ");
+	fg_putsize(&b, kb(r, ev->largest_pages));
+	fg_puts(&b, "; VSZ ");
+	fg_putsize(&b, r->task.vsz_kb);
+	fg_puts(&b, ", RSS ");
+	fg_putsize(&b, r->task.rss_kb);
+	fg_puts(&b, r->task.admin ? "; CAP_SYS_ADMIN\n" : "\n");
+	if (ev->ntop) {
+		fg_puts(&b, "  largest: ");
+		put_top(&b, ev, "; ");
+		fg_putc(&b, '\n');
+	}
+	if (r->remedies[0]) {
+		fg_puts(&b, "  remedies: ");
+		fg_puts(&b, r->remedies);
+		fg_putc(&b, '\n');
+	}
+	fg_puts(&b, "  fix: ");
+	put_fixes(&b, r, "\n  fix: ");
+	fg_putc(&b, '\n');
+	return b.at;
+}
+
+static void key(struct fg_buf *b, const char *k)
+{
+	if (b->at > 1)
+		fg_putc(b, ',');
+	fg_putjs(b, k);
+	fg_putc(b, ':');
+}
+
+static void key_u(struct fg_buf *b, const char *k, uint64_t v)
+{
+	key(b, k);
+	fg_putu(b, v);
+}
+
+static void key_s(struct fg_buf *b, const char *k, const char *v)
+{
+	key(b, k);
+	if (v)
+		fg_putjs(b, v);
+	else
+		fg_puts(b, "null");
+}
+
+static void key_b(struct fg_buf *b, const char *k, bool v)
+{
+	key(b, k);
+	fg_puts(b, v ? "true" : "false");
+}
+
+static void json_vma(struct fg_buf *b, const struct fg_vma *v)
+{
+	fg_puts(b, "{\"start\":\"");
+	fg_puthex(b, v->start);
+	fg_puts(b, "\",\"end\":\"");
+	fg_puthex(b, v->end);
+	fg_puts(b, "\",\"kb\":");
+	fg_putu(b, vma_kb(v));
+	fg_puts(b, ",\"name\":");
+	fg_putjs(b, vma_name(v));
+	fg_putc(b, '}');
+}
+
+static void json_body(struct fg_buf *b, const struct fg_result *r,
+		      bool with_lists)
+{
+	const struct fg_eval *ev = &r->ev;
+	unsigned i;
+
+	fg_putc(b, '{');
+	key_s(b, "event", "fork");
+	key_u(b, "pid", (uint64_t)r->task.pid);
+	key_s(b, "comm", r->task.comm);
+	key_s(b, "call", r->call);
+	key(b, "overcommit_mode");
+	fg_puti(b, r->sys.mode);
+	key_s(b, "kernel_rule", fg_rule_name(ev->rule));
+	key_s(b, "kernel", r->sys.release);
+	key_s(b, "verdict", fg_verdict_name(r->verdict));
+	key_b(b, "exact", r->exact);
+	key_s(b, "tier", fg_tier_name(r->tier));
+	key_u(b, "charge_kb", kb(r, ev->charge_pages));
+	key_u(b, "largest_vma_kb", kb(r, ev->largest_pages));
+	key(b, "limit_kb");
+	if (ev->mode == 0 || ev->mode == 2)
+		fg_putu(b, kb(r, ev->limit_pages));
+	else
+		fg_puts(b, "null");
+	key(b, "committed_kb");
+	if (ev->mode == 2)
+		fg_putu(b, kb(r, ev->committed_pages));
+	else
+		fg_puts(b, "null");
+	key_u(b, "band_kb", kb(r, ev->band_pages));
+	key_u(b, "vsz_kb", r->task.vsz_kb);
+	key_u(b, "rss_kb", r->task.rss_kb);
+	key_b(b, "admin", r->task.admin);
+	key_s(b, "outcome", outcome_name(r));
+	key_b(b, "mismatch", r->mismatch);
+	key_u(b, "check_us", r->check_us > 0 ? (uint64_t)r->check_us : 0);
+	key(b, "failing_vma");
+	if (ev->failed)
+		json_vma(b, &ev->fail_vma);
+	else
+		fg_puts(b, "null");
+	if (with_lists) {
+		key(b, "top_vmas");
+		fg_putc(b, '[');
+		for (i = 0; i < ev->ntop; i++) {
+			if (i)
+				fg_putc(b, ',');
+			json_vma(b, &ev->top[i]);
+		}
+		fg_putc(b, ']');
+	}
+	key(b, "remedies");
+	fg_putc(b, '[');
+	fg_puts(b, r->remedies);
+	fg_putc(b, ']');
+	if (r->verdict != FG_OK) {
+		key(b, "rule");
+		{
+			char tmp[768];
+			struct fg_buf t;
+
+			fg_buf_init(&t, tmp, sizeof(tmp));
+			put_rule(&t, r);
+			fg_putjs(b, tmp);
+			fg_buf_init(&t, tmp, sizeof(tmp));
+			put_fixes(&t, r, " | ");
+			key_s(b, "fix", tmp);
+		}
+	}
+	fg_puts(b, "}\n");
+}
+
+size_t fg_report_json(const struct fg_result *r, char *buf, size_t len)
+{
+	struct fg_buf b;
+
+	fg_buf_init(&b, buf, len);
+	json_body(&b, r, true);
+	if (b.full) {
+		/* never a partial object: drop the lists, then give up */
+		fg_buf_init(&b, buf, len);
+		json_body(&b, r, false);
+		if (b.full) {
+			fg_buf_init(&b, buf, len);
+			fg_puts(&b, "{\"event\":\"fork\",\"truncated\":true}\n");
+		}
+	}
+	return b.full ? 0 : b.at;
+}
