@@ -46,8 +46,20 @@ enum fg_rule {
 
 enum fg_verdict { FG_OK, FG_FAIL, FG_BORDERLINE, FG_UNKNOWN };
 
-/* How deep the evaluation went; only FG_TIER_SMAPS charges are exact. */
-enum fg_tier { FG_TIER_NONE, FG_TIER_STATM, FG_TIER_MAPS, FG_TIER_SMAPS };
+/*
+ * How deep the evaluation went; only FG_TIER_SMAPS charges are exact.
+ * FG_TIER_ESTIMATE: maps read as private+writable = accountable, for
+ * kernels without smaps VmFlags (< 3.8) or when smaps is unreadable.
+ */
+enum fg_tier { FG_TIER_NONE, FG_TIER_STATM, FG_TIER_MAPS, FG_TIER_SMAPS,
+	       FG_TIER_ESTIMATE };
+
+/* How fg_vmas_walk() decides which VMAs are accountable. */
+enum fg_walk {
+	FG_WALK_BOUND,		/* maps: every private mapping (upper bound) */
+	FG_WALK_ESTIMATE,	/* maps: private and writable */
+	FG_WALK_EXACT,		/* smaps VmFlags: ac and not dc */
+};
 
 /* Host-wide facts (sysctls, /proc/meminfo, uname). */
 struct fg_sys {
@@ -83,6 +95,7 @@ struct fg_task {
 struct fg_vma {
 	uint64_t start, end;
 	bool account;			/* VM_ACCOUNT: charged at fork */
+	bool writable, private_;	/* from the perms column */
 	bool dontcopy;			/* VM_DONTCOPY: skipped by dup_mmap */
 	char name[64];
 };
@@ -154,11 +167,11 @@ FG_API int fg_sys_read(const char *root, struct fg_sys *s);
 FG_API int fg_task_read(const char *root, pid_t pid, struct fg_task *t);
 
 /*
- * fg_vmas_walk - feed every VMA of @pid to @ev in address order.  With
- * @exact, reads smaps VmFlags (ac, dc); else reads maps and counts every
- * private mapping as accountable (an upper bound).  Returns 0 or -errno.
+ * fg_vmas_walk - feed every VMA of @pid to @ev in address order, deciding
+ * accountability as @how says.  Returns 0, or -errno (-ENOTSUP: smaps has
+ * no VmFlags; -ENODATA: no VMA at all).
  */
-FG_API int fg_vmas_walk(const char *root, pid_t pid, bool exact,
+FG_API int fg_vmas_walk(const char *root, pid_t pid, enum fg_walk how,
 			struct fg_eval *ev);
 
 /*

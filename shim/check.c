@@ -39,12 +39,23 @@ static void bound_vma(struct fg_vma *v, uint64_t kb)
 	strcpy(v->name, "[total_vm bound]");
 }
 
-/* Evaluate r->sys and r->task for @pid, as deep as needed. */
-static int evaluate(const char *root, pid_t pid, bool full,
-		    struct fg_result *r)
+/* One pass over the VMAs into r->ev; 0 or -errno. */
+static int walk(const char *root, pid_t pid, enum fg_walk how,
+		struct fg_result *r)
+{
+	fg_eval_begin(&r->ev, &r->sys, &r->task);
+	return fg_vmas_walk(root, pid, how, &r->ev);
+}
+
+/*
+ * Evaluate r->sys and r->task for @pid, as deep as needed: a bound that
+ * passes settles it; otherwise the exact smaps walk; without VmFlags, the
+ * maps estimate (private + writable), which is a verdict but not exact.
+ */
+static void evaluate(const char *root, pid_t pid, bool full,
+		     struct fg_result *r)
 {
 	struct fg_vma bound;
-	enum fg_verdict v;
 	int rc;
 
 	if (!full) {
@@ -54,45 +65,33 @@ static int evaluate(const char *root, pid_t pid, bool full,
 		r->tier = FG_TIER_STATM;
 		r->verdict = fg_eval_verdict(&r->ev);
 		if (r->verdict == FG_OK || r->verdict == FG_UNKNOWN)
-			return 0;
-		fg_eval_begin(&r->ev, &r->sys, &r->task);
-		rc = fg_vmas_walk(root, pid, false, &r->ev);
-		if (!rc) {
+			return;
+		if (!walk(root, pid, FG_WALK_BOUND, r)) {
 			r->tier = FG_TIER_MAPS;
 			r->verdict = fg_eval_verdict(&r->ev);
 			if (r->verdict == FG_OK)
-				return 0;
+				return;
 		}
 	}
-	{
-		struct fg_eval exact;
-
-		fg_eval_begin(&exact, &r->sys, &r->task);
-		rc = fg_vmas_walk(root, pid, true, &exact);
-		if (!rc) {
-			r->ev = exact;
-			r->tier = FG_TIER_SMAPS;
-			r->exact = true;
-			r->verdict = fg_eval_verdict(&r->ev);
-			return 0;
-		}
+	rc = walk(root, pid, FG_WALK_EXACT, r);
+	if (!rc) {
+		r->tier = FG_TIER_SMAPS;
+		r->exact = true;
+		r->verdict = fg_eval_verdict(&r->ev);
+		return;
 	}
-	/* no smaps: keep the maps bound if it was read, else the statm one */
-	if (r->tier == FG_TIER_STATM || r->tier == FG_TIER_NONE) {
-		fg_eval_begin(&r->ev, &r->sys, &r->task);
-		if (!fg_vmas_walk(root, pid, false, &r->ev))
-			r->tier = FG_TIER_MAPS;
-		else {
-			bound_vma(&bound, r->task.vsz_kb);
-			fg_eval_vma(&r->ev, &bound);
-			r->tier = FG_TIER_STATM;
-		}
+	r->read_error = rc == -ENOTSUP || rc == -ENOENT ? 0 : rc;
+	if (!walk(root, pid, FG_WALK_ESTIMATE, r)) {
+		r->tier = FG_TIER_ESTIMATE;
+		r->verdict = fg_eval_verdict(&r->ev);
+		return;
 	}
-	v = fg_eval_verdict(&r->ev);
-	/* a bound that fails proves nothing: the fork may still pass */
-	r->verdict = v == FG_OK ? FG_OK : FG_BORDERLINE;
-	r->read_error = rc;
-	return 0;
+	/* nothing but total_vm: a failing bound proves nothing */
+	fg_eval_begin(&r->ev, &r->sys, &r->task);
+	bound_vma(&bound, r->task.vsz_kb);
+	fg_eval_vma(&r->ev, &bound);
+	r->tier = FG_TIER_STATM;
+	r->verdict = fg_eval_verdict(&r->ev) == FG_OK ? FG_OK : FG_BORDERLINE;
 }
 
 static void result_init(struct fg_result *r)

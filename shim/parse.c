@@ -257,7 +257,9 @@ bool fg_parse_maps_line(const char *line, size_t n, struct fg_vma *v)
 	memset(v, 0, sizeof(*v));
 	v->start = start;
 	v->end = stop;
-	v->account = p[3] == 'p';
+	v->private_ = p[3] == 'p';
+	v->writable = p[1] == 'w';
+	v->account = v->private_;
 	p += 4;
 	/* offset dev inode */
 	for (field = 0; field < 3; field++) {

@@ -392,8 +392,8 @@ const char *fg_verdict_name(enum fg_verdict v)
 
 const char *fg_tier_name(enum fg_tier t)
 {
-	static const char *const names[] = { "none", "statm", "maps",
-					     "smaps" };
+	static const char *const names[] = { "none", "statm", "maps", "smaps",
+					     "estimate" };
 
-	return (unsigned)t < 4 ? names[t] : "none";
+	return (unsigned)t < 5 ? names[t] : "none";
 }

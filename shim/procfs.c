@@ -334,7 +334,8 @@ int fg_task_read(const char *root, pid_t pid, struct fg_task *t)
 struct walk {
 	struct fg_eval *ev;
 	struct fg_vma vma;
-	bool pending, exact;
+	enum fg_walk how;
+	bool pending;
 	unsigned long headers, flags;
 };
 
@@ -344,24 +345,29 @@ static void walk_line(const char *line, size_t n, void *arg)
 	struct fg_vma v;
 
 	if (fg_parse_maps_line(line, n, &v)) {
-		if (w->pending && !w->exact)
+		if (w->how == FG_WALK_ESTIMATE)
+			v.account = v.private_ && v.writable;
+		if (w->pending && w->how != FG_WALK_EXACT)
 			fg_eval_vma(w->ev, &w->vma);
 		w->vma = v;
 		w->pending = true;
 		w->headers++;
 		return;
 	}
-	if (w->exact && w->pending && fg_parse_vmflags(line, n, &w->vma)) {
+	if (w->how == FG_WALK_EXACT && w->pending &&
+	    fg_parse_vmflags(line, n, &w->vma)) {
 		fg_eval_vma(w->ev, &w->vma);
 		w->pending = false;
 		w->flags++;
 	}
 }
 
-int fg_vmas_walk(const char *root, pid_t pid, bool exact, struct fg_eval *ev)
+int fg_vmas_walk(const char *root, pid_t pid, enum fg_walk how,
+		 struct fg_eval *ev)
 {
 	char path[FG_PATH_MAX], buf[8192];
-	struct walk w = { .ev = ev, .exact = exact };
+	struct walk w = { .ev = ev, .how = how };
+	bool exact = how == FG_WALK_EXACT;
 	int rc = fg_path(path, sizeof(path), root, pid, exact ? "smaps" : "maps");
 
 	if (rc)

@@ -216,7 +216,9 @@ size_t fg_report_text(const struct fg_result *r, char *buf, size_t len)
 	fg_puts(&b, fg_rule_name(ev->rule));
 	fg_puts(&b, ", charge ");
 	fg_putsize(&b, kb(r, ev->charge_pages));
-	fg_puts(&b, r->exact ? " (exact, " : " (bound, ");
+	fg_puts(&b, r->exact ? " (exact, from " :
+		    r->tier == FG_TIER_ESTIMATE ? " (estimate, from " :
+						  " (upper bound, from ");
 	fg_puts(&b, fg_tier_name(r->tier));
 	fg_puts(&b, "), check ");
 	fg_puti(&b, r->check_us);

@@ -1,0 +1,152 @@
+/*
+ * test_config - FORKGUARD_* parsing: defaults, every value, bad values.
+ */
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <setjmp.h>
+#include <cmocka.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "config.h"
+
+static const char *const *vars;
+
+static const char *lookup(const char *name)
+{
+	size_t n = strlen(name);
+	const char *const *v;
+
+	for (v = vars; v && *v; v++)
+		if (!strncmp(*v, name, n) && (*v)[n] == '=')
+			return *v + n + 1;
+	return NULL;
+}
+
+static int parse(struct fg_config *c, char *warn, size_t len,
+		 const char *const *env)
+{
+	vars = env;
+	return fg_config_parse(c, lookup, warn, len);
+}
+
+static void defaults(void **state)
+{
+	struct fg_config c;
+	char warn[512];
+	const char *const env[] = { NULL };
+
+	(void)state;
+	assert_int_equal(parse(&c, warn, sizeof(warn), env), 0);
+	assert_int_equal(c.mode, FG_MODE_OBSERVE);
+	assert_int_equal(c.sink, FG_SINK_STDERR);
+	assert_int_equal(c.format, FG_FORMAT_TEXT);
+	assert_int_equal(c.report, FG_REPORT_RISKY);
+	assert_string_equal(c.procfs, "/proc");
+	assert_int_equal(c.rule, -1);
+	assert_int_equal(c.remedies, FG_REMEDY_ALL);
+	assert_string_equal(warn, "");
+}
+
+static void every_value(void **state)
+{
+	struct fg_config c;
+	char warn[512];
+	const char *const env[] = {
+		"FORKGUARD_MODE=enforce",     "FORKGUARD_FORMAT=json",
+		"FORKGUARD_REPORT=all",	      "FORKGUARD_LOG=/tmp/fg-%p.log",
+		"FORKGUARD_PROCFS=/tmp/snap", "FORKGUARD_KERNEL_RULE=<=3.0",
+		"FORKGUARD_RATE_LIMIT=0",     "FORKGUARD_REMEDY=trim,split",
+		"FORKGUARD_RETRIES=5",	      "FORKGUARD_RETRY_DELAY_MS=50",
+		NULL,
+	};
+	char expect[64];
+
+	(void)state;
+	assert_int_equal(parse(&c, warn, sizeof(warn), env), 0);
+	assert_int_equal(c.mode, FG_MODE_ENFORCE);
+	assert_int_equal(c.format, FG_FORMAT_JSON);
+	assert_int_equal(c.report, FG_REPORT_ALL);
+	assert_int_equal(c.sink, FG_SINK_FILE);
+	assert_true(c.log_path_per_pid);
+	snprintf(expect, sizeof(expect), "/tmp/fg-%d.log", (int)getpid());
+	assert_string_equal(c.log_path, expect);
+	assert_string_equal(c.procfs, "/tmp/snap");
+	assert_int_equal(c.rule, FG_RULE_2_6);
+	assert_int_equal(c.rate, 0);
+	assert_int_equal(c.remedies, FG_REMEDY_TRIM | FG_REMEDY_SPLIT);
+	assert_int_equal(c.retries, 5);
+	assert_int_equal(c.retry_delay_ms, 50);
+	fg_config_expand_pid(&c, 42);
+	assert_string_equal(c.log_path, "/tmp/fg-42.log");
+}
+
+static void bad_values_warn_and_keep_defaults(void **state)
+{
+	struct fg_config c;
+	char warn[2048];
+	const char *const env[] = {
+		"FORKGUARD_MODE=enforcing",	"FORKGUARD_FORMAT=xml",
+		"FORKGUARD_REPORT=some",	"FORKGUARD_LOG=relative.log",
+		"FORKGUARD_PROCFS=proc",	"FORKGUARD_KERNEL_RULE=9.9",
+		"FORKGUARD_RATE_LIMIT=-1",	"FORKGUARD_REMEDY=trim,,split",
+		"FORKGUARD_RETRIES=1e3",	"FORKGUARD_RETRY_DELAY_MS=99999999999",
+		NULL,
+	};
+	const char *p;
+	int lines = 0;
+
+	(void)state;
+	assert_int_equal(parse(&c, warn, sizeof(warn), env), 10);
+	assert_int_equal(c.mode, FG_MODE_OBSERVE);
+	assert_int_equal(c.format, FG_FORMAT_TEXT);
+	assert_int_equal(c.report, FG_REPORT_RISKY);
+	assert_int_equal(c.sink, FG_SINK_STDERR);
+	assert_string_equal(c.procfs, "/proc");
+	assert_int_equal(c.rule, -1);
+	assert_int_equal(c.rate, 10);
+	assert_int_equal(c.remedies, FG_REMEDY_ALL);
+	assert_int_equal(c.retries, 3);
+	assert_int_equal(c.retry_delay_ms, 200);
+	for (p = warn; (p = strchr(p, '\n')); p++)
+		lines++;
+	assert_int_equal(lines, 10);	/* one line each */
+	assert_non_null(strstr(warn, "FORKGUARD_MODE=\"enforcing\""));
+	assert_non_null(strstr(warn, "using observe"));
+}
+
+static void hostile_values(void **state)
+{
+	struct fg_config c;
+	char warn[64];	/* too small: truncated, still terminated */
+	char longpath[600];
+	const char *env[] = { "FORKGUARD_MODE=\x1b[31mred\n", NULL, NULL };
+
+	(void)state;
+	memset(longpath, 'a', sizeof(longpath));
+	memcpy(longpath, "FORKGUARD_LOG=/", 15);
+	longpath[sizeof(longpath) - 1] = '\0';
+	env[1] = longpath;
+	assert_int_equal(parse(&c, warn, sizeof(warn), env), 2);
+	assert_true(strlen(warn) < sizeof(warn));
+	assert_null(strchr(warn, '\x1b'));	/* control bytes are masked */
+	assert_int_equal(c.sink, FG_SINK_STDERR);
+	/* empty values are unset, not errors */
+	env[0] = "FORKGUARD_MODE=";
+	env[1] = NULL;
+	assert_int_equal(parse(&c, warn, sizeof(warn), env), 0);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(defaults),
+		cmocka_unit_test(every_value),
+		cmocka_unit_test(bad_values_warn_and_keep_defaults),
+		cmocka_unit_test(hostile_values),
+	};
+
+	return cmocka_run_group_tests_name("config", tests, NULL, NULL);
+}
