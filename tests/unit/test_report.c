@@ -1,0 +1,157 @@
+/*
+ * test_report - the JSON line is one valid object with the documented keys;
+ * the text names the rule, the numbers and the fix; hostile names stay
+ * inside their strings; a small buffer never yields a partial object.
+ */
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <setjmp.h>
+#include <cmocka.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "fg_internal.h"
+
+/* A strict enough JSON checker: one object, balanced, valid strings. */
+static bool json_object_ok(const char *s)
+{
+	int depth = 0;
+	bool in_str = false, seen = false;
+
+	for (; *s; s++) {
+		unsigned char c = (unsigned char)*s;
+
+		if (in_str) {
+			if (c < 0x20 || c >= 0x7f)
+				return false;
+			if (c == '\\') {
+				s++;
+				if (!*s || !strchr("\"\\/bfnrtu", *s))
+					return false;
+			} else if (c == '"') {
+				in_str = false;
+			}
+			continue;
+		}
+		if (c == '"')
+			in_str = true;
+		else if (c == '{' || c == '[')
+			depth++;
+		else if (c == '}' || c == ']') {
+			if (--depth < 0)
+				return false;
+			if (!depth)
+				seen = true;
+		} else if (c == '\n')
+			return depth == 0 && seen && s[1] == '\0';
+	}
+	return false;
+}
+
+static void fixture_result(struct fg_result *r, const char *name)
+{
+	char root[600];
+	const char *base = getenv("FG_FIXTURES");
+
+	snprintf(root, sizeof(root), "%s/snapshots/%s", base ? base : "fixtures",
+		 name);
+	assert_int_equal(fg_check(root, 0, -1, true, r), 0);
+	r->call = "fork";
+	r->outcome_errno = 12;
+}
+
+static void json_keys(void **state)
+{
+	static const char *const keys[] = {
+		"\"event\":\"fork\"", "\"pid\":", "\"comm\":\"fixture\"",
+		"\"call\":\"fork\"", "\"overcommit_mode\":2",
+		"\"kernel_rule\":\"5.2+\"", "\"verdict\":\"fail\"",
+		"\"exact\":true", "\"charge_kb\":", "\"largest_vma_kb\":",
+		"\"limit_kb\":", "\"committed_kb\":", "\"outcome\":\"ENOMEM\"",
+		"\"check_us\":", "\"failing_vma\":{", "\"band_kb\":",
+		"\"remedies\":[]", "\"tier\":\"smaps\"",
+	};
+	struct fg_result r;
+	char buf[8192];
+	size_t i, n;
+
+	(void)state;
+	fixture_result(&r, "mode2-5.2plus-fail");
+	n = fg_report_json(&r, buf, sizeof(buf));
+	assert_true(n > 0);
+	assert_true(json_object_ok(buf));
+	for (i = 0; i < sizeof(keys) / sizeof(keys[0]); i++)
+		if (!strstr(buf, keys[i]))
+			fail_msg("missing %s in %s", keys[i], buf);
+}
+
+static void json_mode1_nulls(void **state)
+{
+	struct fg_result r;
+	char buf[8192];
+
+	(void)state;
+	fixture_result(&r, "mode1-huge");
+	r.outcome_errno = 0;
+	fg_report_json(&r, buf, sizeof(buf));
+	assert_true(json_object_ok(buf));
+	assert_non_null(strstr(buf, "\"limit_kb\":null"));
+	assert_non_null(strstr(buf, "\"committed_kb\":null"));
+	assert_non_null(strstr(buf, "\"outcome\":\"ok\""));
+}
+
+static void hostile_names_and_small_buffers(void **state)
+{
+	struct fg_result r;
+	char buf[8192], small[300];
+	size_t n;
+
+	(void)state;
+	fixture_result(&r, "mode0-5.2plus-fail");
+	strcpy(r.task.comm, "a\"b\\c\n\x01\xff");
+	strcpy(r.ev.fail_vma.name, "/tmp/x\"},{\"evil\":1");
+	n = fg_report_json(&r, buf, sizeof(buf));
+	assert_true(n > 0);
+	assert_true(json_object_ok(buf));
+	assert_null(strstr(buf, "\"evil\":1"));
+	/* too small for the whole object: a smaller valid one, or nothing */
+	n = fg_report_json(&r, small, sizeof(small));
+	assert_true(n == 0 || json_object_ok(small));
+	n = fg_report_json(&r, small, 8);
+	assert_int_equal(n, 0);
+	/* the text form is cut but terminated */
+	n = fg_report_text(&r, small, sizeof(small));
+	assert_true(n < sizeof(small));
+	assert_int_equal(strlen(small), n);
+}
+
+static void text_diagnosis(void **state)
+{
+	struct fg_result r;
+	char buf[8192];
+
+	(void)state;
+	fixture_result(&r, "mode2-5.2plus-fail");
+	fg_report_text(&r, buf, sizeof(buf));
+	assert_non_null(strstr(buf, "verdict fail, outcome ENOMEM"));
+	assert_non_null(strstr(buf, "mode 2 (strict)"));
+	assert_non_null(strstr(buf, "CommitLimit"));
+	assert_non_null(strstr(buf, "admin_reserve"));
+	assert_non_null(strstr(buf, "failing VMA"));
+	assert_non_null(strstr(buf, "raise vm.overcommit_ratio (now 50)"));
+	assert_non_null(strstr(buf, "container"));
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(json_keys),
+		cmocka_unit_test(json_mode1_nulls),
+		cmocka_unit_test(hostile_names_and_small_buffers),
+		cmocka_unit_test(text_diagnosis),
+	};
+
+	return cmocka_run_group_tests_name("report", tests, NULL, NULL);
+}

@@ -1,0 +1,159 @@
+/*
+ * test_snapshots - end to end over recorded /proc snapshots.
+ *
+ * fixtures/snapshots/<name>/ is laid out like /proc; its `expect` lists
+ * "<rule> <verdict>" lines computed independently by gen.py from the
+ * kernel's formulas.  fg_check() reads the snapshot through the same code
+ * the library uses on /proc and must reach the same verdict, both tiered
+ * and with the exact walk forced.
+ */
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <setjmp.h>
+#include <cmocka.h>
+#include <dirent.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "fg_internal.h"
+
+static char dir[512];
+
+static void snapshot_dir(const char *name, char *out, size_t len)
+{
+	const char *base = getenv("FG_FIXTURES");
+
+	snprintf(out, len, "%s/snapshots/%s", base ? base : "fixtures", name);
+}
+
+static int check_one(const char *name)
+{
+	char root[600], path[700], rule[32], verdict[32];
+	struct fg_result r;
+	FILE *f;
+	int n = 0, full;
+
+	snapshot_dir(name, root, sizeof(root));
+	snprintf(path, sizeof(path), "%s/expect", root);
+	f = fopen(path, "r");
+	if (!f)
+		return 0;
+	while (fscanf(f, "%31s %31s", rule, verdict) == 2) {
+		int want = !strcmp(rule, "auto") ? -1 : fg_rule_from_name(rule);
+
+		assert_true(!strcmp(rule, "auto") || want >= 0);
+		for (full = 0; full < 2; full++) {
+			assert_int_equal(fg_check(root, 0, want, full, &r), 0);
+			if (strcmp(fg_verdict_name(r.verdict), verdict))
+				fail_msg("%s rule %s (full=%d): got %s, want %s",
+					 name, rule, full,
+					 fg_verdict_name(r.verdict), verdict);
+		}
+		n++;
+	}
+	fclose(f);
+	return n;
+}
+
+static void every_snapshot(void **state)
+{
+	struct dirent *e;
+	DIR *d;
+	int dirs = 0, lines = 0, n;
+
+	(void)state;
+	snapshot_dir("", dir, sizeof(dir));
+	d = opendir(dir);
+	assert_non_null(d);
+	while ((e = readdir(d))) {
+		if (e->d_name[0] == '.')
+			continue;
+		n = check_one(e->d_name);
+		if (n) {
+			dirs++;
+			lines += n;
+		}
+	}
+	closedir(d);
+	printf("checked %d snapshots, %d expectations\n", dirs, lines);
+	assert_true(dirs >= 20);
+}
+
+/* The seed incident, in detail: the numbers a diagnosis must show. */
+static void seed_incident(void **state)
+{
+	char root[600], text[8192];
+	struct fg_result r;
+
+	(void)state;
+	snapshot_dir("seed-2.6.32", root, sizeof(root));
+	assert_int_equal(fg_check(root, 0, -1, false, &r), 0);
+	assert_int_equal(r.sys.rule, FG_RULE_2_6);
+	assert_int_equal(r.verdict, FG_FAIL);
+	/* 2.6.32 has no VmFlags: maps estimate (private + writable) */
+	assert_int_equal(r.tier, FG_TIER_ESTIMATE);
+	assert_false(r.exact);
+	assert_true(r.ev.failed);
+	assert_int_equal((r.ev.fail_vma.end - r.ev.fail_vma.start) >> 30, 24);
+	assert_false(r.task.admin);
+	fg_report_text(&r, text, sizeof(text));
+	assert_non_null(strstr(text, "verdict fail"));
+	assert_non_null(strstr(text, "rule <=3.0"));
+	assert_non_null(strstr(text, "failing VMA"));
+	assert_non_null(strstr(text, "24.0 GiB"));
+	assert_non_null(strstr(text, "vm.overcommit_memory=1"));
+	/* under the 5.2+ rule the same process forks */
+	assert_int_equal(fg_check(root, 0, FG_RULE_5_2, false, &r), 0);
+	assert_int_equal(r.verdict, FG_OK);
+}
+
+/* smaps is exact: RELRO (r--p, ac) counts, the NORESERVE mapping does not */
+static void exact_charge(void **state)
+{
+	char root[600];
+	struct fg_result r;
+	uint64_t expect_kb = 64 + 32 + 2048 + 16 + 8 + 132;
+
+	(void)state;
+	snapshot_dir("mode1-huge", root, sizeof(root));
+	assert_int_equal(fg_check(root, 0, -1, true, &r), 0);
+	assert_true(r.exact);
+	assert_int_equal(r.ev.charge_pages * 4, expect_kb + 64ULL * 1024 * 1024);
+}
+
+static void container_root_is_not_admin(void **state)
+{
+	char root[600];
+	struct fg_result r;
+
+	(void)state;
+	snapshot_dir("mode2-container-root", root, sizeof(root));
+	assert_int_equal(fg_check(root, 0, -1, false, &r), 0);
+	assert_false(r.task.admin);
+	assert_int_equal(r.verdict, FG_FAIL);
+}
+
+static void missing_and_truncated_files(void **state)
+{
+	struct fg_result r;
+
+	(void)state;
+	assert_true(fg_check("/nonexistent-procfs", 0, -1, false, &r) < 0);
+	assert_int_equal(r.verdict, FG_UNKNOWN);
+	assert_true(fg_check("/proc", 999999999, -1, false, &r) < 0);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(every_snapshot),
+		cmocka_unit_test(seed_incident),
+		cmocka_unit_test(exact_charge),
+		cmocka_unit_test(container_root_is_not_admin),
+		cmocka_unit_test(missing_and_truncated_files),
+	};
+
+	return cmocka_run_group_tests_name("snapshots", tests, NULL, NULL);
+}
