@@ -1,0 +1,35 @@
+# lib.sh - shared helpers for the integration scripts (sourced).
+# Each check prints "PASS name: detail" or "FAIL name: detail"; summary()
+# prints the closing "N passed, N failed" line and sets the exit status.
+set -u
+TOP=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
+B=$TOP/build
+LIB=$B/libforkguard.so
+PASSED=0
+FAILED=0
+TMP=$(mktemp -d /tmp/fg-it.XXXXXX)
+trap 'rm -rf "$TMP"' EXIT
+
+pass() { PASSED=$((PASSED + 1)); echo "PASS $1: $2"; }
+fail() { FAILED=$((FAILED + 1)); echo "FAIL $1: $2"; }
+check() { # check NAME DETAIL COMMAND...
+	local name=$1 detail=$2
+	shift 2
+	if "$@"; then pass "$name" "$detail"; else fail "$name" "$detail"; fi
+}
+summary() {
+	echo "$PASSED passed, $FAILED failed"
+	[ "$FAILED" -eq 0 ]
+}
+# json_get FILE KEY: the value of KEY in the first JSON line of FILE
+json_get() {
+	sed -n "s/.*\"$2\":\(\"[^\"]*\"\|[^,}]*\).*/\1/p" "$1" | head -n1 | tr -d '"'
+}
+# a free TCP port on 127.0.0.1
+free_port() {
+	local p
+	for p in $(seq 20000 20100 | shuf); do
+		(exec 3<>/dev/tcp/127.0.0.1/$p) 2>/dev/null || { echo "$p"; return; }
+	done
+	echo 0
+}

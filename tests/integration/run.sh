@@ -1,0 +1,20 @@
+#!/usr/bin/env bash
+# Run every integration script; print each one's lines and one total.
+set -u
+here=$(cd "$(dirname "$0")" && pwd)
+passed=0
+failed=0
+for t in "$here"/*.sh; do
+	case $(basename "$t") in run.sh | lib.sh | demo.sh) continue ;; esac
+	echo "== $(basename "$t" .sh)"
+	out=$(bash "$t" 2>&1)
+	rc=$?
+	echo "$out" | grep -v '^[0-9]* passed, [0-9]* failed$'
+	p=$(echo "$out" | grep -c '^PASS ')
+	f=$(echo "$out" | grep -c '^FAIL ')
+	[ "$rc" -ne 0 ] && [ "$f" -eq 0 ] && f=1 && echo "FAIL $(basename "$t"): exit $rc"
+	passed=$((passed + p))
+	failed=$((failed + f))
+done
+echo "integration: $passed passed, $failed failed"
+[ "$failed" -eq 0 ]
