@@ -145,6 +145,7 @@ struct fg_result {
 	bool refused;		/* enforce mode returned ENOMEM itself */
 	bool mismatch;		/* the kernel disagreed with the prediction */
 	long check_us;
+	bool admin_known;	/* task.admin was read (else: not needed) */
 	int read_error;		/* -errno of the first failed read, or 0 */
 	bool have_limits;	/* EAGAIN post-mortem */
 	struct fg_limits limits;
@@ -212,6 +213,14 @@ FG_API const char *fg_tier_name(enum fg_tier t);
  */
 FG_API int fg_check(const char *root, pid_t pid, int rule, bool full,
 		    struct fg_result *r);
+
+/*
+ * fg_check_task - fg_check() with the host facts already read: @s as
+ * fg_sys_read() filled it (and its rule as the caller wants it), so one
+ * snapshot of the host serves many processes.  Same return as fg_check().
+ */
+FG_API int fg_check_task(const char *root, pid_t pid, const struct fg_sys *s,
+			 bool full, struct fg_result *r);
 
 /* --- reports (report.c) --- */
 

@@ -106,14 +106,33 @@ int fg_check(const char *root, pid_t pid, int rule, bool full,
 	     struct fg_result *r)
 {
 	long t0 = fg_now_us();
+	struct fg_sys s;
+	int rc;
+
+	rc = fg_sys_read(root, &s);
+	if (rc) {
+		result_init(r);
+		r->sys = s;
+		r->read_error = rc;
+		r->check_us = fg_now_us() - t0;
+		return rc;
+	}
+	if ((unsigned)rule < FG_RULE_COUNT)
+		s.rule = (enum fg_rule)rule;
+	rc = fg_check_task(root, pid, &s, full, r);
+	r->check_us = fg_now_us() - t0;
+	return rc;
+}
+
+int fg_check_task(const char *root, pid_t pid, const struct fg_sys *s,
+		  bool full, struct fg_result *r)
+{
+	long t0 = fg_now_us();
 	int rc;
 
 	result_init(r);
-	rc = fg_sys_read(root, &r->sys);
-	if (!rc && (unsigned)rule < FG_RULE_COUNT)
-		r->sys.rule = (enum fg_rule)rule;
-	if (!rc)
-		rc = fg_task_read(root, pid, &r->task);
+	r->sys = *s;
+	rc = fg_task_read(root, pid, &r->task);
 	if (rc) {
 		r->read_error = rc;
 		r->check_us = fg_now_us() - t0;
@@ -132,7 +151,7 @@ static struct {
 	long base_at;
 	bool have_base;
 	bool init_ns;
-	char busy;
+	pid_t lock;
 } fast = {
 	.mode = FG_KEPT_INIT,
 	.statm = FG_KEPT_INIT,
@@ -177,14 +196,14 @@ int fg_fast_check(const char *root, enum fg_rule forced, bool full,
 		  struct fg_result *r)
 {
 	long t0 = fg_now_us();
-	char buf[4096];
+	char buf[128];
 	uint64_t v, size, resident;
 	struct fg_sys *s = &r->sys;
 	ssize_t n;
 	int rc = 0;
 
 	result_init(r);
-	if (__atomic_test_and_set(&fast.busy, __ATOMIC_ACQUIRE)) {
+	if (!fg_trylock(&fast.lock, getpid())) {
 		/* another thread is refreshing the cache: read afresh */
 		rc = fg_check(root, 0, (int)forced, full, r);
 		goto done;
@@ -192,12 +211,12 @@ int fg_fast_check(const char *root, enum fg_rule forced, bool full,
 	if (!fast.have_base || t0 - fast.base_at > 1000000L)
 		rc = refresh_base(root, t0);
 	if (rc) {
-		__atomic_clear(&fast.busy, __ATOMIC_RELEASE);
+		fg_unlock(&fast.lock);
 		r->read_error = rc;
 		goto done;
 	}
 	*s = fast.base;
-	__atomic_clear(&fast.busy, __ATOMIC_RELEASE);
+	fg_unlock(&fast.lock);
 
 	n = kept(&fast.mode, root, "sys/vm/overcommit_memory", buf, 32);
 	if (n < 0 || !fg_parse_u64(buf, &v) || v > 2) {
@@ -226,17 +245,19 @@ int fg_fast_check(const char *root, enum fg_rule forced, bool full,
 	}
 	r->task.vsz_kb = size * s->page_kb;
 	r->task.rss_kb = resident * s->page_kb;
-	r->task.admin = fast.init_ns && cap_sys_admin();
+	/* admin matters to these rules only; reports ask fg_task_admin_now() */
+	r->task.admin = false;
+	r->admin_known = s->mode == 2 || s->rule != FG_RULE_5_2;
+	if (r->admin_known)
+		r->task.admin = fast.init_ns && cap_sys_admin();
 	evaluate(root, 0, full, r);
 done:
 	r->check_us = fg_now_us() - t0;
 	return r->read_error && r->verdict == FG_UNKNOWN ? r->read_error : 0;
 }
 
-void fg_check_child_reset(void)
+bool fg_task_admin_now(void)
 {
-	fg_kept_forget(&fast.mode);
-	fg_kept_forget(&fast.statm);
-	fast.have_base = false;
-	__atomic_clear(&fast.busy, __ATOMIC_RELEASE);
+	return fast.init_ns && cap_sys_admin();
 }
+

@@ -80,23 +80,42 @@ int fg_lines(const char *path, char *buf, size_t len,
 bool fg_init_user_ns(const char *root, pid_t pid);
 
 /*
+ * fg_trylock - a try-lock that fork cannot leave stuck.  It holds the
+ * owner's pid: our own pid means a sibling thread has it (the caller takes
+ * a slower path, it never waits); another pid is a parent's, frozen by the
+ * fork that made us, and is taken over.
+ */
+static inline bool fg_trylock(pid_t *lock, pid_t self)
+{
+	pid_t cur = __atomic_load_n(lock, __ATOMIC_ACQUIRE);
+
+	if (cur == self)
+		return false;
+	return __atomic_compare_exchange_n(lock, &cur, self, false,
+					   __ATOMIC_ACQUIRE, __ATOMIC_RELAXED);
+}
+
+static inline void fg_unlock(pid_t *lock)
+{
+	__atomic_store_n(lock, 0, __ATOMIC_RELEASE);
+}
+
+/*
  * struct fg_kept - a procfs file kept open across forks and pread again.
- * Reopened when the owner pid changed or the fd no longer is the file we
- * opened (a program may close every fd).  Never blocks: a thread that
- * finds it busy reads the file the slow way.
+ * Reopened when the owner pid changed (a child closes the inherited fd
+ * first) or the fd no longer is the file we opened (a program may close
+ * every fd and reuse the number: then it is not ours to close).
  */
 struct fg_kept {
 	int fd;
 	pid_t owner;
 	dev_t dev;
 	ino_t ino;
-	char busy;
+	pid_t lock;
 };
 #define FG_KEPT_INIT { -1, 0, 0, 0, 0 }
 ssize_t fg_kept_read(struct fg_kept *k, const char *path, char *buf,
 		     size_t len);
-/* fg_kept_forget - in a fresh child: close the inherited fd, reset. */
-void fg_kept_forget(struct fg_kept *k);
 
 /* --- check.c --- */
 
@@ -106,8 +125,8 @@ void fg_kept_forget(struct fg_kept *k);
  */
 int fg_fast_check(const char *root, enum fg_rule forced, bool full,
 		  struct fg_result *r);
-/* fg_check_child_reset - in a fresh child, drop the parent's kept fds. */
-void fg_check_child_reset(void);
+/* fg_task_admin_now - CAP_SYS_ADMIN in the initial ns, for this thread. */
+bool fg_task_admin_now(void);
 
 /* --- time --- */
 long fg_now_us(void);

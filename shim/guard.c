@@ -7,7 +7,8 @@
  *   after:   in the parent, the post-mortem of a failed fork (ENOMEM the
  *            model did not predict is a mismatch; EAGAIN gets the task
  *            limits), then one report if the level asks for it
- *   child:   forget the parent's kept fds
+ *   child:   nothing: no write, no page touched (kept fds and locks know
+ *            their owner pid and are renewed lazily)
  *
  * Fail open: if the guard cannot read or decide, the call goes through
  * exactly as without it.  errno is restored by the caller (interpose.c).
@@ -54,11 +55,15 @@ static void config_warnings_once(const struct fg_config *c)
 		fg_log_write(c, w, strlen(w));
 }
 
-static void fill_comm(struct fg_result *r, const char *root)
+static void fill_task(struct fg_result *r, const char *root)
 {
 	char buf[32];
 	size_t n;
 
+	if (!r->admin_known) {
+		r->task.admin = fg_task_admin_now();
+		r->admin_known = true;
+	}
 	if (r->task.comm[0] || fg_read(root, 0, "comm", buf, sizeof(buf)) <= 0)
 		return;
 	n = strcspn(buf, "\n");
@@ -147,7 +152,7 @@ void fg_guard_report(struct fg_guard *g)
 
 	if (dropped == FG_LOG_DROP)
 		return;
-	fill_comm(&g->r, c->procfs);
+	fill_task(&g->r, c->procfs);
 	if (c->format == FG_FORMAT_JSON)
 		n = fg_report_json(&g->r, buf, sizeof(buf));
 	else
@@ -169,10 +174,4 @@ void fg_guard_report(struct fg_guard *g)
 		fg_log_write(c, note, b.at);
 	}
 	fg_log_write(c, buf, n);
-}
-
-void fg_guard_child(void)
-{
-	fg_check_child_reset();
-	fg_log_child_reset();
 }

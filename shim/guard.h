@@ -25,7 +25,5 @@ bool fg_guard_before(struct fg_guard *g, const char *call);
 void fg_guard_after(struct fg_guard *g, bool failed, int err);
 /* fg_guard_report - write g->r to the sink (rate-limited). */
 void fg_guard_report(struct fg_guard *g);
-/* fg_guard_child - in a new child process, before it runs on. */
-void fg_guard_child(void);
 
 #endif /* FG_GUARD_H */

@@ -69,9 +69,7 @@ static pid_t guarded_fork(fork_fn fn, const char *call)
 	}
 	pid = fn();
 	err = errno;
-	if (pid == 0)
-		fg_guard_child();
-	else
+	if (pid != 0)
 		fg_guard_after(&g, pid < 0, err);
 	errno = err;
 	return pid;
@@ -104,8 +102,6 @@ FG_EXPORT int daemon(int nochdir, int noclose)
 	rc = fn(nochdir, noclose);
 	err = errno;
 	/* on success the parent has exited: the child reports */
-	if (rc == 0)
-		fg_guard_child();
 	fg_guard_after(&g, rc != 0, err);
 	errno = err;
 	return rc;

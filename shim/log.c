@@ -29,15 +29,14 @@ static struct {
 	long window;
 	unsigned in_window;
 	unsigned long dropped;
-	char busy;
+	pid_t lock;
 } sink = { .fd = -1 };
 
-static bool fd_is_ours(void)
+static bool fd_is_same(void)
 {
 	struct stat st;
 
-	return sink.fd >= 0 && sink.owner == getpid() &&
-	       !fstat(sink.fd, &st) && st.st_dev == sink.dev &&
+	return sink.fd >= 0 && !fstat(sink.fd, &st) && st.st_dev == sink.dev &&
 	       st.st_ino == sink.ino;
 }
 
@@ -49,14 +48,12 @@ static int open_sink(const struct fg_config *c)
 	struct stat st;
 	int fd;
 
-	if (c->sink == FG_SINK_FILE && c->log_path_per_pid &&
-	    sink.owner != getpid()) {
-		tmp = *c;
-		fg_config_expand_pid(&tmp, getpid());
-		path = tmp.log_path;
-		fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC |
-					O_NOFOLLOW | O_NOCTTY, 0600);
-	} else if (c->sink == FG_SINK_FILE) {
+	if (c->sink == FG_SINK_FILE) {
+		if (c->log_path_per_pid) {
+			tmp = *c;
+			fg_config_expand_pid(&tmp, getpid());
+			path = tmp.log_path;
+		}
 		fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC |
 					O_NOFOLLOW | O_NOCTTY, 0600);
 	} else {
@@ -78,6 +75,26 @@ static int open_sink(const struct fg_config *c)
 	sink.ino = st.st_ino;
 	sink.owner = getpid();
 	return fd;
+}
+
+/*
+ * The open sink for this process, or -1.  A child inherits the parent's:
+ * it keeps using it, except a per-pid file (%p), which it reopens.  An fd
+ * number that is no longer our file is the host's now: never touched.
+ */
+static int sink_fd(const struct fg_config *c, pid_t self)
+{
+	if (fd_is_same()) {
+		if (sink.owner == self)
+			return sink.fd;
+		if (!c->log_path_per_pid) {
+			sink.owner = self;
+			return sink.fd;
+		}
+		close(sink.fd);
+	}
+	sink.fd = -1;
+	return open_sink(c);
 }
 
 static void write_all(int fd, const char *p, size_t n)
@@ -105,14 +122,9 @@ static void deliver(const struct fg_config *c, const char *msg, size_t n)
 		write_all(STDERR_FILENO, msg, n);
 		return;
 	}
-	if (__atomic_test_and_set(&sink.busy, __ATOMIC_ACQUIRE))
+	if (!fg_trylock(&sink.lock, getpid()))
 		return;
-	if (!fd_is_ours()) {
-		sink.fd = -1;	/* not ours any more: never close it */
-		fd = open_sink(c);
-	} else {
-		fd = sink.fd;
-	}
+	fd = sink_fd(c, getpid());
 	if (fd >= 0 && c->sink == FG_SINK_FILE) {
 		write_all(fd, msg, n);
 	} else if (fd >= 0) {
@@ -129,7 +141,7 @@ static void deliver(const struct fg_config *c, const char *msg, size_t n)
 	} else {
 		write_all(STDERR_FILENO, msg, n);
 	}
-	__atomic_clear(&sink.busy, __ATOMIC_RELEASE);
+	fg_unlock(&sink.lock);
 }
 
 unsigned long fg_log_admit(const struct fg_config *c)
@@ -158,14 +170,3 @@ void fg_log_write(const struct fg_config *c, const char *msg, size_t n)
 		deliver(c, msg, n);
 }
 
-void fg_log_child_reset(void)
-{
-	/* the fd stays the parent's; a %p pattern reopens on next write */
-	if (sink.fd >= 0 && sink.owner != getpid() && fg_config() &&
-	    fg_config()->log_path_per_pid) {
-		close(sink.fd);
-		sink.fd = -1;
-	}
-	sink.busy = 0;
-	sink.dropped = 0;
-}

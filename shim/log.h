@@ -17,7 +17,5 @@
 unsigned long fg_log_admit(const struct fg_config *c);
 /* fg_log_write - send @n bytes in one write to the configured sink. */
 void fg_log_write(const struct fg_config *c, const char *msg, size_t n);
-/* fg_log_child_reset - in a fresh child: forget what is the parent's. */
-void fg_log_child_reset(void);
 
 #endif /* FG_LOG_H */

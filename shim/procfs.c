@@ -75,6 +75,9 @@ static ssize_t read_fd(int fd, char *buf, size_t len, bool positional)
 		if (n == 0)
 			break;
 		got += (size_t)n;
+		/* a short pread of a procfs file is the whole file */
+		if (positional && got + 1 < len)
+			break;
 	}
 	buf[got] = '\0';
 	return (ssize_t)got;
@@ -175,14 +178,15 @@ ssize_t fg_kept_read(struct fg_kept *k, const char *path, char *buf,
 		     size_t len)
 {
 	int err = errno, fd;
+	pid_t self = getpid();
 	struct stat st;
 	ssize_t n;
 
-	if (__atomic_test_and_set(&k->busy, __ATOMIC_ACQUIRE))
+	if (!fg_trylock(&k->lock, self))
 		return fg_read_path(path, buf, len);
-	if (k->owner != getpid() || !kept_same(k, k->fd)) {
+	if (k->owner != self || !kept_same(k, k->fd)) {
 		/* inherited from a parent: ours to close; reused: not ours */
-		if (k->owner != getpid() && kept_same(k, k->fd))
+		if (k->owner != self && kept_same(k, k->fd))
 			close(k->fd);
 		k->fd = -1;
 		fd = open(path, O_RDONLY | O_CLOEXEC);
@@ -192,28 +196,19 @@ ssize_t fg_kept_read(struct fg_kept *k, const char *path, char *buf,
 		}
 		if (fd < 0) {
 			n = -errno;
-			__atomic_clear(&k->busy, __ATOMIC_RELEASE);
+			fg_unlock(&k->lock);
 			errno = err;
 			return n;
 		}
 		k->fd = fd;
-		k->owner = getpid();
+		k->owner = self;
 		k->dev = st.st_dev;
 		k->ino = st.st_ino;
 	}
 	n = read_fd(k->fd, buf, len, true);
-	__atomic_clear(&k->busy, __ATOMIC_RELEASE);
+	fg_unlock(&k->lock);
 	errno = err;
 	return n;
-}
-
-void fg_kept_forget(struct fg_kept *k)
-{
-	if (k->fd >= 0)
-		close(k->fd);
-	k->fd = -1;
-	k->owner = 0;
-	__atomic_clear(&k->busy, __ATOMIC_RELEASE);
 }
 
 static void zone_line(const char *line, size_t n, void *arg)

@@ -1,0 +1,552 @@
+/*
+ * cli_explain.c - `forkguard explain`: the host's overcommit policy in words.
+ *
+ * Everything an operator needs before touching vm.overcommit_*: the mode
+ * and what it refuses on this kernel's rule, the numbers behind
+ * CommitLimit, how large a fork may be right now under mode 0 (the
+ * largest single accountable VMA) and under mode 2 (allowed - committed),
+ * whether this is a container (where the host-wide sysctl cannot be set),
+ * and the usual tug of war: Redis wants mode 1, PostgreSQL recommends 2.
+ * Nothing is written anywhere; the sysctl's writability is only asked
+ * with access(2).
+ */
+#include <ctype.h>
+#include <dirent.h>
+#include <errno.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "cli.h"
+#include "fmt.h"
+
+static const char usage[] =
+	"usage: forkguard explain [OPTIONS]\n"
+	"\n"
+	"Describe the host's overcommit policy: mode, ratio/kbytes,\n"
+	"CommitLimit, Committed_AS, reserves, RAM/swap, transparent huge\n"
+	"pages, the kernel rule, the largest fork that would pass now in mode\n"
+	"0 and in mode 2, whether this is a container, and the usual\n"
+	"conflicts (Redis wants mode 1, PostgreSQL recommends mode 2).\n"
+	"\n"
+	"  -j, --json             one JSON object\n"
+	"  -p, --procfs DIR       read DIR instead of /proc (the container\n"
+	"                         and THP facts are then unknown)\n"
+	"  -k, --kernel-rule R    apply rule R instead of the release's\n"
+	"  -h, --help             this text\n"
+	"\n"
+	"exit status: 0, 3 if the policy cannot be read, 64 usage error.\n";
+
+#define MAX_PIDS 8
+
+struct procs {
+	pid_t pid[MAX_PIDS];
+	unsigned n;
+};
+
+struct host {
+	struct fg_sys s;
+	bool live;			/* root is /proc: /sys and / are ours */
+	char thp[32];			/* "" unknown */
+	bool init_ns, dockerenv, containerenv, cgroup_hint, container;
+	char cgroup[200];
+	int writable;			/* -1 unknown */
+	uint64_t mode0_max_kb;		/* largest VMA mode 0 accepts now */
+	uint64_t mode2_allowed_kb, mode2_room_kb;
+	struct procs redis, postgres;
+};
+
+static const char *mode_name(int mode)
+{
+	static const char *const names[] = { "heuristic", "always",
+					     "never (strict)" };
+
+	return mode >= 0 && mode <= 2 ? names[mode] : "?";
+}
+
+static void zone_line(const char *line, size_t n, void *arg)
+{
+	fg_zoneinfo_line(arg, line, n);
+}
+
+/* fg_sys_read reads zoneinfo only for the mode it found; mode 0 needs it. */
+static void need_totalreserve(const char *root, struct fg_sys *s)
+{
+	struct fg_zone_acc z = { 0 };
+	char path[FG_PATH_MAX], buf[4096];
+
+	if (s->totalreserve_kb || s->rule == FG_RULE_5_2)
+		return;
+	if (!fg_path(path, sizeof(path), root, -1, "zoneinfo") &&
+	    !fg_lines(path, buf, sizeof(buf), zone_line, &z))
+		s->totalreserve_kb = fg_zoneinfo_end(&z) * s->page_kb;
+}
+
+static void limits(const char *root, struct host *h)
+{
+	struct fg_task t = { 0 };	/* a small process, not admin */
+	struct fg_sys s = h->s;
+	struct fg_eval ev;
+	uint64_t max;
+
+	need_totalreserve(root, &s);
+	s.mode = 0;
+	fg_eval_begin(&ev, &s, &t);
+	max = ev.limit_pages;
+	if (ev.or_equal && max)
+		max--;
+	h->mode0_max_kb = max * ev.page_kb;
+	s.mode = 2;
+	fg_eval_begin(&ev, &s, &t);
+	h->mode2_allowed_kb = ev.limit_pages * ev.page_kb;
+	h->mode2_room_kb = ev.limit_pages > ev.committed_pages ?
+				   (ev.limit_pages - ev.committed_pages) *
+					   ev.page_kb :
+				   0;
+}
+
+static void read_thp(struct host *h)
+{
+	char buf[128], *a, *b;
+
+	if (fg_read_path("/sys/kernel/mm/transparent_hugepage/enabled", buf,
+			 sizeof(buf)) <= 0)
+		return;
+	a = strchr(buf, '[');
+	b = a ? strchr(a, ']') : NULL;
+	if (a && b && (size_t)(b - a - 1) < sizeof(h->thp)) {
+		memcpy(h->thp, a + 1, (size_t)(b - a - 1));
+		h->thp[b - a - 1] = '\0';
+	}
+}
+
+/* The cgroup path: the v2 "0::" entry, else the first v1 one not "/". */
+static void read_cgroup(const char *root, struct host *h)
+{
+	static const char *const hints[] = { "docker", "kubepods", "containerd",
+					     "libpod", "lxc", "machine.slice",
+					     "crio", NULL };
+	char buf[4096], *line, *path, *save = NULL;
+	const char *const *k;
+
+	if (fg_read(root, 0, "cgroup", buf, sizeof(buf)) <= 0)
+		return;
+	for (line = strtok_r(buf, "\n", &save); line;
+	     line = strtok_r(NULL, "\n", &save)) {
+		path = strchr(line, ':');
+		path = path ? strchr(path + 1, ':') : NULL;
+		if (!path)
+			continue;
+		path++;
+		if (!strncmp(line, "0::", 3) || (!h->cgroup[0] && strcmp(path, "/")))
+			snprintf(h->cgroup, sizeof(h->cgroup), "%s", path);
+	}
+	for (k = hints; *k; k++)
+		if (strstr(h->cgroup, *k))
+			h->cgroup_hint = true;
+}
+
+static void find_services(const char *root, struct host *h)
+{
+	char comm[32];
+	struct dirent *e;
+	struct procs *p;
+	DIR *d = opendir(root);
+	long pid;
+
+	if (!d)
+		return;
+	while ((e = readdir(d))) {
+		if (!isdigit((unsigned char)e->d_name[0]))
+			continue;
+		pid = strtol(e->d_name, NULL, 10);
+		if (pid <= 0 ||
+		    fg_read(root, (pid_t)pid, "comm", comm, sizeof(comm)) <= 0)
+			continue;
+		comm[strcspn(comm, "\n")] = '\0';
+		if (!strncmp(comm, "redis-server", 12))
+			p = &h->redis;
+		else if (!strcmp(comm, "postgres") || !strcmp(comm, "postmaster"))
+			p = &h->postgres;
+		else
+			continue;
+		if (p->n < MAX_PIDS)
+			p->pid[p->n++] = (pid_t)pid;
+	}
+	closedir(d);
+}
+
+static void gather(const char *root, struct host *h)
+{
+	char path[FG_PATH_MAX];
+
+	h->live = !strcmp(root, "/proc");
+	h->writable = -1;
+	limits(root, h);
+	h->init_ns = fg_init_user_ns(root, 0);
+	read_cgroup(root, h);
+	find_services(root, h);
+	if (!h->live)
+		return;
+	if (!fg_path(path, sizeof(path), root, -1, "sys/vm/overcommit_memory"))
+		h->writable = access(path, W_OK) == 0;
+	read_thp(h);
+	h->dockerenv = access("/.dockerenv", F_OK) == 0;
+	h->containerenv = access("/run/.containerenv", F_OK) == 0;
+	h->container = !h->init_ns || h->dockerenv || h->containerenv ||
+		       h->cgroup_hint;
+}
+
+/* The conflicts, each one sentence; @i-th into @b; false past the end. */
+static bool conflict(const struct host *h, unsigned i, struct fg_buf *b)
+{
+	char x[32];
+
+	switch (i) {
+	case 0:
+		if (h->s.mode == 1) {
+			fg_puts(b, "Redis: satisfied (it asks for "
+				   "vm.overcommit_memory=1)");
+			return true;
+		}
+		fg_puts(b, "Redis: logs \"WARNING Memory overcommit must be "
+			   "enabled!\" at start unless vm.overcommit_memory=1");
+		if (h->s.mode == 2)
+			fg_puts(b, "; in mode 2 every BGSAVE/AOF rewrite fork "
+				   "is charged the whole accountable heap "
+				   "again, and ENOMEM follows once it exceeds "
+				   "the room left");
+		else
+			fg_puts(b, "; in mode 0 a fork is refused only by a "
+				   "VMA the rule rejects (see above)");
+		return true;
+	case 1:
+		if (h->s.mode == 2) {
+			fg_puts(b, "PostgreSQL: satisfied (its documentation "
+				   "recommends vm.overcommit_memory=2)");
+			return true;
+		}
+		fg_puts(b, "PostgreSQL: its documentation recommends "
+			   "vm.overcommit_memory=2 so the OOM killer spares "
+			   "the postmaster; in mode 2 every fork would count "
+			   "against CommitLimit (room now ");
+		fg_puts(b, cli_size(h->mode2_room_kb, x));
+		fg_putc(b, ')');
+		return true;
+	case 2:
+		if (!h->redis.n || !h->postgres.n)
+			return false;
+		fg_puts(b, "both Redis and PostgreSQL run here: no one mode "
+			   "satisfies both; forkguard check --all shows "
+			   "which forks the current mode would refuse");
+		return true;
+	default:
+		return false;
+	}
+}
+
+static void put_pids(struct fg_buf *b, const struct procs *p, bool json)
+{
+	unsigned i;
+
+	for (i = 0; i < p->n; i++) {
+		if (i)
+			fg_puts(b, json ? "," : " ");
+		fg_putu(b, (uint64_t)p->pid[i]);
+	}
+}
+
+static void key(struct fg_buf *b, const char *k)
+{
+	if (b->at > 1)
+		fg_putc(b, ',');
+	fg_putjs(b, k);
+	fg_putc(b, ':');
+}
+
+static void key_u(struct fg_buf *b, const char *k, uint64_t v)
+{
+	key(b, k);
+	fg_putu(b, v);
+}
+
+static void key_s(struct fg_buf *b, const char *k, const char *v)
+{
+	key(b, k);
+	if (v)
+		fg_putjs(b, v);
+	else
+		fg_puts(b, "null");
+}
+
+static void key_tri(struct fg_buf *b, const char *k, int v)
+{
+	key(b, k);
+	fg_puts(b, v < 0 ? "null" : v ? "true" : "false");
+}
+
+static void json(struct fg_buf *b, const struct host *h)
+{
+	const struct fg_sys *s = &h->s;
+	char tmp[1024];
+	struct fg_buf t;
+	unsigned i;
+
+	fg_putc(b, '{');
+	key_s(b, "event", "explain");
+	key(b, "overcommit_mode");
+	fg_puti(b, s->mode);
+	key_s(b, "mode_name", mode_name(s->mode));
+	key_u(b, "overcommit_ratio", s->ratio);
+	key_u(b, "overcommit_kbytes", s->kbytes);
+	key_u(b, "commit_limit_kb", s->commit_limit_kb);
+	key_u(b, "committed_kb", s->committed_kb);
+	key_u(b, "admin_reserve_kb", s->admin_reserve_kb);
+	key_u(b, "user_reserve_kb", s->user_reserve_kb);
+	key_u(b, "mem_total_kb", s->mem_total_kb);
+	key_u(b, "mem_free_kb", s->mem_free_kb);
+	key_u(b, "swap_total_kb", s->swap_total_kb);
+	key_u(b, "swap_free_kb", s->swap_free_kb);
+	key_u(b, "hugetlb_kb", s->hugetlb_kb);
+	key_s(b, "thp", h->thp[0] ? h->thp : NULL);
+	key_s(b, "kernel", s->release);
+	key_s(b, "kernel_rule", fg_rule_name(s->rule));
+	key_u(b, "max_fork_mode0_kb", h->mode0_max_kb);
+	key_u(b, "mode2_allowed_kb", h->mode2_allowed_kb);
+	key_u(b, "max_fork_mode2_kb", h->mode2_room_kb);
+	key_tri(b, "container", h->live ? h->container : -1);
+	key_tri(b, "user_ns_initial", h->init_ns);
+	key_tri(b, "dockerenv", h->live ? h->dockerenv : -1);
+	key_tri(b, "containerenv", h->live ? h->containerenv : -1);
+	key_s(b, "cgroup", h->cgroup[0] ? h->cgroup : NULL);
+	key_tri(b, "sysctl_writable", h->writable);
+	key(b, "redis_pids");
+	fg_putc(b, '[');
+	put_pids(b, &h->redis, true);
+	fg_putc(b, ']');
+	key(b, "postgres_pids");
+	fg_putc(b, '[');
+	put_pids(b, &h->postgres, true);
+	fg_putc(b, ']');
+	key(b, "conflicts");
+	fg_putc(b, '[');
+	for (i = 0;; i++) {
+		fg_buf_init(&t, tmp, sizeof(tmp));
+		if (!conflict(h, i, &t))
+			break;
+		if (i)
+			fg_putc(b, ',');
+		fg_putjs(b, tmp);
+	}
+	fg_puts(b, "]}\n");
+}
+
+static void text_rule(struct fg_buf *b, const struct host *h)
+{
+	const struct fg_sys *s = &h->s;
+	char x[32], y[32];
+
+	switch (s->mode) {
+	case 0:
+		fg_puts(b, "  mode 0 (heuristic): a fork is refused when one "
+			   "accountable VMA of the parent is ");
+		fg_puts(b, s->rule == FG_RULE_5_2 ?
+				   "larger than RAM + swap (" :
+				   "not smaller than the free-memory estimate (");
+		fg_puts(b, cli_size(h->mode0_max_kb, x));
+		fg_puts(b, " passes now); the total does not matter\n");
+		return;
+	case 1:
+		fg_puts(b, "  mode 1 (always): no fork is ever refused for "
+			   "memory; an overrun meets the OOM killer instead\n");
+		return;
+	default:
+		fg_puts(b, "  mode 2 (strict): a fork is refused once "
+			   "Committed_AS + its charge (every accountable VMA "
+			   "of the parent) reaches allowed = ");
+		fg_puts(b, cli_size(h->mode2_allowed_kb, x));
+		fg_puts(b, " (");
+		fg_puts(b, cli_size(h->mode2_room_kb, y));
+		fg_puts(b, " of room now)\n");
+	}
+}
+
+static void text(struct fg_buf *b, const struct host *h, const char *root)
+{
+	const struct fg_sys *s = &h->s;
+	char x[32], y[32], z[32];
+	char tmp[1024];
+	struct fg_buf t;
+	unsigned i;
+
+	fg_puts(b, "forkguard explain (");
+	fg_puts(b, root);
+	fg_puts(b, ")\n  kernel ");
+	fg_puts(b, s->release[0] ? s->release : "?");
+	fg_puts(b, ": the ");
+	fg_puts(b, fg_rule_name(s->rule));
+	fg_puts(b, " rule of __vm_enough_memory applies\n  vm.overcommit_memory = ");
+	fg_puti(b, s->mode);
+	fg_puts(b, " (");
+	fg_puts(b, mode_name(s->mode));
+	fg_puts(b, ")\n");
+	text_rule(b, h);
+	fg_puts(b, "  vm.overcommit_ratio = ");
+	fg_putu(b, s->ratio);
+	fg_puts(b, "%, vm.overcommit_kbytes = ");
+	fg_putu(b, s->kbytes);
+	fg_puts(b, s->kbytes ? "" : " (unset: the ratio applies)");
+	fg_puts(b, "\n  CommitLimit ");
+	fg_puts(b, cli_size(s->commit_limit_kb, x));
+	fg_puts(b, s->kbytes ? " (= overcommit_kbytes + swap)" :
+			       " (= (RAM - hugetlb) x ratio + swap)");
+	fg_puts(b, s->mode == 2 ? ", enforced" : ", enforced only in mode 2");
+	fg_puts(b, "; Committed_AS ");
+	fg_puts(b, cli_size(s->committed_kb, y));
+	if (s->commit_limit_kb) {
+		fg_puts(b, " (");
+		fg_putu(b, s->committed_kb * 100 / s->commit_limit_kb);
+		fg_puts(b, "%)");
+	}
+	fg_puts(b, "\n  reserves: admin_reserve_kbytes ");
+	fg_puts(b, cli_size(s->admin_reserve_kb, x));
+	fg_puts(b, " (kept from processes without CAP_SYS_ADMIN), "
+		   "user_reserve_kbytes ");
+	fg_puts(b, cli_size(s->user_reserve_kb, y));
+	fg_puts(b, "\n  RAM ");
+	fg_puts(b, cli_size(s->mem_total_kb, x));
+	fg_puts(b, " (free ");
+	fg_puts(b, cli_size(s->mem_free_kb, y));
+	fg_puts(b, "), swap ");
+	fg_puts(b, cli_size(s->swap_total_kb, z));
+	fg_puts(b, " (free ");
+	fg_puts(b, cli_size(s->swap_free_kb, x));
+	fg_puts(b, "), hugetlb ");
+	fg_puts(b, cli_size(s->hugetlb_kb, y));
+	fg_puts(b, "\n  transparent huge pages: ");
+	fg_puts(b, h->thp[0] ? h->thp : "unknown");
+	if (!strcmp(h->thp, "always"))
+		fg_puts(b, " (Redis warns: copy-on-write of 2 MiB pages after "
+			   "a fork costs memory and latency)");
+	fg_puts(b, "\n  largest fork that would pass now:\n    mode 0: one "
+		   "accountable VMA up to ");
+	fg_puts(b, cli_size(h->mode0_max_kb, x));
+	fg_puts(b, s->mode == 0 ? " (current mode)" : "");
+	fg_puts(b, "\n    mode 2: a total charge below ");
+	fg_puts(b, cli_size(h->mode2_room_kb, y));
+	fg_puts(b, " (allowed ");
+	fg_puts(b, cli_size(h->mode2_allowed_kb, z));
+	fg_puts(b, " - Committed_AS; less min(VSZ/32, user_reserve) for the "
+		   "forking process, plus admin_reserve for root)");
+	fg_puts(b, s->mode == 2 ? " (current mode)" : "");
+	fg_puts(b, "\n  container: ");
+	if (!h->live) {
+		fg_puts(b, "unknown (--procfs)");
+	} else {
+		fg_puts(b, h->container ? "yes (" : "no (");
+		fg_puts(b, h->init_ns ? "initial user namespace" :
+					"user namespace is not the initial one");
+		if (h->dockerenv)
+			fg_puts(b, ", /.dockerenv");
+		if (h->containerenv)
+			fg_puts(b, ", /run/.containerenv");
+		fg_puts(b, ", cgroup ");
+		fg_puts(b, h->cgroup[0] ? h->cgroup : "?");
+		fg_puts(b, h->container ?
+				   "): vm.overcommit_* are host-wide and cannot "
+				   "be set from here; change them on the host" :
+				   "): root can set vm.overcommit_* here "
+				   "(sysctl, /etc/sysctl.d/)");
+	}
+	if (h->writable >= 0) {
+		fg_puts(b, "\n  ");
+		fg_puts(b, root);
+		fg_puts(b, h->writable ? "/sys/vm/overcommit_memory is writable "
+					 "by this user" :
+					 "/sys/vm/overcommit_memory is not "
+					 "writable by this user");
+	}
+	if (h->redis.n || h->postgres.n) {
+		fg_puts(b, "\n  running here:");
+		if (h->redis.n) {
+			fg_puts(b, " redis-server (pid ");
+			put_pids(b, &h->redis, false);
+			fg_putc(b, ')');
+		}
+		if (h->postgres.n) {
+			fg_puts(b, " postgres (pid ");
+			put_pids(b, &h->postgres, false);
+			fg_putc(b, ')');
+		}
+	}
+	for (i = 0;; i++) {
+		fg_buf_init(&t, tmp, sizeof(tmp));
+		if (!conflict(h, i, &t))
+			break;
+		fg_puts(b, "\n  conflict: ");
+		fg_puts(b, tmp);
+	}
+	fg_putc(b, '\n');
+}
+
+int cli_explain(int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		{ "json", no_argument, NULL, 'j' },
+		{ "procfs", required_argument, NULL, 'p' },
+		{ "kernel-rule", required_argument, NULL, 'k' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	const char *root = "/proc";
+	struct host h = { 0 };
+	char out[16384];
+	struct fg_buf b;
+	bool as_json = false;
+	int c, rule = -1;
+
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, ":jp:k:h", longopts, NULL)) != -1) {
+		switch (c) {
+		case 'j': as_json = true; break;
+		case 'p': root = optarg; break;
+		case 'k':
+			rule = cli_parse_rule("explain", optarg);
+			if (rule < 0)
+				return FG_EXIT_USAGE;
+			break;
+		case 'h':
+			fputs(usage, stdout);
+			return FG_EXIT_OK;
+		case ':':
+			return cli_usage_error("explain", "%s needs an argument",
+					       argv[optind - 1]);
+		default:
+			return cli_usage_error("explain", "unknown option '%s'",
+					       argv[optind - 1]);
+		}
+	}
+	if (optind < argc)
+		return cli_usage_error("explain", "unexpected argument '%s'",
+				       argv[optind]);
+	if (cli_sys_read("explain", root, rule, &h.s))
+		return FG_EXIT_UNKNOWN;
+	gather(root, &h);
+	fg_buf_init(&b, out, sizeof(out));
+	if (as_json)
+		json(&b, &h);
+	else
+		text(&b, &h, root);
+	if (b.full) {
+		cli_error("explain", "the report does not fit its buffer");
+		return FG_EXIT_UNKNOWN;
+	}
+	if (fwrite(out, 1, b.at, stdout) != b.at || fflush(stdout)) {
+		cli_error("explain", "cannot write the report: %s",
+			  strerror(errno));
+		return FG_EXIT_UNKNOWN;
+	}
+	return FG_EXIT_OK;
+}
