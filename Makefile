@@ -16,7 +16,7 @@ SONAME := libforkguard.so.0
 
 FG_CFLAGS := -std=gnu11 -D_GNU_SOURCE -DFORKGUARD_BUILD -Iinclude -Ishim \
 	-Wall -Wextra -Wshadow -Wstrict-prototypes -fPIC -fvisibility=hidden
-FG_LDLIBS := -ldl
+FG_LDLIBS := -Wl,--as-needed -ldl
 
 # the pure core and its I/O edge: shared by the library, the CLI and tests
 CORE := policy parse procfs check fmt report
@@ -43,7 +43,8 @@ $(B)/$(SONAME): $(CORE_OBJ) $(SHIM_OBJ)
 $(B)/libforkguard.so: $(B)/$(SONAME)
 	ln -sf $(SONAME) $@
 
-$(B)/forkguard: $(B)/obj/cli.o $(B)/libforkguard-core.a
+$(B)/forkguard: $(patsubst shim/%.c,$(B)/obj/%.o,$(wildcard shim/cli*.c)) \
+		$(B)/libforkguard-core.a
 	$(CC) $(LDFLAGS) -o $@ $^
 
 # --- fixtures: small programs that reproduce real failures ---
@@ -58,7 +59,16 @@ UNIT_BIN := $(UNIT:%=$(B)/tests/%)
 $(B)/tests/%: tests/unit/%.c $(B)/libforkguard-core.a $(B)/obj/config.o | $(B)/tests
 	$(CC) $(FG_CFLAGS) $(CFLAGS) -o $@ $< $(B)/obj/config.o $(B)/libforkguard-core.a -lcmocka
 
-test: all test-unit test-integration
+# programs driven by tests/transparency/run.sh and make bench
+TPROGS := transparency noalloc storm
+TPROG_BIN := $(TPROGS:%=$(B)/tests/%)
+$(B)/tests/transparency $(B)/tests/noalloc $(B)/tests/storm: $(B)/tests/%: \
+		tests/transparency/%.c | $(B)/tests
+	$(CC) -std=gnu11 -Wall -Wextra $(CFLAGS) -pthread -o $@ $< $(LDFLAGS)
+$(B)/tests/bench: tests/bench/bench.c | $(B)/tests
+	$(CC) -std=gnu11 -Wall -Wextra $(CFLAGS) -o $@ $< $(LDFLAGS)
+
+test: all test-unit test-integration test-transparency
 
 test-unit: $(UNIT_BIN)
 	@set -e; for t in $(UNIT_BIN); do echo "== $$t"; \
@@ -67,8 +77,14 @@ test-unit: $(UNIT_BIN)
 test-integration: all
 	@bash tests/integration/run.sh
 
+test-transparency: all $(TPROG_BIN)
+	@bash tests/transparency/run.sh
+
 demo: all
 	@bash tests/integration/demo.sh
+
+bench: all $(B)/tests/bench
+	@$(B)/tests/bench -r $(or $(ROUNDS),9)
 
 install: all
 	install -d $(DESTDIR)$(LIBDIR) $(DESTDIR)$(BINDIR) $(DESTDIR)$(INCDIR)
@@ -90,5 +106,6 @@ check-format:
 clean:
 	rm -rf $(B)/obj $(B)/tests $(B)/fixtures $(B)/*.so* $(B)/*.a $(B)/forkguard
 
-.PHONY: all fixtures test test-unit test-integration demo install uninstall \
+.PHONY: all fixtures test test-unit test-integration test-transparency demo \
+	bench install uninstall \
 	format check-format clean

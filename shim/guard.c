@@ -73,6 +73,13 @@ static void fill_task(struct fg_result *r, const char *root)
 	r->task.comm[n] = '\0';
 }
 
+bool fg_guard_off(void)
+{
+	const struct fg_config *c = fg_config();
+
+	return !c || c->mode == FG_MODE_OFF;
+}
+
 bool fg_guard_before(struct fg_guard *g, const char *call)
 {
 	const struct fg_config *c = fg_config();

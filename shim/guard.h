@@ -15,6 +15,9 @@ struct fg_guard {
 	bool active;		/* a verdict was reached: report after */
 };
 
+/* fg_guard_off - true when the call must pass through untouched. */
+bool fg_guard_off(void);
+
 /*
  * fg_guard_before - check, diagnose, remediate before @call.  Returns true
  * only when enforce mode refuses the call (the caller then fails it with

@@ -53,7 +53,9 @@ __attribute__((constructor)) static void fg_init(void)
 	errno = err;
 }
 
-static pid_t guarded_fork(fork_fn fn, const char *call)
+/* Kept out of line: its frame (the verdict) is paid only when guarding. */
+__attribute__((noinline)) static pid_t guarded_fork(fork_fn fn,
+						   const char *call)
 {
 	struct fg_guard g;
 	pid_t pid;
@@ -77,12 +79,20 @@ static pid_t guarded_fork(fork_fn fn, const char *call)
 
 FG_EXPORT pid_t fork(void)
 {
-	return guarded_fork(REAL(fork), "fork");
+	fork_fn fn = REAL(fork);
+
+	if (fn && fg_guard_off())
+		return fn();
+	return guarded_fork(fn, "fork");
 }
 
 FG_EXPORT pid_t _Fork(void)
 {
-	return guarded_fork(REAL(_Fork), "_Fork");
+	fork_fn fn = REAL(_Fork);
+
+	if (fn && fg_guard_off())
+		return fn();
+	return guarded_fork(fn, "_Fork");
 }
 
 FG_EXPORT int daemon(int nochdir, int noclose)

@@ -1,0 +1,48 @@
+#!/usr/bin/env bash
+# Transparency: every case gives the same output with and without the
+# guard; only fork-like calls that copy the mm are reported; no heap
+# allocation on the fork path; a fork storm leaks nothing and the log stays
+# bounded; the exported symbols are exactly the allow-list.
+source "$(dirname "$0")/../integration/lib.sh"
+T=$B/tests
+
+for c in atfork errno signal passthrough closefds child; do
+	"$T/transparency" "$c" >"$TMP/bare.$c" 2>&1
+	rb=$?
+	FORKGUARD_REPORT=all FORKGUARD_FORMAT=json FORKGUARD_RATE_LIMIT=0 \
+		FORKGUARD_LOG="$TMP/log.$c" LD_PRELOAD="$LIB" \
+		"$T/transparency" "$c" >"$TMP/guard.$c" 2>&1
+	rg=$?
+	check "same-$c" "bare exit $rb, guarded exit $rg, outputs $(cmp -s "$TMP/bare.$c" "$TMP/guard.$c" && echo identical || echo DIFFER)" \
+		test "$rb" = 0 -a "$rg" = 0 -a -z "$(diff "$TMP/bare.$c" "$TMP/guard.$c")"
+done
+calls() { grep -o '"call":"[a-zA-Z_]*"' "$TMP/log.$1" | sort | uniq -c | awk '{printf "%s%s %s", sep, $1, $2; sep=","}'; }
+check reported-passthrough "only clone() without CLONE_VM is reported: $(calls passthrough)" \
+	test "$(calls passthrough)" = '1 "call":"clone"'
+check reported-errno "fork, the EAGAIN fork and _Fork are reported: $(calls errno)" \
+	test "$(calls errno)" = '1 "call":"_Fork",3 "call":"fork"'
+check eagain-postmortem "the EAGAIN fork is reported with outcome EAGAIN" \
+	grep -q '"outcome":"EAGAIN"' "$TMP/log.errno"
+check reported-daemon "daemon is reported: $(calls child)" \
+	grep -q '"call":"daemon"' "$TMP/log.child"
+
+na=$("$T/noalloc" 500)
+ng=$(LD_PRELOAD="$LIB" "$T/noalloc" 500)
+nr=$(FORKGUARD_REPORT=all FORKGUARD_RATE_LIMIT=0 FORKGUARD_LOG="$TMP/na.log" LD_PRELOAD="$LIB" "$T/noalloc" 500)
+check zero-alloc "bare: $na; guarded: $ng; guarded, reporting every fork: $nr" \
+	test "${na##*: }" = 0 -a "${ng##*: }" = 0 -a "${nr##*: }" = 0
+
+n=${FG_STORM_FORKS:-100000}
+start=$(date +%s)
+out=$(FORKGUARD_REPORT=all FORKGUARD_LOG="$TMP/storm.log" LD_PRELOAD="$LIB" "$T/storm" "$n")
+secs=$(($(date +%s) - start + 1))
+lines=$(wc -l <"$TMP/storm.log")
+read -r _ _ _ fds _ rss <<<"$out"
+check storm "$out; $lines log lines in ${secs}s (limit 10/s)" \
+	test "${fds%%->*}" = "${fds##*->}" -a "$((${rss##*->} - ${rss%%->*}))" -le 64 \
+	-a "$lines" -le "$((secs * 20 + 20))"
+
+exports=$(nm -D --defined-only "$B/libforkguard.so" | awk '{print $3}' | sort | tr '\n' ' ')
+allowed=$(sort "$(dirname "$0")/exports.txt" | tr '\n' ' ')
+check exports "exported: $exports" test "$exports" = "$allowed"
+summary
