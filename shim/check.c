@@ -169,13 +169,13 @@ static bool cap_sys_admin(void)
 	return (data[0].effective >> CAP_SYS_ADMIN) & 1;
 }
 
-static ssize_t kept(struct fg_kept *k, const char *root, const char *rel,
-		    char *buf, size_t len)
+static ssize_t kept(struct fg_kept *k, pid_t self, const char *root,
+		    const char *rel, char *buf, size_t len)
 {
 	char path[FG_PATH_MAX];
 	int rc = fg_path(path, sizeof(path), root, -1, rel);
 
-	return rc ? rc : fg_kept_read(k, path, buf, len);
+	return rc ? rc : fg_kept_read(k, self, path, buf, len);
 }
 
 static int refresh_base(const char *root, long now)
@@ -196,6 +196,7 @@ int fg_fast_check(const char *root, enum fg_rule forced, bool full,
 		  struct fg_result *r)
 {
 	long t0 = fg_now_us();
+	pid_t self = getpid();
 	char buf[128];
 	uint64_t v, size, resident;
 	struct fg_sys *s = &r->sys;
@@ -203,7 +204,8 @@ int fg_fast_check(const char *root, enum fg_rule forced, bool full,
 	int rc = 0;
 
 	result_init(r);
-	if (!fg_trylock(&fast.lock, getpid())) {
+	r->task.pid = self;
+	if (!fg_trylock(&fast.lock, self)) {
 		/* another thread is refreshing the cache: read afresh */
 		rc = fg_check(root, 0, (int)forced, full, r);
 		goto done;
@@ -218,7 +220,7 @@ int fg_fast_check(const char *root, enum fg_rule forced, bool full,
 	*s = fast.base;
 	fg_unlock(&fast.lock);
 
-	n = kept(&fast.mode, root, "sys/vm/overcommit_memory", buf, 32);
+	n = kept(&fast.mode, self, root, "sys/vm/overcommit_memory", buf, 32);
 	if (n < 0 || !fg_parse_u64(buf, &v) || v > 2) {
 		r->read_error = n < 0 ? (int)n : -EINVAL;
 		goto done;
@@ -226,6 +228,12 @@ int fg_fast_check(const char *root, enum fg_rule forced, bool full,
 	s->mode = (int)v;
 	if ((unsigned)forced < FG_RULE_COUNT)
 		s->rule = forced;
+	if (s->mode == 1 && !full) {
+		/* mode 1 refuses nothing: one pread decides */
+		fg_eval_begin(&r->ev, s, &r->task);
+		r->verdict = FG_OK;
+		goto done;
+	}
 	if (s->mode == 2 || (s->mode == 0 && s->rule != FG_RULE_5_2)) {
 		struct fg_sys fresh;
 
@@ -237,8 +245,7 @@ int fg_fast_check(const char *root, enum fg_rule forced, bool full,
 		}
 	}
 
-	r->task.pid = getpid();
-	n = kept(&fast.statm, root, "self/statm", buf, 128);
+	n = kept(&fast.statm, self, root, "self/statm", buf, 128);
 	if (n < 0 || !fg_parse_statm(buf, &size, &resident)) {
 		r->read_error = n < 0 ? (int)n : -EINVAL;
 		goto done;
@@ -254,6 +261,27 @@ int fg_fast_check(const char *root, enum fg_rule forced, bool full,
 done:
 	r->check_us = fg_now_us() - t0;
 	return r->read_error && r->verdict == FG_UNKNOWN ? r->read_error : 0;
+}
+
+void fg_result_complete(const char *root, struct fg_result *r)
+{
+	char buf[128];
+	uint64_t size, resident;
+	struct fg_vma bound;
+
+	if (!r->admin_known) {
+		r->task.admin = fg_task_admin_now();
+		r->admin_known = true;
+	}
+	if (r->tier != FG_TIER_NONE || r->task.vsz_kb ||
+	    fg_read(root, 0, "statm", buf, sizeof(buf)) <= 0 ||
+	    !fg_parse_statm(buf, &size, &resident))
+		return;
+	r->task.vsz_kb = size * r->sys.page_kb;
+	r->task.rss_kb = resident * r->sys.page_kb;
+	bound_vma(&bound, r->task.vsz_kb);
+	fg_eval_vma(&r->ev, &bound);
+	r->tier = FG_TIER_STATM;
 }
 
 bool fg_task_admin_now(void)

@@ -114,8 +114,9 @@ struct fg_kept {
 	pid_t lock;
 };
 #define FG_KEPT_INIT { -1, 0, 0, 0, 0 }
-ssize_t fg_kept_read(struct fg_kept *k, const char *path, char *buf,
-		     size_t len);
+/* fg_kept_read - pread @k (opened from @path if needed) as process @self. */
+ssize_t fg_kept_read(struct fg_kept *k, pid_t self, const char *path,
+		     char *buf, size_t len);
 
 /* --- check.c --- */
 
@@ -125,6 +126,11 @@ ssize_t fg_kept_read(struct fg_kept *k, const char *path, char *buf,
  */
 int fg_fast_check(const char *root, enum fg_rule forced, bool full,
 		  struct fg_result *r);
+/*
+ * fg_result_complete - before a report: fill what the fast path skipped
+ * (CAP_SYS_ADMIN; in mode 1, the statm bound).
+ */
+void fg_result_complete(const char *root, struct fg_result *r);
 /* fg_task_admin_now - CAP_SYS_ADMIN in the initial ns, for this thread. */
 bool fg_task_admin_now(void);
 

@@ -60,10 +60,7 @@ static void fill_task(struct fg_result *r, const char *root)
 	char buf[32];
 	size_t n;
 
-	if (!r->admin_known) {
-		r->task.admin = fg_task_admin_now();
-		r->admin_known = true;
-	}
+	fg_result_complete(root, r);
 	if (r->task.comm[0] || fg_read(root, 0, "comm", buf, sizeof(buf)) <= 0)
 		return;
 	n = strcspn(buf, "\n");
@@ -136,6 +133,7 @@ void fg_guard_after(struct fg_guard *g, bool failed, int err)
 				again.check_us = r->check_us;
 				memcpy(again.remedies, r->remedies,
 				       sizeof(again.remedies));
+				again.jemalloc = r->jemalloc;
 				*r = again;
 			}
 		}
@@ -146,7 +144,7 @@ void fg_guard_after(struct fg_guard *g, bool failed, int err)
 		r->mismatch = true;
 	}
 	if (c->report == FG_REPORT_ALL || risky(r->verdict) || failed ||
-	    r->mismatch)
+	    r->mismatch || r->remedies[0])
 		fg_guard_report(g);
 }
 

@@ -174,11 +174,10 @@ static bool kept_same(const struct fg_kept *k, int fd)
 	       st.st_ino == k->ino;
 }
 
-ssize_t fg_kept_read(struct fg_kept *k, const char *path, char *buf,
-		     size_t len)
+ssize_t fg_kept_read(struct fg_kept *k, pid_t self, const char *path,
+		     char *buf, size_t len)
 {
 	int err = errno, fd;
-	pid_t self = getpid();
 	struct stat st;
 	ssize_t n;
 
