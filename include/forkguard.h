@@ -125,11 +125,23 @@ struct fg_eval {
 	unsigned ntop;
 };
 
-/* What limits the number of tasks (the causes of EAGAIN); 0: unknown. */
+/*
+ * What limits the number of tasks (the causes of EAGAIN).
+ * FG_LIMIT_UNKNOWN: could not be read; FG_LIMIT_NONE: unlimited.
+ */
+#define FG_LIMIT_UNKNOWN (-1)
+#define FG_LIMIT_NONE INT64_MAX
 struct fg_limits {
-	uint64_t nproc_limit;		/* RLIMIT_NPROC soft (or UINT64_MAX) */
-	uint64_t pids_max, pids_current;	/* the cgroup's pids controller */
-	uint64_t threads_max, threads;	/* kernel.threads-max, all tasks */
+	int64_t nproc_limit;		/* RLIMIT_NPROC, soft */
+	int64_t pids_max, pids_current;	/* the cgroup's pids controller */
+	int64_t threads_max, threads;	/* kernel.threads-max, all tasks */
+};
+
+/* jemalloc's own statistics in kB (mallctl "stats.*" after "epoch"). */
+struct fg_alloc_stats {
+	bool found;			/* the process has jemalloc's mallctl */
+	bool have_stats;		/* and it gave the numbers below */
+	uint64_t allocated_kb, active_kb, resident_kb, mapped_kb, retained_kb;
 };
 
 /* Everything a report needs. */
@@ -150,6 +162,7 @@ struct fg_result {
 	bool have_limits;	/* EAGAIN post-mortem */
 	struct fg_limits limits;
 	char remedies[512];	/* JSON array body, filled by remedies */
+	struct fg_alloc_stats jemalloc;	/* read by remedies, when present */
 };
 
 /* --- snapshot (procfs.c) --- */

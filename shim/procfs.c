@@ -377,6 +377,16 @@ int fg_vmas_walk(const char *root, pid_t pid, enum fg_walk how,
 	return rc;
 }
 
+static int64_t limit_value(const char *buf)
+{
+	uint64_t v;
+
+	if (!strncmp(buf, "max", 3))
+		return FG_LIMIT_NONE;
+	return fg_parse_u64(buf, &v) && v < (uint64_t)INT64_MAX ? (int64_t)v :
+								 FG_LIMIT_UNKNOWN;
+}
+
 int fg_limits_read(const char *root, pid_t pid, struct fg_limits *l)
 {
 	char buf[512], path[FG_PATH_MAX];
@@ -385,15 +395,17 @@ int fg_limits_read(const char *root, pid_t pid, struct fg_limits *l)
 	uint64_t v;
 	size_t n;
 
-	memset(l, 0, sizeof(*l));
+	l->nproc_limit = l->pids_max = l->pids_current = FG_LIMIT_UNKNOWN;
+	l->threads_max = l->threads = FG_LIMIT_UNKNOWN;
 	if (!pid && !getrlimit(RLIMIT_NPROC, &rl))
 		l->nproc_limit = rl.rlim_cur == RLIM_INFINITY ?
-					 UINT64_MAX : (uint64_t)rl.rlim_cur;
-	l->threads_max = read_sysctl(root, "sys/kernel/threads-max", NULL);
+					 FG_LIMIT_NONE : (int64_t)rl.rlim_cur;
+	if (fg_read(root, -1, "sys/kernel/threads-max", buf, 32) > 0)
+		l->threads_max = limit_value(buf);
 	/* loadavg: "0.00 0.01 0.05 1/123 456": 123 tasks in all */
 	if (fg_read(root, -1, "loadavg", buf, sizeof(buf)) > 0 &&
 	    (p = strchr(buf, '/')) && fg_parse_u64_prefix(p + 1, &v))
-		l->threads = v;
+		l->threads = (int64_t)v;
 	/* cgroup v2: "0::/system.slice/redis.service" */
 	if (fg_read(root, pid, "cgroup", buf, sizeof(buf)) <= 0)
 		return 0;
@@ -402,17 +414,15 @@ int fg_limits_read(const char *root, pid_t pid, struct fg_limits *l)
 		return 0;
 	p += 3;
 	n = strcspn(p, "\n");
-	memcpy(path, "/sys/fs/cgroup", 14);
-	if (14 + n + 12 >= sizeof(path))
+	if (14 + n + 16 >= sizeof(path))
 		return 0;
+	memcpy(path, "/sys/fs/cgroup", 14);
 	memcpy(path + 14, p, n);
 	strcpy(path + 14 + n, "/pids.max");
 	if (fg_read_path(path, buf, 64) > 0)
-		l->pids_max = strncmp(buf, "max", 3) ? (fg_parse_u64(buf, &v) ?
-								v : 0) :
-						       UINT64_MAX;
+		l->pids_max = limit_value(buf);
 	strcpy(path + 14 + n, "/pids.current");
-	if (fg_read_path(path, buf, 64) > 0 && fg_parse_u64(buf, &v))
-		l->pids_current = v;
+	if (fg_read_path(path, buf, 64) > 0)
+		l->pids_current = limit_value(buf);
 	return 0;
 }

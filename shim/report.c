@@ -186,12 +186,61 @@ static void put_top(struct fg_buf *b, const struct fg_eval *ev,
 	}
 }
 
+/* Where the VSZ is: what jemalloc keeps mapped, and retains unmapped. */
+static void put_jemalloc(struct fg_buf *b, const struct fg_result *r)
+{
+	const struct fg_alloc_stats *j = &r->jemalloc;
+
+	fg_puts(b, "  jemalloc: VSZ ");
+	fg_putsize(b, r->task.vsz_kb);
+	fg_puts(b, ", of which jemalloc retains ");
+	fg_putsize(b, j->retained_kb);
+	fg_puts(b, " (stats.retained) and maps ");
+	fg_putsize(b, j->mapped_kb);
+	fg_puts(b, " (active ");
+	fg_putsize(b, j->active_kb);
+	fg_puts(b, ", allocated ");
+	fg_putsize(b, j->allocated_kb);
+	fg_puts(b, ", resident ");
+	fg_putsize(b, j->resident_kb);
+	fg_puts(b, ")\n");
+}
+
+static void put_limit(struct fg_buf *b, int64_t v)
+{
+	if (v == FG_LIMIT_NONE)
+		fg_puts(b, "unlimited");
+	else if (v == FG_LIMIT_UNKNOWN)
+		fg_puts(b, "?");
+	else
+		fg_puti(b, v);
+}
+
+/* EAGAIN is not overcommit: it is a task-count limit. */
+static void put_eagain(struct fg_buf *b, const struct fg_limits *l)
+{
+	fg_puts(b, "  EAGAIN: a task limit, not memory: RLIMIT_NPROC ");
+	put_limit(b, l->nproc_limit);
+	fg_puts(b, " (per user; root and CAP_SYS_RESOURCE are exempt), cgroup pids.max ");
+	put_limit(b, l->pids_max);
+	fg_puts(b, " with ");
+	put_limit(b, l->pids_current);
+	fg_puts(b, " in use, kernel.threads-max ");
+	put_limit(b, l->threads_max);
+	fg_puts(b, " with ");
+	put_limit(b, l->threads);
+	fg_puts(b, " tasks\n  fix: raise the limit that is reached (ulimit -u / "
+		   "LimitNPROC=, the service's TasksMax= / pids.max, "
+		   "kernel.threads-max)\n");
+}
+
 size_t fg_report_text(const struct fg_result *r, char *buf, size_t len)
 {
 	struct fg_buf b;
 	const struct fg_eval *ev = &r->ev;
 	const char *out = outcome_name(r);
-	bool detail = r->verdict != FG_OK || (out && r->outcome_errno > 0);
+	bool detail = r->verdict != FG_OK || (out && r->outcome_errno > 0) ||
+		      r->remedies[0];
 
 	fg_buf_init(&b, buf, len);
 	fg_puts(&b, "forkguard[");
@@ -228,7 +277,9 @@ size_t fg_report_text(const struct fg_result *r, char *buf, size_t len)
 		fg_puti(&b, -r->read_error);
 		fg_puts(&b, "); the verdict is as good as the bound\n");
 	}
-	if (!detail)
+	if (r->have_limits)
+		put_eagain(&b, &r->limits);
+	if (!detail || (r->have_limits && r->verdict == FG_OK))
 		return b.at;
 	fg_puts(&b, "  rule: ");
 	put_rule(&b, r);
@@ -254,6 +305,8 @@ size_t fg_report_text(const struct fg_result *r, char *buf, size_t len)
 		put_top(&b, ev, "; ");
 		fg_putc(&b, '\n');
 	}
+	if (r->jemalloc.have_stats)
+		put_jemalloc(&b, r);
 	if (r->remedies[0]) {
 		fg_puts(&b, "  remedies: ");
 		fg_puts(&b, r->remedies);
@@ -359,10 +412,50 @@ static void json_body(struct fg_buf *b, const struct fg_result *r,
 		}
 		fg_putc(b, ']');
 	}
+	if (r->have_limits) {
+		const struct fg_limits *l = &r->limits;
+		const int64_t v[] = { l->nproc_limit, l->pids_max,
+				      l->pids_current, l->threads_max,
+				      l->threads };
+		const char *const k[] = { "nproc_limit", "pids_max",
+					  "pids_current", "threads_max",
+					  "threads" };
+		unsigned j;
+
+		key(b, "limits");
+		fg_putc(b, '{');
+		for (j = 0; j < 5; j++) {
+			if (j)
+				fg_putc(b, ',');
+			fg_putjs(b, k[j]);
+			fg_putc(b, ':');
+			if (v[j] == FG_LIMIT_NONE)
+				fg_puts(b, "\"unlimited\"");
+			else if (v[j] == FG_LIMIT_UNKNOWN)
+				fg_puts(b, "null");
+			else
+				fg_puti(b, v[j]);
+		}
+		fg_putc(b, '}');
+	}
 	key(b, "remedies");
 	fg_putc(b, '[');
 	fg_puts(b, r->remedies);
 	fg_putc(b, ']');
+	if (r->jemalloc.have_stats) {
+		key(b, "jemalloc");
+		fg_puts(b, "{\"allocated_kb\":");
+		fg_putu(b, r->jemalloc.allocated_kb);
+		fg_puts(b, ",\"active_kb\":");
+		fg_putu(b, r->jemalloc.active_kb);
+		fg_puts(b, ",\"resident_kb\":");
+		fg_putu(b, r->jemalloc.resident_kb);
+		fg_puts(b, ",\"mapped_kb\":");
+		fg_putu(b, r->jemalloc.mapped_kb);
+		fg_puts(b, ",\"retained_kb\":");
+		fg_putu(b, r->jemalloc.retained_kb);
+		fg_putc(b, '}');
+	}
 	if (r->verdict != FG_OK) {
 		key(b, "rule");
 		{

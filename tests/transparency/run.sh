@@ -21,8 +21,8 @@ check reported-passthrough "only clone() without CLONE_VM is reported: $(calls p
 	test "$(calls passthrough)" = '1 "call":"clone"'
 check reported-errno "fork, the EAGAIN fork and _Fork are reported: $(calls errno)" \
 	test "$(calls errno)" = '1 "call":"_Fork",3 "call":"fork"'
-check eagain-postmortem "the EAGAIN fork is reported with outcome EAGAIN" \
-	grep -q '"outcome":"EAGAIN"' "$TMP/log.errno"
+check eagain-postmortem "the EAGAIN fork is reported with its outcome and RLIMIT_NPROC 0" \
+	grep -q '"outcome":"EAGAIN".*"limits":{"nproc_limit":0,' "$TMP/log.errno"
 check reported-daemon "daemon is reported: $(calls child)" \
 	grep -q '"call":"daemon"' "$TMP/log.child"
 
