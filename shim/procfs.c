@@ -122,6 +122,7 @@ int fg_lines(const char *path, char *buf, size_t len,
 {
 	int fd, err = errno, rc = 0;
 	size_t have = 0, start, i;
+	const char *nl;
 	ssize_t n;
 
 	fd = open(path, O_RDONLY | O_CLOEXEC);
@@ -145,11 +146,10 @@ int fg_lines(const char *path, char *buf, size_t len,
 		}
 		have += (size_t)n;
 		start = 0;
-		for (i = 0; i < have; i++) {
-			if (buf[i] == '\n') {
-				fn(buf + start, i - start, arg);
-				start = i + 1;
-			}
+		while ((nl = memchr(buf + start, '\n', have - start))) {
+			i = (size_t)(nl - buf);
+			fn(buf + start, i - start, arg);
+			start = i + 1;
 		}
 		if (start == 0 && have == len) {
 			/* a line longer than the buffer: cut it */
@@ -333,11 +333,19 @@ struct walk {
 	unsigned long headers, flags;
 };
 
+static bool hex_digit(char c)
+{
+	return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f');
+}
+
 static void walk_line(const char *line, size_t n, void *arg)
 {
 	struct walk *w = arg;
 	struct fg_vma v;
 
+	/* smaps: ~25 lines per VMA; only the header and VmFlags matter */
+	if (n && !hex_digit(line[0]) && line[0] != 'V')
+		return;
 	if (fg_parse_maps_line(line, n, &v)) {
 		if (w->how == FG_WALK_ESTIMATE)
 			v.account = v.private_ && v.writable;
@@ -359,7 +367,7 @@ static void walk_line(const char *line, size_t n, void *arg)
 int fg_vmas_walk(const char *root, pid_t pid, enum fg_walk how,
 		 struct fg_eval *ev)
 {
-	char path[FG_PATH_MAX], buf[8192];
+	char path[FG_PATH_MAX], buf[16384];
 	struct walk w = { .ev = ev, .how = how };
 	bool exact = how == FG_WALK_EXACT;
 	int rc = fg_path(path, sizeof(path), root, pid, exact ? "smaps" : "maps");
