@@ -1,10 +1,588 @@
 /*
- * remedy.c - remedies (see remedy.h).
+ * remedy.c - make a fork that the kernel would refuse pass, before it runs.
+ *
+ * Called by guard.c in FORKGUARD_MODE=remediate when the exact check says
+ * fail or borderline.  Each remedy is tried only where it can change this
+ * verdict (KERNEL.md §3, §5), and the exact check is redone after each:
+ *
+ *   remedy    acts on                      helps in
+ *   trim      glibc malloc_trim(0): the    mode 2; mode 0 5.2+ when the
+ *             brk heap top (charge, VSZ)   failing VMA is [heap]; mode 0
+ *                                          before 5.2 (frees memory)
+ *   jemalloc  tcache flush + purge of all  mode 2 (decommit returns the
+ *             arenas                       charge); mode 0 5.2+ only for
+ *                                          [heap]; mode 0 before 5.2
+ *   release   tcmalloc: madvise, RSS only; mode 0 before 5.2; mode 2 for
+ *             mimalloc: mi_collect(true)   mimalloc only (tcmalloc returns
+ *             also unmaps free segments    no charge)
+ *   split     MADV_DONTDUMP on one page    mode 0 (a VMA is judged alone):
+ *             per cut (MADV_NOHUGEPAGE     frees nothing
+ *             if already VM_DONTDUMP):
+ *             VMAs under the limit
+ *
+ * The order is the list's: the allocator remedies hand back only memory the
+ * program already freed and leave no trace; the split is the last resort,
+ * because it changes the mapping (one page per cut leaves core dumps) and
+ * the memory stays.  MADV_DONTFORK is never used: the child may need any
+ * page.  If no remedy makes the fork pass, the check is redone after a
+ * doubling delay, FORKGUARD_RETRIES times; then the fork goes ahead and the
+ * kernel decides.
+ *
+ * Allocators are found at run time with dlsym(RTLD_DEFAULT), once per
+ * process and only for the remedies FORKGUARD_REMEDY enables; the library
+ * has no link dependency on any of them.  No malloc here beyond what the
+ * allocators' own calls do and dlsym's error message for a symbol it does
+ * not find (measured: 6 allocations at the first remediation with every
+ * remedy enabled and no jemalloc/tcmalloc/mimalloc, none after; none at
+ * all with FORKGUARD_REMEDY=trim,split).
  */
+#include <dlfcn.h>
+#include <errno.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "fmt.h"
 #include "remedy.h"
 
-void fg_remedy_run(const struct fg_config *c, struct fg_result *r)
+#define FG_JE_PURGE_ALL	   "arena.4096.purge" /* MALLCTL_ARENAS_ALL */
+#define FG_SPLIT_ROUNDS	   8
+#define FG_SPLIT_MAX_CUTS  256
+#define FG_SPLIT_MIN_PAGES 256 /* never cut into pieces under 1 MiB */
+#define FG_RETRY_CAP_MS	   10000u
+#define FG_HELPED_KB	   1024 /* a margin gained below this is noise */
+
+typedef int (*mallctl_fn)(const char *, void *, size_t *, void *, size_t);
+
+static struct {
+	unsigned resolved; /* FG_REMEDY_* bits looked up */
+	mallctl_fn mallctl;
+	int (*malloc_trim)(size_t);
+	void (*tc_release)(void);
+	void (*mi_collect)(bool);
+} sym;
+
+static pid_t busy; /* fg_trylock: one remediation per process at a time */
+
+/* What one remedy did, for its JSON object. */
+struct attempt {
+	const char *name, *result;
+	uint64_t released_kb, rss_kb;
+	long us;
+	char note[112];
+};
+
+/* What a remedy may change: the fork's charge, VSZ, RSS, its margin. */
+struct gauge {
+	uint64_t charge_kb, vsz_kb, rss_kb;
+	int64_t margin_kb; /* limit - what the rule compares; < 0: refused */
+};
+
+/*
+ * Resolve, once per process, the symbols of the remedies in @mask.  Only
+ * those: a dlsym that finds nothing allocates its error message, so a
+ * remedy that is not enabled costs nothing, not even that.
+ */
+static void discover(unsigned mask)
+{
+	mask &= ~sym.resolved;
+	if (mask & FG_REMEDY_JEMALLOC) {
+		sym.mallctl = (mallctl_fn)dlsym(RTLD_DEFAULT, "je_mallctl");
+		if (!sym.mallctl)
+			sym.mallctl = (mallctl_fn)dlsym(RTLD_DEFAULT,
+							"mallctl");
+	}
+	if (mask & FG_REMEDY_TRIM)
+		sym.malloc_trim = (int (*)(size_t))dlsym(RTLD_DEFAULT,
+							 "malloc_trim");
+	if (mask & FG_REMEDY_RELEASE) {
+		sym.tc_release = (void (*)(void))dlsym(
+		    RTLD_DEFAULT, "MallocExtension_ReleaseFreeMemory");
+		sym.mi_collect = (void (*)(bool))dlsym(RTLD_DEFAULT,
+						       "mi_collect");
+	}
+	sym.resolved |= mask;
+}
+
+static bool risky(const struct fg_result *r)
+{
+	return r->verdict == FG_FAIL || r->verdict == FG_BORDERLINE;
+}
+
+static struct gauge gauge(const struct fg_result *r)
+{
+	const struct fg_eval *ev = &r->ev;
+	uint64_t seen = ev->per_vma ? ev->largest_pages
+				    : ev->committed_pages + ev->charge_pages;
+	struct gauge g = {
+	    ev->charge_pages * ev->page_kb, r->task.vsz_kb, r->task.rss_kb,
+	    ((int64_t)ev->limit_pages - (int64_t)seen) * (int64_t)ev->page_kb};
+
+	return g;
+}
+
+static uint64_t drop(uint64_t before, uint64_t after)
+{
+	return before > after ? before - after : 0;
+}
+
+/* The exact check again, keeping what the remedies recorded. */
+static void recheck(const struct fg_config *c, struct fg_result *r)
+{
+	char saved[sizeof(r->remedies)];
+	struct fg_alloc_stats je = r->jemalloc;
+	const char *call = r->call;
+	long spent = r->check_us;
+
+	memcpy(saved, r->remedies, sizeof(saved));
+	fg_fast_check(c->procfs, (enum fg_rule)c->rule, true, r);
+	memcpy(r->remedies, saved, sizeof(saved));
+	r->jemalloc = je;
+	r->call = call;
+	r->check_us += spent;
+}
+
+/* Append one attempt as a JSON object, whole or not at all. */
+static void record(struct fg_result *r, const struct attempt *a)
+{
+	char tmp[256];
+	struct fg_buf b;
+	size_t at = strlen(r->remedies);
+
+	fg_buf_init(&b, tmp, sizeof(tmp));
+	if (at)
+		fg_putc(&b, ',');
+	fg_puts(&b, "{\"name\":");
+	fg_putjs(&b, a->name);
+	fg_puts(&b, ",\"result\":");
+	fg_putjs(&b, a->result);
+	fg_puts(&b, ",\"released_kb\":");
+	fg_putu(&b, a->released_kb);
+	if (a->rss_kb) {
+		fg_puts(&b, ",\"rss_kb\":");
+		fg_putu(&b, a->rss_kb);
+	}
+	fg_puts(&b, ",\"us\":");
+	fg_putu(&b, a->us > 0 ? (uint64_t)a->us : 0);
+	if (a->note[0]) {
+		fg_puts(&b, ",\"note\":");
+		fg_putjs(&b, a->note);
+	}
+	fg_putc(&b, '}');
+	if (!b.full && at + b.at < sizeof(r->remedies))
+		memcpy(r->remedies + at, tmp, b.at + 1);
+}
+
+static void note(struct attempt *a, const char *s)
+{
+	size_t n = strlen(s);
+
+	if (n >= sizeof(a->note))
+		n = sizeof(a->note) - 1;
+	memcpy(a->note, s, n);
+	a->note[n] = '\0';
+}
+
+/* --- where each remedy can help (pure) --- */
+
+/* Mode 0 on 5.2+: only a single VMA larger than RAM + swap is refused. */
+static bool ram_swap_rule(const struct fg_result *r)
+{
+	return r->ev.mode == 0 && r->ev.rule == FG_RULE_5_2;
+}
+
+static bool heap_fails(const struct fg_result *r)
+{
+	return r->ev.failed && !strcmp(r->ev.fail_vma.name, "[heap]");
+}
+
+/*
+ * Each returns true when the remedy can change @r's verdict; otherwise it
+ * may set *why, which is then recorded (the operator should know that an
+ * allocator was found and why it was not asked).
+ */
+static bool trim_helps(const struct fg_result *r, const char **why)
+{
+	(void)why;
+	return !ram_swap_rule(r) || heap_fails(r);
+}
+
+static bool jemalloc_helps(const struct fg_result *r, const char **why)
+{
+	if (!ram_swap_rule(r) || heap_fails(r))
+		return true;
+	*why = "mode 0: jemalloc maps MAP_NORESERVE, never charged; "
+	       "a purge frees RSS, not this VMA";
+	return false;
+}
+
+/*
+ * tcmalloc only madvises (its brk heap keeps its size and charge);
+ * mi_collect(true) unmaps whole free segments, which in mode 2 is charge.
+ */
+static bool release_helps(const struct fg_result *r, const char **why)
+{
+	if (r->ev.mode == 0 && !ram_swap_rule(r))
+		return true;
+	if (r->ev.mode == 2 && sym.mi_collect)
+		return true;
+	*why = r->ev.mode == 2 ? "mode 2: tcmalloc frees RSS but returns no "
+				 "commit charge"
+			       : "mode 0: it frees RSS; VMA sizes stay, the "
+				 "verdict with them";
+	return false;
+}
+
+/* The VMA to split: the refused one, or the largest near the limit. */
+static const struct fg_vma *split_target(const struct fg_result *r)
+{
+	const struct fg_vma *v = r->ev.failed ? &r->ev.fail_vma
+				 : r->ev.ntop ? &r->ev.top[0]
+					      : NULL;
+
+	/* stacks grow, vdso-like areas are special: leave them whole */
+	if (!v || v->end <= v->start || v->dontcopy ||
+	    (v->name[0] == '[' && strcmp(v->name, "[heap]")))
+		return NULL;
+	return v;
+}
+
+/* Pages per piece: 7/8 of what the rule accepts, clear of the band. */
+static uint64_t piece_pages(const struct fg_eval *ev)
+{
+	uint64_t room = ev->limit_pages > ev->band_pages + 1
+			    ? ev->limit_pages - ev->band_pages - 1
+			    : 0;
+
+	return room - room / 8;
+}
+
+static bool split_helps(const struct fg_result *r, const char **why)
+{
+	const struct fg_vma *v;
+	uint64_t piece;
+
+	if (!r->ev.per_vma)
+		return false; /* mode 2 charges the sum: pieces add up */
+	v = split_target(r);
+	piece = piece_pages(&r->ev);
+	if (v && piece >= FG_SPLIT_MIN_PAGES &&
+	    (v->end - v->start) / (r->ev.page_kb * 1024) > piece)
+		return true;
+	*why = v ? "the limit is too small to cut under"
+		 : "the VMA is a stack or special mapping";
+	return false;
+}
+
+/* --- the remedies --- */
+
+static int do_trim(const struct fg_config *c, struct fg_result *r,
+		   struct attempt *a)
 {
 	(void)c;
 	(void)r;
+	if (!sym.malloc_trim(0))
+		note(a, "malloc_trim found nothing to return");
+	return 0;
+}
+
+static bool je_read_kb(const char *name, uint64_t *kb)
+{
+	size_t v = 0, sz = sizeof(v);
+
+	if (sym.mallctl(name, &v, &sz, NULL, 0))
+		return false;
+	*kb = v / 1024;
+	return true;
+}
+
+static void je_stats(struct fg_alloc_stats *s)
+{
+	uint64_t epoch = 1;
+	size_t sz = sizeof(epoch);
+
+	memset(s, 0, sizeof(*s));
+	s->found = true;
+	if (sym.mallctl("epoch", &epoch, &sz, &epoch, sz))
+		return;
+	/* ENOENT without --enable-stats; "retained" is 5.0+ */
+	s->have_stats = je_read_kb("stats.mapped", &s->mapped_kb);
+	if (!s->have_stats)
+		return;
+	je_read_kb("stats.allocated", &s->allocated_kb);
+	je_read_kb("stats.active", &s->active_kb);
+	je_read_kb("stats.resident", &s->resident_kb);
+	je_read_kb("stats.retained", &s->retained_kb);
+}
+
+static int do_jemalloc(const struct fg_config *c, struct fg_result *r,
+		       struct attempt *a)
+{
+	struct fg_buf b;
+	int rc;
+
+	(void)c;
+	(void)r;
+	/* EFAULT when the thread has no tcache: nothing to flush */
+	sym.mallctl("thread.tcache.flush", NULL, NULL, NULL, 0);
+	rc = sym.mallctl(FG_JE_PURGE_ALL, NULL, NULL, NULL, 0);
+	if (rc) {
+		fg_buf_init(&b, a->note, sizeof(a->note));
+		fg_puts(&b, FG_JE_PURGE_ALL " failed, errno ");
+		fg_puti(&b, rc);
+		return -rc;
+	}
+	return 0;
+}
+
+static int do_release(const struct fg_config *c, struct fg_result *r,
+		      struct attempt *a)
+{
+	(void)c;
+	(void)r;
+	if (sym.tc_release) {
+		sym.tc_release();
+		note(a, "tcmalloc MallocExtension_ReleaseFreeMemory");
+	}
+	if (sym.mi_collect) {
+		sym.mi_collect(true);
+		note(a, sym.tc_release ? "tcmalloc and mimalloc released"
+				       : "mimalloc mi_collect(true)");
+	}
+	return 0;
+}
+
+struct span {
+	uint64_t lo, hi;
+	unsigned inside;
+};
+
+static void count_line(const char *line, size_t n, void *arg)
+{
+	struct span *s = arg;
+	struct fg_vma v;
+
+	if (fg_parse_maps_line(line, n, &v) && v.start >= s->lo &&
+	    v.end <= s->hi)
+		s->inside++;
+}
+
+/* How many VMAs the kernel now has in [lo, hi); 0 if maps is unreadable. */
+static unsigned vmas_in(const char *root, uint64_t lo, uint64_t hi)
+{
+	char path[FG_PATH_MAX], buf[4096];
+	struct span s = {lo, hi, 0};
+
+	if (fg_path(path, sizeof(path), root, 0, "maps") ||
+	    fg_lines(path, buf, sizeof(buf), count_line, &s))
+		return 0;
+	return s.inside;
+}
+
+/*
+ * Cut @v into pieces of at most @piece pages by giving one page per cut
+ * the flag @advice sets.  Returns the number of cuts, or -errno: -E2BIG
+ * (too many, nothing done), -ENOTSUP (the VMA already had that flag: the
+ * kernel's maps show no split), or madvise's error.
+ */
+static int cut(const char *root, const struct fg_vma *v, uint64_t piece,
+	       uint64_t page, int advice)
+{
+	uint64_t step = piece * page, at;
+	int cuts = 0;
+
+	if ((v->end - v->start) / step > FG_SPLIT_MAX_CUTS)
+		return -E2BIG;
+	for (at = v->start + step; at + page <= v->end; at += step) {
+		if (madvise((void *)(uintptr_t)at, page, advice))
+			return -errno;
+		cuts++;
+	}
+	if (cuts && vmas_in(root, v->start, v->end) < (unsigned)(2 * cuts + 1))
+		return -ENOTSUP;
+	return cuts;
+}
+
+static void split_note(struct attempt *a, int rc, int cuts, uint64_t piece_kb,
+		       bool thp)
+{
+	struct fg_buf b;
+
+	fg_buf_init(&b, a->note, sizeof(a->note));
+	if (rc == -ENOTSUP)
+		fg_puts(&b, "no split: the VMA already had VM_DONTDUMP and "
+			    "VM_NOHUGEPAGE");
+	else if (rc == -E2BIG)
+		fg_puts(&b, "more than 256 cuts needed: not split");
+	else if (rc)
+		fg_puts(&b, "madvise failed (vm.max_map_count?)");
+	if (!cuts)
+		return;
+	if (rc)
+		fg_puts(&b, "; ");
+	fg_putu(&b, (uint64_t)cuts);
+	fg_puts(&b, " cut(s), pieces <= ");
+	fg_putsize(&b, piece_kb);
+	fg_puts(&b, thp ? "; 1 page per cut may not use THP (MADV_NOHUGEPAGE)"
+			: "; 1 page per cut is left out of core dumps "
+			  "(MADV_DONTDUMP)");
+}
+
+static int do_split(const struct fg_config *c, struct fg_result *r,
+		    struct attempt *a)
+{
+	uint64_t page = r->ev.page_kb * 1024, piece = 0;
+	const struct fg_vma *v;
+	struct fg_vma target;
+	int round, rc = 0, cuts = 0;
+	bool thp = false;
+	long t0, spent = 0;
+
+	for (round = 0; round < FG_SPLIT_ROUNDS && risky(r); round++) {
+		v = split_target(r);
+		piece = piece_pages(&r->ev);
+		if (!v || piece < FG_SPLIT_MIN_PAGES ||
+		    (v->end - v->start) / page <= piece)
+			break;
+		target = *v;
+		t0 = fg_now_us();
+		/* VM_DONTDUMP on one page: only the core dump changes */
+		rc = cut(c->procfs, &target, piece, page, MADV_DONTDUMP);
+		if (rc == -ENOTSUP) {
+			/* the program excluded it from dumps: keep that */
+			rc = cut(c->procfs, &target, piece, page,
+				 MADV_NOHUGEPAGE);
+			thp = thp || rc > 0;
+		}
+		spent += fg_now_us() - t0;
+		if (rc <= 0)
+			break;
+		cuts += rc;
+		rc = 0;
+		recheck(c, r);
+	}
+	a->us = spent;
+	split_note(a, rc, cuts, piece * r->ev.page_kb, thp);
+	return rc < 0 ? rc : cuts ? 0 : -ENOENT;
+}
+
+static const struct remedy {
+	const char *name;
+	unsigned bit;
+	bool (*helps)(const struct fg_result *, const char **);
+	int (*apply)(const struct fg_config *, struct fg_result *,
+		     struct attempt *);
+	bool rechecks; /* apply re-checks and times itself */
+} remedies[] = {
+    {"trim", FG_REMEDY_TRIM, trim_helps, do_trim, false},
+    {"jemalloc", FG_REMEDY_JEMALLOC, jemalloc_helps, do_jemalloc, false},
+    {"release", FG_REMEDY_RELEASE, release_helps, do_release, false},
+    {"split", FG_REMEDY_SPLIT, split_helps, do_split, true},
+};
+
+static bool available(const struct remedy *m)
+{
+	switch (m->bit) {
+	case FG_REMEDY_TRIM: return sym.malloc_trim != NULL;
+	case FG_REMEDY_JEMALLOC: return sym.mallctl != NULL;
+	case FG_REMEDY_RELEASE: return sym.tc_release || sym.mi_collect;
+	default: return true;
+	}
+}
+
+/* One remedy: apply, re-check, record what changed. */
+static void attempt(const struct fg_config *c, struct fg_result *r,
+		    const struct remedy *m)
+{
+	struct attempt a = {.name = m->name};
+	struct gauge before = gauge(r), after;
+	long t0 = fg_now_us();
+	int rc;
+
+	rc = m->apply(c, r, &a);
+	if (!m->rechecks) {
+		a.us = fg_now_us() - t0;
+		recheck(c, r);
+	}
+	after = gauge(r);
+	a.released_kb = drop(before.charge_kb, after.charge_kb);
+	if (drop(before.vsz_kb, after.vsz_kb) > a.released_kb)
+		a.released_kb = drop(before.vsz_kb, after.vsz_kb);
+	a.rss_kb = drop(before.rss_kb, after.rss_kb);
+	if (r->verdict == FG_OK)
+		a.result = "pass";
+	else if (rc)
+		a.result = "failed";
+	else if (after.margin_kb - before.margin_kb >= FG_HELPED_KB)
+		a.result = "helped";
+	else
+		a.result = "no effect";
+	record(r, &a);
+}
+
+static void sleep_ms(unsigned ms)
+{
+	struct timespec ts = {ms / 1000, (long)(ms % 1000) * 1000000L};
+
+	nanosleep(&ts, NULL); /* a signal cuts the wait short: fine */
+}
+
+/* No remedy was enough: wait for memory to come back, doubling. */
+static void retry(const struct fg_config *c, struct fg_result *r)
+{
+	struct attempt a = {.name = "retry"};
+	long t0 = fg_now_us();
+	unsigned i, ms,
+	    cap = c->retry_delay_ms > FG_RETRY_CAP_MS ? c->retry_delay_ms
+						      : FG_RETRY_CAP_MS;
+	struct fg_buf b;
+
+	for (i = 0; i < c->retries && risky(r); i++) {
+		ms = c->retry_delay_ms << (i < 16 ? i : 16);
+		sleep_ms(ms < cap ? ms : cap);
+		recheck(c, r);
+	}
+	a.us = fg_now_us() - t0;
+	a.result = r->verdict == FG_OK ? "pass" : "fail";
+	fg_buf_init(&b, a.note, sizeof(a.note));
+	fg_putu(&b, i);
+	fg_puts(&b, " re-check(s) from ");
+	fg_putu(&b, c->retry_delay_ms);
+	fg_puts(&b, r->verdict == FG_OK ? " ms" : " ms; the fork goes ahead");
+	record(r, &a);
+}
+
+void fg_remedy_run(const struct fg_config *c, struct fg_result *r)
+{
+	int err = errno;
+	const char *why;
+	unsigned i;
+
+	if (!risky(r) || !fg_trylock(&busy, getpid()))
+		return;
+	discover(c->remedies);
+	if ((c->remedies & FG_REMEDY_JEMALLOC) && sym.mallctl)
+		je_stats(&r->jemalloc);
+	for (i = 0; i < sizeof(remedies) / sizeof(remedies[0]) && risky(r);
+	     i++) {
+		const struct remedy *m = &remedies[i];
+
+		if (!(c->remedies & m->bit) || !available(m))
+			continue;
+		why = NULL;
+		if (m->helps(r, &why)) {
+			attempt(c, r, m);
+		} else if (why) {
+			struct attempt a = {.name = m->name,
+					    .result = "cannot help"};
+
+			note(&a, why);
+			record(r, &a);
+		}
+	}
+	if (risky(r) && c->retries)
+		retry(c, r);
+	fg_unlock(&busy);
+	errno = err;
 }

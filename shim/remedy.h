@@ -1,5 +1,6 @@
 /*
- * remedy.h - make a refused fork pass: allocator purge, heap trim, VMA split.
+ * remedy.h - make a fork the kernel would refuse pass: heap trim,
+ * allocator purge or release, VMA split; then retries with backoff.
  */
 #ifndef FG_REMEDY_H
 #define FG_REMEDY_H
@@ -7,9 +8,16 @@
 #include "config.h"
 
 /*
- * fg_remedy_run - try the remedies enabled in @c that can change @r's
- * verdict, cheapest first, re-checking after each; stop when the fork is
- * predicted to pass.  Updates @r (verdict, remedies) in place.
+ * fg_remedy_run - for a fail or borderline @r (an exact check of the
+ * calling process), try the remedies enabled in @c that can change this
+ * verdict, in order (trim, jemalloc, release, split), re-checking exactly
+ * after each; stop as soon as the fork is predicted to pass.  If none does,
+ * re-check @c->retries times with a doubling delay from @c->retry_delay_ms.
+ * Updates @r in place: the verdict and numbers of the last check,
+ * r->remedies (one JSON object per remedy tried or ruled out) and
+ * r->jemalloc.  Never fails: a remedy that errs is recorded and skipped.
+ * errno is preserved.  A thread that finds another one remediating returns
+ * at once and leaves @r as it was.
  */
 void fg_remedy_run(const struct fg_config *c, struct fg_result *r);
 

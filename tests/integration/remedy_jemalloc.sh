@@ -1,0 +1,70 @@
+#!/usr/bin/env bash
+# jemalloc VSZ retention (fixtures/jemalloc_retention.c, real libjemalloc):
+# a 1 GiB peak is touched and freed.  With MALLOC_CONF=retain:true (the
+# default on 64-bit Linux) a purge drops the RSS but the VSZ stays at the
+# peak, held as stats.retained; with retain:false the purge unmaps it.  Then
+# the guard in remediate mode, on a fork refused in mode 0 (5.2+) by a
+# merged 32 GiB VMA: it reports jemalloc's statistics as jemalloc gives them,
+# rules the purge out (jemalloc's mappings are MAP_NORESERVE, uncharged)
+# and the split makes the fork really succeed.
+source "$(dirname "$0")/lib.sh"
+name=remedy_jemalloc
+FIX=$B/fixtures/jemalloc_retention
+
+if [ ! -x "$FIX" ]; then
+	echo "FAIL $name: $FIX not built (libjemalloc-dev missing?)"
+	exit 1
+fi
+# stat OUTPUT STAGE KEY -> the number
+stat() { sed -n "s/^$2: .*$3=\([0-9]*\).*/\1/p" <<<"$1"; }
+forked() { sed -n 's/^fork: //p' <<<"$1"; }
+
+errs=()
+on=$(MALLOC_CONF=retain:true "$FIX" 1024)
+off=$(MALLOC_CONF=retain:false "$FIX" 1024)
+for k in vsz rss retained; do
+	for s in peak freed purged; do
+		eval "on_${k}_$s=\$(stat \"\$on\" $s ${k}_kb)"
+		eval "off_${k}_$s=\$(stat \"\$off\" $s ${k}_kb)"
+	done
+done
+# retain:true: VSZ stays at the peak, RSS falls, the peak is now "retained"
+[ "$on_vsz_purged" -ge $((on_vsz_peak * 9 / 10)) ] || errs+=("retain:true: VSZ $on_vsz_peak -> $on_vsz_purged kB")
+[ "$on_rss_purged" -le $((on_rss_peak / 8)) ] || errs+=("retain:true: RSS $on_rss_peak -> $on_rss_purged kB")
+[ "$on_retained_purged" -ge $((1024 * 1024 * 9 / 10)) ] || errs+=("retain:true: retained $on_retained_purged kB")
+# retain:false: the purge (or the decay before it) unmaps
+[ "$off_vsz_purged" -le $((off_vsz_peak / 8)) ] || errs+=("retain:false: VSZ $off_vsz_peak -> $off_vsz_purged kB")
+[ "$off_retained_purged" -eq 0 ] || errs+=("retain:false: retained $off_retained_purged kB")
+
+mode=$(cat /proc/sys/vm/overcommit_memory)
+ram_kb=$(awk '/^MemTotal/ {print $2}' /proc/meminfo)
+swap_kb=$(awk '/^SwapTotal/ {print $2}' /proc/meminfo)
+limit_gib=$(((ram_kb + swap_kb) / 1048576))
+guard=skipped
+if [ "$mode" = 0 ] && [ "$limit_gib" -ge 17 ] && [ "$limit_gib" -lt 32 ]; then
+	bare=$(forked "$("$FIX" 1024 nopurge oversize)")
+	out=$(FORKGUARD_MODE=remediate FORKGUARD_FORMAT=json FORKGUARD_LOG="$TMP/je.json" \
+		LD_PRELOAD="$LIB" "$FIX" 1024 nopurge oversize)
+	[ "$bare" = ENOMEM ] && [ "$(forked "$out")" = ok ] ||
+		errs+=("oversize: fork without the guard $bare, remediated $(forked "$out")")
+	je=$(grep -o '"jemalloc":{[^}]*}' "$TMP/je.json")
+	mine=$(stat "$out" freed retained_kb)
+	seen=$(sed -n 's/.*"retained_kb":\([0-9]*\).*/\1/p' <<<"$je")
+	# the guard read the stats at the fork, after the fixture's last line
+	[ -n "$seen" ] && [ "$seen" -ge $((mine * 9 / 10)) ] && [ "$seen" -le $((mine * 11 / 10)) ] ||
+		errs+=("guard's jemalloc stats '$je', fixture's retained $mine kB")
+	grep -q '{"name":"jemalloc","result":"cannot help"' "$TMP/je.json" || errs+=("jemalloc purge not ruled out")
+	grep -q '{"name":"split","result":"pass"' "$TMP/je.json" || errs+=("no split pass")
+	# jemalloc's own mappings are not charged: charge + retained <= VSZ
+	charge=$(json_get "$TMP/je.json" charge_kb)
+	vsz=$(json_get "$TMP/je.json" vsz_kb)
+	[ $((charge + seen)) -le "$vsz" ] || errs+=("charge $charge + retained $seen > VSZ $vsz: jemalloc's memory is charged")
+	guard="guard saw retained ${seen} kB, fork ENOMEM bare, ok remediated"
+fi
+
+if [ ${#errs[@]} -eq 0 ]; then
+	echo "PASS $name: retain:true VSZ ${on_vsz_peak}->${on_vsz_purged} kB, RSS ${on_rss_peak}->${on_rss_purged} kB, retained ${on_retained_purged} kB; retain:false VSZ ${off_vsz_peak}->${off_vsz_purged} kB; $guard"
+else
+	printf 'FAIL %s: %s\n' "$name" "$(IFS=';'; echo "${errs[*]}")"
+	exit 1
+fi

@@ -1,0 +1,65 @@
+#!/usr/bin/env bash
+# The merged oversized VMA (fixtures/merged_vma.c) remediated by the split:
+# two adjacent 16 GiB private RW mappings are one 32 GiB VMA, refused in
+# mode 0 (5.2+) on a 17..31 GiB host.  Under FORKGUARD_MODE=remediate the
+# guard cuts it with MADV_DONTDUMP on one page and the fork really
+# succeeds; the kernel must really show the VMA in pieces.  With the split
+# not allowed (FORKGUARD_REMEDY=trim) nothing can help: the guard retries,
+# forks anyway, and the kernel really refuses.
+source "$(dirname "$0")/lib.sh"
+name=remedy_merged_vma
+
+mode=$(cat /proc/sys/vm/overcommit_memory)
+major=$(uname -r | cut -d. -f1)
+minor=$(uname -r | cut -d. -f2)
+ram_kb=$(awk '/^MemTotal/ {print $2}' /proc/meminfo)
+swap_kb=$(awk '/^SwapTotal/ {print $2}' /proc/meminfo)
+limit_gib=$(((ram_kb + swap_kb) / 1048576))
+if [ "$mode" != 0 ] || [ "$limit_gib" -ge 32 ] || [ "$limit_gib" -lt 17 ] ||
+	[ "$major" -lt 5 ] || { [ "$major" -eq 5 ] && [ "$minor" -lt 2 ]; }; then
+	echo "SKIP $name: needs mode 0, kernel 5.2+ and 17..31 GiB of RAM+swap (mode $mode, $limit_gib GiB, $(uname -r))"
+	exit 0
+fi
+
+run() { # run LOG [ENV...] -> the fixture's stdout
+	local log=$1
+	shift
+	env FORKGUARD_MODE=remediate FORKGUARD_FORMAT=json FORKGUARD_LOG="$log" \
+		"$@" LD_PRELOAD="$LIB" "$B/fixtures/merged_vma" 16
+}
+forked() { sed -n 's/^fork: //p' <<<"$1"; }
+remedy() { grep -o "{\"name\":\"$2\"[^}]*}" "$1" | head -n1; }
+num() { sed -n "s/.*\"$2\":\([0-9]*\).*/\1/p" <<<"$1"; }
+
+errs=()
+bare=$(forked "$("$B/fixtures/merged_vma" 16)")
+[ "$bare" = ENOMEM ] || errs+=("without the guard the fork gave '$bare'")
+
+out=$(run "$TMP/split.json")
+split=$(remedy "$TMP/split.json" split)
+[ "$(forked "$out")" = ok ] || errs+=("remediate: the fork gave '$(forked "$out")'")
+grep -q '"result":"pass"' <<<"$split" || errs+=("split record '$split'")
+# the kernel's own view after the cut: pieces, each under RAM + swap
+pieces=$(grep -o '"top_vmas":\[[^]]*\]' "$TMP/split.json" | grep -o '"kb":[0-9]*' | cut -d: -f2)
+biggest=$(sort -n <<<"$pieces" | tail -n1)
+[ "${biggest:-0}" -gt 0 ] && [ "$biggest" -lt "$((ram_kb + swap_kb))" ] ||
+	errs+=("largest VMA after the split ${biggest:-?} kB")
+[ "$(json_get "$TMP/split.json" largest_vma_kb)" = "$biggest" ] || errs+=("largest_vma_kb disagrees")
+
+# the split not allowed: retries, then the kernel decides
+t0=$(date +%s%N)
+out=$(run "$TMP/none.json" FORKGUARD_REMEDY=trim FORKGUARD_RETRIES=2 FORKGUARD_RETRY_DELAY_MS=20)
+ms=$((($(date +%s%N) - t0) / 1000000))
+retry=$(remedy "$TMP/none.json" retry)
+[ "$(forked "$out")" = ENOMEM ] || errs+=("no split: the fork gave '$(forked "$out")'")
+grep -q '"result":"fail"' <<<"$retry" || errs+=("no split: retry record '$retry'")
+[ "$(num "$retry" us)" -ge 60000 ] 2>/dev/null || errs+=("no split: 2 retries from 20 ms took $(num "$retry" us) us")
+[ "$(json_get "$TMP/none.json" outcome)" = ENOMEM ] || errs+=("no split: outcome $(json_get "$TMP/none.json" outcome)")
+grep -q '"name":"trim"' "$TMP/none.json" && errs+=("trim was tried on a VMA it cannot shrink")
+
+if [ ${#errs[@]} -eq 0 ]; then
+	echo "PASS $name: 32 GiB VMA: fork ENOMEM bare, ok remediated (split in $(num "$split" us) us, largest piece $((biggest / 1024)) MiB); split off: $(num "$retry" us) us of retries, then ENOMEM from the kernel (${ms} ms run)"
+else
+	printf 'FAIL %s: %s\n' "$name" "$(IFS=';'; echo "${errs[*]}")"
+	exit 1
+fi
