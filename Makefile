@@ -48,10 +48,12 @@ $(B)/forkguard: $(patsubst shim/%.c,$(B)/obj/%.o,$(wildcard shim/cli*.c)) \
 	$(CC) $(LDFLAGS) -o $@ $^
 
 # --- fixtures: small programs that reproduce real failures ---
-FIXTURES := merged_vma
+FIXTURES := merged_vma heap_retention jemalloc_retention
 fixtures: $(FIXTURES:%=$(B)/fixtures/%)
 $(B)/fixtures/%: fixtures/%.c | $(B)/fixtures
 	$(CC) -std=gnu11 -Wall -Wextra $(CFLAGS) -o $@ $< $(LDFLAGS)
+$(B)/fixtures/jemalloc_retention: fixtures/jemalloc_retention.c | $(B)/fixtures
+	$(CC) -std=gnu11 -Wall -Wextra $(CFLAGS) -o $@ $< $(LDFLAGS) -ljemalloc
 
 # --- tests ---
 UNIT := test_policy test_parse test_config test_report test_snapshots
