@@ -70,7 +70,7 @@ $(B)/tests/transparency $(B)/tests/noalloc $(B)/tests/storm: $(B)/tests/%: \
 $(B)/tests/bench: tests/bench/bench.c | $(B)/tests
 	$(CC) -std=gnu11 -Wall -Wextra $(CFLAGS) -o $@ $< $(LDFLAGS)
 
-test: all test-unit test-integration test-transparency
+test: all test-unit test-integration test-transparency test-cli
 
 test-unit: $(UNIT_BIN)
 	@set -e; for t in $(UNIT_BIN); do echo "== $$t"; \
@@ -88,16 +88,65 @@ demo: all
 bench: all $(B)/tests/bench
 	@$(B)/tests/bench -r $(or $(ROUNDS),9)
 
+# --- fuzzing and sanitizers (tests/fuzz, tests/sanitize) ---
+# fuzz: libFuzzer targets, FUZZ_SECONDS each, one after the other
+FUZZ_CC ?= clang
+FUZZ_SECONDS ?= 20
+FUZZ_TARGETS := meminfo status maps zoneinfo numbers config report
+FUZZ_FLAGS := -g -O1 -fno-omit-frame-pointer -fno-sanitize-recover=all
+$(B)/fuzz/obj/%.o: shim/%.c $(wildcard shim/*.h) include/forkguard.h
+	@mkdir -p $(@D)
+	$(FUZZ_CC) $(FG_CFLAGS) $(FUZZ_FLAGS) \
+		-fsanitize=fuzzer-no-link,address,undefined -c -o $@ $<
+$(B)/fuzz/libfg.a: $(CORE:%=$(B)/fuzz/obj/%.o) $(B)/fuzz/obj/config.o
+	rm -f $@ && ar rcs $@ $^
+$(B)/fuzz/fuzz_%: tests/fuzz/fuzz_%.c tests/fuzz/fuzz.h $(B)/fuzz/libfg.a
+	$(FUZZ_CC) $(FG_CFLAGS) $(FUZZ_FLAGS) -fsanitize=fuzzer,address,undefined \
+		-o $@ $< $(B)/fuzz/libfg.a -ldl
+fuzz: $(FUZZ_TARGETS:%=$(B)/fuzz/fuzz_%)
+	@bash tests/fuzz/run.sh $(FUZZ_SECONDS) $(FUZZ_TARGETS)
+
+# test-asan: everything rebuilt under $(B)/asan with ASan+UBSan, then run
+ASAN_CC ?= gcc
+ASAN_FLAGS := -g -O1 -fno-omit-frame-pointer -fsanitize=address,undefined \
+	-fno-sanitize-recover=all
+test-asan:
+	@$(MAKE) --no-print-directory B=$(B)/asan CC=$(ASAN_CC) \
+		CFLAGS="$(CFLAGS) $(ASAN_FLAGS)" \
+		LDFLAGS="$(LDFLAGS) -fsanitize=address,undefined" \
+		all $(UNIT:%=$(B)/asan/tests/%) $(TPROGS:%=$(B)/asan/tests/%)
+	@ASAN_CC=$(ASAN_CC) bash tests/sanitize/asan.sh $(UNIT)
+
+# test-valgrind: memcheck on guarded programs (the regular build)
+test-valgrind: all $(TPROG_BIN)
+	@bash tests/sanitize/valgrind.sh
+
+DROPIN := examples/redis-server.service.d/forkguard.conf
 install: all
-	install -d $(DESTDIR)$(LIBDIR) $(DESTDIR)$(BINDIR) $(DESTDIR)$(INCDIR)
+	install -d $(DESTDIR)$(LIBDIR) $(DESTDIR)$(BINDIR) $(DESTDIR)$(INCDIR) \
+		$(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(MANDIR)/man7 \
+		$(DESTDIR)$(DOCDIR)/$(dir $(DROPIN))
 	install -m 0755 $(B)/$(SONAME) $(DESTDIR)$(LIBDIR)/$(SONAME)
 	ln -sf $(SONAME) $(DESTDIR)$(LIBDIR)/libforkguard.so
 	install -m 0755 $(B)/forkguard $(DESTDIR)$(BINDIR)/forkguard
 	install -m 0644 include/forkguard.h $(DESTDIR)$(INCDIR)/forkguard.h
+	install -m 0644 man/forkguard.1 $(DESTDIR)$(MANDIR)/man1/forkguard.1
+	install -m 0644 man/libforkguard.7 $(DESTDIR)$(MANDIR)/man7/libforkguard.7
+	sed 's|@LIBDIR@|$(LIBDIR)|g' docs/redis-server.service.d/forkguard.conf \
+		>$(DESTDIR)$(DOCDIR)/$(DROPIN)
+	chmod 0644 $(DESTDIR)$(DOCDIR)/$(DROPIN)
 
 uninstall:
 	rm -f $(DESTDIR)$(LIBDIR)/$(SONAME) $(DESTDIR)$(LIBDIR)/libforkguard.so \
-		$(DESTDIR)$(BINDIR)/forkguard $(DESTDIR)$(INCDIR)/forkguard.h
+		$(DESTDIR)$(BINDIR)/forkguard $(DESTDIR)$(INCDIR)/forkguard.h \
+		$(DESTDIR)$(MANDIR)/man1/forkguard.1 \
+		$(DESTDIR)$(MANDIR)/man7/libforkguard.7 \
+		$(DESTDIR)$(DOCDIR)/$(DROPIN)
+	rmdir $(DESTDIR)$(DOCDIR)/$(dir $(DROPIN)) \
+		$(DESTDIR)$(DOCDIR)/examples $(DESTDIR)$(DOCDIR) 2>/dev/null || true
+
+test-cli: all
+	@bash tests/cli/run.sh
 
 format:
 	clang-format -i shim/*.c shim/*.h include/*.h
@@ -106,8 +155,9 @@ check-format:
 	clang-format --dry-run --Werror shim/*.c shim/*.h include/*.h
 
 clean:
-	rm -rf $(B)/obj $(B)/tests $(B)/fixtures $(B)/*.so* $(B)/*.a $(B)/forkguard
+	rm -rf $(B)/obj $(B)/tests $(B)/fixtures $(B)/*.so* $(B)/*.a $(B)/forkguard \
+		$(B)/asan $(B)/fuzz
 
 .PHONY: all fixtures test test-unit test-integration test-transparency demo \
-	bench install uninstall \
+	bench install uninstall fuzz test-asan test-valgrind test-cli \
 	format check-format clean

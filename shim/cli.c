@@ -17,22 +17,22 @@
 #include "fmt.h"
 
 static const char usage[] =
-	"usage: forkguard COMMAND [OPTIONS] [ARGS]\n"
-	"\n"
-	"Predict whether the kernel's overcommit accounting will refuse a "
-	"fork, and say why.\n"
-	"\n"
-	"commands:\n"
-	"  check PID...     would this process's fork pass now? (also --all)\n"
-	"  run -- CMD...    run CMD with libforkguard preloaded\n"
-	"  explain          the host's overcommit policy in plain words\n"
-	"\n"
-	"options:\n"
-	"  -h, --help       this text; `forkguard COMMAND --help` for a "
-	"command\n"
-	"  -V, --version    the version\n"
-	"\n"
-	"See forkguard(1) and libforkguard(7).\n";
+    "usage: forkguard COMMAND [OPTIONS] [ARGS]\n"
+    "\n"
+    "Predict whether the kernel's overcommit accounting will refuse a "
+    "fork, and say why.\n"
+    "\n"
+    "commands:\n"
+    "  check PID...     would this process's fork pass now? (also --all)\n"
+    "  run -- CMD...    run CMD with libforkguard preloaded\n"
+    "  explain          the host's overcommit policy in plain words\n"
+    "\n"
+    "options:\n"
+    "  -h, --help       this text; `forkguard COMMAND --help` for a "
+    "command\n"
+    "  -V, --version    the version\n"
+    "\n"
+    "See forkguard(1) and libforkguard(7).\n";
 
 static void verror(const char *cmd, const char *fmt, va_list ap)
 {
@@ -95,8 +95,7 @@ int cli_parse_rule(const char *cmd, const char *arg)
 	return rule;
 }
 
-int cli_sys_read(const char *cmd, const char *root, int rule,
-		 struct fg_sys *s)
+int cli_sys_read(const char *cmd, const char *root, int rule, struct fg_sys *s)
 {
 	int rc = fg_sys_read(root, s);
 
@@ -123,9 +122,9 @@ int main(int argc, char **argv)
 		const char *name;
 		int (*fn)(int, char **);
 	} cmds[] = {
-		{ "check", cli_check },
-		{ "run", cli_run },
-		{ "explain", cli_explain },
+	    {"check", cli_check},
+	    {"run", cli_run},
+	    {"explain", cli_explain},
 	};
 	const char *cmd = argc > 1 ? argv[1] : NULL;
 	size_t i;

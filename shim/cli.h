@@ -18,24 +18,24 @@
 #include "fg_internal.h"
 
 /* Exit statuses; check's 0-3 are also its verdicts. */
-#define FG_EXIT_OK 0		/* the fork would pass */
-#define FG_EXIT_FAIL 1		/* the fork would fail */
-#define FG_EXIT_BORDERLINE 2	/* too close to call */
-#define FG_EXIT_UNKNOWN 3	/* could not evaluate (or read the policy) */
-#define FG_EXIT_USAGE 64	/* bad command line (EX_USAGE) */
-#define FG_EXIT_NOEXEC 126	/* run: the command cannot be executed */
-#define FG_EXIT_NOTFOUND 127	/* run: no command, or no library */
+#define FG_EXIT_OK	   0   /* the fork would pass */
+#define FG_EXIT_FAIL	   1   /* the fork would fail */
+#define FG_EXIT_BORDERLINE 2   /* too close to call */
+#define FG_EXIT_UNKNOWN	   3   /* could not evaluate (or read the policy) */
+#define FG_EXIT_USAGE	   64  /* bad command line (EX_USAGE) */
+#define FG_EXIT_NOEXEC	   126 /* run: the command cannot be executed */
+#define FG_EXIT_NOTFOUND   127 /* run: no command, or no library */
 
 /* cli_error - "forkguard: @cmd: <printf @fmt>" on one stderr line. */
 void cli_error(const char *cmd, const char *fmt, ...)
-	__attribute__((format(printf, 2, 3)));
+    __attribute__((format(printf, 2, 3)));
 
 /*
  * cli_usage_error - cli_error() plus a pointer to --help; returns
  * FG_EXIT_USAGE so callers can `return cli_usage_error(...)`.
  */
 int cli_usage_error(const char *cmd, const char *fmt, ...)
-	__attribute__((format(printf, 2, 3)));
+    __attribute__((format(printf, 2, 3)));
 
 /* cli_size - @kb as "512 kB", "3.2 MiB", "32.0 GiB" in @buf (>= 32). */
 const char *cli_size(uint64_t kb, char *buf);
@@ -51,8 +51,7 @@ int cli_parse_rule(const char *cmd, const char *arg);
  * snapshot's osrelease) applied.  0 or -errno, after one stderr line
  * saying which part of the policy could not be read.
  */
-int cli_sys_read(const char *cmd, const char *root, int rule,
-		 struct fg_sys *s);
+int cli_sys_read(const char *cmd, const char *root, int rule, struct fg_sys *s);
 
 /* The subcommands: @argc/@argv start at the subcommand's name. */
 int cli_check(int argc, char **argv);

@@ -24,29 +24,29 @@
 #include "cli.h"
 
 static const char usage[] =
-	"usage: forkguard check [OPTIONS] PID...\n"
-	"       forkguard check [OPTIONS] --all\n"
-	"\n"
-	"Evaluate, from outside, whether each process's fork would pass the\n"
-	"kernel's overcommit check now, and print the diagnosis the library\n"
-	"would log.  Root may check any process, a user its own.\n"
-	"\n"
-	"  -a, --all              every process whose fork would fail or is\n"
-	"                         borderline, largest charge first\n"
-	"  -j, --json             one JSON object per process and line (the\n"
-	"                         library's keys, \"call\":\"check\")\n"
-	"  -e, --exact            always read smaps for the exact charge\n"
-	"  -p, --procfs DIR       read DIR instead of /proc (recorded "
-	"snapshots;\n"
-	"                         PID may then be `self`)\n"
-	"  -k, --kernel-rule R    apply rule R instead of the one for the\n"
-	"                         kernel release: <=3.0 3.1-3.9 3.10-4.16\n"
-	"                         4.17-5.1 5.2+\n"
-	"  -h, --help             this text\n"
-	"\n"
-	"exit status: 0 would pass, 1 would fail, 2 borderline, 3 could not\n"
-	"evaluate (the reason is on stderr); several processes: the worst,\n"
-	"fail > borderline > could not evaluate > pass; 64 usage error.\n";
+    "usage: forkguard check [OPTIONS] PID...\n"
+    "       forkguard check [OPTIONS] --all\n"
+    "\n"
+    "Evaluate, from outside, whether each process's fork would pass the\n"
+    "kernel's overcommit check now, and print the diagnosis the library\n"
+    "would log.  Root may check any process, a user its own.\n"
+    "\n"
+    "  -a, --all              every process whose fork would fail or is\n"
+    "                         borderline, largest charge first\n"
+    "  -j, --json             one JSON object per process and line (the\n"
+    "                         library's keys, \"call\":\"check\")\n"
+    "  -e, --exact            always read smaps for the exact charge\n"
+    "  -p, --procfs DIR       read DIR instead of /proc (recorded "
+    "snapshots;\n"
+    "                         PID may then be `self`)\n"
+    "  -k, --kernel-rule R    apply rule R instead of the one for the\n"
+    "                         kernel release: <=3.0 3.1-3.9 3.10-4.16\n"
+    "                         4.17-5.1 5.2+\n"
+    "  -h, --help             this text\n"
+    "\n"
+    "exit status: 0 would pass, 1 would fail, 2 borderline, 3 could not\n"
+    "evaluate (the reason is on stderr); several processes: the worst,\n"
+    "fail > borderline > could not evaluate > pass; 64 usage error.\n";
 
 struct opts {
 	bool json, all, exact;
@@ -67,10 +67,10 @@ static int status_of(enum fg_verdict v)
 /* The worse of two exit statuses: fail > borderline > unknown > ok. */
 static int worse(int a, int b)
 {
-	static const int rank[] = { [FG_EXIT_OK] = 0,
-				    [FG_EXIT_UNKNOWN] = 1,
-				    [FG_EXIT_BORDERLINE] = 2,
-				    [FG_EXIT_FAIL] = 3 };
+	static const int rank[] = {[FG_EXIT_OK] = 0,
+				   [FG_EXIT_UNKNOWN] = 1,
+				   [FG_EXIT_BORDERLINE] = 2,
+				   [FG_EXIT_FAIL] = 3};
 
 	return rank[b] > rank[a] ? b : a;
 }
@@ -122,8 +122,8 @@ static const char *no_verdict(int rc, const struct fg_result *r, char *why,
 static int print_result(const struct fg_result *r, bool json)
 {
 	char buf[16384];
-	size_t n = json ? fg_report_json(r, buf, sizeof(buf)) :
-			  fg_report_text(r, buf, sizeof(buf));
+	size_t n = json ? fg_report_json(r, buf, sizeof(buf))
+			: fg_report_text(r, buf, sizeof(buf));
 
 	if (!n)
 		return -ENOSPC;
@@ -149,8 +149,8 @@ static bool parse_pid(const char *s, pid_t *pid)
 	return true;
 }
 
-static int check_pids(const struct opts *o, const struct fg_sys *s,
-		      char **args, int n)
+static int check_pids(const struct opts *o, const struct fg_sys *s, char **args,
+		      int n)
 {
 	struct fg_result r;
 	const char *why;
@@ -211,7 +211,7 @@ static int by_charge(const void *a, const void *b)
 /* One line on the rule every listed process was measured against. */
 static void print_rule(const struct fg_sys *s)
 {
-	struct fg_task t = { 0 };
+	struct fg_task t = {0};
 	struct fg_eval ev;
 	char a[32], b[32];
 
@@ -261,7 +261,7 @@ static void print_table(const struct found *f, const struct fg_sys *s)
 
 static int check_all(const struct opts *o, const struct fg_sys *s)
 {
-	struct found f = { 0 };
+	struct found f = {0};
 	struct fg_result r;
 	struct dirent *e;
 	char reason[512];
@@ -328,21 +328,22 @@ static int check_all(const struct opts *o, const struct fg_sys *s)
 int cli_check(int argc, char **argv)
 {
 	static const struct option longopts[] = {
-		{ "all", no_argument, NULL, 'a' },
-		{ "json", no_argument, NULL, 'j' },
-		{ "exact", no_argument, NULL, 'e' },
-		{ "procfs", required_argument, NULL, 'p' },
-		{ "kernel-rule", required_argument, NULL, 'k' },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 },
+	    {"all", no_argument, NULL, 'a'},
+	    {"json", no_argument, NULL, 'j'},
+	    {"exact", no_argument, NULL, 'e'},
+	    {"procfs", required_argument, NULL, 'p'},
+	    {"kernel-rule", required_argument, NULL, 'k'},
+	    {"help", no_argument, NULL, 'h'},
+	    {NULL, 0, NULL, 0},
 	};
-	struct opts o = { .root = "/proc", .rule = -1 };
+	struct opts o = {.root = "/proc", .rule = -1};
 	struct fg_sys s;
 	pid_t pid;
 	int c, i;
 
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, ":ajep:k:h", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, ":ajep:k:h", longopts, NULL)) !=
+	       -1) {
 		switch (c) {
 		case 'a': o.all = true; break;
 		case 'j': o.json = true; break;
@@ -353,9 +354,7 @@ int cli_check(int argc, char **argv)
 			if (o.rule < 0)
 				return FG_EXIT_USAGE;
 			break;
-		case 'h':
-			fputs(usage, stdout);
-			return FG_EXIT_OK;
+		case 'h': fputs(usage, stdout); return FG_EXIT_OK;
 		case ':':
 			return cli_usage_error("check", "%s needs an argument",
 					       argv[optind - 1]);
@@ -376,8 +375,8 @@ int cli_check(int argc, char **argv)
 					       argv[i]);
 	if (cli_sys_read("check", o.root, o.rule, &s))
 		return FG_EXIT_UNKNOWN;
-	c = o.all ? check_all(&o, &s) :
-		    check_pids(&o, &s, argv + optind, argc - optind);
+	c = o.all ? check_all(&o, &s)
+		  : check_pids(&o, &s, argv + optind, argc - optind);
 	if (fflush(stdout)) {
 		cli_error("check", "cannot write the report: %s",
 			  strerror(errno));

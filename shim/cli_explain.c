@@ -23,21 +23,21 @@
 #include "fmt.h"
 
 static const char usage[] =
-	"usage: forkguard explain [OPTIONS]\n"
-	"\n"
-	"Describe the host's overcommit policy: mode, ratio/kbytes,\n"
-	"CommitLimit, Committed_AS, reserves, RAM/swap, transparent huge\n"
-	"pages, the kernel rule, the largest fork that would pass now in mode\n"
-	"0 and in mode 2, whether this is a container, and the usual\n"
-	"conflicts (Redis wants mode 1, PostgreSQL recommends mode 2).\n"
-	"\n"
-	"  -j, --json             one JSON object\n"
-	"  -p, --procfs DIR       read DIR instead of /proc (the container\n"
-	"                         and THP facts are then unknown)\n"
-	"  -k, --kernel-rule R    apply rule R instead of the release's\n"
-	"  -h, --help             this text\n"
-	"\n"
-	"exit status: 0, 3 if the policy cannot be read, 64 usage error.\n";
+    "usage: forkguard explain [OPTIONS]\n"
+    "\n"
+    "Describe the host's overcommit policy: mode, ratio/kbytes,\n"
+    "CommitLimit, Committed_AS, reserves, RAM/swap, transparent huge\n"
+    "pages, the kernel rule, the largest fork that would pass now in mode\n"
+    "0 and in mode 2, whether this is a container, and the usual\n"
+    "conflicts (Redis wants mode 1, PostgreSQL recommends mode 2).\n"
+    "\n"
+    "  -j, --json             one JSON object\n"
+    "  -p, --procfs DIR       read DIR instead of /proc (the container\n"
+    "                         and THP facts are then unknown)\n"
+    "  -k, --kernel-rule R    apply rule R instead of the release's\n"
+    "  -h, --help             this text\n"
+    "\n"
+    "exit status: 0, 3 if the policy cannot be read, 64 usage error.\n";
 
 #define MAX_PIDS 8
 
@@ -48,22 +48,27 @@ struct procs {
 
 struct host {
 	struct fg_sys s;
-	bool live;			/* root is /proc: /sys and / are ours */
-	char thp[32];			/* "" unknown */
+	bool live;    /* root is /proc: /sys and / are ours */
+	char thp[32]; /* "" unknown */
 	bool init_ns, dockerenv, containerenv, cgroup_hint, container;
 	char cgroup[200];
-	int writable;			/* -1 unknown */
-	uint64_t mode0_max_kb;		/* largest VMA mode 0 accepts now */
+	int writable;	       /* -1 unknown */
+	uint64_t mode0_max_kb; /* largest VMA mode 0 accepts now */
 	uint64_t mode2_allowed_kb, mode2_room_kb;
 	struct procs redis, postgres;
 };
 
-static const char *mode_name(int mode)
+/* The kernel's names (OVERCOMMIT_GUESS, _ALWAYS, _NEVER) in words. */
+static const char *mode_name(int mode, bool long_form)
 {
-	static const char *const names[] = { "heuristic", "always",
-					     "never (strict)" };
+	static const char *const names[] = {"heuristic", "always", "never"};
+	static const char *const words[] = {
+	    "heuristic overcommit", "always overcommit",
+	    "never overcommit: strict accounting"};
 
-	return mode >= 0 && mode <= 2 ? names[mode] : "?";
+	if (mode < 0 || mode > 2)
+		return "?";
+	return long_form ? words[mode] : names[mode];
 }
 
 static void zone_line(const char *line, size_t n, void *arg)
@@ -74,7 +79,7 @@ static void zone_line(const char *line, size_t n, void *arg)
 /* fg_sys_read reads zoneinfo only for the mode it found; mode 0 needs it. */
 static void need_totalreserve(const char *root, struct fg_sys *s)
 {
-	struct fg_zone_acc z = { 0 };
+	struct fg_zone_acc z = {0};
 	char path[FG_PATH_MAX], buf[4096];
 
 	if (s->totalreserve_kb || s->rule == FG_RULE_5_2)
@@ -86,7 +91,7 @@ static void need_totalreserve(const char *root, struct fg_sys *s)
 
 static void limits(const char *root, struct host *h)
 {
-	struct fg_task t = { 0 };	/* a small process, not admin */
+	struct fg_task t = {0}; /* a small process, not admin */
 	struct fg_sys s = h->s;
 	struct fg_eval ev;
 	uint64_t max;
@@ -101,10 +106,10 @@ static void limits(const char *root, struct host *h)
 	s.mode = 2;
 	fg_eval_begin(&ev, &s, &t);
 	h->mode2_allowed_kb = ev.limit_pages * ev.page_kb;
-	h->mode2_room_kb = ev.limit_pages > ev.committed_pages ?
-				   (ev.limit_pages - ev.committed_pages) *
-					   ev.page_kb :
-				   0;
+	h->mode2_room_kb = ev.limit_pages > ev.committed_pages
+			       ? (ev.limit_pages - ev.committed_pages) *
+				     ev.page_kb
+			       : 0;
 }
 
 static void read_thp(struct host *h)
@@ -125,11 +130,12 @@ static void read_thp(struct host *h)
 /* The cgroup path: the v2 "0::" entry, else the first v1 one not "/". */
 static void read_cgroup(const char *root, struct host *h)
 {
-	static const char *const hints[] = { "docker", "kubepods", "containerd",
-					     "libpod", "lxc", "machine.slice",
-					     "crio", NULL };
+	static const char *const hints[] = {
+	    "docker", "kubepods",      "containerd", "libpod",
+	    "lxc",    "machine.slice", "crio",	     NULL};
 	char buf[4096], *line, *path, *save = NULL;
 	const char *const *k;
+	bool v2 = false;
 
 	if (fg_read(root, 0, "cgroup", buf, sizeof(buf)) <= 0)
 		return;
@@ -137,11 +143,14 @@ static void read_cgroup(const char *root, struct host *h)
 	     line = strtok_r(NULL, "\n", &save)) {
 		path = strchr(line, ':');
 		path = path ? strchr(path + 1, ':') : NULL;
-		if (!path)
+		if (!path || v2)
 			continue;
 		path++;
-		if (!strncmp(line, "0::", 3) || (!h->cgroup[0] && strcmp(path, "/")))
-			snprintf(h->cgroup, sizeof(h->cgroup), "%s", path);
+		if (!strncmp(line, "0::", 3) && strcmp(path, "/"))
+			v2 = true;
+		else if (h->cgroup[0] && strcmp(h->cgroup, "/"))
+			continue;
+		snprintf(h->cgroup, sizeof(h->cgroup), "%s", path);
 	}
 	for (k = hints; *k; k++)
 		if (strstr(h->cgroup, *k))
@@ -168,7 +177,8 @@ static void find_services(const char *root, struct host *h)
 		comm[strcspn(comm, "\n")] = '\0';
 		if (!strncmp(comm, "redis-server", 12))
 			p = &h->redis;
-		else if (!strcmp(comm, "postgres") || !strcmp(comm, "postmaster"))
+		else if (!strcmp(comm, "postgres") ||
+			 !strcmp(comm, "postmaster"))
 			p = &h->postgres;
 		else
 			continue;
@@ -242,8 +252,7 @@ static bool conflict(const struct host *h, unsigned i, struct fg_buf *b)
 			   "satisfies both; forkguard check --all shows "
 			   "which forks the current mode would refuse");
 		return true;
-	default:
-		return false;
+	default: return false;
 	}
 }
 
@@ -298,7 +307,7 @@ static void json(struct fg_buf *b, const struct host *h)
 	key_s(b, "event", "explain");
 	key(b, "overcommit_mode");
 	fg_puti(b, s->mode);
-	key_s(b, "mode_name", mode_name(s->mode));
+	key_s(b, "mode_name", mode_name(s->mode, false));
 	key_u(b, "overcommit_ratio", s->ratio);
 	key_u(b, "overcommit_kbytes", s->kbytes);
 	key_u(b, "commit_limit_kb", s->commit_limit_kb);
@@ -352,9 +361,9 @@ static void text_rule(struct fg_buf *b, const struct host *h)
 	case 0:
 		fg_puts(b, "  mode 0 (heuristic): a fork is refused when one "
 			   "accountable VMA of the parent is ");
-		fg_puts(b, s->rule == FG_RULE_5_2 ?
-				   "larger than RAM + swap (" :
-				   "not smaller than the free-memory estimate (");
+		fg_puts(b, s->rule == FG_RULE_5_2
+			       ? "larger than RAM + swap ("
+			       : "not smaller than the free-memory estimate (");
 		fg_puts(b, cli_size(h->mode0_max_kb, x));
 		fg_puts(b, " passes now); the total does not matter\n");
 		return;
@@ -387,10 +396,12 @@ static void text(struct fg_buf *b, const struct host *h, const char *root)
 	fg_puts(b, s->release[0] ? s->release : "?");
 	fg_puts(b, ": the ");
 	fg_puts(b, fg_rule_name(s->rule));
-	fg_puts(b, " rule of __vm_enough_memory applies\n  vm.overcommit_memory = ");
+	fg_puts(
+	    b,
+	    " rule of __vm_enough_memory applies\n  vm.overcommit_memory = ");
 	fg_puti(b, s->mode);
 	fg_puts(b, " (");
-	fg_puts(b, mode_name(s->mode));
+	fg_puts(b, mode_name(s->mode, true));
 	fg_puts(b, ")\n");
 	text_rule(b, h);
 	fg_puts(b, "  vm.overcommit_ratio = ");
@@ -400,8 +411,8 @@ static void text(struct fg_buf *b, const struct host *h, const char *root)
 	fg_puts(b, s->kbytes ? "" : " (unset: the ratio applies)");
 	fg_puts(b, "\n  CommitLimit ");
 	fg_puts(b, cli_size(s->commit_limit_kb, x));
-	fg_puts(b, s->kbytes ? " (= overcommit_kbytes + swap)" :
-			       " (= (RAM - hugetlb) x ratio + swap)");
+	fg_puts(b, s->kbytes ? " (= overcommit_kbytes + swap)"
+			     : " (= (RAM - hugetlb) x ratio + swap)");
 	fg_puts(b, s->mode == 2 ? ", enforced" : ", enforced only in mode 2");
 	fg_puts(b, "; Committed_AS ");
 	fg_puts(b, cli_size(s->committed_kb, y));
@@ -430,43 +441,49 @@ static void text(struct fg_buf *b, const struct host *h, const char *root)
 	if (!strcmp(h->thp, "always"))
 		fg_puts(b, " (Redis warns: copy-on-write of 2 MiB pages after "
 			   "a fork costs memory and latency)");
-	fg_puts(b, "\n  largest fork that would pass now:\n    mode 0: one "
-		   "accountable VMA up to ");
+	fg_puts(b, "\n  largest fork that would pass now:\n    mode 0");
+	fg_puts(b, s->mode == 0 ? " (current)" : "");
+	fg_puts(b, ": one accountable VMA up to ");
 	fg_puts(b, cli_size(h->mode0_max_kb, x));
-	fg_puts(b, s->mode == 0 ? " (current mode)" : "");
-	fg_puts(b, "\n    mode 2: a total charge below ");
+	fg_puts(b, "\n    mode 2");
+	fg_puts(b, s->mode == 2 ? " (current)" : "");
+	fg_puts(b, ": a total charge below ");
 	fg_puts(b, cli_size(h->mode2_room_kb, y));
 	fg_puts(b, " (allowed ");
 	fg_puts(b, cli_size(h->mode2_allowed_kb, z));
 	fg_puts(b, " - Committed_AS; less min(VSZ/32, user_reserve) for the "
 		   "forking process, plus admin_reserve for root)");
-	fg_puts(b, s->mode == 2 ? " (current mode)" : "");
 	fg_puts(b, "\n  container: ");
 	if (!h->live) {
 		fg_puts(b, "unknown (--procfs)");
 	} else {
 		fg_puts(b, h->container ? "yes (" : "no (");
-		fg_puts(b, h->init_ns ? "initial user namespace" :
-					"user namespace is not the initial one");
+		fg_puts(b, h->init_ns
+			       ? "initial user namespace"
+			       : "user namespace is not the initial one");
 		if (h->dockerenv)
 			fg_puts(b, ", /.dockerenv");
 		if (h->containerenv)
 			fg_puts(b, ", /run/.containerenv");
 		fg_puts(b, ", cgroup ");
 		fg_puts(b, h->cgroup[0] ? h->cgroup : "?");
-		fg_puts(b, h->container ?
-				   "): vm.overcommit_* are host-wide and cannot "
-				   "be set from here; change them on the host" :
-				   "): root can set vm.overcommit_* here "
-				   "(sysctl, /etc/sysctl.d/)");
-	}
-	if (h->writable >= 0) {
-		fg_puts(b, "\n  ");
-		fg_puts(b, root);
-		fg_puts(b, h->writable ? "/sys/vm/overcommit_memory is writable "
-					 "by this user" :
-					 "/sys/vm/overcommit_memory is not "
-					 "writable by this user");
+		fg_putc(b, ')');
+		if (h->container && h->writable == 1)
+			fg_puts(b,
+				": vm.overcommit_* are host-wide, not per "
+				"container; /proc/sys is writable here, so a "
+				"change would apply to the whole host and "
+				"every container on it");
+		else if (h->container)
+			fg_puts(b, ": vm.overcommit_* are host-wide and cannot "
+				   "be set from here; change them on the host");
+		else if (h->writable == 1)
+			fg_puts(b, ": this user can set vm.overcommit_* "
+				   "(sysctl -w, persist in /etc/sysctl.d/)");
+		else
+			fg_puts(b,
+				": root on this host can set vm.overcommit_* "
+				"(sysctl -w, persist in /etc/sysctl.d/)");
 	}
 	if (h->redis.n || h->postgres.n) {
 		fg_puts(b, "\n  running here:");
@@ -494,14 +511,14 @@ static void text(struct fg_buf *b, const struct host *h, const char *root)
 int cli_explain(int argc, char **argv)
 {
 	static const struct option longopts[] = {
-		{ "json", no_argument, NULL, 'j' },
-		{ "procfs", required_argument, NULL, 'p' },
-		{ "kernel-rule", required_argument, NULL, 'k' },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 },
+	    {"json", no_argument, NULL, 'j'},
+	    {"procfs", required_argument, NULL, 'p'},
+	    {"kernel-rule", required_argument, NULL, 'k'},
+	    {"help", no_argument, NULL, 'h'},
+	    {NULL, 0, NULL, 0},
 	};
 	const char *root = "/proc";
-	struct host h = { 0 };
+	struct host h = {0};
 	char out[16384];
 	struct fg_buf b;
 	bool as_json = false;
@@ -517,11 +534,10 @@ int cli_explain(int argc, char **argv)
 			if (rule < 0)
 				return FG_EXIT_USAGE;
 			break;
-		case 'h':
-			fputs(usage, stdout);
-			return FG_EXIT_OK;
+		case 'h': fputs(usage, stdout); return FG_EXIT_OK;
 		case ':':
-			return cli_usage_error("explain", "%s needs an argument",
+			return cli_usage_error("explain",
+					       "%s needs an argument",
 					       argv[optind - 1]);
 		default:
 			return cli_usage_error("explain", "unknown option '%s'",

@@ -26,23 +26,23 @@
 #include "cli.h"
 
 static const char usage[] =
-	"usage: forkguard run [OPTIONS] [--] CMD [ARGS...]\n"
-	"\n"
-	"Run CMD with libforkguard preloaded (prepended to LD_PRELOAD).\n"
-	"\n"
-	"  -m, --mode MODE     observe (default), remediate, enforce or off\n"
-	"                      (FORKGUARD_MODE)\n"
-	"  -l, --log SINK      stderr (default), syslog or a file path; %p\n"
-	"                      is the pid (FORKGUARD_LOG)\n"
-	"  -j, --json          JSON lines (FORKGUARD_FORMAT=json)\n"
-	"  -r, --report LEVEL  risky (default) or all (FORKGUARD_REPORT)\n"
-	"  -h, --help          this text\n"
-	"\n"
-	"The library is found as ../lib/libforkguard.so.0 from this program's\n"
-	"directory, then libforkguard.so beside it, then $FORKGUARD_LIBRARY.\n"
-	"\n"
-	"exit status: CMD's; 127 if the library or CMD is not found, 126 if\n"
-	"CMD cannot be executed, 64 usage error.\n";
+    "usage: forkguard run [OPTIONS] [--] CMD [ARGS...]\n"
+    "\n"
+    "Run CMD with libforkguard preloaded (prepended to LD_PRELOAD).\n"
+    "\n"
+    "  -m, --mode MODE     observe (default), remediate, enforce or off\n"
+    "                      (FORKGUARD_MODE)\n"
+    "  -l, --log SINK      stderr (default), syslog or a file path; %p\n"
+    "                      is the pid (FORKGUARD_LOG)\n"
+    "  -j, --json          JSON lines (FORKGUARD_FORMAT=json)\n"
+    "  -r, --report LEVEL  risky (default) or all (FORKGUARD_REPORT)\n"
+    "  -h, --help          this text\n"
+    "\n"
+    "The library is found as ../lib/libforkguard.so.0 from this program's\n"
+    "directory, then libforkguard.so beside it, then $FORKGUARD_LIBRARY.\n"
+    "\n"
+    "exit status: CMD's; 127 if the library or CMD is not found, 126 if\n"
+    "CMD cannot be executed, 64 usage error.\n";
 
 static bool one_of(const char *v, const char *const *names)
 {
@@ -77,8 +77,8 @@ static bool is_library(const char *path, char *out)
  */
 static int find_library(char *out, char *tried, size_t len)
 {
-	static const char *const rel[] = { "/../lib/libforkguard.so.0",
-					   "/libforkguard.so" };
+	static const char *const rel[] = {"/../lib/libforkguard.so.0",
+					  "/libforkguard.so"};
 	char exe[PATH_MAX], path[PATH_MAX + 32], *slash;
 	const char *env = secure_getenv("FORKGUARD_LIBRARY");
 	ssize_t n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
@@ -152,16 +152,16 @@ static int set_log(const char *v)
 int cli_run(int argc, char **argv)
 {
 	static const struct option longopts[] = {
-		{ "mode", required_argument, NULL, 'm' },
-		{ "log", required_argument, NULL, 'l' },
-		{ "json", no_argument, NULL, 'j' },
-		{ "report", required_argument, NULL, 'r' },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 },
+	    {"mode", required_argument, NULL, 'm'},
+	    {"log", required_argument, NULL, 'l'},
+	    {"json", no_argument, NULL, 'j'},
+	    {"report", required_argument, NULL, 'r'},
+	    {"help", no_argument, NULL, 'h'},
+	    {NULL, 0, NULL, 0},
 	};
-	static const char *const modes[] = { "observe", "remediate",
-					     "enforce", "off", NULL };
-	static const char *const reports[] = { "risky", "all", NULL };
+	static const char *const modes[] = {"observe", "remediate", "enforce",
+					    "off", NULL};
+	static const char *const reports[] = {"risky", "all", NULL};
 	const char *mode = NULL, *log = NULL, *report = NULL;
 	char lib[PATH_MAX], tried[2048];
 	bool json = false;
@@ -176,9 +176,7 @@ int cli_run(int argc, char **argv)
 		case 'l': log = optarg; break;
 		case 'j': json = true; break;
 		case 'r': report = optarg; break;
-		case 'h':
-			fputs(usage, stdout);
-			return FG_EXIT_OK;
+		case 'h': fputs(usage, stdout); return FG_EXIT_OK;
 		case ':':
 			return cli_usage_error("run", "%s needs an argument",
 					       argv[optind - 1]);
@@ -188,16 +186,18 @@ int cli_run(int argc, char **argv)
 		}
 	}
 	if (mode && !one_of(mode, modes))
-		return cli_usage_error("run", "unknown mode '%s': expected "
+		return cli_usage_error("run",
+				       "unknown mode '%s': expected "
 				       "observe, remediate, enforce or off",
 				       mode);
 	if (report && !one_of(report, reports))
-		return cli_usage_error("run", "unknown report level '%s': "
+		return cli_usage_error("run",
+				       "unknown report level '%s': "
 				       "expected risky or all",
 				       report);
 	if (log && !*log)
 		return cli_usage_error("run", "--log needs stderr, syslog or a "
-				       "path");
+					      "path");
 	if (optind == argc)
 		return cli_usage_error("run", "no command given");
 	if (find_library(lib, tried, sizeof(tried))) {
@@ -205,8 +205,10 @@ int cli_run(int argc, char **argv)
 		return FG_EXIT_NOTFOUND;
 	}
 	if (strpbrk(lib, ": ")) {
-		cli_error("run", "%s: LD_PRELOAD cannot hold a path with ':' "
-			  "or ' '", lib);
+		cli_error("run",
+			  "%s: LD_PRELOAD cannot hold a path with ':' "
+			  "or ' '",
+			  lib);
 		return FG_EXIT_NOTFOUND;
 	}
 	err = prepend_preload(lib);
@@ -226,6 +228,9 @@ int cli_run(int argc, char **argv)
 	fflush(stdout);
 	execvp(argv[optind], argv + optind);
 	err = errno;
-	cli_error("run", "%s: %s", argv[optind], strerror(err));
+	if (err == ENOENT && !strchr(argv[optind], '/'))
+		cli_error("run", "%s: command not found", argv[optind]);
+	else
+		cli_error("run", "%s: %s", argv[optind], strerror(err));
 	return err == ENOENT ? FG_EXIT_NOTFOUND : FG_EXIT_NOEXEC;
 }

@@ -1,0 +1,116 @@
+# lib.sh - shared helpers for the forkguard CLI tests (sourced).
+# Each check prints "PASS name: detail" or "FAIL name: detail" (or "SKIP");
+# summary() prints "N passed, N failed" and sets the exit status.
+set -u
+TOP=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
+B=$TOP/build
+FG=$B/forkguard
+LIB=$B/libforkguard.so
+HELPER=$B/tests/cli/hold_fork
+PASSED=0
+FAILED=0
+TMP=$(mktemp -d /tmp/fg-cli.XXXXXX)
+HELD=() # pids started by hold_start, stopped (by pid) on exit
+HOLD_WRAP=() # a command hold_start runs the helper under (setpriv ...)
+
+cleanup() {
+	local p
+	for p in "${HELD[@]}"; do kill "$p" 2>/dev/null; done
+	rm -rf "$TMP"
+}
+trap cleanup EXIT
+
+pass() { PASSED=$((PASSED + 1)); echo "PASS $1: $2"; }
+fail() { FAILED=$((FAILED + 1)); echo "FAIL $1: $2"; }
+skip() { echo "SKIP $1: $2"; }
+check() { # check NAME DETAIL COMMAND...
+	local name=$1 detail=$2
+	shift 2
+	if "$@"; then pass "$name" "$detail"; else fail "$name" "$detail"; fi
+}
+summary() {
+	echo "$PASSED passed, $FAILED failed"
+	[ "$FAILED" -eq 0 ]
+}
+
+# json_get FILE KEY: the value of KEY (a string, number, bool or null) in
+# the first line of FILE; nested objects are not descended into.
+json_get() {
+	sed -n "s/.*\"$2\":\(\"[^\"]*\"\|[^,}]*\).*/\1/p" "$1" | head -n1 | tr -d '"'
+}
+# json_valid FILE: every line of FILE is one whole JSON value
+json_valid() {
+	if command -v python3 >/dev/null; then
+		python3 -c 'import json,sys
+for l in open(sys.argv[1]): json.loads(l)' "$1" 2>/dev/null
+	elif command -v jq >/dev/null; then
+		jq -e . "$1" >/dev/null 2>&1
+	else
+		! grep -qv '^{.*}$' "$1"
+	fi
+}
+# lines FILE: the number of lines in FILE
+lines() { wc -l <"$1" | tr -d ' '; }
+
+# a free TCP port on 127.0.0.1
+free_port() {
+	local p
+	for p in $(seq 20200 20300 | shuf); do
+		(exec 3<>/dev/tcp/127.0.0.1/$p) 2>/dev/null || { echo "$p"; return; }
+	done
+	echo 0
+}
+
+# build_helper: compile tests/cli/hold_fork.c when it is newer than the binary
+build_helper() {
+	mkdir -p "$B/tests/cli"
+	if [ ! -x "$HELPER" ] || [ "$TOP/tests/cli/hold_fork.c" -nt "$HELPER" ]; then
+		${CC:-cc} -std=gnu11 -O2 -Wall -Wextra -o "$HELPER" \
+			"$TOP/tests/cli/hold_fork.c" || return 1
+	fi
+}
+
+# merged_gib: GiB per mapping so that two of them merged exceed RAM + swap
+merged_gib() {
+	awk '/^MemTotal:|^SwapTotal:/ { kb += $2 }
+		END { printf "%d\n", kb / 2 / 1048576 + 1 }' /proc/meminfo
+}
+
+# hold_start NAME GIB [VAR=VALUE...]: start hold_fork GIB (with the
+# variables, under HOLD_WRAP if set), wait (bounded) for its "ready" line.
+# Sets HOLD_PID; output in $TMP/NAME.out; hold_release NAME lets it fork.
+declare -A HOLD_FDS HOLD_PIDS
+hold_start() {
+	local name=$1 gib=$2 i fd
+	shift 2
+	rm -f "$TMP/$name.in"
+	mkfifo -m 666 "$TMP/$name.in"
+	exec {fd}<>"$TMP/$name.in"
+	env "$@" "${HOLD_WRAP[@]}" "$HELPER" "$gib" 2 <"$TMP/$name.in" \
+		>"$TMP/$name.out" 2>&1 {fd}>&- &
+	HOLD_PID=$!
+	HELD+=("$HOLD_PID")
+	HOLD_FDS[$name]=$fd
+	HOLD_PIDS[$name]=$HOLD_PID
+	for i in $(seq 100); do
+		grep -q '^ready' "$TMP/$name.out" 2>/dev/null && return 0
+		kill -0 "$HOLD_PID" 2>/dev/null || return 1
+		sleep 0.05
+	done
+	return 1
+}
+# hold_release NAME: let the held process fork (bounded wait); prints its
+# "fork: ..." result
+hold_release() {
+	local name=$1 fd=${HOLD_FDS[$1]} pid=${HOLD_PIDS[$1]} i
+	echo go >&"$fd"
+	for i in $(seq 200); do
+		grep -q '^fork:' "$TMP/$name.out" && break
+		sleep 0.05
+	done
+	exec {fd}>&-
+	kill -0 "$pid" 2>/dev/null && sleep 0.1
+	kill "$pid" 2>/dev/null
+	wait "$pid" 2>/dev/null
+	sed -n 's/^fork: //p' "$TMP/$name.out"
+}
