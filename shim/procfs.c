@@ -272,7 +272,8 @@ int fg_sys_read(const char *root, struct fg_sys *s)
 	if (fg_read(root, -1, "meminfo", buf, sizeof(buf)) < 0 ||
 	    !fg_parse_meminfo(buf, s))
 		err = err ? err : -EINVAL;
-	if (s->rule != FG_RULE_5_2 && s->mode == 0) {
+	/* only the free-memory rules use it, but a rule may be forced */
+	if (s->mode == 0) {
 		struct fg_zone_acc z = { 0 };
 		char path[FG_PATH_MAX];
 

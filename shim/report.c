@@ -265,11 +265,17 @@ size_t fg_report_text(const struct fg_result *r, char *buf, size_t len)
 	fg_puts(&b, fg_rule_name(ev->rule));
 	fg_puts(&b, ", charge ");
 	fg_putsize(&b, kb(r, ev->charge_pages));
-	fg_puts(&b, r->exact ? " (exact, from " :
-		    r->tier == FG_TIER_ESTIMATE ? " (estimate, from " :
-						  " (upper bound, from ");
-	fg_puts(&b, fg_tier_name(r->tier));
-	fg_puts(&b, "), check ");
+	if (r->exact)
+		fg_puts(&b, " (exact, from smaps), check ");
+	else if (r->tier == FG_TIER_ESTIMATE)
+		fg_puts(&b, " (estimate: private writable maps), check ");
+	else if (r->tier == FG_TIER_NONE)
+		fg_puts(&b, ", check ");
+	else {
+		fg_puts(&b, " (upper bound, from ");
+		fg_puts(&b, fg_tier_name(r->tier));
+		fg_puts(&b, "), check ");
+	}
 	fg_puti(&b, r->check_us);
 	fg_puts(&b, " us\n");
 	if (r->read_error) {
@@ -488,5 +494,7 @@ size_t fg_report_json(const struct fg_result *r, char *buf, size_t len)
 			fg_puts(&b, "{\"event\":\"fork\",\"truncated\":true}\n");
 		}
 	}
+	if (b.full && len)
+		buf[0] = '\0';	/* not even that fits: empty, not a cut object */
 	return b.full ? 0 : b.at;
 }
