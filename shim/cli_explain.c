@@ -267,32 +267,12 @@ static void put_pids(struct fg_buf *b, const struct procs *p, bool json)
 	}
 }
 
-static void key(struct fg_buf *b, const char *k)
-{
-	if (b->at > 1)
-		fg_putc(b, ',');
-	fg_putjs(b, k);
-	fg_putc(b, ':');
-}
 
-static void key_u(struct fg_buf *b, const char *k, uint64_t v)
-{
-	key(b, k);
-	fg_putu(b, v);
-}
 
-static void key_s(struct fg_buf *b, const char *k, const char *v)
-{
-	key(b, k);
-	if (v)
-		fg_putjs(b, v);
-	else
-		fg_puts(b, "null");
-}
 
 static void key_tri(struct fg_buf *b, const char *k, int v)
 {
-	key(b, k);
+	fg_json_key(b, k);
 	fg_puts(b, v < 0 ? "null" : v ? "true" : "false");
 }
 
@@ -304,42 +284,42 @@ static void json(struct fg_buf *b, const struct host *h)
 	unsigned i;
 
 	fg_putc(b, '{');
-	key_s(b, "event", "explain");
-	key(b, "overcommit_mode");
+	fg_json_s(b, "event", "explain");
+	fg_json_key(b, "overcommit_mode");
 	fg_puti(b, s->mode);
-	key_s(b, "mode_name", mode_name(s->mode, false));
-	key_u(b, "overcommit_ratio", s->ratio);
-	key_u(b, "overcommit_kbytes", s->kbytes);
-	key_u(b, "commit_limit_kb", s->commit_limit_kb);
-	key_u(b, "committed_kb", s->committed_kb);
-	key_u(b, "admin_reserve_kb", s->admin_reserve_kb);
-	key_u(b, "user_reserve_kb", s->user_reserve_kb);
-	key_u(b, "mem_total_kb", s->mem_total_kb);
-	key_u(b, "mem_free_kb", s->mem_free_kb);
-	key_u(b, "swap_total_kb", s->swap_total_kb);
-	key_u(b, "swap_free_kb", s->swap_free_kb);
-	key_u(b, "hugetlb_kb", s->hugetlb_kb);
-	key_s(b, "thp", h->thp[0] ? h->thp : NULL);
-	key_s(b, "kernel", s->release);
-	key_s(b, "kernel_rule", fg_rule_name(s->rule));
-	key_u(b, "max_fork_mode0_kb", h->mode0_max_kb);
-	key_u(b, "mode2_allowed_kb", h->mode2_allowed_kb);
-	key_u(b, "max_fork_mode2_kb", h->mode2_room_kb);
+	fg_json_s(b, "mode_name", mode_name(s->mode, false));
+	fg_json_u(b, "overcommit_ratio", s->ratio);
+	fg_json_u(b, "overcommit_kbytes", s->kbytes);
+	fg_json_u(b, "commit_limit_kb", s->commit_limit_kb);
+	fg_json_u(b, "committed_kb", s->committed_kb);
+	fg_json_u(b, "admin_reserve_kb", s->admin_reserve_kb);
+	fg_json_u(b, "user_reserve_kb", s->user_reserve_kb);
+	fg_json_u(b, "mem_total_kb", s->mem_total_kb);
+	fg_json_u(b, "mem_free_kb", s->mem_free_kb);
+	fg_json_u(b, "swap_total_kb", s->swap_total_kb);
+	fg_json_u(b, "swap_free_kb", s->swap_free_kb);
+	fg_json_u(b, "hugetlb_kb", s->hugetlb_kb);
+	fg_json_s(b, "thp", h->thp[0] ? h->thp : NULL);
+	fg_json_s(b, "kernel", s->release);
+	fg_json_s(b, "kernel_rule", fg_rule_name(s->rule));
+	fg_json_u(b, "max_fork_mode0_kb", h->mode0_max_kb);
+	fg_json_u(b, "mode2_allowed_kb", h->mode2_allowed_kb);
+	fg_json_u(b, "max_fork_mode2_kb", h->mode2_room_kb);
 	key_tri(b, "container", h->live ? h->container : -1);
 	key_tri(b, "user_ns_initial", h->init_ns);
 	key_tri(b, "dockerenv", h->live ? h->dockerenv : -1);
 	key_tri(b, "containerenv", h->live ? h->containerenv : -1);
-	key_s(b, "cgroup", h->cgroup[0] ? h->cgroup : NULL);
+	fg_json_s(b, "cgroup", h->cgroup[0] ? h->cgroup : NULL);
 	key_tri(b, "sysctl_writable", h->writable);
-	key(b, "redis_pids");
+	fg_json_key(b, "redis_pids");
 	fg_putc(b, '[');
 	put_pids(b, &h->redis, true);
 	fg_putc(b, ']');
-	key(b, "postgres_pids");
+	fg_json_key(b, "postgres_pids");
 	fg_putc(b, '[');
 	put_pids(b, &h->postgres, true);
 	fg_putc(b, ']');
-	key(b, "conflicts");
+	fg_json_key(b, "conflicts");
 	fg_putc(b, '[');
 	for (i = 0;; i++) {
 		fg_buf_init(&t, tmp, sizeof(tmp));

@@ -113,3 +113,32 @@ void fg_putjs(struct fg_buf *b, const char *s)
 	}
 	fg_putc(b, '"');
 }
+
+void fg_json_key(struct fg_buf *b, const char *k)
+{
+	if (b->at > 1)
+		fg_putc(b, ',');
+	fg_putjs(b, k);
+	fg_putc(b, ':');
+}
+
+void fg_json_u(struct fg_buf *b, const char *k, uint64_t v)
+{
+	fg_json_key(b, k);
+	fg_putu(b, v);
+}
+
+void fg_json_s(struct fg_buf *b, const char *k, const char *v)
+{
+	fg_json_key(b, k);
+	if (v)
+		fg_putjs(b, v);
+	else
+		fg_puts(b, "null");
+}
+
+void fg_json_b(struct fg_buf *b, const char *k, bool v)
+{
+	fg_json_key(b, k);
+	fg_puts(b, v ? "true" : "false");
+}

@@ -29,4 +29,14 @@ void fg_putsize(struct fg_buf *b, uint64_t kb);
 /* fg_putjs - a JSON string literal, quotes included, escaped. */
 void fg_putjs(struct fg_buf *b, const char *s);
 
+/*
+ * JSON object members: fg_json_key() writes the separator and "key":
+ * (the object's '{' must be the buffer's first byte); the others add a
+ * value; a NULL string is null.
+ */
+void fg_json_key(struct fg_buf *b, const char *k);
+void fg_json_u(struct fg_buf *b, const char *k, uint64_t v);
+void fg_json_s(struct fg_buf *b, const char *k, const char *v);
+void fg_json_b(struct fg_buf *b, const char *k, bool v);
+
 #endif /* FG_FMT_H */

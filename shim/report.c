@@ -324,34 +324,9 @@ size_t fg_report_text(const struct fg_result *r, char *buf, size_t len)
 	return b.at;
 }
 
-static void key(struct fg_buf *b, const char *k)
-{
-	if (b->at > 1)
-		fg_putc(b, ',');
-	fg_putjs(b, k);
-	fg_putc(b, ':');
-}
 
-static void key_u(struct fg_buf *b, const char *k, uint64_t v)
-{
-	key(b, k);
-	fg_putu(b, v);
-}
 
-static void key_s(struct fg_buf *b, const char *k, const char *v)
-{
-	key(b, k);
-	if (v)
-		fg_putjs(b, v);
-	else
-		fg_puts(b, "null");
-}
 
-static void key_b(struct fg_buf *b, const char *k, bool v)
-{
-	key(b, k);
-	fg_puts(b, v ? "true" : "false");
-}
 
 static void json_vma(struct fg_buf *b, const struct fg_vma *v)
 {
@@ -373,43 +348,43 @@ static void json_body(struct fg_buf *b, const struct fg_result *r,
 	unsigned i;
 
 	fg_putc(b, '{');
-	key_s(b, "event", "fork");
-	key_u(b, "pid", (uint64_t)r->task.pid);
-	key_s(b, "comm", r->task.comm);
-	key_s(b, "call", r->call);
-	key(b, "overcommit_mode");
+	fg_json_s(b, "event", "fork");
+	fg_json_u(b, "pid", (uint64_t)r->task.pid);
+	fg_json_s(b, "comm", r->task.comm);
+	fg_json_s(b, "call", r->call);
+	fg_json_key(b, "overcommit_mode");
 	fg_puti(b, r->sys.mode);
-	key_s(b, "kernel_rule", fg_rule_name(ev->rule));
-	key_s(b, "kernel", r->sys.release);
-	key_s(b, "verdict", fg_verdict_name(r->verdict));
-	key_b(b, "exact", r->exact);
-	key_s(b, "tier", fg_tier_name(r->tier));
-	key_u(b, "charge_kb", kb(r, ev->charge_pages));
-	key_u(b, "largest_vma_kb", kb(r, ev->largest_pages));
-	key(b, "limit_kb");
+	fg_json_s(b, "kernel_rule", fg_rule_name(ev->rule));
+	fg_json_s(b, "kernel", r->sys.release);
+	fg_json_s(b, "verdict", fg_verdict_name(r->verdict));
+	fg_json_b(b, "exact", r->exact);
+	fg_json_s(b, "tier", fg_tier_name(r->tier));
+	fg_json_u(b, "charge_kb", kb(r, ev->charge_pages));
+	fg_json_u(b, "largest_vma_kb", kb(r, ev->largest_pages));
+	fg_json_key(b, "limit_kb");
 	if (ev->mode == 0 || ev->mode == 2)
 		fg_putu(b, kb(r, ev->limit_pages));
 	else
 		fg_puts(b, "null");
-	key(b, "committed_kb");
+	fg_json_key(b, "committed_kb");
 	if (ev->mode == 2)
 		fg_putu(b, kb(r, ev->committed_pages));
 	else
 		fg_puts(b, "null");
-	key_u(b, "band_kb", kb(r, ev->band_pages));
-	key_u(b, "vsz_kb", r->task.vsz_kb);
-	key_u(b, "rss_kb", r->task.rss_kb);
-	key_b(b, "admin", r->task.admin);
-	key_s(b, "outcome", outcome_name(r));
-	key_b(b, "mismatch", r->mismatch);
-	key_u(b, "check_us", r->check_us > 0 ? (uint64_t)r->check_us : 0);
-	key(b, "failing_vma");
+	fg_json_u(b, "band_kb", kb(r, ev->band_pages));
+	fg_json_u(b, "vsz_kb", r->task.vsz_kb);
+	fg_json_u(b, "rss_kb", r->task.rss_kb);
+	fg_json_b(b, "admin", r->task.admin);
+	fg_json_s(b, "outcome", outcome_name(r));
+	fg_json_b(b, "mismatch", r->mismatch);
+	fg_json_u(b, "check_us", r->check_us > 0 ? (uint64_t)r->check_us : 0);
+	fg_json_key(b, "failing_vma");
 	if (ev->failed)
 		json_vma(b, &ev->fail_vma);
 	else
 		fg_puts(b, "null");
 	if (with_lists) {
-		key(b, "top_vmas");
+		fg_json_key(b, "top_vmas");
 		fg_putc(b, '[');
 		for (i = 0; i < ev->ntop; i++) {
 			if (i)
@@ -428,7 +403,7 @@ static void json_body(struct fg_buf *b, const struct fg_result *r,
 					  "threads" };
 		unsigned j;
 
-		key(b, "limits");
+		fg_json_key(b, "limits");
 		fg_putc(b, '{');
 		for (j = 0; j < 5; j++) {
 			if (j)
@@ -444,12 +419,12 @@ static void json_body(struct fg_buf *b, const struct fg_result *r,
 		}
 		fg_putc(b, '}');
 	}
-	key(b, "remedies");
+	fg_json_key(b, "remedies");
 	fg_putc(b, '[');
 	fg_puts(b, r->remedies);
 	fg_putc(b, ']');
 	if (r->jemalloc.have_stats) {
-		key(b, "jemalloc");
+		fg_json_key(b, "jemalloc");
 		fg_puts(b, "{\"allocated_kb\":");
 		fg_putu(b, r->jemalloc.allocated_kb);
 		fg_puts(b, ",\"active_kb\":");
@@ -463,7 +438,7 @@ static void json_body(struct fg_buf *b, const struct fg_result *r,
 		fg_putc(b, '}');
 	}
 	if (r->verdict != FG_OK) {
-		key(b, "rule");
+		fg_json_key(b, "rule");
 		{
 			char tmp[768];
 			struct fg_buf t;
@@ -473,7 +448,7 @@ static void json_body(struct fg_buf *b, const struct fg_result *r,
 			fg_putjs(b, tmp);
 			fg_buf_init(&t, tmp, sizeof(tmp));
 			put_fixes(&t, r, " | ");
-			key_s(b, "fix", tmp);
+			fg_json_s(b, "fix", tmp);
 		}
 	}
 	fg_puts(b, "}\n");
