@@ -70,7 +70,7 @@ $(B)/tests/transparency $(B)/tests/noalloc $(B)/tests/storm: $(B)/tests/%: \
 $(B)/tests/bench: tests/bench/bench.c | $(B)/tests
 	$(CC) -std=gnu11 -Wall -Wextra $(CFLAGS) -o $@ $< $(LDFLAGS)
 
-test: all test-unit test-integration test-transparency test-cli
+test: all test-unit test-integration test-transparency test-cli test-kernel
 
 test-unit: $(UNIT_BIN)
 	@set -e; for t in $(UNIT_BIN); do echo "== $$t"; \
@@ -148,6 +148,12 @@ uninstall:
 test-cli: all
 	@bash tests/cli/run.sh
 
+# the VM oracle: the guard's verdicts against real kernels (6.1, 6.12 under
+# qemu TCG; the host's own kernel in mode 0).  No host sysctl is touched.
+test-kernel: all
+	@bash tests/vm/oracle.sh --host
+	@bash tests/vm/oracle.sh
+
 format:
 	clang-format -i shim/*.c shim/*.h include/*.h
 
@@ -159,5 +165,5 @@ clean:
 		$(B)/asan $(B)/fuzz
 
 .PHONY: all fixtures test test-unit test-integration test-transparency demo \
-	bench install uninstall fuzz test-asan test-valgrind test-cli \
+	bench install uninstall fuzz test-asan test-valgrind test-cli test-kernel \
 	format check-format clean

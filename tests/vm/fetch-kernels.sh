@@ -36,12 +36,12 @@ fetch() {
 	rel=$1
 	[ -s "$out/$rel/vmlinuz" ] && return 0
 	tmp=$(mktemp -d "$out/.fetch.XXXXXX")
-	chmod 755 "$tmp"	# lets apt download as _apt, sandboxed
 	for pkg in "linux-image-$rel" "linux-image-$rel-unsigned"; do
 		echo "fetch-kernels: apt-get download $pkg" >&2
 		if (cd "$tmp" && timeout 600 apt-get download -q "$pkg" >&2); then
-			deb=$(ls "$tmp"/*.deb 2>/dev/null | head -n 1)
-			[ -n "$deb" ] || continue
+			set -- "$tmp"/*.deb
+			deb=$1
+			[ -e "$deb" ] || continue
 			mkdir -p "$tmp/x"
 			dpkg -x "$deb" "$tmp/x"
 			if [ -s "$tmp/x/boot/vmlinuz-$rel" ]; then

@@ -15,7 +15,7 @@
 
 #include "measure.h"
 
-#define MAX_ACCT 8192
+#define MAX_ACCT	  8192
 #define CAP_SYS_ADMIN_BIT 21
 
 static char buf[4 << 20];
@@ -75,11 +75,13 @@ int m_read_sys(struct m_sys *s)
 		const char *path;
 		size_t off;
 	} ctl[] = {
-		{ "/proc/sys/vm/overcommit_memory", offsetof(struct m_sys, mode) },
-		{ "/proc/sys/vm/overcommit_ratio", offsetof(struct m_sys, ratio) },
-		{ "/proc/sys/vm/overcommit_kbytes", offsetof(struct m_sys, kbytes) },
-		{ "/proc/sys/vm/admin_reserve_kbytes", offsetof(struct m_sys, admin_kb) },
-		{ "/proc/sys/vm/user_reserve_kbytes", offsetof(struct m_sys, user_kb) },
+	    {"/proc/sys/vm/overcommit_memory", offsetof(struct m_sys, mode)},
+	    {"/proc/sys/vm/overcommit_ratio", offsetof(struct m_sys, ratio)},
+	    {"/proc/sys/vm/overcommit_kbytes", offsetof(struct m_sys, kbytes)},
+	    {"/proc/sys/vm/admin_reserve_kbytes",
+	     offsetof(struct m_sys, admin_kb)},
+	    {"/proc/sys/vm/user_reserve_kbytes",
+	     offsetof(struct m_sys, user_kb)},
 	};
 	unsigned i;
 	long lo, hi;
@@ -105,7 +107,8 @@ int m_read_sys(struct m_sys *s)
 	if (read_file("/sys/devices/system/cpu/present") > 0) {
 		/* "0-1" or "0" */
 		lo = strtol(buf, NULL, 10);
-		hi = strchr(buf, '-') ? strtol(strchr(buf, '-') + 1, NULL, 10) : lo;
+		hi = strchr(buf, '-') ? strtol(strchr(buf, '-') + 1, NULL, 10)
+				      : lo;
 		s->ncpus = hi - lo + 1;
 	}
 	return s->mem_total_kb > 0 && s->committed_kb >= 0 ? 0 : -EINVAL;
@@ -148,7 +151,8 @@ int m_read_self(struct m_self *m)
 		nl = strchr(line, '\n');
 		if (nl)
 			*nl++ = '\0';
-		if ((*line >= '0' && *line <= '9') || (*line >= 'a' && *line <= 'f')) {
+		if ((*line >= '0' && *line <= '9') ||
+		    (*line >= 'a' && *line <= 'f')) {
 			start = strtoul(line, &line, 16);
 			end = strtoul(line + 1, NULL, 16);
 			m->nvma++;
@@ -158,7 +162,8 @@ int m_read_self(struct m_self *m)
 			continue;
 		if (!has_flag(line + 8, "ac") || has_flag(line + 8, "dc"))
 			continue;
-		pages = (long)((end - start) / (unsigned long)sysconf(_SC_PAGESIZE));
+		pages = (long)((end - start) /
+			       (unsigned long)sysconf(_SC_PAGESIZE));
 		if (m->nacct < MAX_ACCT) {
 			acct_pages[m->nacct] = pages;
 			acct_start[m->nacct] = start;
@@ -279,7 +284,8 @@ int m_count_vmas(unsigned long lo, unsigned long hi)
 
 	if (read_file("/proc/self/maps") < 0)
 		return -errno;
-	for (p = buf; p && *p; p = strchr(p, '\n') ? strchr(p, '\n') + 1 : NULL) {
+	for (p = buf; p && *p;
+	     p = strchr(p, '\n') ? strchr(p, '\n') + 1 : NULL) {
 		start = strtoul(p, &p, 16);
 		end = strtoul(p + 1, NULL, 16);
 		if (start < hi && end > lo)

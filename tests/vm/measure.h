@@ -19,31 +19,31 @@
 
 /* Host-wide numbers. */
 struct m_sys {
-	long pk;			/* page size, kB */
+	long pk; /* page size, kB */
 	long mode, ratio, kbytes, admin_kb, user_kb;
 	long mem_total_kb, swap_total_kb, hugetlb_kb;
-	long commit_limit_kb, committed_kb;	/* as /proc/meminfo says */
-	long ncpus;			/* present CPUs */
+	long commit_limit_kb, committed_kb; /* as /proc/meminfo says */
+	long ncpus;			    /* present CPUs */
 };
 
 /* This process: what dup_mmap will charge, in address order. */
 struct m_self {
 	long vmsize_kb;
-	bool admin;			/* CAP_SYS_ADMIN effective */
-	long charge_kb, largest_kb;	/* sum and max over ac && !dc */
+	bool admin;		    /* CAP_SYS_ADMIN effective */
+	long charge_kb, largest_kb; /* sum and max over ac && !dc */
 	unsigned nvma, nacct;
-	const long *acct_pages;		/* nacct VMA sizes, address order */
+	const long *acct_pages; /* nacct VMA sizes, address order */
 	const unsigned long *acct_start;
 };
 
 /* What the kernel should decide for one fork. */
 struct m_expect {
 	bool fail;
-	long limit_kb;		/* mode 0: per VMA max; mode 2: allowed */
-	long my_commit_limit_kb;	/* vm_commit_limit() recomputed */
-	long margin_kb;		/* kB still chargeable; < 0: fails */
-	long band_kb;		/* percpu counter lag (mode 2) */
-	long fail_vma_kb;	/* first VMA refused, 0 if none */
+	long limit_kb;		 /* mode 0: per VMA max; mode 2: allowed */
+	long my_commit_limit_kb; /* vm_commit_limit() recomputed */
+	long margin_kb;		 /* kB still chargeable; < 0: fails */
+	long band_kb;		 /* percpu counter lag (mode 2) */
+	long fail_vma_kb;	 /* first VMA refused, 0 if none */
 	unsigned long fail_vma_start;
 };
 
