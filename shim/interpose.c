@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include "guard.h"
+#include "remedy.h"
 
 #define FG_EXPORT __attribute__((visibility("default")))
 
@@ -49,7 +50,7 @@ __attribute__((constructor)) static void fg_init(void)
 	REAL(_Fork);
 	REAL(daemon);
 	REAL(clone);
-	fg_config();
+	fg_remedy_init(fg_config());
 	errno = err;
 }
 

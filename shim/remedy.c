@@ -105,6 +105,14 @@ static void discover(unsigned mask)
 	sym.resolved |= mask;
 }
 
+void fg_remedy_init(const struct fg_config *c)
+{
+	if (c && c->mode == FG_MODE_REMEDIATE && fg_trylock(&busy, getpid())) {
+		discover(c->remedies);
+		fg_unlock(&busy);
+	}
+}
+
 static bool risky(const struct fg_result *r)
 {
 	return r->verdict == FG_FAIL || r->verdict == FG_BORDERLINE;

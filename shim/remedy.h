@@ -8,6 +8,12 @@
 #include "config.h"
 
 /*
+ * fg_remedy_init - at load time: resolve the enabled allocators' symbols
+ * now, so that dlsym's allocations never happen on the fork path.
+ */
+void fg_remedy_init(const struct fg_config *c);
+
+/*
  * fg_remedy_run - for a fail or borderline @r (an exact check of the
  * calling process), try the remedies enabled in @c that can change this
  * verdict, in order (trim, jemalloc, release, split), re-checking exactly
