@@ -56,7 +56,8 @@ $(B)/fixtures/jemalloc_retention: fixtures/jemalloc_retention.c | $(B)/fixtures
 	$(CC) -std=gnu11 -Wall -Wextra $(CFLAGS) -o $@ $< $(LDFLAGS) -ljemalloc
 
 # --- tests ---
-UNIT := test_policy test_parse test_config test_report test_snapshots
+UNIT := test_policy test_parse test_config test_report test_snapshots \
+	test_fuzz_regressions
 UNIT_BIN := $(UNIT:%=$(B)/tests/%)
 $(B)/tests/%: tests/unit/%.c $(B)/libforkguard-core.a $(B)/obj/config.o | $(B)/tests
 	$(CC) $(FG_CFLAGS) $(CFLAGS) -o $@ $< $(B)/obj/config.o $(B)/libforkguard-core.a -lcmocka

@@ -40,7 +40,7 @@ static const struct choice remedies[] = {
 static void warn_line(char *warn, size_t len, const char *name,
 		      const char *value, const char *expect)
 {
-	size_t at = strlen(warn);
+	size_t at = len ? strlen(warn) : 0;
 	const char *parts[] = { "forkguard: ignoring ", name, "=\"", value,
 				"\": expected ", expect, "\n" };
 	size_t i, k;

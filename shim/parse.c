@@ -269,7 +269,8 @@ bool fg_parse_maps_line(const char *line, size_t n, struct fg_vma *v)
 			while (p < end && !is_blank(*p))
 				p++;
 		} else {
-			p = scan_hex(p, end, &x, &ok);
+			/* the inode is decimal: up to 20 digits, not 16 */
+			p = (field ? scan_u64 : scan_hex)(p, end, &x, &ok);
 			if (!ok)
 				return false;
 		}

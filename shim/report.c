@@ -470,6 +470,6 @@ size_t fg_report_json(const struct fg_result *r, char *buf, size_t len)
 		}
 	}
 	if (b.full && len)
-		buf[0] = '\0';	/* not even that fits: empty, not a cut object */
+		buf[0] = '\0'; /* not even that fits: empty, not a cut object */
 	return b.full ? 0 : b.at;
 }
