@@ -36,11 +36,11 @@ extern "C" {
 
 /* Which kernel rule (era of __vm_enough_memory) applies. */
 enum fg_rule {
-	FG_RULE_2_6,	/* <= 3.0: two-pass free estimate (2.6.32) */
-	FG_RULE_3_1,	/* 3.1 - 3.9: free - totalreserve, -3 % non-admin */
-	FG_RULE_3_10,	/* 3.10 - 4.16: admin_reserve replaces the 3 % */
-	FG_RULE_4_17,	/* 4.17 - 5.1: plus misc reclaimable */
-	FG_RULE_5_2,	/* 5.2+: mode 0 only refuses pages > RAM + swap */
+	FG_RULE_2_6,  /* <= 3.0: two-pass free estimate (2.6.32) */
+	FG_RULE_3_1,  /* 3.1 - 3.9: free - totalreserve, -3 % non-admin */
+	FG_RULE_3_10, /* 3.10 - 4.16: admin_reserve replaces the 3 % */
+	FG_RULE_4_17, /* 4.17 - 5.1: plus misc reclaimable */
+	FG_RULE_5_2,  /* 5.2+: mode 0 only refuses pages > RAM + swap */
 	FG_RULE_COUNT
 };
 
@@ -51,33 +51,38 @@ enum fg_verdict { FG_OK, FG_FAIL, FG_BORDERLINE, FG_UNKNOWN };
  * FG_TIER_ESTIMATE: maps read as private+writable = accountable, for
  * kernels without smaps VmFlags (< 3.8) or when smaps is unreadable.
  */
-enum fg_tier { FG_TIER_NONE, FG_TIER_STATM, FG_TIER_MAPS, FG_TIER_SMAPS,
-	       FG_TIER_ESTIMATE };
+enum fg_tier {
+	FG_TIER_NONE,
+	FG_TIER_STATM,
+	FG_TIER_MAPS,
+	FG_TIER_SMAPS,
+	FG_TIER_ESTIMATE
+};
 
 /* How fg_vmas_walk() decides which VMAs are accountable. */
 enum fg_walk {
-	FG_WALK_BOUND,		/* maps: every private mapping (upper bound) */
-	FG_WALK_ESTIMATE,	/* maps: private and writable */
-	FG_WALK_EXACT,		/* smaps VmFlags: ac and not dc */
+	FG_WALK_BOUND,	  /* maps: every private mapping (upper bound) */
+	FG_WALK_ESTIMATE, /* maps: private and writable */
+	FG_WALK_EXACT,	  /* smaps VmFlags: ac and not dc */
 };
 
 /* Host-wide facts (sysctls, /proc/meminfo, uname). */
 struct fg_sys {
-	int mode;			/* vm.overcommit_memory */
-	uint64_t ratio;			/* vm.overcommit_ratio */
-	uint64_t kbytes;		/* vm.overcommit_kbytes (0: unset) */
+	int mode;	 /* vm.overcommit_memory */
+	uint64_t ratio;	 /* vm.overcommit_ratio */
+	uint64_t kbytes; /* vm.overcommit_kbytes (0: unset) */
 	uint64_t admin_reserve_kb;
 	uint64_t user_reserve_kb;
 	uint64_t mem_total_kb, mem_free_kb;
 	uint64_t cached_kb, swap_cached_kb, buffers_kb, shmem_kb;
 	uint64_t swap_total_kb, swap_free_kb;
 	uint64_t sreclaimable_kb, kreclaimable_kb;
-	uint64_t hugetlb_kb;		/* all hugetlb pools */
+	uint64_t hugetlb_kb; /* all hugetlb pools */
 	uint64_t commit_limit_kb, committed_kb;
-	uint64_t totalreserve_kb;	/* estimated from /proc/zoneinfo */
-	unsigned page_kb;		/* base page size in kB */
+	uint64_t totalreserve_kb; /* estimated from /proc/zoneinfo */
+	unsigned page_kb;	  /* base page size in kB */
 	unsigned ncpus;
-	int kmajor, kminor;		/* running kernel */
+	int kmajor, kminor; /* running kernel */
 	enum fg_rule rule;
 	char release[65];
 };
@@ -86,17 +91,17 @@ struct fg_sys {
 struct fg_task {
 	pid_t pid;
 	char comm[17];
-	uint64_t vsz_kb;		/* total_vm */
+	uint64_t vsz_kb; /* total_vm */
 	uint64_t rss_kb;
-	bool admin;			/* CAP_SYS_ADMIN in the initial user ns */
+	bool admin; /* CAP_SYS_ADMIN in the initial user ns */
 };
 
 /* One VMA as the kernel sees it at fork. */
 struct fg_vma {
 	uint64_t start, end;
-	bool account;			/* VM_ACCOUNT: charged at fork */
-	bool writable, private_;	/* from the perms column */
-	bool dontcopy;			/* VM_DONTCOPY: skipped by dup_mmap */
+	bool account;		 /* VM_ACCOUNT: charged at fork */
+	bool writable, private_; /* from the perms column */
+	bool dontcopy;		 /* VM_DONTCOPY: skipped by dup_mmap */
 	char name[64];
 };
 
@@ -110,18 +115,18 @@ struct fg_eval {
 	enum fg_rule rule;
 	int mode;
 	bool admin;
-	bool per_vma;		/* mode 0: each VMA is judged alone */
-	bool or_equal;		/* fails at pages >= limit (else > limit) */
-	uint64_t limit_pages;	/* mode 0: per VMA; mode 2: allowed */
-	uint64_t committed_pages;	/* mode 2: before the fork */
-	uint64_t band_pages;	/* uncertainty of the kernel's counters */
+	bool per_vma;		  /* mode 0: each VMA is judged alone */
+	bool or_equal;		  /* fails at pages >= limit (else > limit) */
+	uint64_t limit_pages;	  /* mode 0: per VMA; mode 2: allowed */
+	uint64_t committed_pages; /* mode 2: before the fork */
+	uint64_t band_pages;	  /* uncertainty of the kernel's counters */
 	uint64_t page_kb;
 	/* accumulated */
 	uint64_t charge_pages, largest_pages;
 	uint64_t nvmas;
-	struct fg_vma fail_vma;	/* the first VMA the kernel refuses */
+	struct fg_vma fail_vma; /* the first VMA the kernel refuses */
 	bool failed, near;
-	struct fg_vma top[FG_TOP_VMAS];	/* largest accountable, descending */
+	struct fg_vma top[FG_TOP_VMAS]; /* largest accountable, descending */
 	unsigned ntop;
 };
 
@@ -130,17 +135,17 @@ struct fg_eval {
  * FG_LIMIT_UNKNOWN: could not be read; FG_LIMIT_NONE: unlimited.
  */
 #define FG_LIMIT_UNKNOWN (-1)
-#define FG_LIMIT_NONE INT64_MAX
+#define FG_LIMIT_NONE	 INT64_MAX
 struct fg_limits {
 	int64_t nproc_limit;		/* RLIMIT_NPROC, soft */
-	int64_t pids_max, pids_current;	/* the cgroup's pids controller */
+	int64_t pids_max, pids_current; /* the cgroup's pids controller */
 	int64_t threads_max, threads;	/* kernel.threads-max, all tasks */
 };
 
 /* jemalloc's own statistics in kB (mallctl "stats.*" after "epoch"). */
 struct fg_alloc_stats {
-	bool found;			/* the process has jemalloc's mallctl */
-	bool have_stats;		/* and it gave the numbers below */
+	bool found;	 /* the process has jemalloc's mallctl */
+	bool have_stats; /* and it gave the numbers below */
 	uint64_t allocated_kb, active_kb, resident_kb, mapped_kb, retained_kb;
 };
 
@@ -152,17 +157,17 @@ struct fg_result {
 	enum fg_verdict verdict;
 	enum fg_tier tier;
 	bool exact;
-	const char *call;	/* "fork", "_Fork", "clone", "daemon", "check" */
-	int outcome_errno;	/* -1: not forked (yet); 0: ok; else errno */
-	bool refused;		/* enforce mode returned ENOMEM itself */
-	bool mismatch;		/* the kernel disagreed with the prediction */
+	const char *call;  /* "fork", "_Fork", "clone", "daemon", "check" */
+	int outcome_errno; /* -1: not forked (yet); 0: ok; else errno */
+	bool refused;	   /* enforce mode returned ENOMEM itself */
+	bool mismatch;	   /* the kernel disagreed with the prediction */
 	long check_us;
-	bool admin_known;	/* task.admin was read (else: not needed) */
-	int read_error;		/* -errno of the first failed read, or 0 */
-	bool have_limits;	/* EAGAIN post-mortem */
+	bool admin_known; /* task.admin was read (else: not needed) */
+	int read_error;	  /* -errno of the first failed read, or 0 */
+	bool have_limits; /* EAGAIN post-mortem */
 	struct fg_limits limits;
-	char remedies[512];	/* JSON array body, filled by remedies */
-	struct fg_alloc_stats jemalloc;	/* read by remedies, when present */
+	char remedies[512]; /* JSON array body, filled by remedies */
+	struct fg_alloc_stats jemalloc; /* read by remedies, when present */
 };
 
 /* --- snapshot (procfs.c) --- */
@@ -242,10 +247,8 @@ FG_API int fg_check_task(const char *root, pid_t pid, const struct fg_sys *s,
  * NUL-terminated, truncated to @len).  Return the length written.
  * The JSON form is one object on one line, newline-terminated.
  */
-FG_API size_t fg_report_text(const struct fg_result *r, char *buf,
-			     size_t len);
-FG_API size_t fg_report_json(const struct fg_result *r, char *buf,
-			     size_t len);
+FG_API size_t fg_report_text(const struct fg_result *r, char *buf, size_t len);
+FG_API size_t fg_report_json(const struct fg_result *r, char *buf, size_t len);
 
 #ifdef __cplusplus
 }

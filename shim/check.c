@@ -288,4 +288,3 @@ bool fg_task_admin_now(void)
 {
 	return fast.init_ns && cap_sys_admin();
 }
-

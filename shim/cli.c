@@ -122,9 +122,9 @@ int main(int argc, char **argv)
 		const char *name;
 		int (*fn)(int, char **);
 	} cmds[] = {
-	    {"check", cli_check},
-	    {"run", cli_run},
-	    {"explain", cli_explain},
+		{ "check", cli_check },
+		{ "run", cli_run },
+		{ "explain", cli_explain },
 	};
 	const char *cmd = argc > 1 ? argv[1] : NULL;
 	size_t i;

@@ -67,10 +67,10 @@ static int status_of(enum fg_verdict v)
 /* The worse of two exit statuses: fail > borderline > unknown > ok. */
 static int worse(int a, int b)
 {
-	static const int rank[] = {[FG_EXIT_OK] = 0,
-				   [FG_EXIT_UNKNOWN] = 1,
-				   [FG_EXIT_BORDERLINE] = 2,
-				   [FG_EXIT_FAIL] = 3};
+	static const int rank[] = { [FG_EXIT_OK] = 0,
+				    [FG_EXIT_UNKNOWN] = 1,
+				    [FG_EXIT_BORDERLINE] = 2,
+				    [FG_EXIT_FAIL] = 3 };
 
 	return rank[b] > rank[a] ? b : a;
 }
@@ -211,7 +211,7 @@ static int by_charge(const void *a, const void *b)
 /* One line on the rule every listed process was measured against. */
 static void print_rule(const struct fg_sys *s)
 {
-	struct fg_task t = {0};
+	struct fg_task t = { 0 };
 	struct fg_eval ev;
 	char a[32], b[32];
 
@@ -261,7 +261,7 @@ static void print_table(const struct found *f, const struct fg_sys *s)
 
 static int check_all(const struct opts *o, const struct fg_sys *s)
 {
-	struct found f = {0};
+	struct found f = { 0 };
 	struct fg_result r;
 	struct dirent *e;
 	char reason[512];
@@ -328,15 +328,15 @@ static int check_all(const struct opts *o, const struct fg_sys *s)
 int cli_check(int argc, char **argv)
 {
 	static const struct option longopts[] = {
-	    {"all", no_argument, NULL, 'a'},
-	    {"json", no_argument, NULL, 'j'},
-	    {"exact", no_argument, NULL, 'e'},
-	    {"procfs", required_argument, NULL, 'p'},
-	    {"kernel-rule", required_argument, NULL, 'k'},
-	    {"help", no_argument, NULL, 'h'},
-	    {NULL, 0, NULL, 0},
+		{ "all", no_argument, NULL, 'a' },
+		{ "json", no_argument, NULL, 'j' },
+		{ "exact", no_argument, NULL, 'e' },
+		{ "procfs", required_argument, NULL, 'p' },
+		{ "kernel-rule", required_argument, NULL, 'k' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
 	};
-	struct opts o = {.root = "/proc", .rule = -1};
+	struct opts o = { .root = "/proc", .rule = -1 };
 	struct fg_sys s;
 	pid_t pid;
 	int c, i;

@@ -61,10 +61,11 @@ struct host {
 /* The kernel's names (OVERCOMMIT_GUESS, _ALWAYS, _NEVER) in words. */
 static const char *mode_name(int mode, bool long_form)
 {
-	static const char *const names[] = {"heuristic", "always", "never"};
+	static const char *const names[] = { "heuristic", "always", "never" };
 	static const char *const words[] = {
-	    "heuristic overcommit", "always overcommit",
-	    "never overcommit: strict accounting"};
+		"heuristic overcommit", "always overcommit",
+		"never overcommit: strict accounting"
+	};
 
 	if (mode < 0 || mode > 2)
 		return "?";
@@ -79,7 +80,7 @@ static void zone_line(const char *line, size_t n, void *arg)
 /* fg_sys_read reads zoneinfo only for the mode it found; mode 0 needs it. */
 static void need_totalreserve(const char *root, struct fg_sys *s)
 {
-	struct fg_zone_acc z = {0};
+	struct fg_zone_acc z = { 0 };
 	char path[FG_PATH_MAX], buf[4096];
 
 	if (s->totalreserve_kb || s->rule == FG_RULE_5_2)
@@ -91,7 +92,7 @@ static void need_totalreserve(const char *root, struct fg_sys *s)
 
 static void limits(const char *root, struct host *h)
 {
-	struct fg_task t = {0}; /* a small process, not admin */
+	struct fg_task t = { 0 }; /* a small process, not admin */
 	struct fg_sys s = h->s;
 	struct fg_eval ev;
 	uint64_t max;
@@ -130,9 +131,10 @@ static void read_thp(struct host *h)
 /* The cgroup path: the v2 "0::" entry, else the first v1 one not "/". */
 static void read_cgroup(const char *root, struct host *h)
 {
-	static const char *const hints[] = {
-	    "docker", "kubepods",      "containerd", "libpod",
-	    "lxc",    "machine.slice", "crio",	     NULL};
+	static const char *const hints[] = { "docker",	   "kubepods",
+					     "containerd", "libpod",
+					     "lxc",	   "machine.slice",
+					     "crio",	   NULL };
 	char buf[4096], *line, *path, *save = NULL;
 	const char *const *k;
 	bool v2 = false;
@@ -266,9 +268,6 @@ static void put_pids(struct fg_buf *b, const struct procs *p, bool json)
 		fg_putu(b, (uint64_t)p->pid[i]);
 	}
 }
-
-
-
 
 static void key_tri(struct fg_buf *b, const char *k, int v)
 {
@@ -491,14 +490,14 @@ static void text(struct fg_buf *b, const struct host *h, const char *root)
 int cli_explain(int argc, char **argv)
 {
 	static const struct option longopts[] = {
-	    {"json", no_argument, NULL, 'j'},
-	    {"procfs", required_argument, NULL, 'p'},
-	    {"kernel-rule", required_argument, NULL, 'k'},
-	    {"help", no_argument, NULL, 'h'},
-	    {NULL, 0, NULL, 0},
+		{ "json", no_argument, NULL, 'j' },
+		{ "procfs", required_argument, NULL, 'p' },
+		{ "kernel-rule", required_argument, NULL, 'k' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
 	};
 	const char *root = "/proc";
-	struct host h = {0};
+	struct host h = { 0 };
 	char out[16384];
 	struct fg_buf b;
 	bool as_json = false;

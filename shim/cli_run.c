@@ -77,8 +77,8 @@ static bool is_library(const char *path, char *out)
  */
 static int find_library(char *out, char *tried, size_t len)
 {
-	static const char *const rel[] = {"/../lib/libforkguard.so.0",
-					  "/libforkguard.so"};
+	static const char *const rel[] = { "/../lib/libforkguard.so.0",
+					   "/libforkguard.so" };
 	char exe[PATH_MAX], path[PATH_MAX + 32], *slash;
 	const char *env = secure_getenv("FORKGUARD_LIBRARY");
 	ssize_t n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
@@ -152,16 +152,16 @@ static int set_log(const char *v)
 int cli_run(int argc, char **argv)
 {
 	static const struct option longopts[] = {
-	    {"mode", required_argument, NULL, 'm'},
-	    {"log", required_argument, NULL, 'l'},
-	    {"json", no_argument, NULL, 'j'},
-	    {"report", required_argument, NULL, 'r'},
-	    {"help", no_argument, NULL, 'h'},
-	    {NULL, 0, NULL, 0},
+		{ "mode", required_argument, NULL, 'm' },
+		{ "log", required_argument, NULL, 'l' },
+		{ "json", no_argument, NULL, 'j' },
+		{ "report", required_argument, NULL, 'r' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
 	};
-	static const char *const modes[] = {"observe", "remediate", "enforce",
-					    "off", NULL};
-	static const char *const reports[] = {"risky", "all", NULL};
+	static const char *const modes[] = { "observe", "remediate", "enforce",
+					     "off", NULL };
+	static const char *const reports[] = { "risky", "all", NULL };
 	const char *mode = NULL, *log = NULL, *report = NULL;
 	char lib[PATH_MAX], tried[2048];
 	bool json = false;

@@ -20,20 +20,29 @@ struct choice {
 };
 
 static const struct choice modes[] = {
-	{ "observe", FG_MODE_OBSERVE },	    { "enforce", FG_MODE_ENFORCE },
-	{ "remediate", FG_MODE_REMEDIATE }, { "off", FG_MODE_OFF },
+	{ "observe", FG_MODE_OBSERVE },
+	{ "enforce", FG_MODE_ENFORCE },
+	{ "remediate", FG_MODE_REMEDIATE },
+	{ "off", FG_MODE_OFF },
 	{ NULL, 0 },
 };
 static const struct choice formats[] = {
-	{ "text", FG_FORMAT_TEXT }, { "json", FG_FORMAT_JSON }, { NULL, 0 },
+	{ "text", FG_FORMAT_TEXT },
+	{ "json", FG_FORMAT_JSON },
+	{ NULL, 0 },
 };
 static const struct choice reports[] = {
-	{ "risky", FG_REPORT_RISKY }, { "all", FG_REPORT_ALL }, { NULL, 0 },
+	{ "risky", FG_REPORT_RISKY },
+	{ "all", FG_REPORT_ALL },
+	{ NULL, 0 },
 };
 static const struct choice remedies[] = {
-	{ "jemalloc", FG_REMEDY_JEMALLOC }, { "trim", FG_REMEDY_TRIM },
-	{ "split", FG_REMEDY_SPLIT },	    { "release", FG_REMEDY_RELEASE },
-	{ "all", FG_REMEDY_ALL },	    { "none", 0 },
+	{ "jemalloc", FG_REMEDY_JEMALLOC },
+	{ "trim", FG_REMEDY_TRIM },
+	{ "split", FG_REMEDY_SPLIT },
+	{ "release", FG_REMEDY_RELEASE },
+	{ "all", FG_REMEDY_ALL },
+	{ "none", 0 },
 	{ NULL, 0 },
 };
 
@@ -41,8 +50,8 @@ static void warn_line(char *warn, size_t len, const char *name,
 		      const char *value, const char *expect)
 {
 	size_t at = len ? strlen(warn) : 0;
-	const char *parts[] = { "forkguard: ignoring ", name, "=\"", value,
-				"\": expected ", expect, "\n" };
+	const char *parts[] = { "forkguard: ignoring ", name,	"=\"", value,
+				"\": expected ",	expect, "\n" };
 	size_t i, k;
 
 	for (i = 0; i < sizeof(parts) / sizeof(parts[0]); i++)
@@ -50,8 +59,8 @@ static void warn_line(char *warn, size_t len, const char *name,
 			char ch = parts[i][k];
 
 			/* a value is shown, never obeyed: no control bytes */
-			warn[at++] = (i == 3 && (ch < 0x20 || ch == 0x7f)) ? '?' :
-									    ch;
+			warn[at++] = (i == 3 && (ch < 0x20 || ch == 0x7f)) ? '?'
+									   : ch;
 		}
 	if (len)
 		warn[at < len ? at : len - 1] = '\0';
@@ -132,7 +141,8 @@ void fg_config_expand_pid(struct fg_config *c, pid_t pid)
 	} while (v && i > 0);
 	for (; *p && at + 1 < sizeof(c->log_path); p++) {
 		if (p[0] == '%' && p[1] == 'p') {
-			for (k = (size_t)i; num[k] && at + 1 < sizeof(c->log_path);)
+			for (k = (size_t)i;
+			     num[k] && at + 1 < sizeof(c->log_path);)
 				c->log_path[at++] = num[k++];
 			p++;
 		} else {
@@ -158,10 +168,10 @@ int fg_config_parse(struct fg_config *c, const char *(*get)(const char *),
 	c->retry_delay_ms = 200;
 	strcpy(c->procfs, "/proc");
 
-#define BAD(name, expect)                               \
-	do {                                            \
+#define BAD(name, expect)                              \
+	do {                                           \
 		warn_line(warn, len, name, v, expect); \
-		bad++;                                  \
+		bad++;                                 \
 	} while (0)
 
 	if ((v = get("FORKGUARD_MODE")) && *v) {
@@ -188,7 +198,8 @@ int fg_config_parse(struct fg_config *c, const char *(*get)(const char *),
 			c->sink = FG_SINK_STDERR;
 		else if (!strcmp(v, "syslog"))
 			c->sink = FG_SINK_SYSLOG;
-		else if (parse_path(v, c->log_pattern, sizeof(c->log_pattern))) {
+		else if (parse_path(v, c->log_pattern,
+				    sizeof(c->log_pattern))) {
 			c->sink = FG_SINK_FILE;
 			c->log_path_per_pid = strstr(v, "%p") != NULL;
 		} else
@@ -204,7 +215,8 @@ int fg_config_parse(struct fg_config *c, const char *(*get)(const char *),
 			c->rule = x;
 		else
 			BAD("FORKGUARD_KERNEL_RULE",
-			    "<=3.0|3.1-3.9|3.10-4.16|4.17-5.1|5.2+; using uname");
+			    "<=3.0|3.1-3.9|3.10-4.16|4.17-5.1|5.2+; using "
+			    "uname");
 	}
 	if ((v = get("FORKGUARD_RATE_LIMIT")) && *v &&
 	    !parse_uint(v, 1000000, &c->rate))
@@ -213,7 +225,8 @@ int fg_config_parse(struct fg_config *c, const char *(*get)(const char *),
 	if ((v = get("FORKGUARD_REMEDY")) && *v &&
 	    !parse_remedies(v, &c->remedies))
 		BAD("FORKGUARD_REMEDY",
-		    "a list of jemalloc,trim,split,release|all|none; using all");
+		    "a list of jemalloc,trim,split,release|all|none; using "
+		    "all");
 	if ((v = get("FORKGUARD_RETRIES")) && *v &&
 	    !parse_uint(v, 100, &c->retries))
 		BAD("FORKGUARD_RETRIES", "0..100; using 3");

@@ -13,34 +13,38 @@
 
 #include "fg_internal.h"
 
-enum fg_mode { FG_MODE_OBSERVE, FG_MODE_ENFORCE, FG_MODE_REMEDIATE,
-	       FG_MODE_OFF };
+enum fg_mode {
+	FG_MODE_OBSERVE,
+	FG_MODE_ENFORCE,
+	FG_MODE_REMEDIATE,
+	FG_MODE_OFF
+};
 enum fg_sink { FG_SINK_STDERR, FG_SINK_SYSLOG, FG_SINK_FILE };
 enum fg_format { FG_FORMAT_TEXT, FG_FORMAT_JSON };
 enum fg_report { FG_REPORT_RISKY, FG_REPORT_ALL };
 
 /* remedies, as FORKGUARD_REMEDY names them */
 #define FG_REMEDY_JEMALLOC 0x1u
-#define FG_REMEDY_TRIM 0x2u
-#define FG_REMEDY_SPLIT 0x4u
-#define FG_REMEDY_RELEASE 0x8u
-#define FG_REMEDY_ALL 0xfu
+#define FG_REMEDY_TRIM	   0x2u
+#define FG_REMEDY_SPLIT	   0x4u
+#define FG_REMEDY_RELEASE  0x8u
+#define FG_REMEDY_ALL	   0xfu
 
 struct fg_config {
 	enum fg_mode mode;
 	enum fg_sink sink;
 	enum fg_format format;
 	enum fg_report report;
-	char log_path[FG_PATH_MAX];	/* FG_SINK_FILE, with %p expanded */
-	bool log_path_per_pid;		/* the pattern had %p */
+	char log_path[FG_PATH_MAX]; /* FG_SINK_FILE, with %p expanded */
+	bool log_path_per_pid;	    /* the pattern had %p */
 	char log_pattern[FG_PATH_MAX];
 	char procfs[FG_PATH_MAX];
-	int rule;			/* -1: from uname */
-	unsigned rate;			/* reports per second, 0: no limit */
-	unsigned remedies;		/* FG_REMEDY_* */
+	int rule;	   /* -1: from uname */
+	unsigned rate;	   /* reports per second, 0: no limit */
+	unsigned remedies; /* FG_REMEDY_* */
 	unsigned retries;
 	unsigned retry_delay_ms;
-	bool secure;			/* AT_SECURE: environment ignored */
+	bool secure; /* AT_SECURE: environment ignored */
 };
 
 /*

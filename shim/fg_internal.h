@@ -113,10 +113,13 @@ struct fg_kept {
 	ino_t ino;
 	pid_t lock;
 };
-#define FG_KEPT_INIT { -1, 0, 0, 0, 0 }
+#define FG_KEPT_INIT           \
+	{                      \
+		-1, 0, 0, 0, 0 \
+	}
 /* fg_kept_read - pread @k (opened from @path if needed) as process @self. */
-ssize_t fg_kept_read(struct fg_kept *k, pid_t self, const char *path,
-		     char *buf, size_t len);
+ssize_t fg_kept_read(struct fg_kept *k, pid_t self, const char *path, char *buf,
+		     size_t len);
 
 /* --- check.c --- */
 

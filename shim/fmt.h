@@ -23,7 +23,7 @@ void fg_puts(struct fg_buf *b, const char *s);
 void fg_putc(struct fg_buf *b, char c);
 void fg_putu(struct fg_buf *b, uint64_t v);
 void fg_puti(struct fg_buf *b, int64_t v);
-void fg_puthex(struct fg_buf *b, uint64_t v);	/* 0x... */
+void fg_puthex(struct fg_buf *b, uint64_t v); /* 0x... */
 /* fg_putsize - kB as a human size: "512 kB", "3.2 MiB", "32.0 GiB". */
 void fg_putsize(struct fg_buf *b, uint64_t kb);
 /* fg_putjs - a JSON string literal, quotes included, escaped. */

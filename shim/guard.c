@@ -90,7 +90,8 @@ bool fg_guard_before(struct fg_guard *g, const char *call)
 	rc = fg_fast_check(c->procfs, (enum fg_rule)c->rule, false, &g->r);
 	g->r.call = call;
 	if (rc || g->r.verdict == FG_UNKNOWN) {
-		warn_once(c, "cannot read the overcommit policy", rc ? rc : -EINVAL);
+		warn_once(c, "cannot read the overcommit policy",
+			  rc ? rc : -EINVAL);
 		return false;
 	}
 	g->active = true;

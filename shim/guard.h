@@ -12,7 +12,7 @@
 struct fg_guard {
 	struct fg_result r;
 	const struct fg_config *c;
-	bool active;		/* a verdict was reached: report after */
+	bool active; /* a verdict was reached: report after */
 };
 
 /* fg_guard_off - true when the call must pass through untouched. */

@@ -31,15 +31,15 @@ static struct {
 } real;
 
 /* Resolve one real symbol once; concurrent first calls agree. */
-#define REAL(name)                                                          \
-	({                                                                  \
-		__typeof__(real.name) fn_ =                                 \
-			__atomic_load_n(&real.name, __ATOMIC_ACQUIRE);      \
-		if (!fn_) {                                                 \
-			fn_ = (__typeof__(real.name))dlsym(RTLD_NEXT, #name); \
-			__atomic_store_n(&real.name, fn_, __ATOMIC_RELEASE); \
-		}                                                           \
-		fn_;                                                        \
+#define REAL(name)                                                             \
+	({                                                                     \
+		__typeof__(real.name) fn_ = __atomic_load_n(&real.name,        \
+							    __ATOMIC_ACQUIRE); \
+		if (!fn_) {                                                    \
+			fn_ = (__typeof__(real.name))dlsym(RTLD_NEXT, #name);  \
+			__atomic_store_n(&real.name, fn_, __ATOMIC_RELEASE);   \
+		}                                                              \
+		fn_;                                                           \
 	})
 
 __attribute__((constructor)) static void fg_init(void)
@@ -56,14 +56,14 @@ __attribute__((constructor)) static void fg_init(void)
 
 /* Kept out of line: its frame (the verdict) is paid only when guarding. */
 __attribute__((noinline)) static pid_t guarded_fork(fork_fn fn,
-						   const char *call)
+						    const char *call)
 {
 	struct fg_guard g;
 	pid_t pid;
 	int err;
 
 	if (!fn) {
-		errno = ENOSYS;	/* no libc below us has this symbol */
+		errno = ENOSYS; /* no libc below us has this symbol */
 		return -1;
 	}
 	if (fg_guard_before(&g, call)) {
@@ -118,8 +118,7 @@ FG_EXPORT int daemon(int nochdir, int noclose)
 	return rc;
 }
 
-FG_EXPORT int clone(int (*fn)(void *), void *stack, int flags, void *arg,
-		    ...)
+FG_EXPORT int clone(int (*fn)(void *), void *stack, int flags, void *arg, ...)
 {
 	clone_fn real_clone = REAL(clone);
 	struct fg_guard g;

@@ -54,8 +54,10 @@ static int open_sink(const struct fg_config *c)
 			fg_config_expand_pid(&tmp, getpid());
 			path = tmp.log_path;
 		}
-		fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC |
-					O_NOFOLLOW | O_NOCTTY, 0600);
+		fd = open(path,
+			  O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC |
+			      O_NOFOLLOW | O_NOCTTY,
+			  0600);
 	} else {
 		fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
 		strcpy(addr.sun_path, "/dev/log");
@@ -169,4 +171,3 @@ void fg_log_write(const struct fg_config *c, const char *msg, size_t n)
 	if (n)
 		deliver(c, msg, n);
 }
-

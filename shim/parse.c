@@ -103,8 +103,7 @@ static bool next_line(const char **cur, const char **line, size_t *n)
 }
 
 /* "Key:   123 kB" → 123 when the line starts with @key followed by ':'. */
-static bool key_value(const char *line, size_t n, const char *key,
-		      uint64_t *v)
+static bool key_value(const char *line, size_t n, const char *key, uint64_t *v)
 {
 	size_t k = strlen(key);
 	bool ok;

@@ -19,10 +19,8 @@
 #include "fg_internal.h"
 
 static const char *const rule_names[FG_RULE_COUNT] = {
-	[FG_RULE_2_6] = "<=3.0",
-	[FG_RULE_3_1] = "3.1-3.9",
-	[FG_RULE_3_10] = "3.10-4.16",
-	[FG_RULE_4_17] = "4.17-5.1",
+	[FG_RULE_2_6] = "<=3.0",      [FG_RULE_3_1] = "3.1-3.9",
+	[FG_RULE_3_10] = "3.10-4.16", [FG_RULE_4_17] = "4.17-5.1",
 	[FG_RULE_5_2] = "5.2+",
 };
 
@@ -272,8 +270,8 @@ static int64_t committed_band(const struct fg_sys *s)
 void fg_eval_begin(struct fg_eval *ev, const struct fg_sys *s,
 		   const struct fg_task *t)
 {
-	enum fg_rule rule = (unsigned)s->rule < FG_RULE_COUNT ? s->rule :
-								FG_RULE_5_2;
+	enum fg_rule rule = (unsigned)s->rule < FG_RULE_COUNT ? s->rule
+							      : FG_RULE_5_2;
 	int64_t limit = 0;
 
 	memset(ev, 0, sizeof(*ev));
@@ -286,7 +284,8 @@ void fg_eval_begin(struct fg_eval *ev, const struct fg_sys *s,
 		limit = rules[rule].guess(s, t->admin, &ev->or_equal);
 		/* free memory moves between the read and the fork: 1 % */
 		if (rule != FG_RULE_5_2)
-			ev->band_pages = pages(s->mem_total_kb, s->page_kb) / 100;
+			ev->band_pages = pages(s->mem_total_kb, s->page_kb) /
+					 100;
 	} else if (s->mode == 2) {
 		ev->or_equal = true;
 		limit = rules[rule].never(s, t, t->admin);
@@ -324,14 +323,14 @@ static void keep_top(struct fg_eval *ev, const struct fg_vma *vma)
 /* Is a charge of @charge pages refused?  Is it closer than the band? */
 static bool refused(const struct fg_eval *ev, uint64_t charge)
 {
-	return ev->or_equal ? charge >= ev->limit_pages :
-			      charge > ev->limit_pages;
+	return ev->or_equal ? charge >= ev->limit_pages
+			    : charge > ev->limit_pages;
 }
 
 static bool within_band(const struct fg_eval *ev, uint64_t charge)
 {
-	uint64_t d = charge > ev->limit_pages ? charge - ev->limit_pages :
-						ev->limit_pages - charge;
+	uint64_t d = charge > ev->limit_pages ? charge - ev->limit_pages
+					      : ev->limit_pages - charge;
 
 	return d < ev->band_pages;
 }

@@ -42,16 +42,15 @@ static size_t put_pid(char *buf, size_t len, size_t at, pid_t pid)
 	return put(buf, len, at, tmp + i);
 }
 
-int fg_path(char *buf, size_t len, const char *root, pid_t pid,
-	    const char *rel)
+int fg_path(char *buf, size_t len, const char *root, pid_t pid, const char *rel)
 {
 	size_t at = put(buf, len, 0, root);
 
 	if (at < len && pid >= 0) {
 		at = put(buf, len, at, "/");
 		if (at < len)
-			at = pid ? put_pid(buf, len, at, pid) :
-				   put(buf, len, at, "self");
+			at = pid ? put_pid(buf, len, at, pid)
+				 : put(buf, len, at, "self");
 	}
 	if (at < len)
 		at = put(buf, len, at, "/");
@@ -66,8 +65,8 @@ static ssize_t read_fd(int fd, char *buf, size_t len, bool positional)
 	ssize_t n;
 
 	while (got + 1 < len) {
-		n = positional ? pread(fd, buf + got, len - 1 - got, (off_t)got) :
-				 read(fd, buf + got, len - 1 - got);
+		n = positional ? pread(fd, buf + got, len - 1 - got, (off_t)got)
+			       : read(fd, buf + got, len - 1 - got);
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n < 0)
@@ -174,8 +173,8 @@ static bool kept_same(const struct fg_kept *k, int fd)
 	       st.st_ino == k->ino;
 }
 
-ssize_t fg_kept_read(struct fg_kept *k, pid_t self, const char *path,
-		     char *buf, size_t len)
+ssize_t fg_kept_read(struct fg_kept *k, pid_t self, const char *path, char *buf,
+		     size_t len)
 {
 	int err = errno, fd;
 	struct stat st;
@@ -258,10 +257,10 @@ int fg_sys_read(const char *root, struct fg_sys *s)
 	s->mode = mode <= 2 ? (int)mode : -1;
 	s->ratio = read_sysctl(root, "sys/vm/overcommit_ratio", NULL);
 	s->kbytes = read_sysctl(root, "sys/vm/overcommit_kbytes", NULL);
-	s->admin_reserve_kb =
-		read_sysctl(root, "sys/vm/admin_reserve_kbytes", NULL);
-	s->user_reserve_kb =
-		read_sysctl(root, "sys/vm/user_reserve_kbytes", NULL);
+	s->admin_reserve_kb = read_sysctl(root, "sys/vm/admin_reserve_kbytes",
+					  NULL);
+	s->user_reserve_kb = read_sysctl(root, "sys/vm/user_reserve_kbytes",
+					 NULL);
 	if (fg_read(root, -1, "sys/kernel/osrelease", s->release,
 		    sizeof(s->release)) > 0) {
 		s->release[strcspn(s->release, "\n")] = '\0';
@@ -371,7 +370,8 @@ int fg_vmas_walk(const char *root, pid_t pid, enum fg_walk how,
 	char path[FG_PATH_MAX], buf[16384];
 	struct walk w = { .ev = ev, .how = how };
 	bool exact = how == FG_WALK_EXACT;
-	int rc = fg_path(path, sizeof(path), root, pid, exact ? "smaps" : "maps");
+	int rc = fg_path(path, sizeof(path), root, pid,
+			 exact ? "smaps" : "maps");
 
 	if (rc)
 		return rc;
@@ -392,8 +392,9 @@ static int64_t limit_value(const char *buf)
 
 	if (!strncmp(buf, "max", 3))
 		return FG_LIMIT_NONE;
-	return fg_parse_u64(buf, &v) && v < (uint64_t)INT64_MAX ? (int64_t)v :
-								 FG_LIMIT_UNKNOWN;
+	return fg_parse_u64(buf, &v) && v < (uint64_t)INT64_MAX
+		   ? (int64_t)v
+		   : FG_LIMIT_UNKNOWN;
 }
 
 int fg_limits_read(const char *root, pid_t pid, struct fg_limits *l)
@@ -407,8 +408,9 @@ int fg_limits_read(const char *root, pid_t pid, struct fg_limits *l)
 	l->nproc_limit = l->pids_max = l->pids_current = FG_LIMIT_UNKNOWN;
 	l->threads_max = l->threads = FG_LIMIT_UNKNOWN;
 	if (!pid && !getrlimit(RLIMIT_NPROC, &rl))
-		l->nproc_limit = rl.rlim_cur == RLIM_INFINITY ?
-					 FG_LIMIT_NONE : (int64_t)rl.rlim_cur;
+		l->nproc_limit = rl.rlim_cur == RLIM_INFINITY
+				     ? FG_LIMIT_NONE
+				     : (int64_t)rl.rlim_cur;
 	if (fg_read(root, -1, "sys/kernel/threads-max", buf, 32) > 0)
 		l->threads_max = limit_value(buf);
 	/* loadavg: "0.00 0.01 0.05 1/123 456": 123 tasks in all */

@@ -123,9 +123,10 @@ static struct gauge gauge(const struct fg_result *r)
 	const struct fg_eval *ev = &r->ev;
 	uint64_t seen = ev->per_vma ? ev->largest_pages
 				    : ev->committed_pages + ev->charge_pages;
-	struct gauge g = {
-	    ev->charge_pages * ev->page_kb, r->task.vsz_kb, r->task.rss_kb,
-	    ((int64_t)ev->limit_pages - (int64_t)seen) * (int64_t)ev->page_kb};
+	struct gauge g = { ev->charge_pages * ev->page_kb, r->task.vsz_kb,
+			   r->task.rss_kb,
+			   ((int64_t)ev->limit_pages - (int64_t)seen) *
+			       (int64_t)ev->page_kb };
 
 	return g;
 }
@@ -380,7 +381,7 @@ static void count_line(const char *line, size_t n, void *arg)
 static unsigned vmas_in(const char *root, uint64_t lo, uint64_t hi)
 {
 	char path[FG_PATH_MAX], buf[4096];
-	struct span s = {lo, hi, 0};
+	struct span s = { lo, hi, 0 };
 
 	if (fg_path(path, sizeof(path), root, 0, "maps") ||
 	    fg_lines(path, buf, sizeof(buf), count_line, &s))
@@ -483,10 +484,10 @@ static const struct remedy {
 		     struct attempt *);
 	bool rechecks; /* apply re-checks and times itself */
 } remedies[] = {
-    {"trim", FG_REMEDY_TRIM, trim_helps, do_trim, false},
-    {"jemalloc", FG_REMEDY_JEMALLOC, jemalloc_helps, do_jemalloc, false},
-    {"release", FG_REMEDY_RELEASE, release_helps, do_release, false},
-    {"split", FG_REMEDY_SPLIT, split_helps, do_split, true},
+	{ "trim", FG_REMEDY_TRIM, trim_helps, do_trim, false },
+	{ "jemalloc", FG_REMEDY_JEMALLOC, jemalloc_helps, do_jemalloc, false },
+	{ "release", FG_REMEDY_RELEASE, release_helps, do_release, false },
+	{ "split", FG_REMEDY_SPLIT, split_helps, do_split, true },
 };
 
 static bool available(const struct remedy *m)
@@ -503,7 +504,7 @@ static bool available(const struct remedy *m)
 static void attempt(const struct fg_config *c, struct fg_result *r,
 		    const struct remedy *m)
 {
-	struct attempt a = {.name = m->name};
+	struct attempt a = { .name = m->name };
 	struct gauge before = gauge(r), after;
 	long t0 = fg_now_us();
 	int rc;
@@ -531,7 +532,7 @@ static void attempt(const struct fg_config *c, struct fg_result *r,
 
 static void sleep_ms(unsigned ms)
 {
-	struct timespec ts = {ms / 1000, (long)(ms % 1000) * 1000000L};
+	struct timespec ts = { ms / 1000, (long)(ms % 1000) * 1000000L };
 
 	nanosleep(&ts, NULL); /* a signal cuts the wait short: fine */
 }
@@ -539,7 +540,7 @@ static void sleep_ms(unsigned ms)
 /* No remedy was enough: wait for memory to come back, doubling. */
 static void retry(const struct fg_config *c, struct fg_result *r)
 {
-	struct attempt a = {.name = "retry"};
+	struct attempt a = { .name = "retry" };
 	long t0 = fg_now_us();
 	unsigned i, ms,
 	    cap = c->retry_delay_ms > FG_RETRY_CAP_MS ? c->retry_delay_ms
@@ -582,8 +583,8 @@ void fg_remedy_run(const struct fg_config *c, struct fg_result *r)
 		if (m->helps(r, &why)) {
 			attempt(c, r, m);
 		} else if (why) {
-			struct attempt a = {.name = m->name,
-					    .result = "cannot help"};
+			struct attempt a = { .name = m->name,
+					     .result = "cannot help" };
 
 			note(&a, why);
 			record(r, &a);

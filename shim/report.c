@@ -97,8 +97,9 @@ static void put_rule(struct fg_buf *b, const struct fg_result *r)
 		return;
 	case 0:
 		if (ev->rule == FG_RULE_5_2) {
-			fg_puts(b, "mode 0 (heuristic, 5.2+) refuses a single VMA "
-				   "larger than RAM + swap = ");
+			fg_puts(b,
+				"mode 0 (heuristic, 5.2+) refuses a single VMA "
+				"larger than RAM + swap = ");
 			fg_putsize(b, kb(r, ev->limit_pages));
 			fg_puts(b, " (MemTotal ");
 			fg_putsize(b, s->mem_total_kb);
@@ -115,7 +116,7 @@ static void put_rule(struct fg_buf *b, const struct fg_result *r)
 			fg_putsize(b, s->mem_free_kb);
 			fg_puts(b, " + file ");
 			fg_putsize(b, s->cached_kb + s->swap_cached_kb +
-					      s->buffers_kb);
+					  s->buffers_kb);
 			fg_puts(b, " - shmem ");
 			fg_putsize(b, s->shmem_kb);
 			fg_puts(b, " + SwapFree ");
@@ -124,12 +125,12 @@ static void put_rule(struct fg_buf *b, const struct fg_result *r)
 			fg_putsize(b, s->sreclaimable_kb);
 			fg_puts(b, " - totalreserve ");
 			fg_putsize(b, s->totalreserve_kb);
-			fg_puts(b, ev->admin ? ", admin" : ", non-admin reserve");
+			fg_puts(b,
+				ev->admin ? ", admin" : ", non-admin reserve");
 			fg_putc(b, ')');
 		}
 		return;
-	default:
-		fg_puts(b, "overcommit_memory could not be read");
+	default: fg_puts(b, "overcommit_memory could not be read");
 	}
 }
 
@@ -141,9 +142,10 @@ static void put_fixes(struct fg_buf *b, const struct fg_result *r,
 	uint64_t vsz = r->task.vsz_kb, rss = r->task.rss_kb;
 
 	if (ev->mode == 0 && ev->rule == FG_RULE_5_2) {
-		fg_puts(b, "split or shrink the oversized mapping (FORKGUARD_MODE="
-			   "remediate splits it), map it MAP_NORESERVE, or add "
-			   "swap");
+		fg_puts(b,
+			"split or shrink the oversized mapping (FORKGUARD_MODE="
+			"remediate splits it), map it MAP_NORESERVE, or add "
+			"swap");
 		fg_puts(b, sep);
 	}
 	if (ev->mode == 2) {
@@ -160,10 +162,11 @@ static void put_fixes(struct fg_buf *b, const struct fg_result *r,
 		fg_putsize(b, vsz);
 		fg_puts(b, " is far above RSS ");
 		fg_putsize(b, rss);
-		fg_puts(b, ": the allocator keeps freed memory mapped; purge it "
-			   "(jemalloc: mallctl arena.4096.purge, MALLOC_CONF="
-			   "retain:false; glibc: malloc_trim) - FORKGUARD_MODE="
-			   "remediate does this before the fork");
+		fg_puts(b,
+			": the allocator keeps freed memory mapped; purge it "
+			"(jemalloc: mallctl arena.4096.purge, MALLOC_CONF="
+			"retain:false; glibc: malloc_trim) - FORKGUARD_MODE="
+			"remediate does this before the fork");
 		fg_puts(b, sep);
 	}
 	if (ev->mode != 1) {
@@ -174,8 +177,7 @@ static void put_fixes(struct fg_buf *b, const struct fg_result *r,
 	}
 }
 
-static void put_top(struct fg_buf *b, const struct fg_eval *ev,
-		    const char *sep)
+static void put_top(struct fg_buf *b, const struct fg_eval *ev, const char *sep)
 {
 	unsigned i;
 
@@ -221,7 +223,8 @@ static void put_eagain(struct fg_buf *b, const struct fg_limits *l)
 {
 	fg_puts(b, "  EAGAIN: a task limit, not memory: RLIMIT_NPROC ");
 	put_limit(b, l->nproc_limit);
-	fg_puts(b, " (per user; root and CAP_SYS_RESOURCE are exempt), cgroup pids.max ");
+	fg_puts(b, " (per user; root and CAP_SYS_RESOURCE are exempt), cgroup "
+		   "pids.max ");
 	put_limit(b, l->pids_max);
 	fg_puts(b, " with ");
 	put_limit(b, l->pids_current);
@@ -229,9 +232,10 @@ static void put_eagain(struct fg_buf *b, const struct fg_limits *l)
 	put_limit(b, l->threads_max);
 	fg_puts(b, " with ");
 	put_limit(b, l->threads);
-	fg_puts(b, " tasks\n  fix: raise the limit that is reached (ulimit -u / "
-		   "LimitNPROC=, the service's TasksMax= / pids.max, "
-		   "kernel.threads-max)\n");
+	fg_puts(b,
+		" tasks\n  fix: raise the limit that is reached (ulimit -u / "
+		"LimitNPROC=, the service's TasksMax= / pids.max, "
+		"kernel.threads-max)\n");
 }
 
 size_t fg_report_text(const struct fg_result *r, char *buf, size_t len)
@@ -323,10 +327,6 @@ size_t fg_report_text(const struct fg_result *r, char *buf, size_t len)
 	fg_putc(&b, '\n');
 	return b.at;
 }
-
-
-
-
 
 static void json_vma(struct fg_buf *b, const struct fg_vma *v)
 {
@@ -466,7 +466,8 @@ size_t fg_report_json(const struct fg_result *r, char *buf, size_t len)
 		json_body(&b, r, false);
 		if (b.full) {
 			fg_buf_init(&b, buf, len);
-			fg_puts(&b, "{\"event\":\"fork\",\"truncated\":true}\n");
+			fg_puts(&b,
+				"{\"event\":\"fork\",\"truncated\":true}\n");
 		}
 	}
 	if (b.full && len)
