@@ -104,6 +104,8 @@ bool fg_guard_before(struct fg_guard *g, const char *call)
 	}
 	if (c->mode == FG_MODE_REMEDIATE && risky(g->r.verdict))
 		fg_remedy_run(c, &g->r);
+	else if (risky(g->r.verdict))
+		fg_remedy_stats(&g->r);
 	if (c->mode == FG_MODE_ENFORCE && g->r.verdict == FG_FAIL) {
 		g->r.refused = true;
 		fg_guard_report(g);
@@ -138,6 +140,8 @@ void fg_guard_after(struct fg_guard *g, bool failed, int err)
 				*r = again;
 			}
 		}
+		if (!r->jemalloc.found)
+			fg_remedy_stats(r);
 	} else if (failed && err == EAGAIN) {
 		fg_limits_read(c->procfs, 0, &r->limits);
 		r->have_limits = true;

@@ -107,10 +107,16 @@ static void discover(unsigned mask)
 
 void fg_remedy_init(const struct fg_config *c)
 {
-	if (c && c->mode == FG_MODE_REMEDIATE && fg_trylock(&busy, getpid())) {
-		discover(c->remedies);
-		fg_unlock(&busy);
-	}
+	unsigned mask;
+
+	if (!c || c->mode == FG_MODE_OFF || !fg_trylock(&busy, getpid()))
+		return;
+	/* every mode's diagnosis shows jemalloc's numbers; only remediate
+	 * needs the other allocators */
+	mask = c->mode == FG_MODE_REMEDIATE ? c->remedies | FG_REMEDY_JEMALLOC
+					    : FG_REMEDY_JEMALLOC;
+	discover(mask);
+	fg_unlock(&busy);
 }
 
 static bool risky(const struct fg_result *r)
@@ -272,8 +278,11 @@ static bool split_helps(const struct fg_result *r, const char **why)
 	const struct fg_vma *v;
 	uint64_t piece;
 
-	if (!r->ev.per_vma)
-		return false; /* mode 2 charges the sum: pieces add up */
+	if (!r->ev.per_vma) {
+		*why = "mode 2 charges the sum of the VMAs: the pieces of a "
+		       "split add up to the same";
+		return false;
+	}
 	v = split_target(r);
 	piece = piece_pages(&r->ev);
 	if (v && piece >= FG_SPLIT_MIN_PAGES &&
@@ -560,6 +569,14 @@ static void retry(const struct fg_config *c, struct fg_result *r)
 	fg_putu(&b, c->retry_delay_ms);
 	fg_puts(&b, r->verdict == FG_OK ? " ms" : " ms; the fork goes ahead");
 	record(r, &a);
+}
+
+void fg_remedy_stats(struct fg_result *r)
+{
+	if (sym.mallctl && fg_trylock(&busy, getpid())) {
+		je_stats(&r->jemalloc);
+		fg_unlock(&busy);
+	}
 }
 
 void fg_remedy_run(const struct fg_config *c, struct fg_result *r)

@@ -14,6 +14,13 @@
 void fg_remedy_init(const struct fg_config *c);
 
 /*
+ * fg_remedy_stats - read jemalloc's statistics into r->jemalloc for the
+ * diagnosis of a risky fork, when the process has jemalloc's mallctl
+ * (resolved by fg_remedy_init in every mode but off).  Changes nothing.
+ */
+void fg_remedy_stats(struct fg_result *r);
+
+/*
  * fg_remedy_run - for a fail or borderline @r (an exact check of the
  * calling process), try the remedies enabled in @c that can change this
  * verdict, in order (trim, jemalloc, release, split), re-checking exactly

@@ -135,6 +135,8 @@ static void put_rule(struct fg_buf *b, const struct fg_result *r)
 }
 
 /* The fixes that can change this verdict, most direct first. */
+#define FG_FREED_KB 65536 /* freed memory worth a purge */
+
 static void put_fixes(struct fg_buf *b, const struct fg_result *r,
 		      const char *sep)
 {
@@ -148,16 +150,33 @@ static void put_fixes(struct fg_buf *b, const struct fg_result *r,
 			"swap");
 		fg_puts(b, sep);
 	}
-	if (ev->mode == 2) {
+	if (ev->mode == 2 && r->sys.kbytes) {
+		/* overcommit_kbytes, once set, replaces the ratio */
+		fg_puts(b, "raise vm.overcommit_kbytes (now ");
+		fg_putu(b, r->sys.kbytes);
+		fg_puts(b, "), or add swap");
+		fg_puts(b, sep);
+	} else if (ev->mode == 2) {
 		fg_puts(b, "raise vm.overcommit_ratio (now ");
 		fg_putu(b, r->sys.ratio);
-		fg_puts(b, ") or vm.overcommit_kbytes, or add swap");
+		fg_puts(b, ") or set vm.overcommit_kbytes, or add swap");
 		fg_puts(b, sep);
 	}
-	/* retained allocator memory: in mode 0 on 5.2+ only the brk heap */
-	if (vsz > 2 * rss + 1048576 &&
-	    (ev->mode == 2 || ev->rule != FG_RULE_5_2 ||
-	     (ev->failed && !strcmp(ev->fail_vma.name, "[heap]")))) {
+	/* mode 2: jemalloc's freed pages stay committed until purged */
+	if (ev->mode == 2 && r->jemalloc.have_stats &&
+	    r->jemalloc.mapped_kb > r->jemalloc.active_kb + FG_FREED_KB) {
+		fg_puts(b, "jemalloc holds ");
+		fg_putsize(b, r->jemalloc.mapped_kb - r->jemalloc.active_kb);
+		fg_puts(b,
+			" of freed pages that stay committed (stats.mapped - "
+			"stats.active): a purge returns them (Redis: MEMORY "
+			"PURGE; mallctl arena.4096.purge) - FORKGUARD_MODE="
+			"remediate does this before the fork");
+		fg_puts(b, sep);
+	} else if (vsz > 2 * rss + 1048576 &&
+		   (ev->mode == 2 || ev->rule != FG_RULE_5_2 ||
+		    (ev->failed && !strcmp(ev->fail_vma.name, "[heap]")))) {
+		/* retained allocator memory: in mode 0 on 5.2+ only [heap] */
 		fg_puts(b, "VSZ ");
 		fg_putsize(b, vsz);
 		fg_puts(b, " is far above RSS ");
