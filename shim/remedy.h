@@ -17,6 +17,8 @@ void fg_remedy_init(const struct fg_config *c);
  * fg_remedy_stats - read jemalloc's statistics into r->jemalloc for the
  * diagnosis of a risky fork, when the process has jemalloc's mallctl
  * (resolved by fg_remedy_init in every mode but off).  Changes nothing.
+ * It takes jemalloc's stats locks, which jemalloc's own fork handlers
+ * (pthread_atfork, all arena locks) take right after: no new way to block.
  */
 void fg_remedy_stats(struct fg_result *r);
 
