@@ -145,12 +145,20 @@ int fg_check_task(const char *root, pid_t pid, const struct fg_sys *s,
 
 /* --- the fork path --- */
 
+/*
+ * What the fork path keeps: two procfs files open, and the facts that do
+ * not move (RAM, swap, the kernel rule, ...) for a second.  Forks read it
+ * without a store (after a fork every store is a page fault): the base is
+ * copied under a sequence count that the refresher, holding the lock,
+ * makes odd while it writes.
+ */
 static struct {
 	struct fg_kept mode, statm;
 	struct fg_sys base;
 	long base_at;
 	bool have_base;
 	bool init_ns;
+	unsigned seq;
 	pid_t lock;
 } fast = {
 	.mode = FG_KEPT_INIT,
@@ -182,14 +190,34 @@ static int refresh_base(const char *root, long now)
 {
 	struct fg_sys s;
 	int rc = fg_sys_read(root, &s);
+	unsigned odd;
 
 	if (rc)
 		return rc;
+	/* odd while writing (already odd if a fork froze a parent's write) */
+	odd = fast.seq | 1;
+	__atomic_store_n(&fast.seq, odd, __ATOMIC_RELAXED);
+	__atomic_thread_fence(__ATOMIC_RELEASE);
 	fast.base = s;
 	fast.base_at = now;
 	fast.have_base = true;
 	fast.init_ns = fg_init_user_ns(root, 0);
+	__atomic_store_n(&fast.seq, odd + 1, __ATOMIC_RELEASE);
 	return 0;
+}
+
+/* A copy of a fresh base without storing to @fast; false: take the lock. */
+static bool base_copy(long now, struct fg_sys *s)
+{
+	unsigned seq = __atomic_load_n(&fast.seq, __ATOMIC_ACQUIRE);
+	bool fresh;
+
+	if (seq & 1)
+		return false;
+	fresh = fast.have_base && now - fast.base_at <= 1000000L;
+	*s = fast.base;
+	__atomic_thread_fence(__ATOMIC_ACQUIRE);
+	return fresh && __atomic_load_n(&fast.seq, __ATOMIC_RELAXED) == seq;
 }
 
 int fg_fast_check(const char *root, enum fg_rule forced, bool full,
@@ -205,20 +233,21 @@ int fg_fast_check(const char *root, enum fg_rule forced, bool full,
 
 	result_init(r);
 	r->task.pid = self;
-	if (!fg_trylock(&fast.lock, self)) {
-		/* another thread is refreshing the cache: read afresh */
-		rc = fg_check(root, 0, (int)forced, full, r);
-		goto done;
-	}
-	if (!fast.have_base || t0 - fast.base_at > 1000000L)
+	if (!base_copy(t0, s)) {
+		if (!fg_trylock(&fast.lock, self)) {
+			/* another thread is refreshing the cache: read afresh */
+			rc = fg_check(root, 0, (int)forced, full, r);
+			goto done;
+		}
 		rc = refresh_base(root, t0);
-	if (rc) {
+		if (rc) {
+			fg_unlock(&fast.lock);
+			r->read_error = rc;
+			goto done;
+		}
+		*s = fast.base;
 		fg_unlock(&fast.lock);
-		r->read_error = rc;
-		goto done;
 	}
-	*s = fast.base;
-	fg_unlock(&fast.lock);
 
 	n = kept(&fast.mode, self, root, "sys/vm/overcommit_memory", buf, 32);
 	if (n < 0 || !fg_parse_u64(buf, &v) || v > 2) {

@@ -8,6 +8,7 @@
 #ifndef FG_INTERNAL_H
 #define FG_INTERNAL_H
 
+#include <errno.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -78,6 +79,16 @@ int fg_lines(const char *path, char *buf, size_t len,
 
 /* fg_init_user_ns - is @pid in the initial user namespace (unknown: yes)? */
 bool fg_init_user_ns(const char *root, pid_t pid);
+
+/*
+ * fg_errno_keep - put errno back to @err, writing only if it changed: after
+ * fork every page written faults once (copy-on-write), errno's included.
+ */
+static inline void fg_errno_keep(int err)
+{
+	if (errno != err)
+		errno = err;
+}
 
 /*
  * fg_trylock - a try-lock that fork cannot leave stuck.  It holds the

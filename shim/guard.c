@@ -48,7 +48,9 @@ static void config_warnings_once(const struct fg_config *c)
 	static char done;
 	const char *w;
 
-	if (__atomic_test_and_set(&done, __ATOMIC_RELAXED))
+	/* load first: a store on every fork would be a fault on every fork */
+	if (__atomic_load_n(&done, __ATOMIC_RELAXED) ||
+	    __atomic_test_and_set(&done, __ATOMIC_RELAXED))
 		return;
 	w = fg_config_warnings();
 	if (*w)

@@ -51,7 +51,7 @@ __attribute__((constructor)) static void fg_init(void)
 	REAL(daemon);
 	REAL(clone);
 	fg_remedy_init(fg_config());
-	errno = err;
+	fg_errno_keep(err);
 }
 
 /* Kept out of line: its frame (the verdict) is paid only when guarding. */
@@ -71,10 +71,11 @@ __attribute__((noinline)) static pid_t guarded_fork(fork_fn fn,
 		return -1;
 	}
 	pid = fn();
+	if (pid == 0)
+		return 0; /* the child: touch nothing, each write is a fault */
 	err = errno;
-	if (pid != 0)
-		fg_guard_after(&g, pid < 0, err);
-	errno = err;
+	fg_guard_after(&g, pid < 0, err);
+	fg_errno_keep(err);
 	return pid;
 }
 
@@ -114,7 +115,7 @@ FG_EXPORT int daemon(int nochdir, int noclose)
 	err = errno;
 	/* on success the parent has exited: the child reports */
 	fg_guard_after(&g, rc != 0, err);
-	errno = err;
+	fg_errno_keep(err);
 	return rc;
 }
 
@@ -145,6 +146,6 @@ FG_EXPORT int clone(int (*fn)(void *), void *stack, int flags, void *arg, ...)
 	rc = real_clone(fn, stack, flags, arg, ptid, tls, ctid);
 	err = errno;
 	fg_guard_after(&g, rc < 0, err);
-	errno = err;
+	fg_errno_keep(err);
 	return rc;
 }

@@ -93,12 +93,12 @@ ssize_t fg_read_path(const char *path, char *buf, size_t len)
 	fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0) {
 		n = -errno;
-		errno = err;
+		fg_errno_keep(err);
 		return n;
 	}
 	n = read_fd(fd, buf, len, false);
 	close(fd);
-	errno = err;
+	fg_errno_keep(err);
 	return n;
 }
 
@@ -127,7 +127,7 @@ int fg_lines(const char *path, char *buf, size_t len,
 	fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0) {
 		rc = -errno;
-		errno = err;
+		fg_errno_keep(err);
 		return rc;
 	}
 	for (;;) {
@@ -160,7 +160,7 @@ int fg_lines(const char *path, char *buf, size_t len,
 		have -= start;
 	}
 	close(fd);
-	errno = err;
+	fg_errno_keep(err);
 	return rc;
 }
 
@@ -180,13 +180,25 @@ ssize_t fg_kept_read(struct fg_kept *k, pid_t self, const char *path, char *buf,
 	struct stat st;
 	ssize_t n;
 
+	/*
+	 * Ours and still the same file: read without the lock, which is a
+	 * store, and every store after a fork is a page fault.  A sibling
+	 * reopening meanwhile makes kept_same fail: then the locked path.
+	 */
+	fd = __atomic_load_n(&k->fd, __ATOMIC_ACQUIRE);
+	if (__atomic_load_n(&k->owner, __ATOMIC_ACQUIRE) == self &&
+	    kept_same(k, fd)) {
+		n = read_fd(fd, buf, len, true);
+		fg_errno_keep(err);
+		return n;
+	}
 	if (!fg_trylock(&k->lock, self))
 		return fg_read_path(path, buf, len);
 	if (k->owner != self || !kept_same(k, k->fd)) {
 		/* inherited from a parent: ours to close; reused: not ours */
 		if (k->owner != self && kept_same(k, k->fd))
 			close(k->fd);
-		k->fd = -1;
+		__atomic_store_n(&k->fd, -1, __ATOMIC_RELEASE);
 		fd = open(path, O_RDONLY | O_CLOEXEC);
 		if (fd >= 0 && fstat(fd, &st)) {
 			close(fd);
@@ -195,17 +207,18 @@ ssize_t fg_kept_read(struct fg_kept *k, pid_t self, const char *path, char *buf,
 		if (fd < 0) {
 			n = -errno;
 			fg_unlock(&k->lock);
-			errno = err;
+			fg_errno_keep(err);
 			return n;
 		}
-		k->fd = fd;
-		k->owner = self;
+		/* the identity first, the owner last: see the unlocked read */
 		k->dev = st.st_dev;
 		k->ino = st.st_ino;
+		__atomic_store_n(&k->fd, fd, __ATOMIC_RELEASE);
+		__atomic_store_n(&k->owner, self, __ATOMIC_RELEASE);
 	}
 	n = read_fd(k->fd, buf, len, true);
 	fg_unlock(&k->lock);
-	errno = err;
+	fg_errno_keep(err);
 	return n;
 }
 

@@ -8,7 +8,7 @@
  * and prints the median.  The driver prints, per workload, the medians
  * over rounds, the median of the per-round ratios, and the target.
  *
- * usage: bench [-r rounds] [-q]   (run by `make bench`)
+ * usage: bench [-r rounds] [-w workload,...]   (run by `make bench`)
  *        bench worker WORKLOAD N  (internal)
  * No assertions: this prints figures; README quotes them.
  */
@@ -33,17 +33,21 @@ struct workload {
 	double target;		/* guarded / unguarded */
 	const char *guard_env;	/* extra env for the guarded run */
 	const char *what;
+	bool empty;		/* preload an empty library, not the guard */
 };
 
 static const struct workload loads[] = {
-	{ "tiny", 400, 1.05, NULL, "fork+_exit+wait of a small process" },
-	{ "rss1g", 20, 1.01, NULL, "1 GiB of touched private memory" },
-	{ "vmas60k", 20, 1.10, NULL, "60 000 VMAs, little RSS" },
+	{ "tiny", 400, 1.05, NULL, "fork+_exit+wait of a small process", false },
+	{ "rss1g", 20, 1.01, NULL, "1 GiB of touched private memory", false },
+	{ "vmas60k", 20, 1.10, NULL, "60 000 VMAs, little RSS", false },
 	{ "exact1g", 20, 1.50, NULL,
-	  "smaps path: 32 GiB NORESERVE + 1 GiB touched" },
+	  "smaps path: 32 GiB NORESERVE + 1 GiB touched", false },
 	{ "exact60k", 20, 1.50, NULL,
-	  "smaps path: 32 GiB NORESERVE + 60 000 VMAs" },
-	{ "off", 400, 1.01, "FORKGUARD_MODE=off", "tiny, FORKGUARD_MODE=off" },
+	  "smaps path: 32 GiB NORESERVE + 60 000 VMAs", false },
+	{ "off", 400, 1.01, "FORKGUARD_MODE=off", "tiny, FORKGUARD_MODE=off",
+	  false },
+	{ "preload", 400, 0, NULL, "tiny, an empty library preloaded instead",
+	  true },
 };
 
 static double now_us(void)
@@ -151,9 +155,23 @@ static int worker(const char *name, int n)
 	return 0;
 }
 
+/* Is @name in the comma-separated @list? */
+static bool listed(const char *list, const char *name)
+{
+	size_t n = strlen(name);
+
+	for (const char *p = list; p; p = strchr(p, ',')) {
+		if (*p == ',')
+			p++;
+		if (!strncmp(p, name, n) && (p[n] == ',' || !p[n]))
+			return true;
+	}
+	return false;
+}
+
 /* Run one worker; returns its median fork time, or -1. */
-static double run(const char *self, const char *lib, const struct workload *w,
-		  bool guarded, long *rss0)
+static double run(const char *self, const char *lib, const char *empty,
+		  const struct workload *w, bool guarded, long *rss0)
 {
 	char cmd[4096], out[128];
 	FILE *p;
@@ -162,7 +180,7 @@ static double run(const char *self, const char *lib, const struct workload *w,
 
 	if (guarded)
 		snprintf(cmd, sizeof(cmd), "env LD_PRELOAD=%s %s %s worker %s %d",
-			 lib, w->guard_env ? w->guard_env : "", self, w->name,
+			 w->empty ? empty : lib, w->guard_env ? w->guard_env : "", self, w->name,
 			 w->forks);
 	else
 		snprintf(cmd, sizeof(cmd), "env -u LD_PRELOAD %s worker %s %d",
@@ -179,16 +197,19 @@ static double run(const char *self, const char *lib, const struct workload *w,
 
 int main(int argc, char **argv)
 {
-	char self[1024], lib[1200];
+	char self[1024], lib[1200], empty[1200];
 	int rounds = 7, r, k, opt;
+	const char *only = NULL;
 	struct utsname u;
 	ssize_t n;
 
 	if (argc >= 4 && !strcmp(argv[1], "worker"))
 		return worker(argv[2], atoi(argv[3]));
-	while ((opt = getopt(argc, argv, "r:")) != -1)
+	while ((opt = getopt(argc, argv, "r:w:")) != -1)
 		if (opt == 'r')
 			rounds = atoi(optarg);
+		else if (opt == 'w')
+			only = optarg;
 	if (rounds < 1 || rounds > 100)
 		rounds = 7;
 	n = readlink("/proc/self/exe", self, sizeof(self) - 1);
@@ -197,6 +218,8 @@ int main(int argc, char **argv)
 	self[n] = '\0';
 	snprintf(lib, sizeof(lib), "%.*s/../libforkguard.so",
 		 (int)(strrchr(self, '/') - self), self);
+	snprintf(empty, sizeof(empty), "%.*s/libfg_empty.so",
+		 (int)(strrchr(self, '/') - self), self);
 	uname(&u);
 	printf("forkguard bench: kernel %s, %ld cores, overcommit_memory=",
 	       u.release, sysconf(_SC_NPROCESSORS_ONLN));
@@ -204,18 +227,23 @@ int main(int argc, char **argv)
 	system("cat /proc/sys/vm/overcommit_memory");
 	printf("%d rounds; each: a fresh process, median fork+_exit+wait time\n\n",
 	       rounds);
-	printf("%-9s %-44s %10s %10s %7s %7s\n", "workload", "what",
-	       "bare us", "guard us", "ratio", "target");
+	printf("%-9s %-44s %9s %9s %8s %7s %7s\n", "workload", "what",
+	       "bare us", "guard us", "extra us", "ratio", "target");
 	for (k = 0; k < (int)(sizeof(loads) / sizeof(loads[0])); k++) {
 		const struct workload *w = &loads[k];
 		double a[100], b[100], ratio[100], ma, mb;
 		long rss_bare = 0, rss_guard = 0;
 
+		if (only && !listed(only, w->name))
+			continue;
+
 		for (r = 0; r < rounds; r++) {
 			bool first = r % 2;
 
-			a[r] = run(self, lib, w, first, first ? &rss_guard : &rss_bare);
-			b[r] = run(self, lib, w, !first, first ? &rss_bare : &rss_guard);
+			a[r] = run(self, lib, empty, w, first,
+				   first ? &rss_guard : &rss_bare);
+			b[r] = run(self, lib, empty, w, !first,
+				   first ? &rss_bare : &rss_guard);
 			if (first) {
 				double tmp = a[r];
 
@@ -230,8 +258,19 @@ int main(int argc, char **argv)
 		}
 		ma = median(a, rounds);
 		mb = median(b, rounds);
-		printf("%-9s %-44s %10.1f %10.1f %7.3f %7.2f\n", w->name, w->what,
-		       ma, mb, median(ratio, rounds), w->target);
+		printf("%-9s %-44s %9.1f %9.1f %+8.1f %7.3f ", w->name, w->what,
+		       ma, mb, mb - ma, median(ratio, rounds));
+		if (w->target > 0)
+			printf("%7.2f\n", w->target);
+		else
+			printf("%7s\n", "-");
+		/* the smaps tier's cost per unit of what it walks */
+		if (!strcmp(w->name, "exact1g"))
+			printf("%-9s %-44s %+8.1f us\n", "", "  = per GiB of RSS",
+			       mb - ma);
+		if (!strcmp(w->name, "exact60k"))
+			printf("%-9s %-44s %+8.1f us\n", "",
+			       "  = per 1 000 VMAs", (mb - ma) / 60);
 		if (!strcmp(w->name, "tiny"))
 			printf("%-9s %-44s %10ld %10ld %+7ld kB\n", "rss",
 			       "VmRSS at start, kB (bare, guarded)", rss_bare,

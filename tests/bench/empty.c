@@ -1,0 +1,2 @@
+/* empty.c - a library with nothing in it: bench's "preload" floor. */
+int fg_bench_empty;
