@@ -171,12 +171,12 @@ static bool listed(const char *list, const char *name)
 
 /* Run one worker; returns its median fork time, or -1. */
 static double run(const char *self, const char *lib, const char *empty,
-		  const struct workload *w, bool guarded, long *rss0)
+		  const struct workload *w, bool guarded, long *rss)
 {
 	char cmd[4096], out[128];
 	FILE *p;
 	double med = -1;
-	long rss1;
+	long rss0;
 
 	if (guarded)
 		snprintf(cmd, sizeof(cmd), "env LD_PRELOAD=%s %s %s worker %s %d",
@@ -189,7 +189,7 @@ static double run(const char *self, const char *lib, const char *empty,
 	if (!p)
 		return -1;
 	if (fgets(out, sizeof(out), p) &&
-	    sscanf(out, "%lf %ld %ld", &med, rss0, &rss1) != 3)
+	    sscanf(out, "%lf %ld %ld", &med, &rss0, rss) != 3)
 		med = -1;
 	pclose(p);
 	return med;
@@ -200,6 +200,7 @@ int main(int argc, char **argv)
 	char self[1024], lib[1200], empty[1200];
 	int rounds = 7, r, k, opt;
 	const char *only = NULL;
+	double fast_extra = 0, floor_us = -1, tiny_us = -1, off_us = -1;
 	struct utsname u;
 	ssize_t n;
 
@@ -231,7 +232,7 @@ int main(int argc, char **argv)
 	       "bare us", "guard us", "extra us", "ratio", "target");
 	for (k = 0; k < (int)(sizeof(loads) / sizeof(loads[0])); k++) {
 		const struct workload *w = &loads[k];
-		double a[100], b[100], ratio[100], ma, mb;
+		double a[100], b[100], ratio[100], ra[100], rb[100], ma, mb;
 		long rss_bare = 0, rss_guard = 0;
 
 		if (only && !listed(only, w->name))
@@ -255,6 +256,8 @@ int main(int argc, char **argv)
 				return 1;
 			}
 			ratio[r] = b[r] / a[r];
+			ra[r] = (double)rss_bare;
+			rb[r] = (double)rss_guard;
 		}
 		ma = median(a, rounds);
 		mb = median(b, rounds);
@@ -264,18 +267,38 @@ int main(int argc, char **argv)
 			printf("%7.2f\n", w->target);
 		else
 			printf("%7s\n", "-");
-		/* the smaps tier's cost per unit of what it walks */
+		/* the smaps tier's cost per unit of what it walks, over the
+		 * fast check's cost (tiny) */
+		if (!strcmp(w->name, "tiny"))
+			fast_extra = mb - ma;
 		if (!strcmp(w->name, "exact1g"))
-			printf("%-9s %-44s %+8.1f us\n", "", "  = per GiB of RSS",
-			       mb - ma);
+			printf("%-9s %-44s %+8.1f us\n", "",
+			       "  smaps tier per GiB of RSS (minus tiny's)",
+			       mb - ma - fast_extra);
 		if (!strcmp(w->name, "exact60k"))
 			printf("%-9s %-44s %+8.1f us\n", "",
-			       "  = per 1 000 VMAs", (mb - ma) / 60);
+			       "  smaps tier per 1 000 VMAs (minus tiny's)",
+			       (mb - ma - fast_extra) / 60);
 		if (!strcmp(w->name, "tiny"))
-			printf("%-9s %-44s %10ld %10ld %+7ld kB\n", "rss",
-			       "VmRSS at start, kB (bare, guarded)", rss_bare,
-			       rss_guard, rss_guard - rss_bare);
+			printf("%-9s %-44s %9.0f %9.0f %+8.0f kB\n", "rss",
+			       "VmRSS after the forks, kB (medians)",
+			       median(ra, rounds), median(rb, rounds),
+			       median(rb, rounds) - median(ra, rounds));
+		if (!strcmp(w->name, "preload"))
+			floor_us = mb;
+		if (!strcmp(w->name, "tiny"))
+			tiny_us = mb;
+		if (!strcmp(w->name, "off"))
+			off_us = mb;
 		fflush(stdout);
 	}
+	/* any preloaded library costs a fork something: the guard's own
+	 * share is the difference with an empty one */
+	if (floor_us > 0 && tiny_us > 0)
+		printf("\nthe guard alone (tiny vs the empty preload): %+.1f us, "
+		       "ratio %.3f\n", tiny_us - floor_us, tiny_us / floor_us);
+	if (floor_us > 0 && off_us > 0)
+		printf("FORKGUARD_MODE=off vs the empty preload: %+.1f us, "
+		       "ratio %.3f\n", off_us - floor_us, off_us / floor_us);
 	return 0;
 }
