@@ -92,10 +92,11 @@ static bool parse_uint(const char *v, unsigned max, unsigned *out)
 }
 
 /* "jemalloc,trim" → mask; false on an unknown name or an empty item. */
-static bool parse_remedies(const char *v, unsigned *out)
+/* @out: the remedies; @named: those named one by one (not by "all") */
+static bool parse_remedies(const char *v, unsigned *out, unsigned *named)
 {
 	char item[16];
-	unsigned mask = 0;
+	unsigned mask = 0, one = 0;
 	int bit;
 	size_t n;
 
@@ -108,11 +109,14 @@ static bool parse_remedies(const char *v, unsigned *out)
 		if (!pick(remedies, item, &bit))
 			return false;
 		mask |= (unsigned)bit;
+		if (strcmp(item, "all"))
+			one |= (unsigned)bit;
 		if (!v[n])
 			break;
 		v += n + 1;
 	}
 	*out = mask;
+	*named = one;
 	return true;
 }
 
@@ -223,7 +227,7 @@ int fg_config_parse(struct fg_config *c, const char *(*get)(const char *),
 		BAD("FORKGUARD_RATE_LIMIT",
 		    "reports per second, 0 for none; using 10");
 	if ((v = get("FORKGUARD_REMEDY")) && *v &&
-	    !parse_remedies(v, &c->remedies))
+	    !parse_remedies(v, &c->remedies, &c->remedies_asked))
 		BAD("FORKGUARD_REMEDY",
 		    "a list of jemalloc,trim,split,release|all|none; using "
 		    "all");

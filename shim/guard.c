@@ -46,7 +46,9 @@ static void warn_once(const struct fg_config *c, const char *what, int err)
 static void config_warnings_once(const struct fg_config *c)
 {
 	static char done;
+	char missing[384];
 	const char *w;
+	size_t n;
 
 	/* load first: a store on every fork would be a fault on every fork */
 	if (__atomic_load_n(&done, __ATOMIC_RELAXED) ||
@@ -55,6 +57,9 @@ static void config_warnings_once(const struct fg_config *c)
 	w = fg_config_warnings();
 	if (*w)
 		fg_log_write(c, w, strlen(w));
+	n = fg_remedy_missing(c, missing, sizeof(missing));
+	if (n)
+		fg_log_write(c, missing, n);
 }
 
 static void fill_task(struct fg_result *r, const char *root)

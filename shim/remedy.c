@@ -571,6 +571,41 @@ static void retry(const struct fg_config *c, struct fg_result *r)
 	record(r, &a);
 }
 
+size_t fg_remedy_missing(const struct fg_config *c, char *buf, size_t len)
+{
+	static const struct {
+		unsigned bit;
+		const char *name, *symbols;
+	} need[] = {
+		{ FG_REMEDY_JEMALLOC, "jemalloc", "je_mallctl or mallctl" },
+		{ FG_REMEDY_TRIM, "trim", "malloc_trim" },
+		{ FG_REMEDY_RELEASE, "release",
+		  "MallocExtension_ReleaseFreeMemory or mi_collect" },
+	};
+	struct fg_buf b;
+	unsigned i;
+
+	fg_buf_init(&b, buf, len);
+	if (!c || c->mode != FG_MODE_REMEDIATE)
+		return 0;
+	for (i = 0; i < sizeof(need) / sizeof(need[0]); i++) {
+		const struct remedy *m = NULL;
+		unsigned k;
+
+		for (k = 0; k < sizeof(remedies) / sizeof(remedies[0]); k++)
+			if (remedies[k].bit == need[i].bit)
+				m = &remedies[k];
+		if (!(c->remedies_asked & need[i].bit) || !m || available(m))
+			continue;
+		fg_puts(&b, "forkguard: FORKGUARD_REMEDY names ");
+		fg_puts(&b, need[i].name);
+		fg_puts(&b, ", but this process has no ");
+		fg_puts(&b, need[i].symbols);
+		fg_puts(&b, ": that remedy is skipped\n");
+	}
+	return b.full ? 0 : b.at;
+}
+
 void fg_remedy_stats(struct fg_result *r)
 {
 	if (sym.mallctl && fg_trylock(&busy, getpid())) {

@@ -14,6 +14,15 @@
 void fg_remedy_init(const struct fg_config *c);
 
 /*
+ * fg_remedy_missing - one line per allocator remedy that FORKGUARD_REMEDY
+ * names explicitly but this process does not have (no mallctl, no
+ * malloc_trim, ...), written to @buf ('\0'-terminated).  Returns the length;
+ * 0 when nothing is missing or @c is not remediate.  No dlsym: the symbols
+ * were resolved by fg_remedy_init.
+ */
+size_t fg_remedy_missing(const struct fg_config *c, char *buf, size_t len);
+
+/*
  * fg_remedy_stats - read jemalloc's statistics into r->jemalloc for the
  * diagnosis of a risky fork, when the process has jemalloc's mallctl
  * (resolved by fg_remedy_init in every mode but off).  Changes nothing.

@@ -49,4 +49,35 @@ newlog=$(ls "$TMP"/new-*.log 2>/dev/null | head -n1)
 check log-append "appended: $(wc -l <"$TMP/app.log") lines; new %p file mode $(stat -c %a "$newlog" 2>/dev/null)" \
 	test "$(head -n1 "$TMP/app.log")" = "keep me" -a "$(wc -l <"$TMP/app.log")" = 3 \
 	-a "$(stat -c %a "$newlog")" = 600
+# an allocator remedy asked for by name that the process does not have:
+# one line, the fork unchanged; with the default (all) nothing is said
+r=$(fork8 FORKGUARD_MODE=remediate FORKGUARD_REMEDY=jemalloc,split)
+check missing-allocator "fork $r; $(cat "$TMP/err")" \
+	test "$r" = ok -a "$(grep -c 'names jemalloc, but this process has no je_mallctl or mallctl: that remedy is skipped' "$TMP/err")" = 1 \
+	-a "$(wc -l <"$TMP/err")" = 1
+r=$(fork8 FORKGUARD_MODE=remediate)
+check missing-allocator-default "fork $r, $(wc -l <"$TMP/err") lines with FORKGUARD_REMEDY unset" \
+	test "$r" = ok -a "$(wc -l <"$TMP/err")" = 0
+
+# a setuid program: FORKGUARD_* ignored, one line.  ld.so does not preload
+# a library by path into a setuid program, so this one links it (absolute
+# RUNPATH, honoured in secure mode) and runs as nobody.
+suid=$B/tests/suid-fork
+mkdir -p "$B/tests"
+if printf '%s\n' '#include <stdio.h>' '#include <sys/wait.h>' '#include <unistd.h>' \
+	'int main(void) { pid_t p = fork(); if (!p) _exit(0);' \
+	'waitpid(p, 0, 0); printf("fork: %s\n", p > 0 ? "ok" : "failed"); return 0; }' |
+	${CC:-cc} -x c -o "$suid" - -L"$B" -l:libforkguard.so.0 -Wl,-rpath,"$B" &&
+	chown root:root "$suid" && chmod 4755 "$suid" &&
+	su -s /bin/sh nobody -c "test -x '$suid'" 2>/dev/null; then
+	su -s /bin/sh nobody -c "env FORKGUARD_MODE=bogus FORKGUARD_REPORT=all '$suid'" \
+		>"$TMP/out" 2>"$TMP/err"
+	check setuid-ignored "$(cat "$TMP/out"); $(cat "$TMP/err")" \
+		test "$(cat "$TMP/out")" = "fork: ok" \
+		-a "$(grep -c 'setuid/setgid program: FORKGUARD_\* variables are ignored' "$TMP/err")" = 1 \
+		-a "$(grep -c 'ignoring\|verdict' "$TMP/err")" = 0
+else
+	fail setuid-ignored "could not build or run a setuid test program as nobody in $B/tests"
+fi
+rm -f "$suid"
 summary

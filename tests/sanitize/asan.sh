@@ -16,7 +16,8 @@
 # malloc itself, which ASan does not survive), the storm's RSS verdict
 # (ASan's allocator adds about 100 kB between its two readings even with
 # no fork and no guard; the storm itself still runs, under ASan) and the
-# two remedy scripts that measure glibc's and jemalloc's own heaps.
+# two remedy scripts that measure glibc's and jemalloc's own heaps, and the
+# setuid check (a setuid program that links the instrumented library).
 set -u
 top=$(cd "$(dirname "$0")/../.." && pwd)
 A=$top/build/asan
@@ -39,8 +40,8 @@ for t in "$@"; do
 done
 
 export FG_BUILD=$A FG_LIB="$libasan $A/libforkguard.so"
-export FG_SKIP="zero-alloc storm remedy_heap remedy_jemalloc"
-export FG_SKIP_WHY="measures the allocator, which ASan replaces"
+export FG_SKIP="zero-alloc storm remedy_heap remedy_jemalloc setuid-ignored"
+export FG_SKIP_WHY="measures the allocator, which ASan replaces; or links the library into a setuid program, where ASan's runtime cannot come first"
 export FG_STORM_FORKS=${FG_STORM_FORKS:-5000}
 # leaks of the host programs (redis-server...) are not ours to report
 export ASAN_OPTIONS="detect_leaks=0:log_path=$logs/asan:log_exe_name=1"
