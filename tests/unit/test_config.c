@@ -83,6 +83,30 @@ static void every_value(void **state)
 	assert_string_equal(c.log_path, "/tmp/fg-42.log");
 }
 
+/* Remedies named one by one are remembered: their absence gets a note. */
+static void remedies_named(void **state)
+{
+	struct fg_config c;
+	char warn[512];
+	const char *const one[] = { "FORKGUARD_REMEDY=jemalloc,split", NULL };
+	const char *const all[] = { "FORKGUARD_REMEDY=all", NULL };
+	const char *const mix[] = { "FORKGUARD_REMEDY=all,jemalloc", NULL };
+	const char *const none[] = { NULL };
+
+	(void)state;
+	assert_int_equal(parse(&c, warn, sizeof(warn), one), 0);
+	assert_int_equal(c.remedies, FG_REMEDY_JEMALLOC | FG_REMEDY_SPLIT);
+	assert_int_equal(c.remedies_asked, FG_REMEDY_JEMALLOC | FG_REMEDY_SPLIT);
+	assert_int_equal(parse(&c, warn, sizeof(warn), all), 0);
+	assert_int_equal(c.remedies, FG_REMEDY_ALL);
+	assert_int_equal(c.remedies_asked, 0);
+	assert_int_equal(parse(&c, warn, sizeof(warn), mix), 0);
+	assert_int_equal(c.remedies, FG_REMEDY_ALL);
+	assert_int_equal(c.remedies_asked, FG_REMEDY_JEMALLOC);
+	assert_int_equal(parse(&c, warn, sizeof(warn), none), 0);
+	assert_int_equal(c.remedies_asked, 0);
+}
+
 static void bad_values_warn_and_keep_defaults(void **state)
 {
 	struct fg_config c;
@@ -144,6 +168,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(defaults),
 		cmocka_unit_test(every_value),
+		cmocka_unit_test(remedies_named),
 		cmocka_unit_test(bad_values_warn_and_keep_defaults),
 		cmocka_unit_test(hostile_values),
 	};
