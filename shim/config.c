@@ -220,7 +220,7 @@ int fg_config_parse(struct fg_config *c, const char *(*get)(const char *),
 		else
 			BAD("FORKGUARD_KERNEL_RULE",
 			    "<=3.0|3.1-3.9|3.10-4.16|4.17-5.1|5.2+; using "
-			    "uname");
+			    "the running kernel's");
 	}
 	if ((v = get("FORKGUARD_RATE_LIMIT")) && *v &&
 	    !parse_uint(v, 1000000, &c->rate))

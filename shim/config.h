@@ -39,7 +39,7 @@ struct fg_config {
 	bool log_path_per_pid;	    /* the pattern had %p */
 	char log_pattern[FG_PATH_MAX];
 	char procfs[FG_PATH_MAX];
-	int rule;		 /* -1: from uname */
+	int rule;		 /* -1: the running kernel's (osrelease) */
 	unsigned rate;		 /* reports per second, 0: no limit */
 	unsigned remedies;	 /* FG_REMEDY_* */
 	unsigned remedies_asked; /* named one by one in FORKGUARD_REMEDY */
