@@ -307,4 +307,25 @@ static inline bool js_object_line(const char *s, size_t n)
 	return js_value(&j) && j.p == j.end;
 }
 
+/*
+ * FZ_FILES("maps", "smaps") - a target whose code under test opens files:
+ * one memfd per name, made at start-up (LLVMFuzzerInitialize), removed at
+ * exit; the target writes each input into @file.
+ */
+#define FZ_FILES(...)                                                  \
+	static struct fz_file file;                                    \
+	static const char *const names[] = { __VA_ARGS__, NULL };      \
+	static void cleanup(void)                                      \
+	{                                                              \
+		fz_file_cleanup(&file, names);                         \
+	}                                                              \
+	int LLVMFuzzerInitialize(int *argc, char ***argv)              \
+	{                                                              \
+		(void)argc;                                            \
+		(void)argv;                                            \
+		fz_file_init(&file, names);                            \
+		atexit(cleanup);                                       \
+		return 0;                                              \
+	}
+
 #endif /* FG_FUZZ_H */

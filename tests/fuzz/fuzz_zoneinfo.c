@@ -9,22 +9,7 @@
 #include "fuzz.h"
 #include "fg_internal.h"
 
-static struct fz_file file;
-static const char *const names[] = {"zoneinfo", NULL};
-
-static void cleanup(void)
-{
-	fz_file_cleanup(&file, names);
-}
-
-int LLVMFuzzerInitialize(int *argc, char ***argv)
-{
-	(void)argc;
-	(void)argv;
-	fz_file_init(&file, names);
-	atexit(cleanup);
-	return 0;
-}
+FZ_FILES("zoneinfo")
 
 static void zone_line(const char *line, size_t n, void *arg)
 {
