@@ -41,7 +41,7 @@ done
 
 export FG_BUILD=$A FG_LIB="$libasan $A/libforkguard.so"
 export FG_SKIP="zero-alloc storm remedy_heap remedy_jemalloc setuid-ignored"
-export FG_SKIP_WHY="measures the allocator, which ASan replaces; or links the library into a setuid program, where ASan's runtime cannot come first"
+export FG_SKIP_WHY="not meaningful under ASan (the header of tests/sanitize/asan.sh says why)"
 export FG_STORM_FORKS=${FG_STORM_FORKS:-5000}
 # leaks of the host programs (redis-server...) are not ours to report
 export ASAN_OPTIONS="detect_leaks=0:log_path=$logs/asan:log_exe_name=1"
