@@ -3,10 +3,13 @@
  *
  * The driver runs each workload in a fresh worker process, once without
  * the guard and once with LD_PRELOAD=libforkguard.so (plus any FORKGUARD_*
- * variables of the caller), alternating the order every round.  A worker
- * builds its memory layout, then times N rounds of fork + _exit + waitpid
- * and prints the median.  The driver prints, per workload, the medians
- * over rounds, the median of the per-round ratios, and the target.
+ * variables of the caller), and, for the small workloads, once more with
+ * an empty library preloaded: what any LD_PRELOAD costs a fork (more VMAs
+ * to copy and tear down) is then told apart from the guard's own work.
+ * The order rotates every round.  A worker builds its memory layout, then
+ * times N rounds of fork + _exit + waitpid and prints the median.  The
+ * driver prints, per workload, the medians over rounds, the median of the
+ * per-round ratios, and the target.
  *
  * usage: bench [-r rounds] [-w workload,...]   (run by `make bench`)
  *        bench worker WORKLOAD N  (internal)
@@ -33,11 +36,11 @@ struct workload {
 	double target;		/* guarded / unguarded */
 	const char *guard_env;	/* extra env for the guarded run */
 	const char *what;
-	bool empty;		/* preload an empty library, not the guard */
+	bool floor;		/* also run it with an empty library preloaded */
 };
 
 static const struct workload loads[] = {
-	{ "tiny", 400, 1.05, NULL, "fork+_exit+wait of a small process", false },
+	{ "tiny", 400, 1.05, NULL, "fork+_exit+wait of a small process", true },
 	{ "rss1g", 20, 1.01, NULL, "1 GiB of touched private memory", false },
 	{ "vmas60k", 20, 1.10, NULL, "60 000 VMAs, little RSS", false },
 	{ "maps60k", 20, 0, NULL,
@@ -47,10 +50,11 @@ static const struct workload loads[] = {
 	{ "exact60k", 20, 1.50, NULL,
 	  "smaps path: 32 GiB NORESERVE + 60 000 VMAs", false },
 	{ "off", 400, 1.01, "FORKGUARD_MODE=off", "tiny, FORKGUARD_MODE=off",
-	  false },
-	{ "preload", 400, 0, NULL, "tiny, an empty library preloaded instead",
 	  true },
 };
+
+/* How a worker runs: without a preload, with the guard, with an empty one. */
+enum variant { BARE, GUARD, EMPTY, NVARIANTS };
 
 static double now_us(void)
 {
@@ -181,20 +185,21 @@ static bool listed(const char *list, const char *name)
 
 /* Run one worker; returns its median fork time, or -1. */
 static double run(const char *self, const char *lib, const char *empty,
-		  const struct workload *w, bool guarded, long *rss)
+		  const struct workload *w, enum variant v, long *rss)
 {
 	char cmd[4096], out[128];
 	FILE *p;
 	double med = -1;
 	long rss0;
 
-	if (guarded)
-		snprintf(cmd, sizeof(cmd), "env LD_PRELOAD=%s %s %s worker %s %d",
-			 w->empty ? empty : lib, w->guard_env ? w->guard_env : "", self, w->name,
-			 w->forks);
-	else
+	if (v == BARE)
 		snprintf(cmd, sizeof(cmd), "env -u LD_PRELOAD %s worker %s %d",
 			 self, w->name, w->forks);
+	else
+		snprintf(cmd, sizeof(cmd), "env LD_PRELOAD=%s %s %s worker %s %d",
+			 v == EMPTY ? empty : lib,
+			 v == GUARD && w->guard_env ? w->guard_env : "", self,
+			 w->name, w->forks);
 	p = popen(cmd, "r");
 	if (!p)
 		return -1;
@@ -210,7 +215,7 @@ int main(int argc, char **argv)
 	char self[1024], lib[1200], empty[1200];
 	int rounds = 7, r, k, opt;
 	const char *only = NULL;
-	double fast_extra = 0, floor_us = -1, tiny_us = -1, off_us = -1;
+	double fast_extra = 0;
 	struct utsname u;
 	ssize_t n;
 
@@ -238,81 +243,77 @@ int main(int argc, char **argv)
 	system("cat /proc/sys/vm/overcommit_memory");
 	printf("%d rounds; each: a fresh process, median fork+_exit+wait time\n\n",
 	       rounds);
-	printf("%-9s %-44s %9s %9s %8s %7s %7s\n", "workload", "what",
-	       "bare us", "guard us", "extra us", "ratio", "target");
+	printf("%-9s %-44s %9s %9s %8s %7s %7s %7s\n", "workload", "what",
+	       "bare us", "guard us", "extra us", "ratio", "target",
+	       "/empty");
 	for (k = 0; k < (int)(sizeof(loads) / sizeof(loads[0])); k++) {
 		const struct workload *w = &loads[k];
-		double a[100], b[100], ratio[100], ra[100], rb[100], ma, mb;
-		long rss_bare = 0, rss_guard = 0;
+		int nv = w->floor ? NVARIANTS : EMPTY;
+		double t[NVARIANTS][100], rss[NVARIANTS][100], ratio[100],
+		    floor_ratio[100], med[NVARIANTS];
+		long kb;
 
 		if (only && !listed(only, w->name))
 			continue;
-
 		for (r = 0; r < rounds; r++) {
-			bool first = r % 2;
+			/* interleaved, the order rotating every round */
+			for (int i = 0; i < nv; i++) {
+				enum variant v = (enum variant)((r + i) % nv);
 
-			a[r] = run(self, lib, empty, w, first,
-				   first ? &rss_guard : &rss_bare);
-			b[r] = run(self, lib, empty, w, !first,
-				   first ? &rss_bare : &rss_guard);
-			if (first) {
-				double tmp = a[r];
-
-				a[r] = b[r];
-				b[r] = tmp;
+				t[v][r] = run(self, lib, empty, w, v, &kb);
+				rss[v][r] = (double)kb;
+				if (t[v][r] <= 0) {
+					printf("%-9s failed to run\n", w->name);
+					return 1;
+				}
 			}
-			if (a[r] <= 0 || b[r] <= 0) {
-				printf("%-9s failed to run\n", w->name);
-				return 1;
-			}
-			ratio[r] = b[r] / a[r];
-			ra[r] = (double)rss_bare;
-			rb[r] = (double)rss_guard;
+			ratio[r] = t[GUARD][r] / t[BARE][r];
+			if (w->floor)
+				floor_ratio[r] = t[GUARD][r] / t[EMPTY][r];
 		}
-		ma = median(a, rounds);
-		mb = median(b, rounds);
+		for (int v = 0; v < nv; v++)
+			med[v] = median(t[v], rounds);
 		printf("%-9s %-44s %9.1f %9.1f %+8.1f %7.3f ", w->name, w->what,
-		       ma, mb, mb - ma, median(ratio, rounds));
+		       med[BARE], med[GUARD], med[GUARD] - med[BARE],
+		       median(ratio, rounds));
 		if (w->target > 0)
-			printf("%7.2f\n", w->target);
+			printf("%7.2f", w->target);
 		else
-			printf("%7s\n", "-");
-		/* the smaps tier's cost per unit of what it walks, over the
-		 * fast check's cost (tiny) */
-		if (!strcmp(w->name, "tiny"))
-			fast_extra = mb - ma;
-		if (!strcmp(w->name, "exact1g"))
-			printf("%-9s %-44s %+8.1f us\n", "",
-			       "  smaps tier per GiB of RSS (minus tiny's)",
-			       mb - ma - fast_extra);
+			printf("%7s", "-");
+		if (w->floor)
+			printf(" %7.3f\n", median(floor_ratio, rounds));
+		else
+			printf("\n");
+		/* the tiers' cost per unit of what they walk, over the fast
+		 * check's (tiny's) */
+		if (!strcmp(w->name, "tiny")) {
+			fast_extra = med[GUARD] - med[BARE];
+			printf("%-9s %-44s %9.1f\n", "",
+			       "  an empty library preloaded instead, us",
+			       med[EMPTY]);
+			printf("%-9s %-44s %9.0f %9.0f %+8.0f kB (empty: %.0f)\n",
+			       "rss", "VmRSS after the forks, kB (medians)",
+			       median(rss[BARE], rounds),
+			       median(rss[GUARD], rounds),
+			       median(rss[GUARD], rounds) -
+				   median(rss[BARE], rounds),
+			       median(rss[EMPTY], rounds));
+		}
 		if (!strcmp(w->name, "maps60k"))
 			printf("%-9s %-44s %+8.1f us\n", "",
 			       "  maps tier per 1 000 VMAs (minus tiny's)",
-			       (mb - ma - fast_extra) / 60);
+			       (med[GUARD] - med[BARE] - fast_extra) / 60);
+		if (!strcmp(w->name, "exact1g"))
+			printf("%-9s %-44s %+8.1f us\n", "",
+			       "  smaps tier per GiB of RSS (minus tiny's)",
+			       med[GUARD] - med[BARE] - fast_extra);
 		if (!strcmp(w->name, "exact60k"))
 			printf("%-9s %-44s %+8.1f us\n", "",
 			       "  smaps tier per 1 000 VMAs (minus tiny's)",
-			       (mb - ma - fast_extra) / 60);
-		if (!strcmp(w->name, "tiny"))
-			printf("%-9s %-44s %9.0f %9.0f %+8.0f kB\n", "rss",
-			       "VmRSS after the forks, kB (medians)",
-			       median(ra, rounds), median(rb, rounds),
-			       median(rb, rounds) - median(ra, rounds));
-		if (!strcmp(w->name, "preload"))
-			floor_us = mb;
-		if (!strcmp(w->name, "tiny"))
-			tiny_us = mb;
-		if (!strcmp(w->name, "off"))
-			off_us = mb;
+			       (med[GUARD] - med[BARE] - fast_extra) / 60);
 		fflush(stdout);
 	}
-	/* any preloaded library costs a fork something: the guard's own
-	 * share is the difference with an empty one */
-	if (floor_us > 0 && tiny_us > 0)
-		printf("\nthe guard alone (tiny vs the empty preload): %+.1f us, "
-		       "ratio %.3f\n", tiny_us - floor_us, tiny_us / floor_us);
-	if (floor_us > 0 && off_us > 0)
-		printf("FORKGUARD_MODE=off vs the empty preload: %+.1f us, "
-		       "ratio %.3f\n", off_us - floor_us, off_us / floor_us);
+	printf("\n/empty: guarded / an empty library preloaded (what any "
+	       "LD_PRELOAD costs a fork is not the guard's)\n");
 	return 0;
 }
