@@ -124,6 +124,16 @@ static void fill(struct fz *f, struct fg_result *r, char *call)
 	r->jemalloc.allocated_kb = fz_num(f);
 	r->jemalloc.retained_kb = fz_num(f);
 	fill_remedies(f, r->remedies, sizeof(r->remedies));
+	/* read last, so that older corpus entries keep their meaning */
+	r->jemalloc.active_kb = fz_num(f);
+	r->jemalloc.resident_kb = fz_num(f);
+	r->jemalloc.mapped_kb = fz_num(f);
+	r->have_limits = fz_bool(f);
+	r->limits.nproc_limit = (int64_t)fz_bits(f, 8);
+	r->limits.pids_max = (int64_t)fz_bits(f, 8);
+	r->limits.pids_current = (int64_t)fz_bits(f, 8);
+	r->limits.threads_max = (int64_t)fz_bits(f, 8);
+	r->limits.threads = (int64_t)fz_bits(f, 8);
 }
 
 /* One rendering into exactly @len bytes; returns the length written. */
