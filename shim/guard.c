@@ -121,6 +121,12 @@ bool fg_guard_before(struct fg_guard *g, const char *call)
 	return false;
 }
 
+bool fg_guard_quiet(const struct fg_guard *g)
+{
+	return !g->active || (g->c->report != FG_REPORT_ALL &&
+			      g->r.verdict == FG_OK && !g->r.remedies[0]);
+}
+
 void fg_guard_after(struct fg_guard *g, bool failed, int err)
 {
 	const struct fg_config *c = g->c;

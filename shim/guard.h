@@ -24,6 +24,12 @@ bool fg_guard_off(void);
  * ENOMEM); false means: call the real function.
  */
 bool fg_guard_before(struct fg_guard *g, const char *call);
+/*
+ * fg_guard_quiet - after a successful call, fg_guard_after would neither
+ * report nor record anything: the parent may skip it (and so write
+ * nothing after the fork: every page written then is copied).
+ */
+bool fg_guard_quiet(const struct fg_guard *g);
 /* fg_guard_after - in the parent: post-mortem and report. */
 void fg_guard_after(struct fg_guard *g, bool failed, int err);
 /* fg_guard_report - write g->r to the sink (rate-limited). */

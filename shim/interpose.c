@@ -59,6 +59,7 @@ __attribute__((noinline)) static pid_t guarded_fork(fork_fn fn,
 						    const char *call)
 {
 	struct fg_guard g;
+	bool quiet;
 	pid_t pid;
 	int err;
 
@@ -70,9 +71,12 @@ __attribute__((noinline)) static pid_t guarded_fork(fork_fn fn,
 		errno = ENOMEM;
 		return -1;
 	}
+	quiet = fg_guard_quiet(&g);
 	pid = fn();
-	if (pid == 0)
-		return 0; /* the child: touch nothing, each write is a fault */
+	/* the child, or a parent with nothing to add: write nothing (after a
+	 * fork each page written is copied, the stack's too) */
+	if (pid == 0 || (pid > 0 && quiet))
+		return pid;
 	err = errno;
 	fg_guard_after(&g, pid < 0, err);
 	fg_errno_keep(err);
