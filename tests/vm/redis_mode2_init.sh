@@ -1,7 +1,7 @@
 #!/bin/sh
 # redis_mode2_init.sh - /init of the initramfs redis_mode2.sh boots.
 #
-# Issue #4, reproduction 4: mode-2 commit exhaustion with a real redis-server
+# fixtures reproduction 4: mode-2 commit exhaustion with a real redis-server
 # (Debian's 7.0, system libjemalloc 5.3).  Inside the VM only:
 #   1. overcommit_memory=2 (kbytes 0, ratio 100) BEFORE any Redis starts:
 #      jemalloc reads the mode once; in mode 2 it maps without MAP_NORESERVE
