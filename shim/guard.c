@@ -121,10 +121,18 @@ bool fg_guard_before(struct fg_guard *g, const char *call)
 	return false;
 }
 
+/* Does this call get a report?  (A mismatch implies failed or not ok.) */
+static bool report_due(const struct fg_guard *g, bool failed)
+{
+	const struct fg_result *r = &g->r;
+
+	return g->c->report == FG_REPORT_ALL || r->verdict != FG_OK || failed ||
+	       r->remedies[0];
+}
+
 bool fg_guard_quiet(const struct fg_guard *g)
 {
-	return !g->active || (g->c->report != FG_REPORT_ALL &&
-			      g->r.verdict == FG_OK && !g->r.remedies[0]);
+	return !g->active || !report_due(g, false);
 }
 
 void fg_guard_after(struct fg_guard *g, bool failed, int err)
@@ -161,8 +169,7 @@ void fg_guard_after(struct fg_guard *g, bool failed, int err)
 	} else if (!failed && r->verdict == FG_FAIL) {
 		r->mismatch = true;
 	}
-	if (c->report == FG_REPORT_ALL || risky(r->verdict) || failed ||
-	    r->mismatch || r->remedies[0])
+	if (report_due(g, failed))
 		fg_guard_report(g);
 }
 

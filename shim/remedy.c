@@ -491,12 +491,15 @@ static const struct remedy {
 	bool (*helps)(const struct fg_result *, const char **);
 	int (*apply)(const struct fg_config *, struct fg_result *,
 		     struct attempt *);
-	bool rechecks; /* apply re-checks and times itself */
+	bool rechecks;	     /* apply re-checks and times itself */
+	const char *symbols; /* what it needs from the process, if anything */
 } remedies[] = {
-	{ "trim", FG_REMEDY_TRIM, trim_helps, do_trim, false },
-	{ "jemalloc", FG_REMEDY_JEMALLOC, jemalloc_helps, do_jemalloc, false },
-	{ "release", FG_REMEDY_RELEASE, release_helps, do_release, false },
-	{ "split", FG_REMEDY_SPLIT, split_helps, do_split, true },
+	{ "trim", FG_REMEDY_TRIM, trim_helps, do_trim, false, "malloc_trim" },
+	{ "jemalloc", FG_REMEDY_JEMALLOC, jemalloc_helps, do_jemalloc, false,
+	  "je_mallctl or mallctl" },
+	{ "release", FG_REMEDY_RELEASE, release_helps, do_release, false,
+	  "MallocExtension_ReleaseFreeMemory or mi_collect" },
+	{ "split", FG_REMEDY_SPLIT, split_helps, do_split, true, NULL },
 };
 
 static bool available(const struct remedy *m)
@@ -573,34 +576,22 @@ static void retry(const struct fg_config *c, struct fg_result *r)
 
 size_t fg_remedy_missing(const struct fg_config *c, char *buf, size_t len)
 {
-	static const struct {
-		unsigned bit;
-		const char *name, *symbols;
-	} need[] = {
-		{ FG_REMEDY_JEMALLOC, "jemalloc", "je_mallctl or mallctl" },
-		{ FG_REMEDY_TRIM, "trim", "malloc_trim" },
-		{ FG_REMEDY_RELEASE, "release",
-		  "MallocExtension_ReleaseFreeMemory or mi_collect" },
-	};
 	struct fg_buf b;
 	unsigned i;
 
 	fg_buf_init(&b, buf, len);
 	if (!c || c->mode != FG_MODE_REMEDIATE)
 		return 0;
-	for (i = 0; i < sizeof(need) / sizeof(need[0]); i++) {
-		const struct remedy *m = NULL;
-		unsigned k;
+	for (i = 0; i < sizeof(remedies) / sizeof(remedies[0]); i++) {
+		const struct remedy *m = &remedies[i];
 
-		for (k = 0; k < sizeof(remedies) / sizeof(remedies[0]); k++)
-			if (remedies[k].bit == need[i].bit)
-				m = &remedies[k];
-		if (!(c->remedies_asked & need[i].bit) || !m || available(m))
+		if (!m->symbols || !(c->remedies_asked & m->bit) ||
+		    available(m))
 			continue;
 		fg_puts(&b, "forkguard: FORKGUARD_REMEDY names ");
-		fg_puts(&b, need[i].name);
+		fg_puts(&b, m->name);
 		fg_puts(&b, ", but this process has no ");
-		fg_puts(&b, need[i].symbols);
+		fg_puts(&b, m->symbols);
 		fg_puts(&b, ": that remedy is skipped\n");
 	}
 	return b.full ? 0 : b.at;
