@@ -161,6 +161,8 @@ struct fg_result {
 	int outcome_errno; /* -1: not forked (yet); 0: ok; else errno */
 	bool refused;	   /* enforce mode returned ENOMEM itself */
 	bool mismatch;	   /* the kernel disagreed with the prediction */
+	bool read_after;   /* the fast path let the call through and it
+			      failed: the figures were read after it */
 	long check_us;
 	bool admin_known; /* task.admin was read (else: not needed) */
 	int read_error;	  /* -errno of the first failed read, or 0 */

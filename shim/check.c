@@ -155,6 +155,7 @@ int fg_check_task(const char *root, pid_t pid, const struct fg_sys *s,
 static struct {
 	struct fg_kept mode, statm;
 	struct fg_sys base;
+	uint64_t pass_kb[3]; /* per mode: see statm_pass_kb() */
 	long base_at;
 	bool have_base;
 	bool init_ns;
@@ -181,24 +182,72 @@ static ssize_t kept(struct fg_kept *k, pid_t self, const char *root,
 		    const char *rel, char *buf, size_t len)
 {
 	char path[FG_PATH_MAX];
-	int rc = fg_path(path, sizeof(path), root, -1, rel);
+	ssize_t n = fg_kept_pread(k, self, buf, len);
+	int rc;
 
+	if (n != FG_KEPT_MISS)
+		return n;
+	rc = fg_path(path, sizeof(path), root, -1, rel);
 	return rc ? rc : fg_kept_read(k, self, path, buf, len);
 }
 
-static int refresh_base(const char *root, long now)
+/* Do @mode and @rule decide on what moves (the other sysctls, meminfo)? */
+static bool reads_what_moves(int mode, enum fg_rule rule)
 {
+	return mode == 2 || (mode == 0 && rule != FG_RULE_5_2);
+}
+
+/*
+ * The largest total_vm (kB) that the statm tier passes on @s in @mode,
+ * asked of the policy itself (its verdict only grows with the size):
+ * UINT64_MAX when no size fails (mode 1), 0 when the verdict depends on
+ * what moves and the whole check must decide.
+ */
+static uint64_t statm_pass_kb(const struct fg_sys *s, int mode,
+			      enum fg_rule rule)
+{
+	uint64_t lo = 0, hi = UINT64_C(1) << 52, mid; /* kB: 4 EiB */
+	struct fg_task t = { 0 };
+	struct fg_sys m = *s;
+	struct fg_vma bound;
+	struct fg_eval ev;
+
+	if (mode == 1)
+		return UINT64_MAX;
+	if (reads_what_moves(mode, rule))
+		return 0;
+	m.mode = mode;
+	m.rule = rule;
+	while (lo < hi) {
+		mid = lo + (hi - lo + 1) / 2;
+		fg_eval_begin(&ev, &m, &t);
+		bound_vma(&bound, mid);
+		fg_eval_vma(&ev, &bound);
+		if (fg_eval_verdict(&ev) == FG_OK)
+			lo = mid;
+		else
+			hi = mid - 1;
+	}
+	return lo;
+}
+
+static int refresh_base(const char *root, enum fg_rule forced, long now)
+{
+	enum fg_rule rule;
 	struct fg_sys s;
 	int rc = fg_sys_read(root, &s);
 	unsigned odd;
 
 	if (rc)
 		return rc;
+	rule = (unsigned)forced < FG_RULE_COUNT ? forced : s.rule;
 	/* odd while writing (already odd if a fork froze a parent's write) */
 	odd = fast.seq | 1;
 	__atomic_store_n(&fast.seq, odd, __ATOMIC_RELAXED);
 	__atomic_thread_fence(__ATOMIC_RELEASE);
 	fast.base = s;
+	for (int mode = 0; mode < 3; mode++)
+		fast.pass_kb[mode] = statm_pass_kb(&s, mode, rule);
 	fast.base_at = now;
 	fast.have_base = true;
 	fast.init_ns = fg_init_user_ns(root, 0);
@@ -220,6 +269,34 @@ static bool base_copy(long now, struct fg_sys *s)
 	return fresh && __atomic_load_n(&fast.seq, __ATOMIC_RELAXED) == seq;
 }
 
+bool fg_fast_pass(const char *root)
+{
+	long now = fg_now_us();
+	pid_t self = getpid();
+	uint64_t pass[3], page_kb, v, size, resident;
+	char buf[128];
+	unsigned seq = __atomic_load_n(&fast.seq, __ATOMIC_ACQUIRE);
+	bool fresh;
+
+	if (seq & 1)
+		return false;
+	fresh = fast.have_base && now - fast.base_at <= 1000000L;
+	memcpy(pass, fast.pass_kb, sizeof(pass));
+	page_kb = fast.base.page_kb;
+	__atomic_thread_fence(__ATOMIC_ACQUIRE);
+	if (!fresh || __atomic_load_n(&fast.seq, __ATOMIC_RELAXED) != seq)
+		return false;
+	if (kept(&fast.mode, self, root, "sys/vm/overcommit_memory", buf, 32) <
+		0 ||
+	    !fg_parse_u64(buf, &v) || v > 2 || !pass[v])
+		return false;
+	if (pass[v] == UINT64_MAX)
+		return true;
+	return kept(&fast.statm, self, root, "self/statm", buf, 128) >= 0 &&
+	       fg_parse_statm(buf, &size, &resident) &&
+	       size * page_kb <= pass[v];
+}
+
 int fg_fast_check(const char *root, enum fg_rule forced, bool full,
 		  struct fg_result *r)
 {
@@ -239,7 +316,7 @@ int fg_fast_check(const char *root, enum fg_rule forced, bool full,
 			rc = fg_check(root, 0, (int)forced, full, r);
 			goto done;
 		}
-		rc = refresh_base(root, t0);
+		rc = refresh_base(root, forced, t0);
 		if (rc) {
 			fg_unlock(&fast.lock);
 			r->read_error = rc;
@@ -263,7 +340,7 @@ int fg_fast_check(const char *root, enum fg_rule forced, bool full,
 		r->verdict = FG_OK;
 		goto done;
 	}
-	if (s->mode == 2 || (s->mode == 0 && s->rule != FG_RULE_5_2)) {
+	if (reads_what_moves(s->mode, s->rule)) {
 		struct fg_sys fresh;
 
 		/* these rules read what moves: the other sysctls, meminfo */

@@ -128,6 +128,12 @@ struct fg_kept {
 	{                      \
 		-1, 0, 0, 0, 0 \
 	}
+/*
+ * fg_kept_pread - pread @k if it is open, ours and still the same file,
+ * without a store; else FG_KEPT_MISS (then fg_kept_read).
+ */
+#define FG_KEPT_MISS (-4096L)
+ssize_t fg_kept_pread(struct fg_kept *k, pid_t self, char *buf, size_t len);
 /* fg_kept_read - pread @k (opened from @path if needed) as process @self. */
 ssize_t fg_kept_read(struct fg_kept *k, pid_t self, const char *path, char *buf,
 		     size_t len);
@@ -140,6 +146,13 @@ ssize_t fg_kept_read(struct fg_kept *k, pid_t self, const char *path, char *buf,
  */
 int fg_fast_check(const char *root, enum fg_rule forced, bool full,
 		  struct fg_result *r);
+/*
+ * fg_fast_pass - the fork path's first step: true when the cached policy
+ * and at most two kept numbers (overcommit_memory, total_vm) prove the
+ * calling process's fork passes.  Reads only, stores nothing, uses a few
+ * hundred bytes of stack.  False: fg_fast_check() decides.
+ */
+bool fg_fast_pass(const char *root);
 /*
  * fg_result_complete - before a report: fill what the fast path skipped
  * (CAP_SYS_ADMIN; in mode 1, the statm bound).

@@ -121,6 +121,44 @@ bool fg_guard_before(struct fg_guard *g, const char *call)
 	return false;
 }
 
+/* Out of line: its result is big, and the fast path's stack stays short
+ * (after a fork, each stack page written again is a fault). */
+__attribute__((noinline)) static bool pass_checked(const struct fg_config *c)
+{
+	struct fg_result r;
+
+	return fg_fast_check(c->procfs, (enum fg_rule)c->rule, false, &r) ==
+		   0 &&
+	       r.verdict == FG_OK;
+}
+
+bool fg_guard_pass(void)
+{
+	const struct fg_config *c = fg_config();
+
+	if (!c || c->report == FG_REPORT_ALL)
+		return false;
+	return fg_fast_pass(c->procfs) || pass_checked(c);
+}
+
+void fg_guard_missed(const char *call, int err)
+{
+	struct fg_guard g;
+
+	/* the state a moment after the fork; fg_guard_after then wants the
+	 * exact charge (ENOMEM) or the task limits (EAGAIN) */
+	g.c = fg_config();
+	g.active = false;
+	if (!g.c || g.c->mode == FG_MODE_OFF ||
+	    fg_fast_check(g.c->procfs, (enum fg_rule)g.c->rule, false, &g.r) ||
+	    g.r.verdict == FG_UNKNOWN)
+		return;
+	g.r.call = call;
+	g.r.read_after = true;
+	g.active = true;
+	fg_guard_after(&g, true, err);
+}
+
 /* Does this call get a report?  (A mismatch implies failed or not ok.) */
 static bool report_due(const struct fg_guard *g, bool failed)
 {
@@ -154,6 +192,7 @@ void fg_guard_after(struct fg_guard *g, bool failed, int err)
 				again.call = r->call;
 				again.outcome_errno = err;
 				again.mismatch = r->mismatch;
+				again.read_after = r->read_after;
 				again.check_us = r->check_us;
 				memcpy(again.remedies, r->remedies,
 				       sizeof(again.remedies));

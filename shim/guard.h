@@ -30,6 +30,17 @@ bool fg_guard_before(struct fg_guard *g, const char *call);
  * nothing after the fork: every page written then is copied).
  */
 bool fg_guard_quiet(const struct fg_guard *g);
+/*
+ * fg_guard_pass - the fast path's check: true when the check says ok and a
+ * successful call would not be reported (nothing else to do before or
+ * after it).  False sends the call the whole way (fg_guard_before).
+ */
+bool fg_guard_pass(void);
+/*
+ * fg_guard_missed - a call that fg_guard_pass let through failed with
+ * @err: check again, then the post-mortem and its report.
+ */
+void fg_guard_missed(const char *call, int err);
 /* fg_guard_after - in the parent: post-mortem and report. */
 void fg_guard_after(struct fg_guard *g, bool failed, int err);
 /* fg_guard_report - write g->r to the sink (rate-limited). */

@@ -173,11 +173,9 @@ static bool kept_same(const struct fg_kept *k, int fd)
 	       st.st_ino == k->ino;
 }
 
-ssize_t fg_kept_read(struct fg_kept *k, pid_t self, const char *path, char *buf,
-		     size_t len)
+ssize_t fg_kept_pread(struct fg_kept *k, pid_t self, char *buf, size_t len)
 {
 	int err = errno, fd;
-	struct stat st;
 	ssize_t n;
 
 	/*
@@ -186,12 +184,24 @@ ssize_t fg_kept_read(struct fg_kept *k, pid_t self, const char *path, char *buf,
 	 * reopening meanwhile makes kept_same fail: then the locked path.
 	 */
 	fd = __atomic_load_n(&k->fd, __ATOMIC_ACQUIRE);
-	if (__atomic_load_n(&k->owner, __ATOMIC_ACQUIRE) == self &&
-	    kept_same(k, fd)) {
-		n = read_fd(fd, buf, len, true);
-		fg_errno_keep(err);
+	if (__atomic_load_n(&k->owner, __ATOMIC_ACQUIRE) != self ||
+	    !kept_same(k, fd))
+		return FG_KEPT_MISS;
+	n = read_fd(fd, buf, len, true);
+	fg_errno_keep(err);
+	return n;
+}
+
+ssize_t fg_kept_read(struct fg_kept *k, pid_t self, const char *path, char *buf,
+		     size_t len)
+{
+	int err = errno, fd;
+	struct stat st;
+	ssize_t n;
+
+	n = fg_kept_pread(k, self, buf, len);
+	if (n != FG_KEPT_MISS)
 		return n;
-	}
 	if (!fg_trylock(&k->lock, self))
 		return fg_read_path(path, buf, len);
 	if (k->owner != self || !kept_same(k, k->fd)) {

@@ -280,6 +280,8 @@ size_t fg_report_text(const struct fg_result *r, char *buf, size_t len)
 	}
 	if (r->mismatch)
 		fg_puts(&b, " (MISMATCH: the kernel disagreed with the model)");
+	if (r->read_after)
+		fg_puts(&b, " (figures read after the call)");
 	fg_puts(&b, "; overcommit_memory=");
 	fg_puti(&b, r->sys.mode);
 	fg_puts(&b, ", kernel ");
@@ -396,6 +398,7 @@ static void json_body(struct fg_buf *b, const struct fg_result *r,
 	fg_json_b(b, "admin", r->task.admin);
 	fg_json_s(b, "outcome", outcome_name(r));
 	fg_json_b(b, "mismatch", r->mismatch);
+	fg_json_b(b, "read_after", r->read_after);
 	fg_json_u(b, "check_us", r->check_us > 0 ? (uint64_t)r->check_us : 0);
 	fg_json_key(b, "failing_vma");
 	if (ev->failed)

@@ -118,6 +118,7 @@ static void fill(struct fz *f, struct fg_result *r, char *call)
 	r->outcome_errno = (int)(int32_t)fz_bits(f, 4);
 	r->refused = fz_bool(f);
 	r->mismatch = fz_bool(f);
+	r->read_after = fz_bool(f);
 	r->check_us = (long)(int64_t)fz_bits(f, 8);
 	r->read_error = -(int)(uint8_t)fz_bits(f, 1);
 	r->jemalloc.have_stats = fz_bool(f);

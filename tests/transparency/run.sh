@@ -6,6 +6,12 @@
 source "$(dirname "$0")/../integration/lib.sh"
 T=$B/tests
 
+# the errno case's last fork is a child's, turned nobody: at the default
+# level nothing was logged before it, so it opens the log itself
+chmod 711 "$TMP" && mkdir -m 1777 "$TMP/fast"
+# Each case bare, then guarded twice: reporting every fork (each call goes
+# the whole way), and at the default level (a quiet fork takes the fast
+# path: the real fork is tail-called).
 for c in atfork errno signal passthrough closefds child; do
 	"$T/transparency" "$c" >"$TMP/bare.$c" 2>&1
 	rb=$?
@@ -15,6 +21,11 @@ for c in atfork errno signal passthrough closefds child; do
 	rg=$?
 	check "same-$c" "bare exit $rb, guarded exit $rg, outputs $(cmp -s "$TMP/bare.$c" "$TMP/guard.$c" && echo identical || echo DIFFER)" \
 		test "$rb" = 0 -a "$rg" = 0 -a -z "$(diff "$TMP/bare.$c" "$TMP/guard.$c")"
+	FORKGUARD_FORMAT=json FORKGUARD_LOG="$TMP/fast/$c" LD_PRELOAD="$LIB" \
+		"$T/transparency" "$c" >"$TMP/fastout.$c" 2>&1
+	rf=$?
+	check "fast-$c" "bare exit $rb, fast path exit $rf, outputs $(cmp -s "$TMP/bare.$c" "$TMP/fastout.$c" && echo identical || echo DIFFER)" \
+		test "$rb" = 0 -a "$rf" = 0 -a -z "$(diff "$TMP/bare.$c" "$TMP/fastout.$c")"
 done
 calls() { grep -o '"call":"[a-zA-Z_]*"' "$TMP/log.$1" | sort | uniq -c | awk '{printf "%s%s %s", sep, $1, $2; sep=","}'; }
 check reported-passthrough "only clone() without CLONE_VM is reported: $(calls passthrough)" \
@@ -23,6 +34,10 @@ check reported-errno "fork, the EAGAIN fork and _Fork are reported: $(calls errn
 	test "$(calls errno)" = '1 "call":"_Fork",3 "call":"fork"'
 check eagain-postmortem "the EAGAIN fork is reported with its outcome and RLIMIT_NPROC 0" \
 	grep -q '"outcome":"EAGAIN".*"limits":{"nproc_limit":0,' "$TMP/log.errno"
+# the fast path passed the EAGAIN fork (errno was 0): the atfork handler
+# explains it, with the figures read after the fork
+check fast-eagain "default level: $(wc -l <"$TMP/fast/errno") line(s), $(grep -o '"call":"[a-zA-Z_]*"' "$TMP/fast/errno" | head -1), $(grep -o '"outcome":"[A-Z]*","mismatch":[a-z]*,"read_after":[a-z]*' "$TMP/fast/errno")" \
+	grep -q '"call":"fork".*"outcome":"EAGAIN","mismatch":false,"read_after":true.*"limits":{"nproc_limit":0,' "$TMP/fast/errno"
 check reported-daemon "daemon is reported: $(calls child)" \
 	grep -q '"call":"daemon"' "$TMP/log.child"
 

@@ -16,6 +16,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "fg_internal.h"
 
@@ -145,6 +146,71 @@ static void missing_and_truncated_files(void **state)
 	assert_true(fg_check("/proc", 999999999, -1, false, &r) < 0);
 }
 
+static void put(const char *root, const char *rel, const char *text)
+{
+	char path[700];
+	FILE *f;
+
+	/* rewritten in place: the fast path's kept fd sees the new text */
+	snprintf(path, sizeof(path), "%s/%s", root, rel);
+	f = fopen(path, "r+");
+	assert_non_null(f);
+	assert_int_equal(ftruncate(fileno(f), 0), 0);
+	fputs(text, f);
+	assert_int_equal(fclose(f), 0);
+}
+
+/*
+ * The fork path's first step, fg_fast_pass(), against the 5.2+ rule
+ * written out here (a VMA fails when its pages exceed RAM + swap): it
+ * passes exactly the sizes that rule passes in mode 0, everything in
+ * mode 1, nothing in mode 2 (Committed_AS moves: the whole check reads
+ * it), and never a fork the whole check would not pass.
+ */
+static void fast_pass_agrees(void **state)
+{
+	/* mode0-5.2plus-pass: MemTotal 16777216 kB + SwapTotal 1048576 kB */
+	const uint64_t limit = (16777216 + 1048576) / 4;
+	const uint64_t sizes[] = { 1, 4096, limit - 1, limit, limit + 1,
+				   2 * limit, UINT64_C(1) << 40 };
+	char src[600], root[] = "/tmp/fg-fast.XXXXXX", cmd[1400], text[64];
+	struct fg_result r;
+	unsigned i;
+	int mode;
+
+	(void)state;
+	snapshot_dir("mode0-5.2plus-pass", src, sizeof(src));
+	assert_non_null(mkdtemp(root));
+	snprintf(cmd, sizeof(cmd), "cp -r '%s'/. '%s'", src, root);
+	assert_int_equal(system(cmd), 0);
+	/* the first call fills the cache (and keeps the fds) */
+	assert_int_equal(fg_fast_check(root, FG_RULE_COUNT, false, &r), 0);
+	for (mode = 0; mode < 3; mode++) {
+		snprintf(text, sizeof(text), "%d\n", mode);
+		put(root, "sys/vm/overcommit_memory", text);
+		for (i = 0; i < sizeof(sizes) / sizeof(sizes[0]); i++) {
+			bool want = mode == 1 || (mode == 0 && sizes[i] <= limit);
+			bool got;
+
+			snprintf(text, sizeof(text), "%llu 100 10 1 0 100 0\n",
+				 (unsigned long long)sizes[i]);
+			put(root, "self/statm", text);
+			got = fg_fast_pass(root);
+			if (got != want)
+				fail_msg("mode %d, %llu pages: fast pass %d, want %d",
+					 mode, (unsigned long long)sizes[i], got,
+					 want);
+			assert_int_equal(fg_check(root, 0, -1, false, &r), 0);
+			if (got && r.verdict != FG_OK)
+				fail_msg("mode %d, %llu pages: fast pass, check %s",
+					 mode, (unsigned long long)sizes[i],
+					 fg_verdict_name(r.verdict));
+		}
+	}
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", root);
+	assert_int_equal(system(cmd), 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -153,6 +219,7 @@ int main(void)
 		cmocka_unit_test(exact_charge),
 		cmocka_unit_test(container_root_is_not_admin),
 		cmocka_unit_test(missing_and_truncated_files),
+		cmocka_unit_test(fast_pass_agrees),
 	};
 
 	return cmocka_run_group_tests_name("snapshots", tests, NULL, NULL);
