@@ -1,22 +1,28 @@
 /*
  * bench - what the guard costs a fork, as ratios measured in one run.
  *
- * The driver runs each workload in a fresh worker process, once without
- * the guard and once with LD_PRELOAD=libforkguard.so (plus any FORKGUARD_*
- * variables of the caller), and, for the small workloads, once more with
- * an empty library preloaded: what any LD_PRELOAD costs a fork (more VMAs
- * to copy and tear down) is then told apart from the guard's own work.
- * The order rotates every round.  A worker builds its memory layout, then
- * times N rounds of fork + _exit + waitpid and prints the median.  The
- * driver prints, per workload, the medians over rounds, the median of the
- * per-round ratios, and the target.
+ * Each round starts one worker process per variant: without a preload,
+ * with LD_PRELOAD=libforkguard.so (plus any FORKGUARD_* variables of the
+ * caller), and, for the small workloads, with an empty library preloaded
+ * (what any LD_PRELOAD costs a fork, more VMAs to copy and tear down, is
+ * then told apart from the guard's own work).  A worker builds the
+ * workload's memory layout, then serves batches: the driver asks each
+ * worker in turn (the order rotating) for K timed fork + _exit + waitpid
+ * and gets the batch's median back.  Adjacent batches of the variants run
+ * within milliseconds of each other, so the machine's drift cancels in
+ * their ratio; fresh workers every round average over address-space
+ * layouts (ASLR moves the fork's cost by several per cent from one process
+ * to the next).  Per round: the median of the per-batch ratios; printed:
+ * the median over rounds and their range.
  *
  * usage: bench [-r rounds] [-w workload,...]   (run by `make bench`)
- *        bench worker WORKLOAD N  (internal)
+ *        bench serve WORKLOAD                  (internal)
  * No assertions: this prints figures; README quotes them.
  */
 #define _GNU_SOURCE
 #include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -29,10 +35,12 @@
 #include <unistd.h>
 
 #define GiB (1UL << 30)
+#define MAX_ROUNDS 100
+#define MAX_BATCHES 64
 
 struct workload {
 	const char *name;
-	int forks;		/* per worker run */
+	int per_batch, batches; /* forks per batch, batches per round */
 	double target;		/* guarded / unguarded */
 	const char *guard_env;	/* extra env for the guarded run */
 	const char *what;
@@ -40,16 +48,17 @@ struct workload {
 };
 
 static const struct workload loads[] = {
-	{ "tiny", 400, 1.05, NULL, "fork+_exit+wait of a small process", true },
-	{ "rss1g", 20, 1.01, NULL, "1 GiB of touched private memory", false },
-	{ "vmas60k", 20, 1.10, NULL, "60 000 VMAs, little RSS", false },
-	{ "maps60k", 20, 0, NULL,
+	{ "tiny", 10, 40, 1.05, NULL, "fork+_exit+wait of a small process",
+	  true },
+	{ "rss1g", 2, 8, 1.01, NULL, "1 GiB of touched private memory", false },
+	{ "vmas60k", 1, 10, 1.10, NULL, "60 000 VMAs, little RSS", false },
+	{ "maps60k", 1, 8, 0, NULL,
 	  "maps path: 2 x 16 GiB NORESERVE + 60 000 VMAs", false },
-	{ "exact1g", 20, 1.50, NULL,
+	{ "exact1g", 1, 10, 1.50, NULL,
 	  "smaps path: 32 GiB NORESERVE + 1 GiB touched", false },
-	{ "exact60k", 20, 1.50, NULL,
+	{ "exact60k", 1, 6, 1.50, NULL,
 	  "smaps path: 32 GiB NORESERVE + 60 000 VMAs", false },
-	{ "off", 400, 1.01, "FORKGUARD_MODE=off", "tiny, FORKGUARD_MODE=off",
+	{ "off", 10, 40, 1.01, "FORKGUARD_MODE=off", "tiny, FORKGUARD_MODE=off",
 	  true },
 };
 
@@ -71,11 +80,28 @@ static int cmp_double(const void *a, const void *b)
 	return (x > y) - (x < y);
 }
 
-static double median(double *v, int n)
+/* The median of @n values (sorts a copy). */
+static double median(const double *v, int n)
 {
-	qsort(v, (size_t)n, sizeof(*v), cmp_double);
-	return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
+	double c[MAX_ROUNDS > MAX_BATCHES ? MAX_ROUNDS : MAX_BATCHES];
+
+	memcpy(c, v, sizeof(*v) * (size_t)n);
+	qsort(c, (size_t)n, sizeof(*c), cmp_double);
+	return n % 2 ? c[n / 2] : (c[n / 2 - 1] + c[n / 2]) / 2;
 }
+
+static void range(const double *v, int n, double *lo, double *hi)
+{
+	*lo = *hi = v[0];
+	for (int i = 1; i < n; i++) {
+		if (v[i] < *lo)
+			*lo = v[i];
+		if (v[i] > *hi)
+			*hi = v[i];
+	}
+}
+
+/* --- the worker --- */
 
 static void touch(char *p, size_t len)
 {
@@ -128,45 +154,164 @@ static int setup(const char *name)
 	return 0;
 }
 
-static long rss_kb(void)
+/*
+ * out[0] VmRSS, out[1] RssAnon of this process, out[2] the Rss of the
+ * preloaded library's own mappings (shared file pages), kB.
+ */
+static void rss_kb(double out[3])
 {
-	char line[256];
-	long kb = -1;
+	char line[512], lib[4096] = "", *path;
+	const char *preload = getenv("LD_PRELOAD");
+	bool in_lib = false;
+	long kb;
 	FILE *f = fopen("/proc/self/status", "r");
 
-	while (f && fgets(line, sizeof(line), f))
+	out[0] = out[1] = -1;
+	out[2] = 0;
+	while (f && fgets(line, sizeof(line), f)) {
 		if (sscanf(line, "VmRSS: %ld", &kb) == 1)
-			break;
+			out[0] = (double)kb;
+		if (sscanf(line, "RssAnon: %ld", &kb) == 1)
+			out[1] = (double)kb;
+	}
 	if (f)
 		fclose(f);
-	return kb;
+	if (!preload || !realpath(preload, lib))
+		return;
+	f = fopen("/proc/self/smaps", "r");
+	while (f && fgets(line, sizeof(line), f)) {
+		line[strcspn(line, "\n")] = '\0';
+		if (strchr(line, '-') && strchr(line, '-') < strchr(line, ' ') &&
+		    (path = strchr(line, '/')) != NULL)
+			in_lib = !strcmp(path, lib);
+		else if (strchr(line, '-') && strchr(line, '-') < strchr(line, ' '))
+			in_lib = false;
+		if (in_lib && sscanf(line, "Rss: %ld", &kb) == 1)
+			out[2] += (double)kb;
+	}
+	if (f)
+		fclose(f);
 }
 
-static int worker(const char *name, int n)
+static bool full_read(int fd, void *buf, size_t len)
 {
-	double *t = calloc((size_t)n, sizeof(double)), t0;
-	long rss0 = rss_kb();
-	pid_t pid;
-	int i;
+	return read(fd, buf, len) == (ssize_t)len;
+}
 
-	if (!t || setup(name)) {
-		perror("setup");
+/*
+ * Serve the driver on stdin/stdout: an int K > 0 asks for K timed forks
+ * (answer: their median, us); K == 0 for rss_kb().  EOF: exit.
+ * A reply of -1 reports a failure.
+ */
+static int serve(const char *name)
+{
+	double t[1000], reply[3];
+	int k;
+
+	if (setup(name)) {
+		perror("bench: setup");
+		reply[0] = reply[1] = reply[2] = -1;
+		write(1, reply, sizeof(reply));
 		return 2;
 	}
-	for (i = 0; i < n; i++) {
-		t0 = now_us();
-		pid = fork();
-		if (pid == 0)
-			_exit(0);
-		if (pid < 0) {
-			perror("fork");
-			return 2;
+	reply[0] = reply[1] = reply[2] = 0;
+	write(1, reply, sizeof(reply)); /* ready */
+	while (full_read(0, &k, sizeof(k))) {
+		if (k <= 0) {
+			rss_kb(reply);
+		} else {
+			if (k > 1000)
+				k = 1000;
+			reply[0] = 0;
+			for (int i = 0; i < k && reply[0] == 0; i++) {
+				double t0 = now_us();
+				pid_t pid = fork();
+
+				if (pid == 0)
+					_exit(0);
+				if (pid < 0) {
+					perror("bench: fork");
+					reply[0] = -1;
+					break;
+				}
+				waitpid(pid, NULL, 0);
+				t[i] = now_us() - t0;
+			}
+			if (reply[0] == 0) {
+				qsort(t, (size_t)k, sizeof(*t), cmp_double);
+				reply[0] = k % 2 ? t[k / 2]
+						 : (t[k / 2 - 1] + t[k / 2]) / 2;
+			}
 		}
-		waitpid(pid, NULL, 0);
-		t[i] = now_us() - t0;
+		if (write(1, reply, sizeof(reply)) != sizeof(reply))
+			return 2;
 	}
-	printf("%.3f %ld %ld\n", median(t, n), rss0, rss_kb());
 	return 0;
+}
+
+/* --- the driver --- */
+
+struct worker {
+	pid_t pid;
+	int to, from;
+};
+
+static int start(struct worker *w, const char *self, const char *preload,
+		 const char *extra_env, const char *name)
+{
+	int in[2], out[2];
+	double ready[3];
+
+	if (pipe2(in, O_CLOEXEC) || pipe2(out, O_CLOEXEC))
+		return -1;
+	w->pid = fork();
+	if (w->pid < 0)
+		return -1;
+	if (w->pid == 0) {
+		dup2(in[0], 0);
+		dup2(out[1], 1);
+		close(in[1]);
+		close(out[0]);
+		if (preload)
+			setenv("LD_PRELOAD", preload, 1);
+		else
+			unsetenv("LD_PRELOAD");
+		if (extra_env)
+			putenv((char *)extra_env);
+		execl(self, self, "serve", name, (char *)NULL);
+		_exit(127);
+	}
+	close(in[0]);
+	close(out[1]);
+	w->to = in[1];
+	w->from = out[0];
+	if (!full_read(w->from, ready, sizeof(ready)) || ready[0] < 0)
+		return -1;
+	return 0;
+}
+
+static double ask(struct worker *w, int k, double more[2])
+{
+	double reply[3];
+
+	if (write(w->to, &k, sizeof(k)) != sizeof(k) ||
+	    !full_read(w->from, reply, sizeof(reply)))
+		return -1;
+	if (more) {
+		more[0] = reply[1];
+		more[1] = reply[2];
+	}
+	return reply[0];
+}
+
+static void stop(struct worker *w)
+{
+	if (w->pid <= 0)
+		return;
+	close(w->to);
+	close(w->from);
+	waitpid(w->pid, NULL, 0);
+	w->pid = 0;
 }
 
 /* Is @name in the comma-separated @list? */
@@ -183,51 +328,88 @@ static bool listed(const char *list, const char *name)
 	return false;
 }
 
-/* Run one worker; returns its median fork time, or -1. */
-static double run(const char *self, const char *lib, const char *empty,
-		  const struct workload *w, enum variant v, long *rss)
-{
-	char cmd[4096], out[128];
-	FILE *p;
-	double med = -1;
-	long rss0;
+/* What one workload measured over all rounds. */
+struct figures {
+	double t[NVARIANTS][MAX_ROUNDS];     /* per round: median batch, us */
+	double ratio[MAX_ROUNDS], floor_ratio[MAX_ROUNDS];
+	double rss[NVARIANTS][MAX_ROUNDS], anon[NVARIANTS][MAX_ROUNDS],
+	    lib[NVARIANTS][MAX_ROUNDS];
+};
 
-	if (v == BARE)
-		snprintf(cmd, sizeof(cmd), "env -u LD_PRELOAD %s worker %s %d",
-			 self, w->name, w->forks);
-	else
-		snprintf(cmd, sizeof(cmd), "env LD_PRELOAD=%s %s %s worker %s %d",
-			 v == EMPTY ? empty : lib,
-			 v == GUARD && w->guard_env ? w->guard_env : "", self,
-			 w->name, w->forks);
-	p = popen(cmd, "r");
-	if (!p)
-		return -1;
-	if (fgets(out, sizeof(out), p) &&
-	    sscanf(out, "%lf %ld %ld", &med, &rss0, rss) != 3)
-		med = -1;
-	pclose(p);
-	return med;
+/* One round of @w: fresh workers, batches interleaved. */
+static int round_of(const struct workload *w, const char *self,
+		    const char *lib, const char *empty, int r,
+		    struct figures *f)
+{
+	int nv = w->floor ? NVARIANTS : EMPTY, rc = 0;
+	double bt[NVARIANTS][MAX_BATCHES], br[MAX_BATCHES], bf[MAX_BATCHES];
+	struct worker wk[NVARIANTS] = { { 0 } };
+	const char *preload[NVARIANTS] = { NULL, lib, empty };
+
+	for (int v = 0; v < nv && !rc; v++)
+		rc = start(&wk[v], self, preload[v],
+			   v == GUARD ? w->guard_env : NULL, w->name);
+	for (int b = 0; b < w->batches && !rc; b++) {
+		for (int i = 0; i < nv && !rc; i++) {
+			int v = (b + i + r) % nv;
+
+			bt[v][b] = ask(&wk[v], w->per_batch, NULL);
+			rc = bt[v][b] <= 0;
+		}
+		if (!rc) {
+			br[b] = bt[GUARD][b] / bt[BARE][b];
+			if (w->floor)
+				bf[b] = bt[GUARD][b] / bt[EMPTY][b];
+		}
+	}
+	for (int v = 0; v < nv && !rc; v++) {
+		f->t[v][r] = median(bt[v], w->batches);
+		double more[2] = { 0, 0 };
+
+		f->rss[v][r] = ask(&wk[v], 0, more);
+		f->anon[v][r] = more[0];
+		f->lib[v][r] = more[1];
+	}
+	if (!rc) {
+		f->ratio[r] = median(br, w->batches);
+		if (w->floor)
+			f->floor_ratio[r] = median(bf, w->batches);
+	}
+	for (int v = 0; v < nv; v++)
+		stop(&wk[v]);
+	return rc;
+}
+
+/* One memory line: bare, guarded, the difference, empty (medians). */
+static void memory(const char *tag, const char *what,
+		   double kb[NVARIANTS][MAX_ROUNDS], int rounds)
+{
+	double bare = median(kb[BARE], rounds),
+	       guard = median(kb[GUARD], rounds);
+
+	printf("%-9s %-44s %9.0f %9.0f %+8.0f kB (empty: %.0f)\n", tag, what,
+	       bare, guard, guard - bare, median(kb[EMPTY], rounds));
 }
 
 int main(int argc, char **argv)
 {
+	static struct figures f;
 	char self[1024], lib[1200], empty[1200];
-	int rounds = 7, r, k, opt;
+	int rounds = 9, opt;
 	const char *only = NULL;
-	double fast_extra = 0;
+	double fast_extra = 0, lo, hi;
 	struct utsname u;
 	ssize_t n;
 
-	if (argc >= 4 && !strcmp(argv[1], "worker"))
-		return worker(argv[2], atoi(argv[3]));
+	if (argc >= 3 && !strcmp(argv[1], "serve"))
+		return serve(argv[2]);
 	while ((opt = getopt(argc, argv, "r:w:")) != -1)
 		if (opt == 'r')
 			rounds = atoi(optarg);
 		else if (opt == 'w')
 			only = optarg;
-	if (rounds < 1 || rounds > 100)
-		rounds = 7;
+	if (rounds < 1 || rounds > MAX_ROUNDS)
+		rounds = 9;
 	n = readlink("/proc/self/exe", self, sizeof(self) - 1);
 	if (n <= 0)
 		return 2;
@@ -236,68 +418,62 @@ int main(int argc, char **argv)
 		 (int)(strrchr(self, '/') - self), self);
 	snprintf(empty, sizeof(empty), "%.*s/libfg_empty.so",
 		 (int)(strrchr(self, '/') - self), self);
+	signal(SIGPIPE, SIG_IGN);
 	uname(&u);
 	printf("forkguard bench: kernel %s, %ld cores, overcommit_memory=",
 	       u.release, sysconf(_SC_NPROCESSORS_ONLN));
 	fflush(stdout);
 	system("cat /proc/sys/vm/overcommit_memory");
-	printf("%d rounds; each: a fresh process, median fork+_exit+wait time\n\n",
+	printf("%d rounds, each with fresh workers; a worker times batches of "
+	       "fork+_exit+wait,\ninterleaved with the other variants'; ratio: "
+	       "median over rounds of the\nmedian per-batch ratio (range: "
+	       "lowest-highest round)\n\n",
 	       rounds);
-	printf("%-9s %-44s %9s %9s %8s %7s %7s %7s\n", "workload", "what",
-	       "bare us", "guard us", "extra us", "ratio", "target",
-	       "/empty");
-	for (k = 0; k < (int)(sizeof(loads) / sizeof(loads[0])); k++) {
+	printf("%-9s %-44s %9s %9s %8s %7s %-13s %6s %7s\n", "workload", "what",
+	       "bare us", "guard us", "extra us", "ratio", " range",
+	       "target", "/empty");
+	for (int k = 0; k < (int)(sizeof(loads) / sizeof(loads[0])); k++) {
 		const struct workload *w = &loads[k];
+		double med[NVARIANTS];
 		int nv = w->floor ? NVARIANTS : EMPTY;
-		double t[NVARIANTS][100], rss[NVARIANTS][100], ratio[100],
-		    floor_ratio[100], med[NVARIANTS];
-		long kb;
 
 		if (only && !listed(only, w->name))
 			continue;
-		for (r = 0; r < rounds; r++) {
-			/* interleaved, the order rotating every round */
-			for (int i = 0; i < nv; i++) {
-				enum variant v = (enum variant)((r + i) % nv);
-
-				t[v][r] = run(self, lib, empty, w, v, &kb);
-				rss[v][r] = (double)kb;
-				if (t[v][r] <= 0) {
-					printf("%-9s failed to run\n", w->name);
-					return 1;
-				}
+		for (int r = 0; r < rounds; r++)
+			if (round_of(w, self, lib, empty, r, &f)) {
+				printf("%-9s failed to run\n", w->name);
+				return 1;
 			}
-			ratio[r] = t[GUARD][r] / t[BARE][r];
-			if (w->floor)
-				floor_ratio[r] = t[GUARD][r] / t[EMPTY][r];
-		}
 		for (int v = 0; v < nv; v++)
-			med[v] = median(t[v], rounds);
-		printf("%-9s %-44s %9.1f %9.1f %+8.1f %7.3f ", w->name, w->what,
-		       med[BARE], med[GUARD], med[GUARD] - med[BARE],
-		       median(ratio, rounds));
+			med[v] = median(f.t[v], rounds);
+		range(f.ratio, rounds, &lo, &hi);
+		printf("%-9s %-44s %9.1f %9.1f %+8.1f %7.3f  %.3f-%.3f ",
+		       w->name, w->what, med[BARE], med[GUARD],
+		       med[GUARD] - med[BARE], median(f.ratio, rounds), lo, hi);
 		if (w->target > 0)
-			printf("%7.2f", w->target);
+			printf("%6.2f", w->target);
 		else
-			printf("%7s", "-");
+			printf("%6s", "-");
 		if (w->floor)
-			printf(" %7.3f\n", median(floor_ratio, rounds));
+			printf(" %7.3f\n", median(f.floor_ratio, rounds));
 		else
 			printf("\n");
 		/* the tiers' cost per unit of what they walk, over the fast
 		 * check's (tiny's) */
 		if (!strcmp(w->name, "tiny")) {
+			range(f.floor_ratio, rounds, &lo, &hi);
 			fast_extra = med[GUARD] - med[BARE];
-			printf("%-9s %-44s %9.1f\n", "",
-			       "  an empty library preloaded instead, us",
-			       med[EMPTY]);
-			printf("%-9s %-44s %9.0f %9.0f %+8.0f kB (empty: %.0f)\n",
-			       "rss", "VmRSS after the forks, kB (medians)",
-			       median(rss[BARE], rounds),
-			       median(rss[GUARD], rounds),
-			       median(rss[GUARD], rounds) -
-				   median(rss[BARE], rounds),
-			       median(rss[EMPTY], rounds));
+			printf("%-9s %-44s %9.1f  (/empty range %.3f-%.3f)\n",
+			       "", "  an empty library preloaded instead, us",
+			       med[EMPTY], lo, hi);
+			memory("rss", "VmRSS after the forks, kB (medians)",
+			       f.rss, rounds);
+			memory("anon", "RssAnon (private) after the forks, kB",
+			       f.anon, rounds);
+			printf("%-9s %-44s %9s %9.0f %8s kB (empty: %.0f)\n",
+			       "lib", "the preloaded library's mappings, Rss kB",
+			       "-", median(f.lib[GUARD], rounds), "",
+			       median(f.lib[EMPTY], rounds));
 		}
 		if (!strcmp(w->name, "maps60k"))
 			printf("%-9s %-44s %+8.1f us\n", "",
