@@ -75,7 +75,8 @@ $(B)/tests/transparency $(B)/tests/noalloc $(B)/tests/storm: $(B)/tests/%: \
 # bound at load (-z now) as Debian's hardened binaries are: a child that
 # resolves _exit lazily would time the dynamic linker, not the fork
 $(B)/tests/bench: tests/bench/bench.c $(B)/tests/libfg_empty.so | $(B)/tests
-	$(CC) -std=gnu11 -Wall -Wextra $(CFLAGS) -Wl,-z,now -o $@ $< $(LDFLAGS)
+	$(CC) -std=gnu11 -Wall -Wextra $(CFLAGS) -Wl,-z,now -o $@ $< $(LDFLAGS) \
+		$(FG_LDLIBS)
 # the fork path's check alone, linked with the library's objects
 $(B)/tests/bench_pass: tests/bench/pass.c $(B)/obj/config.o $(B)/obj/log.o \
 		$(B)/obj/guard.o $(B)/obj/remedy.o $(B)/libforkguard-core.a | $(B)/tests

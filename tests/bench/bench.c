@@ -20,6 +20,7 @@
  * No assertions: this prints figures; README quotes them.
  */
 #define _GNU_SOURCE
+#include <dlfcn.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
@@ -200,11 +201,15 @@ static bool full_read(int fd, void *buf, size_t len)
 
 /*
  * Serve the driver on stdin/stdout: an int K > 0 asks for K timed forks
- * (answer: their median, us); K == 0 for rss_kb().  EOF: exit.
- * A reply of -1 reports a failure.
+ * (answer: their median, us), K < 0 for -K forks through libc's own fork,
+ * past any preloaded one; K == 0 for rss_kb().  EOF: exit.  A reply of -1
+ * reports a failure.
  */
 static int serve(const char *name)
 {
+	void *libc = dlopen("libc.so.6", RTLD_LAZY | RTLD_NOLOAD);
+	pid_t (*libc_fork)(void) = libc ? (pid_t(*)(void))dlsym(libc, "fork")
+				      : NULL;
 	double t[1000], reply[3];
 	int k;
 
@@ -217,15 +222,18 @@ static int serve(const char *name)
 	reply[0] = reply[1] = reply[2] = 0;
 	write(1, reply, sizeof(reply)); /* ready */
 	while (full_read(0, &k, sizeof(k))) {
-		if (k <= 0) {
+		if (k == 0) {
 			rss_kb(reply);
 		} else {
+			pid_t (*fn)(void) = k < 0 ? libc_fork : fork;
+
+			k = k < 0 ? -k : k;
 			if (k > 1000)
 				k = 1000;
-			reply[0] = 0;
+			reply[0] = fn ? 0 : -1;
 			for (int i = 0; i < k && reply[0] == 0; i++) {
 				double t0 = now_us();
-				pid_t pid = fork();
+				pid_t pid = fn();
 
 				if (pid == 0)
 					_exit(0);
@@ -331,7 +339,7 @@ static bool listed(const char *list, const char *name)
 /* What one workload measured over all rounds. */
 struct figures {
 	double t[NVARIANTS][MAX_ROUNDS];     /* per round: median batch, us */
-	double ratio[MAX_ROUNDS], floor_ratio[MAX_ROUNDS];
+	double ratio[MAX_ROUNDS], floor_ratio[MAX_ROUNDS], self_ratio[MAX_ROUNDS];
 	double rss[NVARIANTS][MAX_ROUNDS], anon[NVARIANTS][MAX_ROUNDS],
 	    lib[NVARIANTS][MAX_ROUNDS];
 };
@@ -342,22 +350,31 @@ static int round_of(const struct workload *w, const char *self,
 		    struct figures *f)
 {
 	int nv = w->floor ? NVARIANTS : EMPTY, rc = 0;
-	double bt[NVARIANTS][MAX_BATCHES], br[MAX_BATCHES], bf[MAX_BATCHES];
+	double bt[NVARIANTS + 1][MAX_BATCHES], br[MAX_BATCHES], bf[MAX_BATCHES],
+	    bs[MAX_BATCHES];
 	struct worker wk[NVARIANTS] = { { 0 } };
 	const char *preload[NVARIANTS] = { NULL, lib, empty };
 
-	for (int v = 0; v < nv && !rc; v++)
+	/* started in turn too: the first to fault its memory in gets other
+	 * physical pages, and a fork walks their page structs */
+	for (int i = 0; i < nv && !rc; i++) {
+		int v = (i + r) % nv;
+
 		rc = start(&wk[v], self, preload[v],
 			   v == GUARD ? w->guard_env : NULL, w->name);
+	}
+	/* slot nv: the guarded worker forking through libc's fork */
 	for (int b = 0; b < w->batches && !rc; b++) {
-		for (int i = 0; i < nv && !rc; i++) {
-			int v = (b + i + r) % nv;
+		for (int i = 0; i <= nv && !rc; i++) {
+			int v = (b + i + r) % (nv + 1);
 
-			bt[v][b] = ask(&wk[v], w->per_batch, NULL);
+			bt[v][b] = v == nv ? ask(&wk[GUARD], -w->per_batch, NULL)
+					   : ask(&wk[v], w->per_batch, NULL);
 			rc = bt[v][b] <= 0;
 		}
 		if (!rc) {
 			br[b] = bt[GUARD][b] / bt[BARE][b];
+			bs[b] = bt[GUARD][b] / bt[nv][b];
 			if (w->floor)
 				bf[b] = bt[GUARD][b] / bt[EMPTY][b];
 		}
@@ -372,6 +389,7 @@ static int round_of(const struct workload *w, const char *self,
 	}
 	if (!rc) {
 		f->ratio[r] = median(br, w->batches);
+		f->self_ratio[r] = median(bs, w->batches);
 		if (w->floor)
 			f->floor_ratio[r] = median(bf, w->batches);
 	}
@@ -429,9 +447,9 @@ int main(int argc, char **argv)
 	       "median over rounds of the\nmedian per-batch ratio (range: "
 	       "lowest-highest round)\n\n",
 	       rounds);
-	printf("%-9s %-44s %9s %9s %8s %7s %-13s %6s %7s\n", "workload", "what",
-	       "bare us", "guard us", "extra us", "ratio", " range",
-	       "target", "/empty");
+	printf("%-9s %-44s %9s %9s %8s %7s %-13s %6s %7s %7s\n", "workload",
+	       "what", "bare us", "guard us", "extra us", "ratio", " range",
+	       "target", "/self", "/empty");
 	for (int k = 0; k < (int)(sizeof(loads) / sizeof(loads[0])); k++) {
 		const struct workload *w = &loads[k];
 		double med[NVARIANTS];
@@ -454,6 +472,7 @@ int main(int argc, char **argv)
 			printf("%6.2f", w->target);
 		else
 			printf("%6s", "-");
+		printf(" %7.3f", median(f.self_ratio, rounds));
 		if (w->floor)
 			printf(" %7.3f\n", median(f.floor_ratio, rounds));
 		else
@@ -489,7 +508,10 @@ int main(int argc, char **argv)
 			       (med[GUARD] - med[BARE] - fast_extra) / 60);
 		fflush(stdout);
 	}
-	printf("\n/empty: guarded / an empty library preloaded (what any "
+	printf("\n/self: guarded fork / libc's fork called directly, in the "
+	       "same guarded process\n(the guard's own work, without the "
+	       "preload's cost or another process's layout)\n"
+	       "/empty: guarded / an empty library preloaded (what any "
 	       "LD_PRELOAD costs a fork is not the guard's)\n");
 	return 0;
 }
