@@ -292,9 +292,10 @@ bool fg_fast_pass(const char *root)
 		return false;
 	if (pass[v] == UINT64_MAX)
 		return true;
+	/* size * page_kb <= pass[v], without the product overflowing */
 	return kept(&fast.statm, self, root, "self/statm", buf, 128) >= 0 &&
-	       fg_parse_statm(buf, &size, &resident) &&
-	       size * page_kb <= pass[v];
+	       fg_parse_statm(buf, &size, &resident) && page_kb &&
+	       size <= pass[v] / page_kb;
 }
 
 int fg_fast_check(const char *root, enum fg_rule forced, bool full,

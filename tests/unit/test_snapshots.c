@@ -172,7 +172,9 @@ static void fast_pass_agrees(void **state)
 	/* mode0-5.2plus-pass: MemTotal 16777216 kB + SwapTotal 1048576 kB */
 	const uint64_t limit = (16777216 + 1048576) / 4;
 	const uint64_t sizes[] = { 1, 4096, limit - 1, limit, limit + 1,
-				   2 * limit, UINT64_C(1) << 40 };
+				   2 * limit, UINT64_C(1) << 40,
+				   /* times 4 kB, these wrap around 2^64 */
+				   (UINT64_C(1) << 62) + 1, UINT64_MAX };
 	char src[600], root[] = "/tmp/fg-fast.XXXXXX", cmd[1400], text[64];
 	struct fg_result r;
 	unsigned i;
