@@ -12,10 +12,9 @@
  * without us (after a fork each page the child touches is a fault: our
  * code, a deeper stack page).  A fork that fails anyway is still explained:
  * glibc runs the pthread_atfork parent handlers after a failed fork too,
- * with errno already set, and the handler compares it with errno before the
- * call.  So the fast path is taken only when errno was not already a fork
- * error, and only once the handlers are registered, at the first fork
- * (after the allocator's own: a post-mortem may ask it for statistics).
+ * with errno already set, and ours compare it with errno just before the
+ * fork (see pass).  So the fast path is taken only when errno was not
+ * already a fork error, and only once both sets of handlers are in place.
  * vfork, posix_spawn, system and popen are not interposed: they share the
  * parent's mm (CLONE_VM), nothing is charged.  clone with CLONE_VM passes
  * straight through for the same reason.
@@ -43,17 +42,27 @@ static struct {
 } real;
 
 /*
- * What the atfork handlers know, per thread.  The prepare handler keeps
- * errno as it was before each fork (stored only when it changed: after a
- * fork each page written is copied, this one too); a call that goes the
- * whole way (guarded_fork, daemon) marks itself with our pid, as its own
- * after-step explains a failure.
+ * What the atfork handlers know, per thread.  Two sets of handlers:
+ *   early, registered by our constructor, before the program's own: its
+ *     prepare runs last (LIFO) and keeps errno as it is just before the
+ *     fork; its parent handler runs first (FIFO) and sees errno just
+ *     after it, before any other handler can change it.  A failure (errno
+ *     changed to ENOMEM or EAGAIN) is only noted: other libraries' parent
+ *     handlers have not run yet (jemalloc's still holds its locks).
+ *   late, registered at the first fork: its parent handler runs after
+ *     those, and explains the failure the early one noted.
+ * Stores are made only when a value changes (after a fork each page
+ * written is copied, this one too).  A call that goes the whole way
+ * (guarded_fork, daemon) marks itself with our pid: it explains its own
+ * failure.
  */
 static __thread struct {
-	int err;    /* errno before the last fork */
+	int err;    /* errno just before the last fork */
+	int failed; /* the early handler saw the fork fail with this */
 	pid_t slow; /* a whole-way call is in progress in this process */
 } pass __attribute__((tls_model("initial-exec")));
-static char handlers; /* 0: not yet, 1: registered, 2: cannot */
+/* 0: not registered, 1: registering, 2: registered, 3: cannot */
+static int early, late;
 
 static void pass_prepare(void)
 {
@@ -63,30 +72,37 @@ static void pass_prepare(void)
 		pass.err = err;
 }
 
-/* Runs after every fork of glibc's, failed or not; reads only, unless the
- * fork failed and no one else will explain it. */
-static void pass_parent(void)
+static void pass_parent_early(void)
 {
 	int err = errno;
 
-	if (err == pass.err || (err != ENOMEM && err != EAGAIN))
-		return; /* the fork succeeded */
-	if (pass.slow == getpid())
-		return;
-	fg_guard_missed("fork", err);
+	if (err != pass.err && (err == ENOMEM || err == EAGAIN))
+		pass.failed = err;
+}
+
+static void pass_parent_late(void)
+{
+	int err = errno, failed = pass.failed;
+
+	if (!failed)
+		return; /* the fork succeeded: read only */
+	pass.failed = 0;
+	if (pass.slow != getpid())
+		fg_guard_missed("fork", failed);
 	fg_errno_keep(err);
 }
 
-static void register_handlers(void)
+/* Register a set once, whichever thread comes first. */
+static void register_once(int *state, void (*prepare)(void),
+			  void (*parent)(void))
 {
-	int err = errno;
+	int err = errno, expect = 0;
 
-	/* once, from the first fork, after the allocator's own handlers:
-	 * ours may ask it for statistics.  (pthread_atfork is not
-	 * async-signal-safe; neither is the first fork's configuration.) */
-	__atomic_store_n(
-	    &handlers, pthread_atfork(pass_prepare, pass_parent, NULL) ? 2 : 1,
-	    __ATOMIC_RELEASE);
+	if (!__atomic_compare_exchange_n(state, &expect, 1, false,
+					 __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE))
+		return;
+	__atomic_store_n(state, pthread_atfork(prepare, parent, NULL) ? 3 : 2,
+			 __ATOMIC_RELEASE);
 	fg_errno_keep(err);
 }
 
@@ -110,6 +126,7 @@ __attribute__((constructor)) static void fg_init(void)
 	REAL(_Fork);
 	REAL(daemon);
 	REAL(clone);
+	register_once(&early, pass_prepare, pass_parent_early);
 	fg_remedy_init(fg_config());
 	fg_errno_keep(err);
 }
@@ -122,15 +139,16 @@ __attribute__((constructor)) static void fg_init(void)
 __attribute__((noinline)) static bool fork_passes(void)
 {
 	int err = errno;
+	bool ok;
 
 	if (fg_guard_off())
 		return true;
-	/* a failure must change errno for the handler to see it */
-	if (__atomic_load_n(&handlers, __ATOMIC_ACQUIRE) != 1 ||
-	    err == ENOMEM || err == EAGAIN || !fg_guard_pass())
-		return false;
+	/* a failure must change errno for the handlers to see it */
+	ok = __atomic_load_n(&early, __ATOMIC_ACQUIRE) == 2 &&
+	     __atomic_load_n(&late, __ATOMIC_ACQUIRE) == 2 && err != ENOMEM &&
+	     err != EAGAIN && fg_guard_pass();
 	fg_errno_keep(err);
-	return true;
+	return ok;
 }
 
 /* Kept out of line: its frame (the verdict) is paid only when guarding. */
@@ -139,28 +157,34 @@ __attribute__((noinline)) static pid_t guarded_fork(fork_fn fn,
 {
 	struct fg_guard g;
 	bool quiet;
-	pid_t pid;
-	int err;
+	pid_t pid, slow;
+	int err = errno;
 
 	if (!fn) {
 		errno = ENOSYS; /* no libc below us has this symbol */
 		return -1;
 	}
-	if (!__atomic_load_n(&handlers, __ATOMIC_ACQUIRE))
-		register_handlers();
+	/* after the allocator's handlers, registered by now: see pass
+	 * (pthread_atfork is not async-signal-safe; neither is the first
+	 * fork's configuration) */
+	if (!__atomic_load_n(&late, __ATOMIC_ACQUIRE))
+		register_once(&late, NULL, pass_parent_late);
 	if (fg_guard_before(&g, call)) {
 		errno = ENOMEM;
 		return -1;
 	}
 	quiet = fg_guard_quiet(&g);
+	/* restored, not cleared: a fork from a signal handler nests */
+	slow = pass.slow;
 	pass.slow = getpid();
+	fg_errno_keep(err);
 	pid = fn();
 	/* the child: write nothing (after a fork each page written is
 	 * copied, the stack's too) */
 	if (pid == 0)
 		return pid;
 	err = errno;
-	pass.slow = 0;
+	pass.slow = slow;
 	if (pid > 0 && quiet) {
 		fg_errno_keep(err);
 		return pid;
@@ -192,7 +216,8 @@ FG_EXPORT int daemon(int nochdir, int noclose)
 {
 	daemon_fn fn = REAL(daemon);
 	struct fg_guard g;
-	int rc, err;
+	int rc, err = errno;
+	pid_t slow;
 
 	if (!fn) {
 		errno = ENOSYS;
@@ -202,10 +227,12 @@ FG_EXPORT int daemon(int nochdir, int noclose)
 		errno = ENOMEM;
 		return -1;
 	}
+	slow = pass.slow;
 	pass.slow = getpid();
+	fg_errno_keep(err);
 	rc = fn(nochdir, noclose);
 	err = errno;
-	pass.slow = 0;
+	pass.slow = slow;
 	/* on success the parent has exited: the child reports */
 	fg_guard_after(&g, rc != 0, err);
 	fg_errno_keep(err);
@@ -219,7 +246,7 @@ FG_EXPORT int clone(int (*fn)(void *), void *stack, int flags, void *arg, ...)
 	pid_t *ptid, *ctid;
 	void *tls;
 	va_list ap;
-	int rc, err;
+	int rc, err = errno;
 
 	va_start(ap, arg);
 	ptid = va_arg(ap, pid_t *);
@@ -236,6 +263,7 @@ FG_EXPORT int clone(int (*fn)(void *), void *stack, int flags, void *arg, ...)
 		errno = ENOMEM;
 		return -1;
 	}
+	fg_errno_keep(err);
 	rc = real_clone(fn, stack, flags, arg, ptid, tls, ctid);
 	err = errno;
 	fg_guard_after(&g, rc < 0, err);

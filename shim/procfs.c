@@ -185,8 +185,10 @@ ssize_t fg_kept_pread(struct fg_kept *k, pid_t self, char *buf, size_t len)
 	 */
 	fd = __atomic_load_n(&k->fd, __ATOMIC_ACQUIRE);
 	if (__atomic_load_n(&k->owner, __ATOMIC_ACQUIRE) != self ||
-	    !kept_same(k, fd))
+	    !kept_same(k, fd)) {
+		fg_errno_keep(err); /* fstat of a closed fd: EBADF */
 		return FG_KEPT_MISS;
+	}
 	n = read_fd(fd, buf, len, true);
 	fg_errno_keep(err);
 	return n;

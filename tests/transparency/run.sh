@@ -12,7 +12,7 @@ chmod 711 "$TMP" && mkdir -m 1777 "$TMP/fast"
 # Each case bare, then guarded twice: reporting every fork (each call goes
 # the whole way), and at the default level (a quiet fork takes the fast
 # path: the real fork is tail-called).
-for c in atfork errno signal passthrough closefds child; do
+for c in atfork errno signal passthrough closefds child handler-errno; do
 	"$T/transparency" "$c" >"$TMP/bare.$c" 2>&1
 	rb=$?
 	FORKGUARD_REPORT=all FORKGUARD_FORMAT=json FORKGUARD_RATE_LIMIT=0 \
@@ -38,6 +38,8 @@ check eagain-postmortem "the EAGAIN fork is reported with its outcome and RLIMIT
 # explains it, with the figures read after the fork
 check fast-eagain "default level: $(wc -l <"$TMP/fast/errno") line(s), $(grep -o '"call":"[a-zA-Z_]*"' "$TMP/fast/errno" | head -1), $(grep -o '"outcome":"[A-Z]*","mismatch":[a-z]*,"read_after":[a-z]*' "$TMP/fast/errno")" \
 	grep -q '"call":"fork".*"outcome":"EAGAIN","mismatch":false,"read_after":true.*"limits":{"nproc_limit":0,' "$TMP/fast/errno"
+check fast-handler-errno "forks whose handlers leave EAGAIN behind are not failures: $(cat "$TMP/fast/handler-errno" 2>/dev/null | wc -l) report line(s) at the default level" \
+	test ! -s "$TMP/fast/handler-errno"
 check reported-daemon "daemon is reported: $(calls child)" \
 	grep -q '"call":"daemon"' "$TMP/log.child"
 
