@@ -27,7 +27,8 @@ bool fg_parse_release(const char *release, int *major, int *minor);
 bool fg_parse_meminfo(const char *buf, struct fg_sys *s);
 /* fg_parse_status - Name, VmSize, VmRSS, CapEff; @cap_admin from CapEff. */
 bool fg_parse_status(const char *buf, struct fg_task *t, bool *cap_admin);
-/* fg_parse_statm - total_vm and rss in pages. */
+/* fg_parse_statm - total_vm and rss in pages (each at most FG_PAGES_MAX). */
+#define FG_PAGES_MAX (UINT64_C(1) << 52)
 bool fg_parse_statm(const char *buf, uint64_t *size, uint64_t *resident);
 /* fg_parse_u64 - a decimal number (leading blanks, trailing newline ok). */
 bool fg_parse_u64(const char *buf, uint64_t *v);

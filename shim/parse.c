@@ -206,7 +206,9 @@ bool fg_parse_statm(const char *buf, uint64_t *size, uint64_t *resident)
 	const char *p = scan_u64(buf, end, size, &ok1);
 
 	scan_u64(p, end, resident, &ok2);
-	return ok1 && ok2;
+	/* more pages than a 64-bit address space holds is not statm (and
+	 * would wrap when turned into kB) */
+	return ok1 && ok2 && *size <= FG_PAGES_MAX && *resident <= FG_PAGES_MAX;
 }
 
 unsigned fg_parse_cpulist(const char *buf)

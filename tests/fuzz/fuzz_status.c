@@ -10,7 +10,8 @@
 #include "fuzz.h"
 #include "fg_internal.h"
 
-/* The first two blank-separated decimal numbers (each <= 18 digits). */
+/* The first two blank-separated decimal numbers (each <= 18 digits),
+ * page counts no larger than a 64-bit address space. */
 static int ref_statm(const char *s, uint64_t *a, uint64_t *b)
 {
 	uint64_t *out[2] = {a, b};
@@ -27,6 +28,8 @@ static int ref_statm(const char *s, uint64_t *a, uint64_t *b)
 		if (!d)
 			return 0;
 		*out[i] = strtoull(s, NULL, 10);
+		if (*out[i] > FG_PAGES_MAX)
+			return 0;
 		s += d;
 	}
 	return 1;

@@ -115,6 +115,9 @@ static void statm_and_numbers(void **state)
 	assert_int_equal(a, 12766720);
 	assert_int_equal(b, 1992294);
 	assert_false(fg_parse_statm("12766720", &a, &b));
+	/* 2^52 pages is a whole 64-bit address space; more is not statm */
+	assert_true(fg_parse_statm("4503599627370496 1 0 0 0 0 0\n", &a, &b));
+	assert_false(fg_parse_statm("4503599627370497 1 0 0 0 0 0\n", &a, &b));
 	assert_false(fg_parse_statm("", &a, &b));
 	assert_true(fg_parse_u64("2\n", &a));
 	assert_int_equal(a, 2);
