@@ -126,7 +126,8 @@ __attribute__((constructor)) static void fg_init(void)
 	REAL(_Fork);
 	REAL(daemon);
 	REAL(clone);
-	register_once(&early, pass_prepare, pass_parent_early);
+	if (!fg_guard_off()) /* off: not even a handler */
+		register_once(&early, pass_prepare, pass_parent_early);
 	fg_remedy_init(fg_config());
 	fg_errno_keep(err);
 }
