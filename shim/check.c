@@ -178,19 +178,6 @@ static bool cap_sys_admin(void)
 	return (data[0].effective >> CAP_SYS_ADMIN) & 1;
 }
 
-static ssize_t kept(struct fg_kept *k, pid_t self, const char *root,
-		    const char *rel, char *buf, size_t len)
-{
-	char path[FG_PATH_MAX];
-	ssize_t n = fg_kept_pread(k, self, buf, len);
-	int rc;
-
-	if (n != FG_KEPT_MISS)
-		return n;
-	rc = fg_path(path, sizeof(path), root, -1, rel);
-	return rc ? rc : fg_kept_read(k, self, path, buf, len);
-}
-
 /* Do @mode and @rule decide on what moves (the other sysctls, meminfo)? */
 static bool reads_what_moves(int mode, enum fg_rule rule)
 {
@@ -255,8 +242,13 @@ static int refresh_base(const char *root, enum fg_rule forced, long now)
 	return 0;
 }
 
-/* A copy of a fresh base without storing to @fast; false: take the lock. */
-static bool base_copy(long now, struct fg_sys *s)
+/*
+ * Copies of a fresh base (@s), its per-mode bounds (@pass) and page size
+ * (@page_kb), each may be NULL, without storing to @fast; false: stale or
+ * being written (then the lock, or the whole check).
+ */
+static bool base_copy(long now, struct fg_sys *s, uint64_t pass[3],
+		      uint64_t *page_kb)
 {
 	unsigned seq = __atomic_load_n(&fast.seq, __ATOMIC_ACQUIRE);
 	bool fresh;
@@ -264,7 +256,12 @@ static bool base_copy(long now, struct fg_sys *s)
 	if (seq & 1)
 		return false;
 	fresh = fast.have_base && now - fast.base_at <= 1000000L;
-	*s = fast.base;
+	if (s)
+		*s = fast.base;
+	if (pass)
+		memcpy(pass, fast.pass_kb, sizeof(fast.pass_kb));
+	if (page_kb)
+		*page_kb = fast.base.page_kb;
 	__atomic_thread_fence(__ATOMIC_ACQUIRE);
 	return fresh && __atomic_load_n(&fast.seq, __ATOMIC_RELAXED) == seq;
 }
@@ -275,25 +272,18 @@ bool fg_fast_pass(const char *root)
 	pid_t self = getpid();
 	uint64_t pass[3], page_kb, v, size, resident;
 	char buf[128];
-	unsigned seq = __atomic_load_n(&fast.seq, __ATOMIC_ACQUIRE);
-	bool fresh;
 
-	if (seq & 1)
+	if (!base_copy(now, NULL, pass, &page_kb))
 		return false;
-	fresh = fast.have_base && now - fast.base_at <= 1000000L;
-	memcpy(pass, fast.pass_kb, sizeof(pass));
-	page_kb = fast.base.page_kb;
-	__atomic_thread_fence(__ATOMIC_ACQUIRE);
-	if (!fresh || __atomic_load_n(&fast.seq, __ATOMIC_RELAXED) != seq)
-		return false;
-	if (kept(&fast.mode, self, root, "sys/vm/overcommit_memory", buf, 32) <
-		0 ||
+	if (fg_kept_read(&fast.mode, self, root, "sys/vm/overcommit_memory",
+			 buf, 32) < 0 ||
 	    !fg_parse_u64(buf, &v) || v > 2 || !pass[v])
 		return false;
 	if (pass[v] == UINT64_MAX)
 		return true;
 	/* size * page_kb <= pass[v], without the product overflowing */
-	return kept(&fast.statm, self, root, "self/statm", buf, 128) >= 0 &&
+	return fg_kept_read(&fast.statm, self, root, "self/statm", buf, 128) >=
+		   0 &&
 	       fg_parse_statm(buf, &size, &resident) && page_kb &&
 	       size <= pass[v] / page_kb;
 }
@@ -311,7 +301,7 @@ int fg_fast_check(const char *root, enum fg_rule forced, bool full,
 
 	result_init(r);
 	r->task.pid = self;
-	if (!base_copy(t0, s)) {
+	if (!base_copy(t0, s, NULL, NULL)) {
 		if (!fg_trylock(&fast.lock, self)) {
 			/* another thread is refreshing the cache: read afresh */
 			rc = fg_check(root, 0, (int)forced, full, r);
@@ -327,7 +317,8 @@ int fg_fast_check(const char *root, enum fg_rule forced, bool full,
 		fg_unlock(&fast.lock);
 	}
 
-	n = kept(&fast.mode, self, root, "sys/vm/overcommit_memory", buf, 32);
+	n = fg_kept_read(&fast.mode, self, root, "sys/vm/overcommit_memory",
+			 buf, 32);
 	if (n < 0 || !fg_parse_u64(buf, &v) || v > 2) {
 		r->read_error = n < 0 ? (int)n : -EINVAL;
 		goto done;
@@ -352,7 +343,7 @@ int fg_fast_check(const char *root, enum fg_rule forced, bool full,
 		}
 	}
 
-	n = kept(&fast.statm, self, root, "self/statm", buf, 128);
+	n = fg_kept_read(&fast.statm, self, root, "self/statm", buf, 128);
 	if (n < 0 || !fg_parse_statm(buf, &size, &resident)) {
 		r->read_error = n < 0 ? (int)n : -EINVAL;
 		goto done;

@@ -130,14 +130,12 @@ struct fg_kept {
 		-1, 0, 0, 0, 0 \
 	}
 /*
- * fg_kept_pread - pread @k if it is open, ours and still the same file,
- * without a store; else FG_KEPT_MISS (then fg_kept_read).
+ * fg_kept_read - pread @k as process @self; it is (re)opened from
+ * @root/@rel (rel e.g. "self/statm") when it is not yet ours or no longer
+ * the same file.  Bytes or -errno; errno is kept.
  */
-#define FG_KEPT_MISS (-4096L)
-ssize_t fg_kept_pread(struct fg_kept *k, pid_t self, char *buf, size_t len);
-/* fg_kept_read - pread @k (opened from @path if needed) as process @self. */
-ssize_t fg_kept_read(struct fg_kept *k, pid_t self, const char *path, char *buf,
-		     size_t len);
+ssize_t fg_kept_read(struct fg_kept *k, pid_t self, const char *root,
+		     const char *rel, char *buf, size_t len);
 
 /* --- check.c --- */
 

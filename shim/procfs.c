@@ -173,36 +173,20 @@ static bool kept_same(const struct fg_kept *k, int fd)
 	       st.st_ino == k->ino;
 }
 
-ssize_t fg_kept_pread(struct fg_kept *k, pid_t self, char *buf, size_t len)
+/* Out of line: the path and the lock are for the first read only (and
+ * for a child, or after the fd was lost); the fork path's stack stays
+ * short. */
+__attribute__((noinline)) static ssize_t
+kept_reopen(struct fg_kept *k, pid_t self, const char *root, const char *rel,
+	    char *buf, size_t len, int err)
 {
-	int err = errno, fd;
-	ssize_t n;
-
-	/*
-	 * Ours and still the same file: read without the lock, which is a
-	 * store, and every store after a fork is a page fault.  A sibling
-	 * reopening meanwhile makes kept_same fail: then the locked path.
-	 */
-	fd = __atomic_load_n(&k->fd, __ATOMIC_ACQUIRE);
-	if (__atomic_load_n(&k->owner, __ATOMIC_ACQUIRE) != self ||
-	    !kept_same(k, fd)) {
-		fg_errno_keep(err); /* fstat of a closed fd: EBADF */
-		return FG_KEPT_MISS;
-	}
-	n = read_fd(fd, buf, len, true);
-	fg_errno_keep(err);
-	return n;
-}
-
-ssize_t fg_kept_read(struct fg_kept *k, pid_t self, const char *path, char *buf,
-		     size_t len)
-{
-	int err = errno, fd;
+	char path[FG_PATH_MAX];
 	struct stat st;
 	ssize_t n;
+	int fd;
 
-	n = fg_kept_pread(k, self, buf, len);
-	if (n != FG_KEPT_MISS)
+	n = fg_path(path, sizeof(path), root, -1, rel);
+	if (n)
 		return n;
 	if (!fg_trylock(&k->lock, self))
 		return fg_read_path(path, buf, len);
@@ -230,6 +214,28 @@ ssize_t fg_kept_read(struct fg_kept *k, pid_t self, const char *path, char *buf,
 	}
 	n = read_fd(k->fd, buf, len, true);
 	fg_unlock(&k->lock);
+	fg_errno_keep(err);
+	return n;
+}
+
+ssize_t fg_kept_read(struct fg_kept *k, pid_t self, const char *root,
+		     const char *rel, char *buf, size_t len)
+{
+	int err = errno, fd;
+	ssize_t n;
+
+	/*
+	 * Ours and still the same file: read without the lock, which is a
+	 * store, and every store after a fork is a page fault.  A sibling
+	 * reopening meanwhile makes kept_same fail: then the locked path.
+	 */
+	fd = __atomic_load_n(&k->fd, __ATOMIC_ACQUIRE);
+	if (__atomic_load_n(&k->owner, __ATOMIC_ACQUIRE) != self ||
+	    !kept_same(k, fd)) {
+		fg_errno_keep(err); /* fstat of a closed fd: EBADF */
+		return kept_reopen(k, self, root, rel, buf, len, err);
+	}
+	n = read_fd(fd, buf, len, true);
 	fg_errno_keep(err);
 	return n;
 }
