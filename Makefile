@@ -9,6 +9,9 @@ INCDIR ?= $(PREFIX)/include
 MANDIR ?= $(PREFIX)/share/man
 DOCDIR ?= $(PREFIX)/share/doc/forkguard
 
+# the version: FG_VERSION in include/forkguard.h, nowhere else
+VERSION := $(shell sed -n 's/^\#define FG_VERSION "\(.*\)"/\1/p' include/forkguard.h)
+
 CC ?= cc
 # -Os: the library's pages are mapped in every guarded process (60 kB of
 # it, 72 kB at -O2); its fork path is bound by its five syscalls, not by
@@ -36,6 +39,15 @@ $(B)/obj/%.o: shim/%.c $(wildcard shim/*.h) include/forkguard.h | $(B)/obj
 
 $(B)/obj $(B)/fixtures $(B)/tests:
 	mkdir -p $@
+
+# forkguard run finds the installed library at BINDIR/..$(LIBSUB): the
+# libdir below the prefix (lib, lib/x86_64-linux-gnu), recorded in a stamp
+# so that another LIBDIR rebuilds cli_run.o
+LIBSUB := $(patsubst $(PREFIX)%,%,$(LIBDIR))
+$(B)/obj/libsub: FORCE | $(B)/obj
+	@echo '$(LIBSUB)' | cmp -s - $@ || echo '$(LIBSUB)' >$@
+$(B)/obj/cli_run.o: $(B)/obj/libsub
+$(B)/obj/cli_run.o: FG_CFLAGS += -DFG_LIBSUB='"$(LIBSUB)"'
 
 $(B)/libforkguard-core.a: $(CORE_OBJ)
 	rm -f $@ && ar rcs $@ $^
@@ -87,8 +99,8 @@ $(B)/tests/libfg_empty.so: tests/bench/empty.c | $(B)/tests
 
 # everything CI runs (.ci/run): the regular build's suites, the VM proofs,
 # the sanitizer builds, a short fuzz pass (FUZZ_SECONDS each) and the format
-test: all test-unit test-integration test-transparency test-cli test-kernel \
-	test-redis-mode2 test-asan test-valgrind fuzz check-format
+test: all test-unit test-integration test-transparency test-cli test-deb \
+	test-kernel test-redis-mode2 test-asan test-valgrind fuzz check-format
 
 test-unit: $(UNIT_BIN)
 	@set -e; for t in $(UNIT_BIN); do echo "== $$t"; \
@@ -149,8 +161,10 @@ install: all
 	ln -sf $(SONAME) $(DESTDIR)$(LIBDIR)/libforkguard.so
 	install -m 0755 $(B)/forkguard $(DESTDIR)$(BINDIR)/forkguard
 	install -m 0644 include/forkguard.h $(DESTDIR)$(INCDIR)/forkguard.h
-	install -m 0644 man/forkguard.1 $(DESTDIR)$(MANDIR)/man1/forkguard.1
-	install -m 0644 man/libforkguard.7 $(DESTDIR)$(MANDIR)/man7/libforkguard.7
+	for m in man1/forkguard.1 man7/libforkguard.7; do \
+		sed '1s/"forkguard [^"]*"/"forkguard $(VERSION)"/' man/$${m#*/} \
+			>$(DESTDIR)$(MANDIR)/$$m && \
+		chmod 0644 $(DESTDIR)$(MANDIR)/$$m || exit 1; done
 	sed 's|@LIBDIR@|$(LIBDIR)|g' docs/redis-server.service.d/forkguard.conf \
 		>$(DESTDIR)$(DOCDIR)/$(DROPIN)
 	chmod 0644 $(DESTDIR)$(DOCDIR)/$(DROPIN)
@@ -188,7 +202,17 @@ clean:
 	rm -rf $(B)/obj $(B)/tests $(B)/fixtures $(B)/*.so* $(B)/*.a $(B)/forkguard \
 		$(B)/asan $(B)/fuzz
 
-.PHONY: all fixtures test test-unit test-integration test-transparency demo \
+# deb: build/forkguard_$(VERSION)_<arch>.deb from a staged install
+# (pkg/mkdeb.sh); test-deb installs it on this machine and removes it
+deb:
+	@sh pkg/mkdeb.sh
+
+test-deb: deb all
+	@bash tests/pkg/deb.sh
+
+FORCE:
+
+.PHONY: FORCE deb test-deb all fixtures test test-unit test-integration test-transparency demo \
 	bench install uninstall fuzz test-asan test-valgrind test-cli test-kernel \
 	test-redis-mode2 \
 	format check-format clean

@@ -7,8 +7,9 @@
  * library reads; variables the options do not mention pass through.
  *
  * The library is looked for, in this order, as
- *   1. BINDIR/../lib/libforkguard.so.0   (the installed layout; BINDIR is
- *      the directory of /proc/self/exe)
+ *   1. BINDIR/..LIBSUB/libforkguard.so.0 (the installed layout: LIBSUB
+ *      is the libdir below the prefix, /lib or /lib/x86_64-linux-gnu, set
+ *      by the Makefile; BINDIR is the directory of /proc/self/exe)
  *   2. BINDIR/libforkguard.so            (the build tree: build/forkguard)
  *   3. $FORKGUARD_LIBRARY                (anywhere else)
  * and must be an ELF file; otherwise one line on stderr and status 127.
@@ -25,6 +26,10 @@
 
 #include "cli.h"
 
+#ifndef FG_LIBSUB
+#define FG_LIBSUB "/lib"
+#endif
+
 static const char usage[] =
     "usage: forkguard run [OPTIONS] [--] CMD [ARGS...]\n"
     "\n"
@@ -38,8 +43,9 @@ static const char usage[] =
     "  -r, --report LEVEL  risky (default) or all (FORKGUARD_REPORT)\n"
     "  -h, --help          this text\n"
     "\n"
-    "The library is found as ../lib/libforkguard.so.0 from this program's\n"
-    "directory, then libforkguard.so beside it, then $FORKGUARD_LIBRARY.\n"
+    "The library is found as .." FG_LIBSUB "/libforkguard.so.0 from this\n"
+    "program's directory, then libforkguard.so beside it, then\n"
+    "$FORKGUARD_LIBRARY.\n"
     "\n"
     "exit status: CMD's; 127 if the library or CMD is not found, 126 if\n"
     "CMD cannot be executed, 64 usage error.\n";
@@ -77,7 +83,7 @@ static bool is_library(const char *path, char *out)
  */
 static int find_library(char *out, char *tried, size_t len)
 {
-	static const char *const rel[] = { "/../lib/libforkguard.so.0",
+	static const char *const rel[] = { "/.." FG_LIBSUB "/libforkguard.so.0",
 					   "/libforkguard.so" };
 	char exe[PATH_MAX], path[PATH_MAX + 32], *slash;
 	const char *env = secure_getenv("FORKGUARD_LIBRARY");
