@@ -73,7 +73,7 @@ $(B)/fixtures/jemalloc_retention: fixtures/jemalloc_retention.c | $(B)/fixtures
 
 # --- tests ---
 UNIT := test_policy test_parse test_config test_report test_snapshots \
-	test_fuzz_regressions
+	test_estimate test_fuzz_regressions
 UNIT_BIN := $(UNIT:%=$(B)/tests/%)
 $(B)/tests/%: tests/unit/%.c $(B)/libforkguard-core.a $(B)/obj/config.o | $(B)/tests
 	$(CC) $(FG_CFLAGS) $(CFLAGS) -o $@ $< $(B)/obj/config.o $(B)/libforkguard-core.a -lcmocka

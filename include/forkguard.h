@@ -48,8 +48,8 @@ enum fg_verdict { FG_OK, FG_FAIL, FG_BORDERLINE, FG_UNKNOWN };
 
 /*
  * How deep the evaluation went; only FG_TIER_SMAPS charges are exact.
- * FG_TIER_ESTIMATE: maps read as private+writable = accountable, for
- * kernels without smaps VmFlags (< 3.8) or when smaps is unreadable.
+ * FG_TIER_ESTIMATE: for kernels without smaps VmFlags (< 3.8): a lower and
+ * an upper bound of the charge (fg_vma_estimate()).
  */
 enum fg_tier {
 	FG_TIER_NONE,
@@ -62,7 +62,8 @@ enum fg_tier {
 /* How fg_vmas_walk() decides which VMAs are accountable. */
 enum fg_walk {
 	FG_WALK_BOUND,	  /* maps: every private mapping (upper bound) */
-	FG_WALK_ESTIMATE, /* maps: private and writable */
+	FG_WALK_ESTIMATE, /* smaps without VmFlags (maps if unreadable):
+			     fg_vma_estimate() */
 	FG_WALK_EXACT,	  /* smaps VmFlags: ac and not dc */
 };
 
@@ -96,12 +97,25 @@ struct fg_task {
 	bool admin; /* CAP_SYS_ADMIN in the initial user ns */
 };
 
+/*
+ * Why a VMA's charge cannot be told from a snapshot without VmFlags
+ * (kernels before 3.8): it counts in the upper bound only.
+ */
+enum fg_unsure {
+	FG_SURE,	 /* the kernel's rules settle it */
+	FG_UNSURE_ANON,	 /* anonymous, writable or written: charged unless
+			    MAP_NORESERVE or MADV_DONTFORK */
+	FG_UNSURE_CLEAN, /* never written, not writable now: charged only if
+			    it was made writable once */
+};
+
 /* One VMA as the kernel sees it at fork. */
 struct fg_vma {
 	uint64_t start, end;
-	bool account;		 /* VM_ACCOUNT: charged at fork */
+	bool account;		 /* VM_ACCOUNT: charged at fork (or may be) */
 	bool writable, private_; /* from the perms column */
 	bool dontcopy;		 /* VM_DONTCOPY: skipped by dup_mmap */
+	unsigned char unsure;	 /* enum fg_unsure */
 	char name[64];
 };
 
@@ -120,14 +134,21 @@ struct fg_eval {
 	uint64_t limit_pages;	  /* mode 0: per VMA; mode 2: allowed */
 	uint64_t committed_pages; /* mode 2: before the fork */
 	uint64_t band_pages;	  /* uncertainty of the kernel's counters */
+	uint64_t
+	    cap_pages; /* Committed_AS + band: no charge is larger (0: ?) */
 	uint64_t page_kb;
-	/* accumulated */
+	/* accumulated; charge and largest are upper bounds, _min lower ones
+	   (they differ only for FG_UNSURE VMAs) */
 	uint64_t charge_pages, largest_pages;
+	uint64_t charge_min_pages, largest_min_pages;
 	uint64_t nvmas;
-	struct fg_vma fail_vma; /* the first VMA the kernel refuses */
+	struct fg_vma fail_vma; /* the first VMA the kernel surely refuses */
 	bool failed, near;
+	unsigned unsure; /* 1 << enum fg_unsure of each unsure VMA counted */
 	struct fg_vma top[FG_TOP_VMAS]; /* largest accountable, descending */
 	unsigned ntop;
+	struct fg_vma unknown[FG_TOP_VMAS]; /* largest unsure, descending */
+	unsigned nunknown;
 };
 
 /*
@@ -215,7 +236,10 @@ FG_API void fg_eval_begin(struct fg_eval *ev, const struct fg_sys *s,
 			  const struct fg_task *t);
 /* fg_eval_vma - charge one VMA as dup_mmap would. */
 FG_API void fg_eval_vma(struct fg_eval *ev, const struct fg_vma *vma);
-/* fg_eval_verdict - the verdict for the VMAs fed so far. */
+/*
+ * fg_eval_verdict - the verdict for the VMAs fed so far: fail only when
+ * the lower bound fails, ok only when the upper bound passes.
+ */
 FG_API enum fg_verdict fg_eval_verdict(const struct fg_eval *ev);
 
 /* fg_verdict_name - "ok", "fail", "borderline", "unknown". */

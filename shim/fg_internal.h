@@ -20,6 +20,14 @@
 
 /* --- policy.c --- */
 bool fg_parse_release(const char *release, int *major, int *minor);
+/*
+ * fg_vma_estimate - without VmFlags (< 3.8): decide @v's account and
+ * unsure from its perms, its name and whether its pages were @written
+ * (smaps Anonymous or Swap).
+ */
+void fg_vma_estimate(struct fg_vma *v, bool written);
+/* fg_eval_charge_max - the upper bound of the charge, in pages. */
+uint64_t fg_eval_charge_max(const struct fg_eval *ev);
 
 /* --- parse.c: pure parsers of /proc text (buffers NUL-terminated) --- */
 

@@ -293,6 +293,60 @@ void fg_eval_begin(struct fg_eval *ev, const struct fg_sys *s,
 		ev->band_pages = committed_band(s);
 	}
 	ev->limit_pages = limit > 0 ? (uint64_t)limit : 0;
+	/* every charge of this process is in Committed_AS (as read, +- band) */
+	if (s->committed_kb)
+		ev->cap_pages = pages(s->committed_kb, s->page_kb) +
+				committed_band(s);
+}
+
+/*
+ * Without VmFlags (before 3.8) VM_ACCOUNT is not shown; what a snapshot
+ * still tells, from the 2.6.32 - 3.7 sources:
+ * - mm/mmap.c mmap_region()/accountable_mapping(): a private writable
+ *   mapping is charged unless VM_NORESERVE (MAP_NORESERVE, honoured by
+ *   do_mmap_pgoff() in modes 0 and 1 only) or hugetlb; shared ones never.
+ * - mm/mprotect.c mprotect_fixup(): making a private mapping writable
+ *   charges it (unless VM_NORESERVE), and nothing un-charges it when it is
+ *   made read-only or PROT_NONE again.  So a page written (smaps
+ *   Anonymous or Swap: a private copy) proves the mapping was writable,
+ *   hence charged unless NORESERVE - whatever its protection now - and a
+ *   clean read-only mapping may still be charged if it was writable once.
+ * - mm/madvise.c madvise_behavior(): MADV_DONTFORK sets VM_DONTCOPY,
+ *   which kernel/fork.c dup_mmap() skips: not visible either.
+ * - mm/mmap.c do_brk() and fs/exec.c (VM_STACK_FLAGS has VM_ACCOUNT):
+ *   [heap] and [stack] are always charged.  Thread stacks ([stack:TID],
+ *   3.4+) come from glibc's allocate_stack() or musl's pthread_create(),
+ *   which map them without MAP_NORESERVE.
+ * - Private file mappings written or writable are ELF segments (mapped by
+ *   fs/binfmt_elf.c elf_map() and glibc's ld.so _dl_map_segments() without
+ *   MAP_NORESERVE): charged.
+ * - [vdso], [vsyscall], [vvar]: special mappings, never VM_ACCOUNT.
+ * Anonymous mappings stay unsure: an allocator may map them NORESERVE
+ * (jemalloc >= 4.2 in modes 0/1, glibc's thread-arena heaps before 2.37 in
+ * modes 0/1) and a program may MADV_DONTFORK them.
+ */
+void fg_vma_estimate(struct fg_vma *v, bool written)
+{
+	static const char *const special[] = { "[vdso]", "[vsyscall]",
+					       "[vvar]" };
+	bool file = v->name[0] == '/';
+	size_t i;
+
+	v->account = false;
+	v->dontcopy = false;
+	v->unsure = FG_SURE;
+	if (!v->private_)
+		return;
+	for (i = 0; i < sizeof(special) / sizeof(special[0]); i++)
+		if (!v->writable && !written && !strcmp(v->name, special[i]))
+			return;
+	v->account = true;
+	if (!strcmp(v->name, "[heap]") || !strncmp(v->name, "[stack", 6))
+		return;
+	if (!v->writable && !written)
+		v->unsure = FG_UNSURE_CLEAN;
+	else if (!file)
+		v->unsure = FG_UNSURE_ANON;
 }
 
 static uint64_t vma_bytes(const struct fg_vma *v)
@@ -300,24 +354,25 @@ static uint64_t vma_bytes(const struct fg_vma *v)
 	return v->end - v->start;
 }
 
-/* Keep the FG_TOP_VMAS largest VMAs, largest first. */
-static void keep_top(struct fg_eval *ev, const struct fg_vma *vma)
+/* Keep the FG_TOP_VMAS largest VMAs in @top, largest first. */
+static void keep_top(struct fg_vma *top, unsigned *ntop,
+		     const struct fg_vma *vma)
 {
 	uint64_t size = vma_bytes(vma);
-	unsigned i = ev->ntop;
+	unsigned i = *ntop;
 
 	if (i == FG_TOP_VMAS) {
-		if (vma_bytes(&ev->top[i - 1]) >= size)
+		if (vma_bytes(&top[i - 1]) >= size)
 			return;
 		i--;
 	} else {
-		ev->ntop++;
+		(*ntop)++;
 	}
-	while (i > 0 && vma_bytes(&ev->top[i - 1]) < size) {
-		ev->top[i] = ev->top[i - 1];
+	while (i > 0 && vma_bytes(&top[i - 1]) < size) {
+		top[i] = top[i - 1];
 		i--;
 	}
-	ev->top[i] = *vma;
+	top[i] = *vma;
 }
 
 /* Is a charge of @charge pages refused?  Is it closer than the band? */
@@ -338,47 +393,74 @@ static bool within_band(const struct fg_eval *ev, uint64_t charge)
 void fg_eval_vma(struct fg_eval *ev, const struct fg_vma *vma)
 {
 	uint64_t n, seen;
+	bool sure = vma->unsure == FG_SURE;
 
 	if (!vma->account || vma->dontcopy || vma->end <= vma->start)
 		return;
 	n = (vma->end - vma->start) / (ev->page_kb * 1024);
+	/* unsure and larger than everything committed: not charged */
+	if (!sure && ev->cap_pages && n > ev->cap_pages)
+		return;
 	ev->nvmas++;
 	ev->charge_pages += n;
 	if (n > ev->largest_pages)
 		ev->largest_pages = n;
-	keep_top(ev, vma);
+	keep_top(ev->top, &ev->ntop, vma);
+	if (sure) {
+		ev->charge_min_pages += n;
+		if (n > ev->largest_min_pages)
+			ev->largest_min_pages = n;
+	} else if (!ev->per_vma || refused(ev, n) || within_band(ev, n)) {
+		/* mode 0: only a VMA that would fail (or nearly) matters */
+		ev->unsure |= 1u << vma->unsure;
+		keep_top(ev->unknown, &ev->nunknown, vma);
+	}
 	if (ev->mode != 0 && ev->mode != 2)
 		return;
-	seen = ev->per_vma ? n : ev->committed_pages + ev->charge_pages;
-	if (!ev->failed && refused(ev, seen)) {
+	/* the VMA where the kernel surely refuses: sure charges only */
+	seen = ev->per_vma ? n : ev->committed_pages + ev->charge_min_pages;
+	if (sure && !ev->failed && refused(ev, seen)) {
 		ev->failed = true;
 		ev->fail_vma = *vma;
 	}
-	if (within_band(ev, seen))
+	if (within_band(
+		ev, ev->per_vma ? n : ev->committed_pages + ev->charge_pages))
 		ev->near = true;
+}
+
+uint64_t fg_eval_charge_max(const struct fg_eval *ev)
+{
+	if (ev->cap_pages && ev->charge_pages > ev->cap_pages)
+		return ev->cap_pages;
+	return ev->charge_pages;
+}
+
+/* A decided verdict from the bounds: fail when the lower one surely
+ * fails, ok when the upper one surely passes, else borderline. */
+static enum fg_verdict bounded(const struct fg_eval *ev, uint64_t lo,
+			       uint64_t hi, bool near)
+{
+	if (refused(ev, lo) && !within_band(ev, lo))
+		return FG_FAIL;
+	if (!refused(ev, hi) && !within_band(ev, hi) && !near)
+		return FG_OK;
+	return FG_BORDERLINE;
 }
 
 enum fg_verdict fg_eval_verdict(const struct fg_eval *ev)
 {
-	uint64_t seen;
-
 	if (ev->mode == 1)
 		return FG_OK;
 	if (ev->mode != 0 && ev->mode != 2)
 		return FG_UNKNOWN;
 	if (ev->mode == 2 && !ev->nvmas)
 		return FG_OK;
-	if (ev->per_vma) {
-		/* the largest VMA decides; nearby ones make it uncertain */
-		seen = ev->largest_pages;
-		if (ev->failed && !within_band(ev, seen))
-			return FG_FAIL;
-		return ev->near ? FG_BORDERLINE : FG_OK;
-	}
-	seen = ev->committed_pages + ev->charge_pages;
-	if (within_band(ev, seen))
-		return FG_BORDERLINE;
-	return refused(ev, seen) ? FG_FAIL : FG_OK;
+	/* mode 0: the largest VMA decides; nearby ones make it uncertain */
+	if (ev->per_vma)
+		return bounded(ev, ev->largest_min_pages, ev->largest_pages,
+			       ev->near);
+	return bounded(ev, ev->committed_pages + ev->charge_min_pages,
+		       ev->committed_pages + fg_eval_charge_max(ev), false);
 }
 
 const char *fg_verdict_name(enum fg_verdict v)

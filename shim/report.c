@@ -196,14 +196,15 @@ static void put_fixes(struct fg_buf *b, const struct fg_result *r,
 	}
 }
 
-static void put_top(struct fg_buf *b, const struct fg_eval *ev, const char *sep)
+static void put_top(struct fg_buf *b, const struct fg_vma *top, unsigned n,
+		    const char *sep)
 {
 	unsigned i;
 
-	for (i = 0; i < ev->ntop; i++) {
+	for (i = 0; i < n; i++) {
 		if (i)
 			fg_puts(b, sep);
-		put_vma(b, &ev->top[i]);
+		put_vma(b, &top[i]);
 	}
 }
 
@@ -257,6 +258,59 @@ static void put_eagain(struct fg_buf *b, const struct fg_limits *l)
 		"kernel.threads-max)\n");
 }
 
+/* Why the estimate tier's bounds differ, or NULL when they cannot. */
+static const char *uncertain(const struct fg_eval *ev)
+{
+	bool anon = ev->unsure & (1u << FG_UNSURE_ANON);
+	bool clean = ev->unsure & (1u << FG_UNSURE_CLEAN);
+
+	if (anon && clean)
+		return "noreserve, dontfork and a past mprotect to writable "
+		       "are "
+		       "not visible before 3.8";
+	if (anon)
+		return "noreserve and dontfork are not visible before 3.8";
+	if (clean)
+		return "a read-only mapping made writable once stays charged; "
+		       "not visible before 3.8";
+	return NULL;
+}
+
+/* How the operator settles the mappings whose charge is unknown. */
+static void put_settle(struct fg_buf *b, const struct fg_eval *ev)
+{
+	if (ev->unsure & (1u << FG_UNSURE_ANON)) {
+		fg_puts(
+		    b,
+		    "an anonymous mapping is charged unless it was mapped "
+		    "MAP_NORESERVE (jemalloc >= 4.2 and glibc < 2.37 "
+		    "thread arenas do so in modes 0/1; jemalloc <= 4.1, "
+		    "as bundled with Redis 3.x and 4.x, does not; Redis: INFO "
+		    "memory mem_allocator) or madvised MADV_DONTFORK");
+		if (ev->mode == 2)
+			fg_puts(b,
+				"; mode 2 ignores MAP_NORESERVE for mappings "
+				"made in mode 2");
+	}
+	if (ev->unsure & (1u << FG_UNSURE_CLEAN)) {
+		if (ev->unsure & (1u << FG_UNSURE_ANON))
+			fg_puts(b, "; ");
+		fg_puts(b, "a never-written read-only mapping is charged only "
+			   "if the program made it writable once (mprotect)");
+	}
+	fg_puts(b, "; kernels 3.8+ show it exactly (smaps VmFlags ac, nr, "
+		   "dc)");
+}
+
+static void put_bounds(struct fg_buf *b, const struct fg_result *r)
+{
+	const struct fg_eval *ev = &r->ev;
+
+	fg_putsize(b, kb(r, ev->charge_min_pages));
+	fg_puts(b, " to ");
+	fg_putsize(b, kb(r, fg_eval_charge_max(ev)));
+}
+
 size_t fg_report_text(const struct fg_result *r, char *buf, size_t len)
 {
 	struct fg_buf b;
@@ -292,8 +346,13 @@ size_t fg_report_text(const struct fg_result *r, char *buf, size_t len)
 	fg_putsize(&b, kb(r, ev->charge_pages));
 	if (r->exact)
 		fg_puts(&b, " (exact, from smaps), check ");
-	else if (r->tier == FG_TIER_ESTIMATE)
-		fg_puts(&b, " (estimate: private writable maps), check ");
+	else if (r->tier == FG_TIER_ESTIMATE && uncertain(ev)) {
+		fg_puts(&b, " (estimate without VmFlags: ");
+		put_bounds(&b, r);
+		fg_puts(&b, "), check ");
+	} else if (r->tier == FG_TIER_ESTIMATE)
+		fg_puts(&b, " (estimate without VmFlags, no mapping unsure), "
+			    "check ");
 	else if (r->tier == FG_TIER_NONE)
 		fg_puts(&b, ", check ");
 	else {
@@ -333,7 +392,24 @@ size_t fg_report_text(const struct fg_result *r, char *buf, size_t len)
 	fg_puts(&b, r->task.admin ? "; CAP_SYS_ADMIN\n" : "\n");
 	if (ev->ntop) {
 		fg_puts(&b, "  largest: ");
-		put_top(&b, ev, "; ");
+		put_top(&b, ev->top, ev->ntop, "; ");
+		fg_putc(&b, '\n');
+	}
+	if (uncertain(ev)) {
+		fg_puts(&b, "  uncertain: ");
+		fg_puts(&b, uncertain(ev));
+		fg_puts(&b, ": charge ");
+		put_bounds(&b, r);
+		if (ev->per_vma) {
+			fg_puts(&b, ", largest charged VMA ");
+			fg_putsize(&b, kb(r, ev->largest_min_pages));
+			fg_puts(&b, " to ");
+			fg_putsize(&b, kb(r, ev->largest_pages));
+		}
+		fg_puts(&b, "; unknown: ");
+		put_top(&b, ev->unknown, ev->nunknown, "; ");
+		fg_puts(&b, "\n  settle: ");
+		put_settle(&b, ev);
 		fg_putc(&b, '\n');
 	}
 	if (r->jemalloc.have_stats)
@@ -362,6 +438,21 @@ static void json_vma(struct fg_buf *b, const struct fg_vma *v)
 	fg_putc(b, '}');
 }
 
+static void json_vmas(struct fg_buf *b, const char *key, const struct fg_vma *v,
+		      unsigned n)
+{
+	unsigned i;
+
+	fg_json_key(b, key);
+	fg_putc(b, '[');
+	for (i = 0; i < n; i++) {
+		if (i)
+			fg_putc(b, ',');
+		json_vma(b, &v[i]);
+	}
+	fg_putc(b, ']');
+}
+
 static void json_body(struct fg_buf *b, const struct fg_result *r,
 		      bool with_lists)
 {
@@ -381,7 +472,11 @@ static void json_body(struct fg_buf *b, const struct fg_result *r,
 	fg_json_b(b, "exact", r->exact);
 	fg_json_s(b, "tier", fg_tier_name(r->tier));
 	fg_json_u(b, "charge_kb", kb(r, ev->charge_pages));
+	fg_json_u(b, "charge_min_kb", kb(r, ev->charge_min_pages));
+	fg_json_u(b, "charge_max_kb", kb(r, fg_eval_charge_max(ev)));
 	fg_json_u(b, "largest_vma_kb", kb(r, ev->largest_pages));
+	fg_json_u(b, "largest_vma_min_kb", kb(r, ev->largest_min_pages));
+	fg_json_s(b, "uncertain", uncertain(ev));
 	fg_json_key(b, "limit_kb");
 	if (ev->mode == 0 || ev->mode == 2)
 		fg_putu(b, kb(r, ev->limit_pages));
@@ -406,14 +501,8 @@ static void json_body(struct fg_buf *b, const struct fg_result *r,
 	else
 		fg_puts(b, "null");
 	if (with_lists) {
-		fg_json_key(b, "top_vmas");
-		fg_putc(b, '[');
-		for (i = 0; i < ev->ntop; i++) {
-			if (i)
-				fg_putc(b, ',');
-			json_vma(b, &ev->top[i]);
-		}
-		fg_putc(b, ']');
+		json_vmas(b, "top_vmas", ev->top, ev->ntop);
+		json_vmas(b, "unknown_vmas", ev->unknown, ev->nunknown);
 	}
 	if (r->have_limits) {
 		const struct fg_limits *l = &r->limits;
@@ -471,6 +560,11 @@ static void json_body(struct fg_buf *b, const struct fg_result *r,
 			fg_buf_init(&t, tmp, sizeof(tmp));
 			put_fixes(&t, r, " | ");
 			fg_json_s(b, "fix", tmp);
+			if (uncertain(ev)) {
+				fg_buf_init(&t, tmp, sizeof(tmp));
+				put_settle(&t, ev);
+				fg_json_s(b, "settle", tmp);
+			}
 		}
 	}
 	fg_puts(b, "}\n");
