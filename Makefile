@@ -23,6 +23,9 @@ SONAME := libforkguard.so.0
 FG_CFLAGS := -std=gnu11 -D_GNU_SOURCE -DFORKGUARD_BUILD -Iinclude -Ishim \
 	-Wall -Wextra -Wshadow -Wstrict-prototypes -fPIC -fvisibility=hidden
 FG_LDLIBS := -Wl,--as-needed -ldl
+# extra include dirs for another libc's build (make musl)
+FG_SYSINC ?=
+FG_CFLAGS += $(FG_SYSINC)
 
 # the pure core and its I/O edge: shared by the library, the CLI and tests
 CORE := policy parse procfs check fmt report
@@ -99,7 +102,7 @@ $(B)/tests/libfg_empty.so: tests/bench/empty.c | $(B)/tests
 
 # everything CI runs (.ci/run): the regular build's suites, the VM proofs,
 # the sanitizer builds, a short fuzz pass (FUZZ_SECONDS each) and the format
-test: all test-unit test-integration test-transparency test-cli test-deb \
+test: all test-unit test-integration test-transparency test-cli test-deb test-musl \
 	test-kernel test-redis-mode2 test-asan test-valgrind fuzz check-format
 
 test-unit: $(UNIT_BIN)
@@ -118,6 +121,34 @@ demo: all
 bench: all $(B)/tests/bench $(B)/tests/bench_pass
 	@$(B)/tests/bench -r $(or $(ROUNDS),9)
 	@echo && $(B)/tests/bench_pass
+
+# --- musl (README "musl"): the library for musl programs (Alpine
+# images), built by musl-gcc in $(B)/musl with the programs the tests run.
+# musl-gcc searches only musl's headers: the kernel's uapi headers
+# (linux/, asm/), libc-neutral, are linked into $(B)/musl/kinc.
+# $(B)/musl/$$LIB/libforkguard.so.0 is the musl build and
+# $(B)/musl/lib/<multiarch>/ the glibc one: glibc's ld.so expands $$LIB in
+# LD_PRELOAD (to lib/<multiarch> on Debian), musl's takes it literally, so
+# that one LD_PRELOAD serves the programs of both libcs a command execs.
+MULTIARCH := $(shell cc -print-multiarch 2>/dev/null)
+MUSL_B := $(B)/musl
+MUSL_CC ?= musl-gcc
+musl: all
+	@mkdir -p $(MUSL_B)/kinc '$(MUSL_B)/$$LIB' $(MUSL_B)/lib/$(MULTIARCH)
+	@ln -sfn /usr/include/linux $(MUSL_B)/kinc/linux
+	@ln -sfn /usr/include/asm-generic $(MUSL_B)/kinc/asm-generic
+	@ln -sfn /usr/include/$(MULTIARCH)/asm $(MUSL_B)/kinc/asm
+	@$(MAKE) --no-print-directory B=$(MUSL_B) CC=$(MUSL_CC) \
+		FG_SYSINC=-isystem$(MUSL_B)/kinc $(MUSL_B)/libforkguard.so \
+		$(MUSL_B)/tests/transparency $(MUSL_B)/tests/storm \
+		$(MUSL_B)/fixtures/merged_vma
+	@ln -sfn ../libforkguard.so.0 '$(MUSL_B)/$$LIB/libforkguard.so.0'
+	@ln -sfn ../../../$(SONAME) $(MUSL_B)/lib/$(MULTIARCH)/$(SONAME)
+
+# test-musl: the transparency cases and the merged-VMA reproduction, built
+# with musl-gcc, under the musl build; forkguard run picks it
+test-musl: musl
+	@bash tests/musl/run.sh
 
 # --- fuzzing and sanitizers (tests/fuzz, tests/sanitize) ---
 # fuzz: libFuzzer targets, FUZZ_SECONDS each, one after the other
@@ -200,7 +231,7 @@ check-format:
 
 clean:
 	rm -rf $(B)/obj $(B)/tests $(B)/fixtures $(B)/*.so* $(B)/*.a $(B)/forkguard \
-		$(B)/asan $(B)/fuzz
+		$(B)/asan $(B)/fuzz $(B)/musl $(B)/deb $(B)/forkguard_*.deb
 
 # deb: build/forkguard_$(VERSION)_<arch>.deb from a staged install
 # (pkg/mkdeb.sh); test-deb installs it on this machine and removes it
@@ -212,7 +243,7 @@ test-deb: deb all
 
 FORCE:
 
-.PHONY: FORCE deb test-deb all fixtures test test-unit test-integration test-transparency demo \
+.PHONY: FORCE deb test-deb musl test-musl all fixtures test test-unit test-integration test-transparency demo \
 	bench install uninstall fuzz test-asan test-valgrind test-cli test-kernel \
 	test-redis-mode2 \
 	format check-format clean

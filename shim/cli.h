@@ -53,6 +53,23 @@ int cli_parse_rule(const char *cmd, const char *arg);
  */
 int cli_sys_read(const char *cmd, const char *root, int rule, struct fg_sys *s);
 
+/* The C library a program runs on, from its ELF interpreter. */
+enum cli_libc {
+	CLI_LIBC_GLIBC,	 /* ld-linux*: the regular build */
+	CLI_LIBC_MUSL,	 /* ld-musl-*: the musl build (make musl) */
+	CLI_LIBC_STATIC, /* no interpreter: LD_PRELOAD has no effect */
+	CLI_LIBC_OTHER,	 /* another dynamic linker */
+};
+
+/*
+ * cli_interp - the ELF interpreter (PT_INTERP) of @cmd, found as execvp
+ * would (a "#!" script: its interpreter's), into @interp; "" for a static
+ * program.  0, or -errno (-ENOEXEC: not a 64-bit ELF file).
+ */
+int cli_interp(const char *cmd, char *interp, size_t len);
+/* cli_libc_of - which libc the interpreter @interp ("" static) serves. */
+enum cli_libc cli_libc_of(const char *interp);
+
 /* The subcommands: @argc/@argv start at the subcommand's name. */
 int cli_check(int argc, char **argv);
 int cli_run(int argc, char **argv);

@@ -13,6 +13,13 @@
  *   2. BINDIR/libforkguard.so            (the build tree: build/forkguard)
  *   3. $FORKGUARD_LIBRARY                (anywhere else)
  * and must be an ELF file; otherwise one line on stderr and status 127.
+ *
+ * A musl program (its ELF interpreter is ld-musl-*: cli_interp.c) gets
+ * the musl build instead, as BINDIR/musl/$LIB/libforkguard.so.0 (make
+ * musl): that LD_PRELOAD is literal to musl's dynamic linker and names
+ * the glibc build to glibc's (which expands $LIB), so the glibc programs
+ * the command execs are guarded too.  A static program ignores
+ * LD_PRELOAD: it is not run (126), with the reason.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -118,6 +125,62 @@ static int find_library(char *out, char *tried, size_t len)
 	return -ENOENT;
 }
 
+/*
+ * musl_library - the musl build's LD_PRELOAD entry for a musl @cmd into
+ * @out (PATH_MAX), unresolved (its $LIB is the point), or -ENOENT.
+ */
+static int musl_library(char *out, char *tried, size_t len)
+{
+	char exe[PATH_MAX - 32], real[PATH_MAX], *slash;
+	ssize_t n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
+
+	if (n <= 0 || n >= (ssize_t)sizeof(exe) - 1)
+		return -ENOENT;
+	exe[n] = '\0';
+	slash = strrchr(exe, '/');
+	if (slash)
+		*slash = '\0';
+	snprintf(out, PATH_MAX, "%s/musl/$LIB/libforkguard.so.0", exe);
+	snprintf(tried, len, "%s", out);
+	return is_library(out, real) ? 0 : -ENOENT;
+}
+
+/*
+ * pick_library - the build for @cmd's libc into @lib (the glibc build is
+ * already there).  0, or the exit status after one stderr line.
+ */
+static int pick_library(const char *cmd, char *lib)
+{
+	char interp[PATH_MAX], tried[PATH_MAX + 64];
+
+	if (cli_interp(cmd, interp, sizeof(interp)))
+		return 0; /* not found or not ELF: execvp says why */
+	switch (cli_libc_of(interp)) {
+	case CLI_LIBC_GLIBC: return 0;
+	case CLI_LIBC_MUSL:
+		if (!musl_library(lib, tried, sizeof(tried)))
+			return 0;
+		cli_error("run",
+			  "%s runs on musl (%s) and no musl build of "
+			  "libforkguard was found (tried %s; make musl "
+			  "builds it)",
+			  cmd, interp, tried);
+		return FG_EXIT_NOTFOUND;
+	case CLI_LIBC_STATIC:
+		cli_error("run",
+			  "%s is statically linked: LD_PRELOAD cannot reach "
+			  "its fork; not run",
+			  cmd);
+		return FG_EXIT_NOEXEC;
+	default:
+		cli_error("run",
+			  "%s: dynamic linker %s is neither glibc's nor "
+			  "musl's; preloading the glibc build",
+			  cmd, interp);
+		return 0;
+	}
+}
+
 /* LD_PRELOAD = @lib, then what was there (unless it already leads). */
 static int prepend_preload(const char *lib)
 {
@@ -210,6 +273,9 @@ int cli_run(int argc, char **argv)
 		cli_error("run", "libforkguard not found (tried %s)", tried);
 		return FG_EXIT_NOTFOUND;
 	}
+	err = pick_library(argv[optind], lib);
+	if (err)
+		return err;
 	if (strpbrk(lib, ": ")) {
 		cli_error("run",
 			  "%s: LD_PRELOAD cannot hold a path with ':' "

@@ -133,6 +133,18 @@ __attribute__((constructor)) static void fg_init(void)
 }
 
 /*
+ * Do the parent handlers see a failed fork's errno?  glibc's do.  musl's
+ * from 1.2.2 on, whose fork() sets it in _Fork() before running them
+ * (src/process/fork.c); before, __syscall_ret set it after them, and the
+ * fast path could not explain a failure.  1.2.2 also brought _Fork.
+ */
+#ifdef __GLIBC__
+#define HANDLERS_SEE_ERRNO() true
+#else
+#define HANDLERS_SEE_ERRNO() (real._Fork != NULL)
+#endif
+
+/*
  * May fork() tail-call the real fork?  Yes when the guard is off, or when
  * the handlers can explain a failure and the check says ok, quietly.
  * Kept out of line: its frame is gone before the fork.
@@ -145,7 +157,8 @@ __attribute__((noinline)) static bool fork_passes(void)
 	if (fg_guard_off())
 		return true;
 	/* a failure must change errno for the handlers to see it */
-	ok = __atomic_load_n(&early, __ATOMIC_ACQUIRE) == 2 &&
+	ok = HANDLERS_SEE_ERRNO() &&
+	     __atomic_load_n(&early, __ATOMIC_ACQUIRE) == 2 &&
 	     __atomic_load_n(&late, __ATOMIC_ACQUIRE) == 2 && err != ENOMEM &&
 	     err != EAGAIN && fg_guard_pass();
 	fg_errno_keep(err);

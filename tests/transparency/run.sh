@@ -43,11 +43,13 @@ check fast-handler-errno "forks whose handlers leave EAGAIN behind are not failu
 check reported-daemon "daemon is reported: $(calls child)" \
 	grep -q '"call":"daemon"' "$TMP/log.child"
 
-na=$("$T/noalloc" 500)
-ng=$(LD_PRELOAD="$LIB" "$T/noalloc" 500)
-nr=$(FORKGUARD_REPORT=all FORKGUARD_RATE_LIMIT=0 FORKGUARD_LOG="$TMP/na.log" LD_PRELOAD="$LIB" "$T/noalloc" 500)
-check zero-alloc "bare: $na; guarded: $ng; guarded, reporting every fork: $nr" \
-	test "${na##*: }" = 0 -a "${ng##*: }" = 0 -a "${nr##*: }" = 0
+if ! skipped zero-alloc; then
+	na=$("$T/noalloc" 500)
+	ng=$(LD_PRELOAD="$LIB" "$T/noalloc" 500)
+	nr=$(FORKGUARD_REPORT=all FORKGUARD_RATE_LIMIT=0 FORKGUARD_LOG="$TMP/na.log" LD_PRELOAD="$LIB" "$T/noalloc" 500)
+	check zero-alloc "bare: $na; guarded: $ng; guarded, reporting every fork: $nr" \
+		test "${na##*: }" = 0 -a "${ng##*: }" = 0 -a "${nr##*: }" = 0
+fi
 
 n=${FG_STORM_FORKS:-100000}
 start=$(date +%s)
@@ -59,7 +61,8 @@ check storm "$out; $lines log lines in ${secs}s (limit 10/s)" \
 	test "${fds%%->*}" = "${fds##*->}" -a "$((${rss##*->} - ${rss%%->*}))" -le 64 \
 	-a "$lines" -le "$((secs * 20 + 20))"
 
-exports=$(nm -D --defined-only "$B/libforkguard.so" | awk '{print $3}' | sort | tr '\n' ' ')
+# _init/_fini: musl's crti.o defines them global (the musl build)
+exports=$(nm -D --defined-only "$B/libforkguard.so" | awk '$3 != "_init" && $3 != "_fini" {print $3}' | sort | tr '\n' ' ')
 allowed=$(sort "$(dirname "$0")/exports.txt" | tr '\n' ' ')
 check exports "exported: $exports" test "$exports" = "$allowed"
 summary
