@@ -86,6 +86,9 @@ struct fg_sys {
 	int kmajor, kminor; /* running kernel */
 	enum fg_rule rule;
 	char release[65];
+	/* not read: the operator states that no anonymous mapping is
+	   MAP_NORESERVE or MADV_DONTFORK (settles the estimate tier) */
+	bool anon_charged;
 };
 
 /* One process. */
@@ -144,7 +147,8 @@ struct fg_eval {
 	uint64_t nvmas;
 	struct fg_vma fail_vma; /* the first VMA the kernel surely refuses */
 	bool failed, near;
-	unsigned unsure; /* 1 << enum fg_unsure of each unsure VMA counted */
+	bool anon_charged; /* from fg_sys: FG_UNSURE_ANON counts as charged */
+	unsigned unsure;   /* 1 << enum fg_unsure of each unsure VMA counted */
 	struct fg_vma top[FG_TOP_VMAS]; /* largest accountable, descending */
 	unsigned ntop;
 	struct fg_vma unknown[FG_TOP_VMAS]; /* largest unsure, descending */

@@ -42,6 +42,9 @@ static const char usage[] =
     "  -k, --kernel-rule R    apply rule R instead of the one for the\n"
     "                         kernel release: <=3.0 3.1-3.9 3.10-4.16\n"
     "                         4.17-5.1 5.2+\n"
+    "      --anon-charged     state that no anonymous mapping of these\n"
+    "                         processes is MAP_NORESERVE or MADV_DONTFORK\n"
+    "                         (kernels before 3.8 do not show it)\n"
     "  -h, --help             this text\n"
     "\n"
     "exit status: 0 would pass, 1 would fail, 2 borderline, 3 could not\n"
@@ -49,7 +52,7 @@ static const char usage[] =
     "fail > borderline > could not evaluate > pass; 64 usage error.\n";
 
 struct opts {
-	bool json, all, exact;
+	bool json, all, exact, anon_charged;
 	const char *root;
 	int rule;
 };
@@ -333,6 +336,7 @@ int cli_check(int argc, char **argv)
 		{ "exact", no_argument, NULL, 'e' },
 		{ "procfs", required_argument, NULL, 'p' },
 		{ "kernel-rule", required_argument, NULL, 'k' },
+		{ "anon-charged", no_argument, NULL, 'A' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -349,6 +353,7 @@ int cli_check(int argc, char **argv)
 		case 'j': o.json = true; break;
 		case 'e': o.exact = true; break;
 		case 'p': o.root = optarg; break;
+		case 'A': o.anon_charged = true; break;
 		case 'k':
 			o.rule = cli_parse_rule("check", optarg);
 			if (o.rule < 0)
@@ -375,6 +380,7 @@ int cli_check(int argc, char **argv)
 					       argv[i]);
 	if (cli_sys_read("check", o.root, o.rule, &s))
 		return FG_EXIT_UNKNOWN;
+	s.anon_charged = o.anon_charged;
 	c = o.all ? check_all(&o, &s)
 		  : check_pids(&o, &s, argv + optind, argc - optind);
 	if (fflush(stdout)) {

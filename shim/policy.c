@@ -279,6 +279,7 @@ void fg_eval_begin(struct fg_eval *ev, const struct fg_sys *s,
 	ev->mode = s->mode;
 	ev->admin = t->admin;
 	ev->page_kb = s->page_kb ? s->page_kb : 4;
+	ev->anon_charged = s->anon_charged;
 	if (s->mode == 0) {
 		ev->per_vma = true;
 		limit = rules[rule].guess(s, t->admin, &ev->or_equal);
@@ -393,13 +394,15 @@ static bool within_band(const struct fg_eval *ev, uint64_t charge)
 void fg_eval_vma(struct fg_eval *ev, const struct fg_vma *vma)
 {
 	uint64_t n, seen;
-	bool sure = vma->unsure == FG_SURE;
+	bool sure = vma->unsure == FG_SURE ||
+		    (vma->unsure == FG_UNSURE_ANON && ev->anon_charged);
 
 	if (!vma->account || vma->dontcopy || vma->end <= vma->start)
 		return;
 	n = (vma->end - vma->start) / (ev->page_kb * 1024);
-	/* unsure and larger than everything committed: not charged */
-	if (!sure && ev->cap_pages && n > ev->cap_pages)
+	/* unsure and larger than everything committed: not charged (the
+	 * operator's statement does not outweigh Committed_AS) */
+	if (vma->unsure != FG_SURE && ev->cap_pages && n > ev->cap_pages)
 		return;
 	ev->nvmas++;
 	ev->charge_pages += n;

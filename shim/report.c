@@ -298,6 +298,9 @@ static void put_settle(struct fg_buf *b, const struct fg_eval *ev)
 		fg_puts(b, "a never-written read-only mapping is charged only "
 			   "if the program made it writable once (mprotect)");
 	}
+	if (ev->unsure & (1u << FG_UNSURE_ANON))
+		fg_puts(b, "; when none is, say so: forkguard check "
+			   "--anon-charged");
 	fg_puts(b, "; kernels 3.8+ show it exactly (smaps VmFlags ac, nr, "
 		   "dc)");
 }
@@ -346,14 +349,13 @@ size_t fg_report_text(const struct fg_result *r, char *buf, size_t len)
 	fg_putsize(&b, kb(r, ev->charge_pages));
 	if (r->exact)
 		fg_puts(&b, " (exact, from smaps), check ");
-	else if (r->tier == FG_TIER_ESTIMATE && uncertain(ev)) {
+	else if (r->tier == FG_TIER_ESTIMATE) {
 		fg_puts(&b, " (estimate without VmFlags: ");
 		put_bounds(&b, r);
+		if (ev->anon_charged)
+			fg_puts(&b, ", anonymous mappings charged as stated");
 		fg_puts(&b, "), check ");
-	} else if (r->tier == FG_TIER_ESTIMATE)
-		fg_puts(&b, " (estimate without VmFlags, no mapping unsure), "
-			    "check ");
-	else if (r->tier == FG_TIER_NONE)
+	} else if (r->tier == FG_TIER_NONE)
 		fg_puts(&b, ", check ");
 	else {
 		fg_puts(&b, " (upper bound, from ");
@@ -457,7 +459,6 @@ static void json_body(struct fg_buf *b, const struct fg_result *r,
 		      bool with_lists)
 {
 	const struct fg_eval *ev = &r->ev;
-	unsigned i;
 
 	fg_putc(b, '{');
 	fg_json_s(b, "event", "fork");
@@ -477,6 +478,7 @@ static void json_body(struct fg_buf *b, const struct fg_result *r,
 	fg_json_u(b, "largest_vma_kb", kb(r, ev->largest_pages));
 	fg_json_u(b, "largest_vma_min_kb", kb(r, ev->largest_min_pages));
 	fg_json_s(b, "uncertain", uncertain(ev));
+	fg_json_b(b, "anon_charged", ev->anon_charged);
 	fg_json_key(b, "limit_kb");
 	if (ev->mode == 0 || ev->mode == 2)
 		fg_putu(b, kb(r, ev->limit_pages));

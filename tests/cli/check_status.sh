@@ -29,6 +29,14 @@ got=$(st "$FG" check --procfs "$TOP/fixtures/snapshots/mode2-borderline" self)
 check snapshot-borderline "mode2-borderline: exit $got, $(head -n1 "$TMP/o" | sed 's/.*check verdict \([a-z]*\).*/verdict \1/')" \
 	test "$got" = 2
 
+# --- the seed (2.6.32, no VmFlags): borderline; fail once the operator
+# states that its anonymous mappings are charged
+seed=$TOP/fixtures/snapshots/seed-2.6.32
+got=$(st "$FG" check --procfs "$seed" self)
+got2=$(st "$FG" check --anon-charged --json --procfs "$seed" self)
+check anon-charged "seed: exit $got, with --anon-charged exit $got2: $(cut -c1-160 "$TMP/o")" \
+	test "$got" = 2 -a "$got2" = 1 -a "$(grep -c '"anon_charged":true,.*"failing_vma":{' "$TMP/o")" = 1
+
 # --- a fake procfs: mode 2, 1 GiB RAM, ratio 50, one CPU (band 4 MiB)
 P=$TMP/proc
 mkdir -p "$P/sys/vm" "$P/sys/kernel"

@@ -159,6 +159,27 @@ static void bounds_decide_only_what_they_can(void **state)
 			 FG_FAIL);
 }
 
+/* forkguard check --anon-charged: the operator settles the anonymous ones */
+static void operator_statement(void **state)
+{
+	struct fg_sys s = host(0);
+	struct fg_eval ev;
+
+	(void)state;
+	s.anon_charged = true;
+	assert_int_equal(judge(&s, BIG "rw-p 00000000 00:00 0", true, &ev),
+			 FG_FAIL);
+	assert_true(ev.failed);
+	assert_int_equal(ev.charge_min_pages, ev.charge_pages);
+	/* never-written read-only ones stay unsure */
+	assert_int_equal(judge(&s, BIG "---p 00000000 00:00 0", false, &ev),
+			 FG_BORDERLINE);
+	/* Committed_AS outweighs the statement: it cannot be charged */
+	s.committed_kb = 2 * GiB;
+	assert_int_equal(judge(&s, BIG "rw-p 00000000 00:00 0", true, &ev),
+			 FG_OK);
+}
+
 static void snapshot(const char *name, char *out, size_t len)
 {
 	const char *base = getenv("FG_FIXTURES");
@@ -230,6 +251,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(classification),
 		cmocka_unit_test(bounds_decide_only_what_they_can),
+		cmocka_unit_test(operator_statement),
 		cmocka_unit_test(layouts),
 	};
 
