@@ -104,6 +104,15 @@ static void fill(struct fz *f, struct fg_result *r, char *call)
 	ev->ntop = (unsigned)fz_bits(f, 1) % (FG_TOP_VMAS + 1);
 	for (i = 0; i < ev->ntop; i++)
 		fill_vma(f, &ev->top[i]);
+	/* the estimate tier's bounds and unknown VMAs */
+	ev->charge_min_pages = fz_num(f);
+	ev->largest_min_pages = fz_num(f);
+	ev->cap_pages = fz_num(f);
+	ev->unsure = (unsigned)fz_bits(f, 1);
+	ev->anon_charged = fz_bool(f);
+	ev->nunknown = (unsigned)fz_bits(f, 1) % (FG_TOP_VMAS + 1);
+	for (i = 0; i < ev->nunknown; i++)
+		fill_vma(f, &ev->unknown[i]);
 
 	r->verdict = (enum fg_verdict)(int8_t)fz_bits(f, 1);
 	r->tier = (enum fg_tier)(int8_t)fz_bits(f, 1);
