@@ -28,6 +28,11 @@ extern "C" {
 
 #define FG_VERSION "0.1.0"
 
+/*
+ * FG_API marks what libforkguard exports (this API and the interposed libc
+ * functions); the library is built with -fvisibility=hidden and calls its
+ * own API directly, never through its PLT.
+ */
 #if defined(FORKGUARD_BUILD)
 #define FG_API __attribute__((visibility("default")))
 #else

@@ -29,8 +29,6 @@
 #include "guard.h"
 #include "remedy.h"
 
-#define FG_EXPORT __attribute__((visibility("default")))
-
 typedef pid_t (*fork_fn)(void);
 typedef int (*daemon_fn)(int, int);
 typedef int (*clone_fn)(int (*)(void *), void *, int, void *, ...);
@@ -208,7 +206,7 @@ __attribute__((noinline)) static pid_t guarded_fork(fork_fn fn,
 	return pid;
 }
 
-FG_EXPORT pid_t fork(void)
+FG_API pid_t fork(void)
 {
 	fork_fn fn = REAL(fork);
 
@@ -217,7 +215,7 @@ FG_EXPORT pid_t fork(void)
 	return guarded_fork(fn, "fork");
 }
 
-FG_EXPORT pid_t _Fork(void)
+FG_API pid_t _Fork(void)
 {
 	fork_fn fn = REAL(_Fork);
 
@@ -226,7 +224,7 @@ FG_EXPORT pid_t _Fork(void)
 	return guarded_fork(fn, "_Fork");
 }
 
-FG_EXPORT int daemon(int nochdir, int noclose)
+FG_API int daemon(int nochdir, int noclose)
 {
 	daemon_fn fn = REAL(daemon);
 	struct fg_guard g;
@@ -253,7 +251,7 @@ FG_EXPORT int daemon(int nochdir, int noclose)
 	return rc;
 }
 
-FG_EXPORT int clone(int (*fn)(void *), void *stack, int flags, void *arg, ...)
+FG_API int clone(int (*fn)(void *), void *stack, int flags, void *arg, ...)
 {
 	clone_fn real_clone = REAL(clone);
 	struct fg_guard g;

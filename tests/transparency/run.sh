@@ -51,7 +51,24 @@ if ! skipped zero-alloc; then
 		test "${na##*: }" = 0 -a "${ng##*: }" = 0 -a "${nr##*: }" = 0
 fi
 
-n=${FG_STORM_FORKS:-100000}
+# a host that exports the library's API names of its own (-rdynamic, as
+# Redis is built) gets the same verdict as one that does not: the library
+# calls itself directly, never through its PLT
+for h in hostexports hostexports-rdynamic; do
+	FORKGUARD_REPORT=all FORKGUARD_FORMAT=json FORKGUARD_LOG="$TMP/$h.log" \
+		LD_PRELOAD="$LIB" "$T/$h" >"$TMP/$h.out" 2>&1
+done
+fields() { grep -o '"\(verdict\|tier\|kernel_rule\|overcommit_mode\)":[^,]*' "$TMP/$1.log" | tr '\n' ' '; }
+nexp=$(nm -D --defined-only "$T/hostexports-rdynamic" | grep -c ' T fg_')
+check host-exports "the host exports $nexp fg_* functions; its own called: $(sed -n 's/^host functions called: //p' "$TMP/hostexports-rdynamic.out"); verdicts: plain [$(fields hostexports)], -rdynamic [$(fields hostexports-rdynamic)]" \
+	test "$nexp" -ge 16 -a -n "$(fields hostexports)" \
+	-a "$(fields hostexports)" = "$(fields hostexports-rdynamic)" \
+	-a "$(grep -c '^fork: ok$\|^host functions called: 0$' "$TMP/hostexports-rdynamic.out")" = 2
+plt=$(objdump -d "$B/libforkguard.so" | grep -c 'fg_.*@plt')
+check no-self-plt "calls of the library's own fg_* functions through its PLT: $plt" test "$plt" = 0
+
+n=${FG_STORM_FORKS:-${FG_QUICK:+20000}}
+n=${n:-100000}
 start=$(date +%s)
 out=$(FORKGUARD_REPORT=all FORKGUARD_LOG="$TMP/storm.log" LD_PRELOAD="$LIB" "$T/storm" "$n")
 secs=$(($(date +%s) - start + 1))
