@@ -67,7 +67,7 @@ check host-exports "the host exports $nexp fg_* functions; its own called: $(sed
 plt=$(objdump -d "$B/libforkguard.so" | grep -c 'fg_.*@plt')
 check no-self-plt "calls of the library's own fg_* functions through its PLT: $plt" test "$plt" = 0
 
-n=${FG_STORM_FORKS:-${FG_QUICK:+20000}}
+n=${FG_STORM_FORKS:-${FG_QUICK:+5000}}
 n=${n:-100000}
 start=$(date +%s)
 out=$(FORKGUARD_REPORT=all FORKGUARD_LOG="$TMP/storm.log" LD_PRELOAD="$LIB" "$T/storm" "$n")
