@@ -165,6 +165,7 @@ musl: all
 	@$(MAKE) --no-print-directory B=$(MUSL_B) CC=$(MUSL_CC) \
 		FG_SYSINC=-isystem$(MUSL_B)/kinc $(MUSL_B)/libforkguard.so \
 		$(MUSL_B)/tests/transparency $(MUSL_B)/tests/storm \
+		$(MUSL_B)/tests/hostexports $(MUSL_B)/tests/hostexports-rdynamic \
 		$(MUSL_B)/fixtures/merged_vma
 	@ln -sfn ../libforkguard.so.0 '$(MUSL_B)/$$LIB/libforkguard.so.0'
 	@ln -sfn ../../../$(SONAME) $(MUSL_B)/lib/$(MULTIARCH)/$(SONAME)
