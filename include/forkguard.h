@@ -69,7 +69,8 @@ enum fg_walk {
 	FG_WALK_BOUND,	  /* maps: every private mapping (upper bound) */
 	FG_WALK_ESTIMATE, /* smaps without VmFlags (maps if unreadable):
 			     fg_vma_estimate() */
-	FG_WALK_EXACT,	  /* smaps VmFlags: ac and not dc */
+	FG_WALK_EXACT,	  /* smaps VmFlags: ac and not dc (a VMA without
+			     them: as FG_WALK_ESTIMATE) */
 };
 
 /* Host-wide facts (sysctls, /proc/meminfo, uname). */
@@ -220,7 +221,7 @@ FG_API int fg_task_read(const char *root, pid_t pid, struct fg_task *t);
 /*
  * fg_vmas_walk - feed every VMA of @pid to @ev in address order, deciding
  * accountability as @how says.  Returns 0, or -errno (-ENOTSUP: smaps has
- * no VmFlags; -ENODATA: no VMA at all).
+ * no VmFlags, and @ev holds the estimate; -ENODATA: no VMA at all).
  */
 FG_API int fg_vmas_walk(const char *root, pid_t pid, enum fg_walk how,
 			struct fg_eval *ev);

@@ -74,13 +74,14 @@ static void evaluate(const char *root, pid_t pid, bool full,
 		}
 	}
 	rc = walk(root, pid, FG_WALK_EXACT, r);
-	if (!rc) {
-		r->tier = FG_TIER_SMAPS;
-		r->exact = true;
+	if (!rc || rc == -ENOTSUP) {
+		/* without VmFlags (< 3.8) the same pass made the estimate */
+		r->tier = rc ? FG_TIER_ESTIMATE : FG_TIER_SMAPS;
+		r->exact = !rc;
 		r->verdict = fg_eval_verdict(&r->ev);
 		return;
 	}
-	r->read_error = rc == -ENOTSUP || rc == -ENOENT ? 0 : rc;
+	r->read_error = rc == -ENOENT ? 0 : rc;
 	if (!walk(root, pid, FG_WALK_ESTIMATE, r)) {
 		r->tier = FG_TIER_ESTIMATE;
 		r->verdict = fg_eval_verdict(&r->ev);

@@ -382,12 +382,12 @@ static bool nonzero_field(const char *line, size_t n, const char *key)
 	return p < end && *p >= '1' && *p <= '9';
 }
 
-/* The pending VMA is complete: classify it (estimate) and charge it. */
+/* The pending VMA is complete without VmFlags: estimate it, charge it. */
 static void walk_flush(struct walk *w)
 {
 	if (!w->pending)
 		return;
-	if (w->how == FG_WALK_ESTIMATE)
+	if (w->how != FG_WALK_BOUND)
 		fg_vma_estimate(&w->vma, w->written);
 	fg_eval_vma(w->ev, &w->vma);
 	w->pending = false;
@@ -398,21 +398,20 @@ static void walk_line(const char *line, size_t n, void *arg)
 	struct walk *w = arg;
 	struct fg_vma v;
 
-	/* smaps: ~25 lines per VMA; the header, VmFlags, and (estimate)
-	 * whether pages were written: Anonymous (2.6.34+) or Swap */
-	if (n && !hex_digit(line[0]) && line[0] != 'V' &&
-	    (w->how != FG_WALK_ESTIMATE || (line[0] != 'A' && line[0] != 'S')))
+	/* smaps: ~25 lines per VMA; the header, VmFlags, and (for the
+	 * estimate) whether pages were written: Anonymous (2.6.34+) or Swap */
+	if (n && !hex_digit(line[0]) && line[0] != 'V' && line[0] != 'A' &&
+	    line[0] != 'S')
 		return;
 	if (fg_parse_maps_line(line, n, &v)) {
-		if (w->how != FG_WALK_EXACT)
-			walk_flush(w);
+		walk_flush(w);
 		w->vma = v;
 		w->pending = true;
 		w->written = false;
 		w->headers++;
 		return;
 	}
-	if (w->how == FG_WALK_ESTIMATE && w->pending &&
+	if (w->how != FG_WALK_BOUND && w->pending &&
 	    (nonzero_field(line, n, "Anonymous:") ||
 	     nonzero_field(line, n, "Swap:")))
 		w->written = true;
@@ -440,11 +439,10 @@ int fg_vmas_walk(const char *root, pid_t pid, enum fg_walk how,
 	    !fg_path(path, sizeof(path), root, pid, "maps"))
 		/* smaps unreadable: maps, without the written pages */
 		rc = fg_lines(path, buf, sizeof(buf), walk_line, &w);
-	if (!exact)
-		walk_flush(&w);
+	walk_flush(&w);
 	if (!rc && w.headers == 0)
 		rc = -ENODATA;
-	/* smaps without VmFlags (< 3.8) or cut short: not exact */
+	/* smaps without VmFlags (< 3.8): @ev holds the estimate */
 	if (!rc && exact && w.flags != w.headers)
 		rc = -ENOTSUP;
 	return rc;
