@@ -33,9 +33,9 @@ FG_SYSINC ?=
 FG_CFLAGS += $(FG_SYSINC)
 
 # the pure core and its I/O edge: shared by the library, the CLI and tests
-CORE := policy parse procfs check fmt report
+CORE := policy parse procfs check fmt report prom
 # the preload library on top
-SHIM := config log guard remedy interpose
+SHIM := config log guard remedy metrics interpose
 
 CORE_OBJ := $(CORE:%=$(B)/obj/%.o)
 SHIM_OBJ := $(SHIM:%=$(B)/obj/%.o)
@@ -76,15 +76,22 @@ FIXTURES := merged_vma heap_retention jemalloc_retention
 fixtures: $(FIXTURES:%=$(B)/fixtures/%)
 $(B)/fixtures/%: fixtures/%.c | $(B)/fixtures
 	$(CC) -std=gnu11 -Wall -Wextra $(CFLAGS) -o $@ $< $(LDFLAGS)
-$(B)/fixtures/jemalloc_retention: fixtures/jemalloc_retention.c | $(B)/fixtures
+$(B)/fixtures/jemalloc_retention: fixtures/jemalloc_retention.c fixtures/merged.h \
+		| $(B)/fixtures
 	$(CC) -std=gnu11 -Wall -Wextra $(CFLAGS) -o $@ $< $(LDFLAGS) -ljemalloc
 
 # --- tests ---
 UNIT := test_policy test_parse test_config test_report test_snapshots \
-	test_estimate test_fuzz_regressions
+	test_estimate test_fuzz_regressions test_prom
 UNIT_BIN := $(UNIT:%=$(B)/tests/%)
 $(B)/tests/%: tests/unit/%.c $(B)/libforkguard-core.a $(B)/obj/config.o | $(B)/tests
 	$(CC) $(FG_CFLAGS) $(CFLAGS) -o $@ $< $(B)/obj/config.o $(B)/libforkguard-core.a -lcmocka
+
+# tests/metrics: a real node_exporter scrapes the guarded programs' files
+$(B)/tests/forker: tests/metrics/forker.c fixtures/merged.h | $(B)/tests
+	$(CC) -std=gnu11 -Wall -Wextra $(CFLAGS) -o $@ $< $(LDFLAGS)
+test-metrics: all $(B)/tests/forker
+	@bash tests/metrics/run.sh
 
 # programs driven by tests/transparency/run.sh and make bench
 TPROGS := transparency noalloc storm hostexports hostexports-rdynamic
@@ -103,7 +110,7 @@ $(B)/tests/bench: tests/bench/bench.c $(B)/tests/libfg_empty.so | $(B)/tests
 		$(FG_LDLIBS)
 # the fork path's check alone, linked with the library's objects
 $(B)/tests/bench_pass: tests/bench/pass.c $(B)/obj/config.o $(B)/obj/log.o \
-		$(B)/obj/guard.o $(B)/obj/remedy.o $(B)/libforkguard-core.a | $(B)/tests
+		$(B)/obj/guard.o $(B)/obj/remedy.o $(B)/obj/metrics.o $(B)/libforkguard-core.a | $(B)/tests
 	$(CC) $(FG_CFLAGS) $(CFLAGS) -o $@ $^ $(LDFLAGS) $(FG_LDLIBS)
 # the floor: what preloading any library costs a fork
 $(B)/tests/libfg_empty.so: tests/bench/empty.c | $(B)/tests
@@ -111,7 +118,8 @@ $(B)/tests/libfg_empty.so: tests/bench/empty.c | $(B)/tests
 
 # everything CI runs (.ci/run): the regular build's suites, the VM proofs,
 # the sanitizer builds, a short fuzz pass (FUZZ_SECONDS each) and the format
-test: all test-unit test-integration test-transparency test-cli test-deb test-musl \
+test: all test-unit test-integration test-transparency test-cli test-metrics \
+	test-deb test-musl \
 	test-kernel test-redis-mode2 test-asan test-valgrind fuzz check-format
 
 # every binary runs, whatever an earlier one said; the failures are listed
@@ -268,7 +276,7 @@ test-deb: deb all
 
 FORCE:
 
-.PHONY: FORCE check deb test-deb musl test-musl all fixtures test test-unit test-integration test-transparency demo \
+.PHONY: FORCE check deb test-deb musl test-musl test-metrics all fixtures test test-unit test-integration test-transparency demo \
 	bench install uninstall fuzz test-asan test-valgrind test-cli test-kernel \
 	test-redis-mode2 \
 	format check-format clean

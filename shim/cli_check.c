@@ -22,6 +22,7 @@
 #include <string.h>
 
 #include "cli.h"
+#include "metrics.h"
 
 static const char usage[] =
     "usage: forkguard check [OPTIONS] PID...\n"
@@ -35,6 +36,10 @@ static const char usage[] =
     "                         borderline, largest charge first\n"
     "  -j, --json             one JSON object per process and line (the\n"
     "                         library's keys, \"call\":\"check\")\n"
+    "  -f, --format FMT       text (default), json (= --json) or\n"
+    "                         prometheus: per process its margin to the\n"
+    "                         binding limit and its verdict; with --all,\n"
+    "                         every process, not only the risky ones\n"
     "  -e, --exact            always read smaps for the exact charge\n"
     "  -p, --procfs DIR       read DIR instead of /proc (recorded "
     "snapshots;\n"
@@ -52,7 +57,7 @@ static const char usage[] =
     "fail > borderline > could not evaluate > pass; 64 usage error.\n";
 
 struct opts {
-	bool json, all, exact, anon_charged;
+	bool json, prom, all, exact, anon_charged;
 	const char *root;
 	int rule;
 };
@@ -122,11 +127,14 @@ static const char *no_verdict(int rc, const struct fg_result *r, char *why,
 	return why;
 }
 
-static int print_result(const struct fg_result *r, bool json)
+static int print_result(const struct fg_result *r, const struct opts *o)
 {
+	struct fg_prom_task t = { r->task.pid, r->task.comm, r->verdict, true,
+				  fg_eval_margin_kb(&r->ev) };
 	char buf[16384];
-	size_t n = json ? fg_report_json(r, buf, sizeof(buf))
-			: fg_report_text(r, buf, sizeof(buf));
+	size_t n = o->prom   ? fg_prom_host_task(&t, buf, sizeof(buf))
+		   : o->json ? fg_report_json(r, buf, sizeof(buf))
+			     : fg_report_text(r, buf, sizeof(buf));
 
 	if (!n)
 		return -ENOSPC;
@@ -170,7 +178,7 @@ static int check_pids(const struct opts *o, const struct fg_sys *s, char **args,
 			status = worse(status, FG_EXIT_UNKNOWN);
 			continue;
 		}
-		if (print_result(&r, o->json)) {
+		if (print_result(&r, o)) {
 			cli_error("check", "%s: cannot write the report",
 				  args[i]);
 			return FG_EXIT_UNKNOWN;
@@ -292,6 +300,8 @@ static int check_all(const struct opts *o, const struct fg_sys *s)
 			unreadable++;
 			continue;
 		}
+		if (o->prom && r.task.vsz_kb && print_result(&r, o))
+			status = FG_EXIT_UNKNOWN;
 		if (r.verdict == FG_OK)
 			continue;
 		if (push(&f, &r)) {
@@ -307,9 +317,11 @@ static int check_all(const struct opts *o, const struct fg_sys *s)
 		status = worse(status, status_of(f.v[i].verdict));
 		nfail += f.v[i].verdict == FG_FAIL;
 	}
-	if (o->json) {
+	if (o->prom) {
+		/* printed as they were read */
+	} else if (o->json) {
 		for (i = 0; i < f.n; i++)
-			if (print_result(&f.v[i], true))
+			if (print_result(&f.v[i], o))
 				status = FG_EXIT_UNKNOWN;
 	} else {
 		print_table(&f, s);
@@ -333,6 +345,7 @@ int cli_check(int argc, char **argv)
 	static const struct option longopts[] = {
 		{ "all", no_argument, NULL, 'a' },
 		{ "json", no_argument, NULL, 'j' },
+		{ "format", required_argument, NULL, 'f' },
 		{ "exact", no_argument, NULL, 'e' },
 		{ "procfs", required_argument, NULL, 'p' },
 		{ "kernel-rule", required_argument, NULL, 'k' },
@@ -346,11 +359,21 @@ int cli_check(int argc, char **argv)
 	int c, i;
 
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, ":ajep:k:h", longopts, NULL)) !=
+	while ((c = getopt_long(argc, argv, ":ajf:ep:k:h", longopts, NULL)) !=
 	       -1) {
 		switch (c) {
 		case 'a': o.all = true; break;
 		case 'j': o.json = true; break;
+		case 'f':
+			o.json = !strcmp(optarg, "json");
+			o.prom = !strcmp(optarg, "prometheus");
+			if (!o.json && !o.prom && strcmp(optarg, "text"))
+				return cli_usage_error(
+				    "check",
+				    "unknown format '%s': expected "
+				    "text, json or prometheus",
+				    optarg);
+			break;
 		case 'e': o.exact = true; break;
 		case 'p': o.root = optarg; break;
 		case 'A': o.anon_charged = true; break;
@@ -381,6 +404,12 @@ int cli_check(int argc, char **argv)
 	if (cli_sys_read("check", o.root, o.rule, &s))
 		return FG_EXIT_UNKNOWN;
 	s.anon_charged = o.anon_charged;
+	if (o.prom) {
+		char head[512];
+		size_t n = fg_prom_host_head(head, sizeof(head));
+
+		fwrite(head, 1, n, stdout);
+	}
 	c = o.all ? check_all(&o, &s)
 		  : check_pids(&o, &s, argv + optind, argc - optind);
 	if (fflush(stdout)) {

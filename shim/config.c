@@ -170,6 +170,7 @@ int fg_config_parse(struct fg_config *c, const char *(*get)(const char *),
 	c->remedies = FG_REMEDY_ALL;
 	c->retries = 3;
 	c->retry_delay_ms = 200;
+	c->metrics_interval = 15;
 	strcpy(c->procfs, "/proc");
 
 #define BAD(name, expect)                              \
@@ -237,6 +238,13 @@ int fg_config_parse(struct fg_config *c, const char *(*get)(const char *),
 	if ((v = get("FORKGUARD_RETRY_DELAY_MS")) && *v &&
 	    !parse_uint(v, 60000, &c->retry_delay_ms))
 		BAD("FORKGUARD_RETRY_DELAY_MS", "0..60000; using 200");
+	if ((v = get("FORKGUARD_METRICS")) && *v &&
+	    !parse_path(v, c->metrics_dir, sizeof(c->metrics_dir) - 64))
+		BAD("FORKGUARD_METRICS",
+		    "an absolute directory path; no metrics");
+	if ((v = get("FORKGUARD_METRICS_INTERVAL")) && *v &&
+	    !parse_uint(v, 86400, &c->metrics_interval))
+		BAD("FORKGUARD_METRICS_INTERVAL", "0..86400 seconds; using 15");
 #undef BAD
 	if (c->sink == FG_SINK_FILE)
 		fg_config_expand_pid(c, getpid());

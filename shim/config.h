@@ -45,7 +45,9 @@ struct fg_config {
 	unsigned remedies_asked; /* named one by one in FORKGUARD_REMEDY */
 	unsigned retries;
 	unsigned retry_delay_ms;
-	bool secure; /* AT_SECURE: environment ignored */
+	char metrics_dir[FG_PATH_MAX]; /* FORKGUARD_METRICS; "": none */
+	unsigned metrics_interval;     /* seconds between writes */
+	bool secure;		       /* AT_SECURE: environment ignored */
 };
 
 /*

@@ -28,6 +28,12 @@ bool fg_parse_release(const char *release, int *major, int *minor);
 void fg_vma_estimate(struct fg_vma *v, bool written);
 /* fg_eval_charge_max - the upper bound of the charge, in pages. */
 uint64_t fg_eval_charge_max(const struct fg_eval *ev);
+/*
+ * fg_eval_margin_kb - the binding limit minus what the rule compares with
+ * it (mode 0: the largest VMA; mode 2: committed + the charge), in kB;
+ * negative when over.
+ */
+int64_t fg_eval_margin_kb(const struct fg_eval *ev);
 
 /* --- parse.c: pure parsers of /proc text (buffers NUL-terminated) --- */
 

@@ -19,6 +19,7 @@
 #include "config.h"
 #include "guard.h"
 #include "log.h"
+#include "metrics.h"
 #include "remedy.h"
 
 static bool risky(enum fg_verdict v)
@@ -99,6 +100,8 @@ bool fg_guard_before(struct fg_guard *g, const char *call)
 	if (rc || g->r.verdict == FG_UNKNOWN) {
 		warn_once(c, "cannot read the overcommit policy",
 			  rc ? rc : -EINVAL);
+		fg_metrics_attempt(call, FG_UNKNOWN,
+				   (uint64_t)g->r.check_us * 1000);
 		return false;
 	}
 	g->active = true;
@@ -115,9 +118,12 @@ bool fg_guard_before(struct fg_guard *g, const char *call)
 		fg_remedy_stats(&g->r);
 	if (c->mode == FG_MODE_ENFORCE && g->r.verdict == FG_FAIL) {
 		g->r.refused = true;
+		fg_metrics_refused(call, (uint64_t)g->r.check_us * 1000);
 		fg_guard_report(g);
+		fg_metrics_tick();
 		return true;
 	}
+	fg_metrics_attempt(call, g->r.verdict, (uint64_t)g->r.check_us * 1000);
 	return false;
 }
 
@@ -145,6 +151,7 @@ void fg_guard_missed(const char *call, int err)
 {
 	struct fg_guard g;
 
+	fg_metrics_failed(call, FG_OK, err); /* the fast path passed it */
 	/* the state a moment after the fork; fg_guard_after then wants the
 	 * exact charge (ENOMEM) or the task limits (EAGAIN) */
 	g.c = fg_config();
@@ -178,6 +185,8 @@ void fg_guard_after(struct fg_guard *g, bool failed, int err)
 	const struct fg_config *c = g->c;
 	struct fg_result *r = &g->r;
 
+	if (failed && g->active && !r->read_after)
+		fg_metrics_failed(r->call, r->verdict, err);
 	if (!g->active)
 		return;
 	r->outcome_errno = failed ? err : 0;
@@ -210,6 +219,7 @@ void fg_guard_after(struct fg_guard *g, bool failed, int err)
 	}
 	if (report_due(g, failed))
 		fg_guard_report(g);
+	fg_metrics_tick();
 }
 
 void fg_guard_report(struct fg_guard *g)

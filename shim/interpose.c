@@ -27,6 +27,7 @@
 #include <unistd.h>
 
 #include "guard.h"
+#include "metrics.h"
 #include "remedy.h"
 
 typedef pid_t (*fork_fn)(void);
@@ -82,8 +83,10 @@ static void pass_parent_late(void)
 {
 	int err = errno, failed = pass.failed;
 
-	if (!failed)
-		return; /* the fork succeeded: read only */
+	if (!failed) {
+		fg_metrics_tick(); /* reads a clock until a write is due */
+		return;		   /* the fork succeeded: read only */
+	}
 	pass.failed = 0;
 	if (pass.slow != getpid())
 		fg_guard_missed("fork", failed);
@@ -127,6 +130,7 @@ __attribute__((constructor)) static void fg_init(void)
 	if (!fg_guard_off()) /* off: not even a handler */
 		register_once(&early, pass_prepare, pass_parent_early);
 	fg_remedy_init(fg_config());
+	fg_metrics_init();
 	fg_errno_keep(err);
 }
 
@@ -150,15 +154,19 @@ __attribute__((constructor)) static void fg_init(void)
 __attribute__((noinline)) static bool fork_passes(void)
 {
 	int err = errno;
+	uint64_t t0;
 	bool ok;
 
 	if (fg_guard_off())
 		return true;
+	t0 = fg_metrics_on() ? fg_metrics_clock() : 0;
 	/* a failure must change errno for the handlers to see it */
 	ok = HANDLERS_SEE_ERRNO() &&
 	     __atomic_load_n(&early, __ATOMIC_ACQUIRE) == 2 &&
 	     __atomic_load_n(&late, __ATOMIC_ACQUIRE) == 2 && err != ENOMEM &&
 	     err != EAGAIN && fg_guard_pass();
+	if (ok && t0) /* counted before the fork: see metrics.h */
+		fg_metrics_attempt("fork", FG_OK, fg_metrics_clock() - t0);
 	fg_errno_keep(err);
 	return ok;
 }

@@ -438,6 +438,15 @@ uint64_t fg_eval_charge_max(const struct fg_eval *ev)
 	return ev->charge_pages;
 }
 
+int64_t fg_eval_margin_kb(const struct fg_eval *ev)
+{
+	uint64_t seen = ev->per_vma ? ev->largest_pages
+				    : ev->committed_pages + ev->charge_pages;
+
+	return ((int64_t)ev->limit_pages - (int64_t)seen) *
+	       (int64_t)ev->page_kb;
+}
+
 /* A decided verdict from the bounds: fail when the lower one surely
  * fails, ok when the upper one surely passes, else borderline. */
 static enum fg_verdict bounded(const struct fg_eval *ev, uint64_t lo,

@@ -44,6 +44,7 @@
 #include <unistd.h>
 
 #include "fmt.h"
+#include "metrics.h"
 #include "remedy.h"
 
 #define FG_JE_PURGE_ALL	   "arena.4096.purge" /* MALLCTL_ARENAS_ALL */
@@ -127,12 +128,8 @@ static bool risky(const struct fg_result *r)
 static struct gauge gauge(const struct fg_result *r)
 {
 	const struct fg_eval *ev = &r->ev;
-	uint64_t seen = ev->per_vma ? ev->largest_pages
-				    : ev->committed_pages + ev->charge_pages;
 	struct gauge g = { ev->charge_pages * ev->page_kb, r->task.vsz_kb,
-			   r->task.rss_kb,
-			   ((int64_t)ev->limit_pages - (int64_t)seen) *
-			       (int64_t)ev->page_kb };
+			   r->task.rss_kb, fg_eval_margin_kb(ev) };
 
 	return g;
 }
@@ -187,6 +184,7 @@ static void record(struct fg_result *r, const struct attempt *a)
 	fg_putc(&b, '}');
 	if (!b.full && at + b.at < sizeof(r->remedies))
 		memcpy(r->remedies + at, tmp, b.at + 1);
+	fg_metrics_remedy(a->name, a->result, a->released_kb);
 }
 
 static void note(struct attempt *a, const char *s)

@@ -61,6 +61,9 @@ static const struct workload loads[] = {
 	  "smaps path: 32 GiB NORESERVE + 60 000 VMAs", false },
 	{ "off", 10, 40, 1.01, "FORKGUARD_MODE=off", "tiny, FORKGUARD_MODE=off",
 	  true },
+	/* counters on every fork, the file at the first one (15 s interval) */
+	{ "metrics", 10, 40, 1.05, "FORKGUARD_METRICS=/tmp",
+	  "tiny, FORKGUARD_METRICS=/tmp", true },
 };
 
 /* How a worker runs: without a preload, with the guard, with an empty one. */

@@ -1,0 +1,305 @@
+/*
+ * metrics.c - the process's fork counters and its Prometheus textfile.
+ *
+ * With FORKGUARD_METRICS=DIR each guarded process keeps
+ * DIR/forkguard-<comm>-<pid>.prom for node_exporter's textfile collector.
+ * The fork path adds to counters with relaxed atomics (no lock, no
+ * allocation); a successful fork is counted before it, a failure after
+ * it (see metrics.h).  The file is written in the parent after a fork
+ * (fg_metrics_tick), at most once per FORKGUARD_METRICS_INTERVAL seconds
+ * (the first fork writes it at once), formatted into a stack buffer by
+ * prom.c and replaced atomically: a temporary name that the collector
+ * ignores (it reads only *.prom), then rename(2).  At exit a destructor
+ * removes it.  A process killed before that leaves its file: the file's
+ * forkguard_process_start_time_seconds and pid say which process wrote
+ * it (a live process with that pid and start time, or a stale file).
+ *
+ * A child that forks in turn inherits its parent's counters: they are
+ * zeroed at its first write (its forks before that write are not counted).
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h> /* rename */
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "config.h"
+#include "fmt.h"
+#include "metrics.h"
+
+static struct fg_metrics m;
+static struct {
+	bool on;
+	unsigned interval;
+	int64_t next_s; /* monotonic second of the next write */
+	char writing;
+	pid_t owner; /* the process the counters and the file belong to */
+	bool written;
+	uint64_t start_ns;
+	char comm[32];
+	char path[FG_PATH_MAX], tmp[FG_PATH_MAX];
+} st;
+
+static uint64_t now_ns(clockid_t id)
+{
+	struct timespec ts;
+
+	clock_gettime(id, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
+uint64_t fg_metrics_clock(void)
+{
+	return now_ns(CLOCK_MONOTONIC);
+}
+
+static void add(uint64_t *p, uint64_t v)
+{
+	__atomic_fetch_add(p, v, __ATOMIC_RELAXED);
+}
+
+static int call_index(const char *call)
+{
+	int i;
+
+	for (i = 0; i < FG_M_CALLS; i++)
+		if (!strcmp(call, fg_m_call_names[i]))
+			return i;
+	return -1;
+}
+
+static int name_index(const char *const *names, int n, const char *s)
+{
+	int i;
+
+	for (i = 0; s && i < n; i++)
+		if (!strcmp(s, names[i]))
+			return i;
+	return -1;
+}
+
+bool fg_metrics_on(void)
+{
+	return __atomic_load_n(&st.on, __ATOMIC_RELAXED);
+}
+
+void fg_metrics_init(void)
+{
+	const struct fg_config *c = fg_config();
+
+	if (!c || c->mode == FG_MODE_OFF || !c->metrics_dir[0])
+		return;
+	st.interval = c->metrics_interval;
+	__atomic_store_n(&st.on, true, __ATOMIC_RELEASE);
+}
+
+static void observe_check(uint64_t ns)
+{
+	int i = 0;
+
+	while (i < FG_M_BUCKETS - 1 && ns > fg_m_bucket_ns[i])
+		i++;
+	add(&m.check_le[i], 1);
+	add(&m.check_count, 1);
+	add(&m.check_ns, ns);
+}
+
+void fg_metrics_attempt(const char *call, enum fg_verdict verdict,
+			uint64_t check_ns)
+{
+	int c = call_index(call);
+
+	if (!fg_metrics_on() || c < 0 || (unsigned)verdict >= FG_M_VERDICTS)
+		return;
+	add(&m.attempts[c][verdict], 1);
+	observe_check(check_ns);
+	__atomic_store_n(&m.last_fork_ns, (int64_t)now_ns(CLOCK_REALTIME),
+			 __ATOMIC_RELAXED);
+}
+
+void fg_metrics_failed(const char *call, enum fg_verdict verdict, int err)
+{
+	int c = call_index(call);
+	int e = err == ENOMEM	? FG_M_ENOMEM
+		: err == EAGAIN ? FG_M_EAGAIN
+				: FG_M_EOTHER;
+
+	if (!fg_metrics_on() || c < 0 || (unsigned)verdict >= FG_M_VERDICTS)
+		return;
+	add(&m.failures[c][verdict][e], 1);
+}
+
+void fg_metrics_refused(const char *call, uint64_t check_ns)
+{
+	int c = call_index(call);
+
+	if (!fg_metrics_on() || c < 0)
+		return;
+	add(&m.refused[c], 1);
+	observe_check(check_ns);
+	__atomic_store_n(&m.last_fork_ns, (int64_t)now_ns(CLOCK_REALTIME),
+			 __ATOMIC_RELAXED);
+}
+
+void fg_metrics_remedy(const char *name, const char *result, uint64_t kb)
+{
+	int n = name_index(fg_m_remedy_names, FG_M_REMEDIES, name);
+	int r = name_index(fg_m_result_names, FG_M_RESULTS, result);
+
+	if (!fg_metrics_on() || n < 0)
+		return;
+	if (r >= 0)
+		add(&m.remedies[n][r], 1);
+	add(&m.released_kb[n], kb);
+}
+
+/* comm as a file-name part: [A-Za-z0-9._-], others '_' */
+static void read_comm(const char *root, char *out, size_t len)
+{
+	char buf[64];
+	size_t i;
+
+	if (fg_read(root, 0, "comm", buf, sizeof(buf)) <= 0)
+		strcpy(buf, "unknown");
+	buf[strcspn(buf, "\n")] = '\0';
+	for (i = 0; buf[i] && i + 1 < len; i++) {
+		char ch = buf[i];
+		bool keep = (ch >= 'a' && ch <= 'z') ||
+			    (ch >= 'A' && ch <= 'Z') ||
+			    (ch >= '0' && ch <= '9') || ch == '.' ||
+			    ch == '-' || ch == '_';
+
+		out[i] = keep ? ch : '_';
+	}
+	out[i] = '\0';
+}
+
+/* The process's start, realtime: now - uptime + starttime (stat field 22). */
+static uint64_t start_time_ns(const char *root)
+{
+	char buf[1024], up[64], *p, *end;
+	unsigned long long ticks, up_cs;
+	long hz = sysconf(_SC_CLK_TCK);
+	int field;
+
+	if (hz <= 0 || fg_read(root, 0, "stat", buf, sizeof(buf)) <= 0 ||
+	    fg_read(root, -1, "uptime", up, sizeof(up)) <= 0)
+		return 0;
+	up_cs = strtoull(up, &end, 10) * 100;
+	if (*end == '.')
+		up_cs += strtoull(end + 1, NULL, 10) % 100;
+	p = strrchr(buf, ')');
+	for (field = 2; p && field < 22; field++)
+		p = strchr(p + 1, ' ');
+	if (!p)
+		return 0;
+	ticks = strtoull(p + 1, &end, 10);
+	if (end == p + 1)
+		return 0;
+	return now_ns(CLOCK_REALTIME) - up_cs * 10000000ull +
+	       ticks * (1000000000ull / (unsigned long long)hz);
+}
+
+static void snapshot(struct fg_metrics *out)
+{
+	const uint64_t *src = (const uint64_t *)&m;
+	uint64_t *dst = (uint64_t *)out;
+	size_t i;
+
+	for (i = 0; i < sizeof(m) / sizeof(uint64_t); i++)
+		dst[i] = __atomic_load_n(&src[i], __ATOMIC_RELAXED);
+}
+
+static void name_files(const struct fg_config *c, pid_t self)
+{
+	struct fg_buf b;
+
+	read_comm(c->procfs, st.comm, sizeof(st.comm));
+	st.start_ns = start_time_ns(c->procfs);
+	fg_buf_init(&b, st.path, sizeof(st.path));
+	fg_puts(&b, c->metrics_dir);
+	fg_puts(&b, "/forkguard-");
+	fg_puts(&b, st.comm);
+	fg_putc(&b, '-');
+	fg_putu(&b, (uint64_t)self);
+	fg_puts(&b, ".prom");
+	fg_buf_init(&b, st.tmp, sizeof(st.tmp));
+	fg_puts(&b, st.path);
+	fg_puts(&b, ".tmp"); /* not *.prom: the collector skips it */
+}
+
+static void write_file(const struct fg_config *c)
+{
+	struct fg_metrics_view v;
+	struct fg_result r;
+	char buf[16384];
+	size_t n;
+	pid_t self = getpid();
+	int fd;
+	bool ok;
+
+	if (st.owner != self) {
+		if (st.owner) /* a forked child: not its parent's counts */
+			memset(&m, 0, sizeof(m));
+		st.owner = self;
+		st.written = false;
+		name_files(c, self);
+	}
+	memset(&v, 0, sizeof(v));
+	snapshot(&v.m);
+	memcpy(v.comm, st.comm, sizeof(v.comm));
+	v.pid = self;
+	v.start_ns = st.start_ns;
+	if (!fg_fast_check(c->procfs, (enum fg_rule)c->rule, false, &r) &&
+	    r.verdict != FG_UNKNOWN) {
+		v.have_margin = true;
+		v.margin_kb = fg_eval_margin_kb(&r.ev);
+		v.verdict = r.verdict;
+	}
+	n = fg_prom_process(&v, buf, sizeof(buf));
+	if (!n)
+		return;
+	fd = open(st.tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+	if (fd < 0)
+		return;
+	ok = write(fd, buf, n) == (ssize_t)n;
+	ok = !close(fd) && ok;
+	if (ok && !rename(st.tmp, st.path))
+		st.written = true;
+	else
+		unlink(st.tmp);
+}
+
+void fg_metrics_tick(void)
+{
+	const struct fg_config *c;
+	int64_t now;
+	int err = errno;
+
+	if (!fg_metrics_on())
+		return;
+	now = (int64_t)(now_ns(CLOCK_MONOTONIC) / 1000000000u);
+	/* read only until due: a write after a fork is a page copied */
+	if (now < __atomic_load_n(&st.next_s, __ATOMIC_RELAXED) ||
+	    __atomic_test_and_set(&st.writing, __ATOMIC_ACQUIRE))
+		return;
+	c = fg_config();
+	if (c) {
+		__atomic_store_n(&st.next_s, now + (int64_t)st.interval,
+				 __ATOMIC_RELAXED);
+		write_file(c);
+	}
+	__atomic_clear(&st.writing, __ATOMIC_RELEASE);
+	fg_errno_keep(err);
+}
+
+__attribute__((destructor)) static void fg_metrics_exit(void)
+{
+	int err = errno;
+
+	if (fg_metrics_on() && st.written && st.owner == getpid())
+		unlink(st.path);
+	fg_errno_keep(err);
+}

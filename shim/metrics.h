@@ -1,0 +1,101 @@
+/*
+ * metrics.h - per-process fork counters (metrics.c) and their Prometheus
+ * text (prom.c).
+ *
+ * The fork path only adds to counters, with relaxed atomics: no lock, no
+ * allocation, no I/O.  What can only be known after a fork (its failure)
+ * is added after it; a successful fork is counted before it and not
+ * touched again, so nothing is written in the parent after the fork (each
+ * page written then is a copy-on-write fault): outcome "ok" is rendered
+ * as attempts minus failures.  The file DIR/forkguard-<comm>-<pid>.prom
+ * is written after a fork in the parent, at most once per interval, and
+ * removed at exit.  Conventions: actions return 0 or -errno.
+ */
+#ifndef FG_METRICS_H
+#define FG_METRICS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "forkguard.h"
+
+enum fg_m_call { FG_M_FORK, FG_M__FORK, FG_M_DAEMON, FG_M_CLONE, FG_M_CALLS };
+enum fg_m_err { FG_M_ENOMEM, FG_M_EAGAIN, FG_M_EOTHER, FG_M_ERRS };
+#define FG_M_VERDICTS 4 /* enum fg_verdict */
+#define FG_M_REMEDIES 5 /* fg_m_remedy_names */
+#define FG_M_RESULTS  6 /* fg_m_result_names */
+#define FG_M_BUCKETS  10
+/* the check_seconds histogram's upper bounds, ns (the last is +Inf) */
+extern const uint64_t fg_m_bucket_ns[FG_M_BUCKETS];
+extern const char *const fg_m_call_names[FG_M_CALLS];
+extern const char *const fg_m_err_names[FG_M_ERRS];
+extern const char *const fg_m_remedy_names[FG_M_REMEDIES];
+extern const char *const fg_m_result_names[FG_M_RESULTS];
+
+struct fg_metrics {
+	uint64_t attempts[FG_M_CALLS][FG_M_VERDICTS]; /* went to the kernel */
+	uint64_t failures[FG_M_CALLS][FG_M_VERDICTS][FG_M_ERRS];
+	uint64_t refused[FG_M_CALLS]; /* enforce: never tried */
+	uint64_t remedies[FG_M_REMEDIES][FG_M_RESULTS];
+	uint64_t released_kb[FG_M_REMEDIES];
+	uint64_t check_le[FG_M_BUCKETS]; /* per bucket, not cumulative */
+	uint64_t check_count, check_ns;
+	int64_t last_fork_ns; /* CLOCK_REALTIME, 0: none yet */
+};
+
+/* What one file holds: the counters and the process around them. */
+struct fg_metrics_view {
+	struct fg_metrics m;
+	char comm[32];
+	pid_t pid;
+	uint64_t start_ns; /* the process's start, CLOCK_REALTIME; 0: unknown */
+	bool have_margin;  /* a check ran when the file was written */
+	int64_t margin_kb; /* from it: the binding limit minus the charge */
+	enum fg_verdict verdict; /* from it */
+};
+
+/* One process in `forkguard check --all --format prometheus`. */
+struct fg_prom_task {
+	pid_t pid;
+	const char *comm;
+	enum fg_verdict verdict;
+	bool have_margin;
+	int64_t margin_kb;
+};
+
+/* --- metrics.c: the counters, the file --- */
+
+/* fg_metrics_on - FORKGUARD_METRICS is set (a load and a branch). */
+bool fg_metrics_on(void);
+/* fg_metrics_clock - CLOCK_MONOTONIC in ns (vDSO: no syscall). */
+uint64_t fg_metrics_clock(void);
+/* fg_metrics_init - read the configuration (from the constructor). */
+void fg_metrics_init(void);
+/* fg_metrics_attempt - @call goes to the kernel with @verdict after a
+ * check of @check_ns. */
+void fg_metrics_attempt(const char *call, enum fg_verdict verdict,
+			uint64_t check_ns);
+/* fg_metrics_failed - that call failed with @err (after it). */
+void fg_metrics_failed(const char *call, enum fg_verdict verdict, int err);
+/* fg_metrics_refused - enforce refused @call. */
+void fg_metrics_refused(const char *call, uint64_t check_ns);
+/* fg_metrics_remedy - remedy @name ended with @result, releasing @kb. */
+void fg_metrics_remedy(const char *name, const char *result, uint64_t kb);
+/*
+ * fg_metrics_tick - in the parent after a fork: write the file when the
+ * interval has passed (a clock read and a compare otherwise).
+ */
+void fg_metrics_tick(void);
+
+/* --- prom.c: the Prometheus text format (version 0.0.4) --- */
+
+/* fg_prom_process - one process's file into @buf; bytes (0: cut). */
+size_t fg_prom_process(const struct fg_metrics_view *v, char *buf, size_t len);
+/* fg_prom_host_head - HELP and TYPE of the host-wide view. */
+size_t fg_prom_host_head(char *buf, size_t len);
+/* fg_prom_host_task - one process's lines of the host-wide view. */
+size_t fg_prom_host_task(const struct fg_prom_task *t, char *buf, size_t len);
+
+#endif /* FG_METRICS_H */

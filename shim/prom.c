@@ -1,0 +1,271 @@
+/*
+ * prom.c - the Prometheus text exposition format (0.0.4) of the metrics:
+ * one guarded process's file (metrics.c writes it) and the host-wide
+ * view of `forkguard check --all --format prometheus`.
+ *
+ * The renderer of metrics beside report.c's reports: numbers in, text
+ * out, into the caller's fixed buffer, no I/O.  Every family has HELP and
+ * TYPE; every sample carries comm and pid; label values are escaped.
+ * Sizes are bytes, times seconds, as Prometheus names them.
+ */
+#include <string.h>
+
+#include "fmt.h"
+#include "metrics.h"
+
+const uint64_t fg_m_bucket_ns[FG_M_BUCKETS] = {
+	5000,	10000,	 25000,	  50000,    100000,
+	250000, 1000000, 5000000, 25000000, UINT64_MAX,
+};
+static const char *const bucket_le[FG_M_BUCKETS] = {
+	"5e-06",   "1e-05", "2.5e-05", "5e-05", "0.0001",
+	"0.00025", "0.001", "0.005",   "0.025", "+Inf",
+};
+const char *const fg_m_call_names[FG_M_CALLS] = { "fork", "_Fork", "daemon",
+						  "clone" };
+const char *const fg_m_err_names[FG_M_ERRS] = { "ENOMEM", "EAGAIN", "other" };
+const char *const fg_m_remedy_names[FG_M_REMEDIES] = { "trim", "jemalloc",
+						       "release", "split",
+						       "retry" };
+const char *const fg_m_result_names[FG_M_RESULTS] = {
+	"pass", "helped", "no effect", "failed", "cannot help", "fail",
+};
+
+static void family(struct fg_buf *b, const char *name, const char *type,
+		   const char *help)
+{
+	fg_puts(b, "# HELP ");
+	fg_puts(b, name);
+	fg_putc(b, ' ');
+	fg_puts(b, help);
+	fg_puts(b, "\n# TYPE ");
+	fg_puts(b, name);
+	fg_putc(b, ' ');
+	fg_puts(b, type);
+	fg_putc(b, '\n');
+}
+
+/* ,name="value" with \, " and newline escaped (the first label: no ,) */
+static void label(struct fg_buf *b, const char *name, const char *v)
+{
+	if (b->at && b->p[b->at - 1] != '{')
+		fg_putc(b, ',');
+	fg_puts(b, name);
+	fg_puts(b, "=\"");
+	for (; *v; v++) {
+		if (*v == '\\' || *v == '"')
+			fg_putc(b, '\\');
+		if (*v == '\n')
+			fg_puts(b, "\\n");
+		else
+			fg_putc(b, *v);
+	}
+	fg_putc(b, '"');
+}
+
+/* name{comm="…",pid="…" — the caller adds its labels, then value() */
+static void sample(struct fg_buf *b, const char *name, const char *comm,
+		   pid_t pid)
+{
+	char num[24];
+	struct fg_buf n;
+
+	fg_buf_init(&n, num, sizeof(num));
+	fg_putu(&n, (uint64_t)pid);
+	fg_puts(b, name);
+	fg_putc(b, '{');
+	label(b, "comm", comm);
+	label(b, "pid", num);
+}
+
+static void value_u(struct fg_buf *b, uint64_t v)
+{
+	fg_puts(b, "} ");
+	fg_putu(b, v);
+	fg_putc(b, '\n');
+}
+
+static void value_i(struct fg_buf *b, int64_t v)
+{
+	fg_puts(b, "} ");
+	fg_puti(b, v);
+	fg_putc(b, '\n');
+}
+
+/* nanoseconds as seconds: "12.000345678" */
+static void value_ns(struct fg_buf *b, uint64_t ns)
+{
+	char frac[10];
+	uint64_t f = ns % 1000000000u;
+	int i;
+
+	for (i = 8; i >= 0; i--, f /= 10)
+		frac[i] = (char)('0' + f % 10);
+	frac[9] = '\0';
+	fg_puts(b, "} ");
+	fg_putu(b, ns / 1000000000u);
+	fg_putc(b, '.');
+	fg_puts(b, frac);
+	fg_putc(b, '\n');
+}
+
+static void forks(struct fg_buf *b, const struct fg_metrics_view *v)
+{
+	static const char *const outcomes[] = { "ok", "failed", "refused" };
+	const struct fg_metrics *m = &v->m;
+	uint64_t n[3], failed;
+	int c, k, e, o;
+
+	family(b, "forkguard_forks_total", "counter",
+	       "Fork-like calls by the guard's verdict before them and their "
+	       "outcome: ok, failed (by the kernel), refused (enforce).");
+	for (c = 0; c < FG_M_CALLS; c++)
+		for (k = 0; k < FG_M_VERDICTS; k++) {
+			for (failed = 0, e = 0; e < FG_M_ERRS; e++)
+				failed += m->failures[c][k][e];
+			n[0] = m->attempts[c][k] - failed;
+			n[1] = failed;
+			n[2] = k == FG_FAIL ? m->refused[c] : 0;
+			if (!m->attempts[c][k] && !n[2] &&
+			    !(c == FG_M_FORK && k == FG_OK))
+				continue;
+			for (o = 0; o < 3; o++) {
+				sample(b, "forkguard_forks_total", v->comm,
+				       v->pid);
+				label(b, "call", fg_m_call_names[c]);
+				label(b, "verdict",
+				      fg_verdict_name((enum fg_verdict)k));
+				label(b, "outcome", outcomes[o]);
+				value_u(b, n[o]);
+			}
+		}
+}
+
+static void failures(struct fg_buf *b, const struct fg_metrics_view *v)
+{
+	uint64_t n;
+	int c, k, e;
+
+	family(b, "forkguard_fork_failures_total", "counter",
+	       "Fork-like calls the kernel failed, by errno.");
+	for (e = 0; e < FG_M_ERRS; e++) {
+		for (n = 0, c = 0; c < FG_M_CALLS; c++)
+			for (k = 0; k < FG_M_VERDICTS; k++)
+				n += v->m.failures[c][k][e];
+		sample(b, "forkguard_fork_failures_total", v->comm, v->pid);
+		label(b, "errno", fg_m_err_names[e]);
+		value_u(b, n);
+	}
+}
+
+static void remedies(struct fg_buf *b, const struct fg_metrics_view *v)
+{
+	int i, r;
+
+	family(b, "forkguard_remedies_total", "counter",
+	       "Remedies tried before a risky fork (remediate), by result.");
+	for (i = 0; i < FG_M_REMEDIES; i++)
+		for (r = 0; r < FG_M_RESULTS; r++) {
+			if (!v->m.remedies[i][r])
+				continue;
+			sample(b, "forkguard_remedies_total", v->comm, v->pid);
+			label(b, "name", fg_m_remedy_names[i]);
+			label(b, "result", fg_m_result_names[r]);
+			value_u(b, v->m.remedies[i][r]);
+		}
+	family(b, "forkguard_remedy_released_bytes_total", "counter",
+	       "Commit charge or address space the remedies released.");
+	for (i = 0; i < FG_M_REMEDIES; i++) {
+		sample(b, "forkguard_remedy_released_bytes_total", v->comm,
+		       v->pid);
+		label(b, "name", fg_m_remedy_names[i]);
+		value_u(b, v->m.released_kb[i] * 1024);
+	}
+}
+
+static void check_time(struct fg_buf *b, const struct fg_metrics_view *v)
+{
+	uint64_t cum = 0;
+	int i;
+
+	family(b, "forkguard_check_seconds", "histogram",
+	       "Time the guard's check took before a fork.");
+	for (i = 0; i < FG_M_BUCKETS; i++) {
+		cum += v->m.check_le[i];
+		sample(b, "forkguard_check_seconds_bucket", v->comm, v->pid);
+		label(b, "le", bucket_le[i]);
+		value_u(b, cum);
+	}
+	sample(b, "forkguard_check_seconds_sum", v->comm, v->pid);
+	value_ns(b, v->m.check_ns);
+	sample(b, "forkguard_check_seconds_count", v->comm, v->pid);
+	value_u(b, v->m.check_count);
+}
+
+size_t fg_prom_process(const struct fg_metrics_view *v, char *buf, size_t len)
+{
+	struct fg_buf b;
+	uint64_t refused = 0;
+	int c;
+
+	fg_buf_init(&b, buf, len);
+	forks(&b, v);
+	failures(&b, v);
+	for (c = 0; c < FG_M_CALLS; c++)
+		refused += v->m.refused[c];
+	family(&b, "forkguard_refused_total", "counter",
+	       "Forks enforce mode refused (ENOMEM without asking the "
+	       "kernel).");
+	sample(&b, "forkguard_refused_total", v->comm, v->pid);
+	value_u(&b, refused);
+	remedies(&b, v);
+	check_time(&b, v);
+	if (v->have_margin) {
+		family(&b, "forkguard_fork_margin_bytes", "gauge",
+		       "The binding overcommit limit minus what a fork would "
+		       "be charged against it, checked when this file was "
+		       "written (after a fork); negative: it would fail.");
+		sample(&b, "forkguard_fork_margin_bytes", v->comm, v->pid);
+		value_i(&b, v->margin_kb * 1024);
+	}
+	if (v->m.last_fork_ns > 0) {
+		family(&b, "forkguard_last_fork_timestamp_seconds", "gauge",
+		       "When the last fork-like call was checked.");
+		sample(&b, "forkguard_last_fork_timestamp_seconds", v->comm,
+		       v->pid);
+		value_ns(&b, (uint64_t)v->m.last_fork_ns);
+	}
+	if (v->start_ns) {
+		family(&b, "forkguard_process_start_time_seconds", "gauge",
+		       "When the process started: with pid, which process "
+		       "wrote this file (another start time: a stale file).");
+		sample(&b, "forkguard_process_start_time_seconds", v->comm,
+		       v->pid);
+		value_ns(&b, v->start_ns);
+	}
+	return b.full ? 0 : b.at;
+}
+
+size_t fg_prom_host_head(char *buf, size_t len)
+{
+	struct fg_buf b;
+
+	fg_buf_init(&b, buf, len);
+	family(&b, "forkguard_check_margin_bytes", "gauge",
+	       "Per process: the binding overcommit limit minus what its fork "
+	       "would be charged against it now; negative: it would fail.");
+	return b.full ? 0 : b.at;
+}
+
+size_t fg_prom_host_task(const struct fg_prom_task *t, char *buf, size_t len)
+{
+	struct fg_buf b;
+
+	fg_buf_init(&b, buf, len);
+	if (!t->have_margin)
+		return 0;
+	sample(&b, "forkguard_check_margin_bytes", t->comm, t->pid);
+	label(&b, "verdict", fg_verdict_name(t->verdict));
+	value_i(&b, t->margin_kb * 1024);
+	return b.full ? 0 : b.at;
+}

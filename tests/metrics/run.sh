@@ -1,0 +1,141 @@
+#!/usr/bin/env bash
+# Metrics through a real node_exporter: FORKGUARD_METRICS=DIR is its
+# textfile directory; guarded programs fork (ok, failed by the kernel in
+# observe, refused in enforce); a scrape over HTTP shows each counter with
+# the right value; promtool accepts each file and `forkguard check --all
+# --format prometheus`; the interval holds writes back; a process that
+# exits removes its file.  node_exporter is stopped by its PID.
+source "$(dirname "$0")/../integration/lib.sh"
+F=$B/tests/forker
+D=$TMP/textfile
+mkdir -p "$D"
+PIDS=()
+trap 'for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null; done; rm -rf "$TMP"' EXIT
+
+NE=$(command -v prometheus-node-exporter || command -v node_exporter)
+if [ -z "$NE" ] || ! command -v promtool >/dev/null || ! command -v curl >/dev/null; then
+	fail tools "needs prometheus-node-exporter, promtool (prometheus) and curl"
+	summary
+	exit
+fi
+mode=$(cat /proc/sys/vm/overcommit_memory)
+limit_gib=$(awk '/^MemTotal:|^SwapTotal:/ {kb += $2} END {print int(kb / 1048576)}' /proc/meminfo)
+big=16
+if [ "$mode" != 0 ] || [ "$limit_gib" -ge 32 ] || [ "$limit_gib" -lt 17 ]; then
+	echo "SKIP metrics: the failing fork needs mode 0 and 17..31 GiB of RAM+swap (mode $mode, $limit_gib GiB)"
+	summary
+	exit
+fi
+
+# start NAME [VAR=VALUE...] -- ACTIONS: a guarded forker, held until stop
+declare -A PID
+start() {
+	local name=$1 i
+	shift
+	local envs=()
+	while [ "$1" != -- ]; do envs+=("$1"); shift; done
+	shift
+	env FORKGUARD_METRICS="$D" "${envs[@]}" LD_PRELOAD="$LIB" \
+		"$F" "$TMP/$name.stop" "$@" >"$TMP/$name.out" 2>"$TMP/$name.err" &
+	PID[$name]=$!
+	PIDS+=($!)
+	for i in $(seq 200); do
+		grep -q '^done' "$TMP/$name.out" 2>/dev/null && return 0
+		sleep 0.05
+	done
+	return 1
+}
+stop() { # it exits through exit(3): destructors run
+	local i
+	touch "$TMP/$1.stop"
+	for i in $(seq 100); do kill -0 "${PID[$1]}" 2>/dev/null || return 0; sleep 0.05; done
+}
+
+start obs FORKGUARD_METRICS_INTERVAL=0 -- ok ok ok big $big
+start enf FORKGUARD_METRICS_INTERVAL=0 FORKGUARD_MODE=enforce -- ok ok big $big
+start slow FORKGUARD_METRICS_INTERVAL=3600 -- ok ok ok ok
+check forks-real "observe: $(grep -c 'fork: ok' "$TMP/obs.out") ok + $(grep -c 'fork: ENOMEM' "$TMP/obs.out") ENOMEM; enforce: $(grep -c 'fork: ok' "$TMP/enf.out") ok + $(grep -c 'fork: ENOMEM' "$TMP/enf.out") ENOMEM" \
+	test "$(grep -c 'fork: ok' "$TMP/obs.out") $(grep -c ENOMEM "$TMP/obs.out") $(grep -c 'fork: ok' "$TMP/enf.out") $(grep -c ENOMEM "$TMP/enf.out")" = "3 1 2 1"
+
+ls "$D" >"$TMP/files"
+check files "one file per process: $(tr '\n' ' ' <"$TMP/files")" \
+	test "$(grep -c "^forkguard-forker-\(${PID[obs]}\|${PID[enf]}\|${PID[slow]}\)\.prom\$" "$TMP/files")" = 3 -a "$(wc -l <"$TMP/files")" = 3
+for f in "$D"/*.prom; do
+	promtool check metrics <"$f" >"$TMP/lint" 2>&1
+	check "promtool-$(basename "$f" .prom)" "promtool check metrics: $(wc -l <"$TMP/lint") complaint(s)$(head -n2 "$TMP/lint" | sed 's/^/; /')" \
+		test ! -s "$TMP/lint"
+done
+
+port=$(free_port)
+"$NE" --web.listen-address="127.0.0.1:$port" --collector.disable-defaults \
+	--collector.textfile --collector.textfile.directory="$D" >"$TMP/ne.log" 2>&1 &
+NEPID=$!
+PIDS+=("$NEPID")
+for i in $(seq 100); do
+	curl -sf "http://127.0.0.1:$port/metrics" >"$TMP/scrape" 2>/dev/null && break
+	sleep 0.1
+done
+check scrape "node_exporter (pid $NEPID) on 127.0.0.1:$port: $(grep -c '^forkguard_' "$TMP/scrape") forkguard samples, textfile scrape error $(sed -n 's/^node_textfile_scrape_error //p' "$TMP/scrape")" \
+	bash -c "grep -q '^forkguard_' '$TMP/scrape' && grep -qx 'node_textfile_scrape_error 0' '$TMP/scrape'"
+
+# val METRIC PID LABELS: the scraped value of METRIC{comm="forker",pid=PID,
+# LABELS} as an integer (node_exporter sorts the labels, prints floats)
+val() {
+	awk -v name="$1" -v labels="comm=\"forker\",pid=\"$2\"${3:+,$3}" '
+		BEGIN { n = split(labels, want, ",") }
+		index($0, name "{") == 1 {
+			ok = 1
+			for (i = 1; i <= n; i++) if (index($0, want[i]) == 0) ok = 0
+			# no label beyond those asked (comm, pid and LABELS)
+			if (gsub(/="/, "&") != n) ok = 0
+			if (ok) { printf "%.0f\n", $NF; exit }
+		}' "$TMP/scrape"
+}
+want() { # want NAME PID LABELS EXPECTED
+	local got
+	got=$(val "forkguard_$1" "$2" "$3")
+	check "$1{$3}" "pid $2: ${got:-absent} (expected $4)" test "$got" = "$4"
+}
+o=${PID[obs]} e=${PID[enf]} s=${PID[slow]}
+want forks_total "$o" 'call="fork",verdict="ok",outcome="ok"' 3
+want forks_total "$o" 'call="fork",verdict="fail",outcome="failed"' 1
+want forks_total "$o" 'call="fork",verdict="fail",outcome="ok"' 0
+want fork_failures_total "$o" 'errno="ENOMEM"' 1
+want refused_total "$o" "" 0
+want check_seconds_count "$o" "" 4
+want forks_total "$e" 'call="fork",verdict="ok",outcome="ok"' 2
+want forks_total "$e" 'call="fork",verdict="fail",outcome="refused"' 1
+want fork_failures_total "$e" 'errno="ENOMEM"' 0
+want refused_total "$e" "" 1
+want check_seconds_count "$e" "" 3
+# written at the first fork, then held back by the interval (3600 s)
+want forks_total "$s" 'call="fork",verdict="ok",outcome="ok"' 1
+m=$(val forkguard_fork_margin_bytes "$o")
+check margin "observe, after the failing fork: margin $m bytes (the merged VMA is over RAM+swap)" \
+	test -n "$m" -a "${m:0:1}" = -
+m=$(val forkguard_fork_margin_bytes "$s")
+check margin-ok "a small process: margin $m bytes" test -n "$m" -a "${m:0:1}" != -
+now=$(date +%s)
+t=$(val forkguard_last_fork_timestamp_seconds "$o")
+st=$(val forkguard_process_start_time_seconds "$o")
+pst=$(($(date +%s) - $(awk '{print int($1)}' /proc/uptime) + $(awk '{print $22}' "/proc/$o/stat") / $(getconf CLK_TCK)))
+check timestamps "last fork $t, start $st (from /proc: $pst), now $now" \
+	test -n "$t" -a "$t" -le "$now" -a "$t" -ge "$((now - 120))" -a "$((st - pst))" -le 1 -a "$((pst - st))" -le 1
+
+# the host-wide view, for a cron job or a sidecar writing the same directory
+"$B/forkguard" check --all --format prometheus >"$TMP/all.prom" 2>"$TMP/all.err"
+promtool check metrics <"$TMP/all.prom" >"$TMP/lint" 2>&1
+check check-all-promtool "check --all --format prometheus: $(grep -c '^forkguard_' "$TMP/all.prom") samples, promtool: $(wc -l <"$TMP/lint") complaint(s)" \
+	bash -c "[ ! -s '$TMP/lint' ] && grep -q '^forkguard_check_margin_bytes{comm=\"forker\",pid=\"$o\",verdict=\"fail\"} -' '$TMP/all.prom' && grep -q '^forkguard_check_margin_bytes{comm=\"forker\",pid=\"$s\",verdict=\"ok\"} [0-9]' '$TMP/all.prom'"
+cp "$TMP/all.prom" "$D/forkguard-host.prom"
+curl -sf "http://127.0.0.1:$port/metrics" >"$TMP/scrape2"
+check check-all-scrape "the host view beside the process files: scrape error $(sed -n 's/^node_textfile_scrape_error //p' "$TMP/scrape2")" \
+	bash -c "grep -qx 'node_textfile_scrape_error 0' '$TMP/scrape2' && grep -q '^forkguard_check_margin_bytes{comm=\"forker\",pid=\"$o\"' '$TMP/scrape2'"
+
+for n in obs enf slow; do stop "$n"; done
+left=$(ls "$D" | grep -v '^forkguard-host.prom$')
+check exit-removes "after the three exit: ${left:-no process file left}" test -z "$left"
+kill "$NEPID"
+wait "$NEPID" 2>/dev/null
+check node-exporter-stopped "node_exporter pid $NEPID stopped" bash -c "! kill -0 $NEPID 2>/dev/null"
+summary

@@ -1,0 +1,140 @@
+/*
+ * test_prom - the Prometheus text of one process's counters: outcome ok
+ * is attempts minus failures, the histogram is cumulative, a hostile comm
+ * stays inside its label, every family has HELP and TYPE, a small buffer
+ * yields nothing rather than a cut file; the host view's line.
+ */
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <setjmp.h>
+#include <cmocka.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "metrics.h"
+
+static struct fg_metrics_view view(void)
+{
+	struct fg_metrics_view v;
+
+	memset(&v, 0, sizeof(v));
+	strcpy(v.comm, "redis-server");
+	v.pid = 42;
+	v.m.attempts[FG_M_FORK][FG_OK] = 5;
+	v.m.failures[FG_M_FORK][FG_OK][FG_M_EAGAIN] = 2;
+	v.m.attempts[FG_M_FORK][FG_FAIL] = 1;
+	v.m.failures[FG_M_FORK][FG_FAIL][FG_M_ENOMEM] = 1;
+	v.m.refused[FG_M_FORK] = 3;
+	v.m.check_le[0] = 4;
+	v.m.check_le[3] = 2;
+	v.m.check_count = 6;
+	v.m.check_ns = 1500000123;
+	v.m.remedies[1][1] = 1; /* jemalloc helped */
+	v.m.released_kb[1] = 2048;
+	v.have_margin = true;
+	v.margin_kb = -3;
+	return v;
+}
+
+static void has(const char *text, const char *line)
+{
+	if (!strstr(text, line))
+		fail_msg("missing: %s", line);
+}
+
+static void test_process(void **state)
+{
+	struct fg_metrics_view v = view();
+	char buf[16384];
+	size_t n = fg_prom_process(&v, buf, sizeof(buf));
+
+	(void)state;
+	assert_true(n > 0 && n < sizeof(buf) && buf[n - 1] == '\n');
+	has(buf, "forkguard_forks_total{comm=\"redis-server\",pid=\"42\","
+		 "call=\"fork\",verdict=\"ok\",outcome=\"ok\"} 3\n");
+	has(buf, "verdict=\"ok\",outcome=\"failed\"} 2\n");
+	has(buf, "verdict=\"fail\",outcome=\"ok\"} 0\n");
+	has(buf, "verdict=\"fail\",outcome=\"failed\"} 1\n");
+	has(buf, "verdict=\"fail\",outcome=\"refused\"} 3\n");
+	has(buf, "forkguard_fork_failures_total{comm=\"redis-server\",pid="
+		 "\"42\",errno=\"EAGAIN\"} 2\n");
+	has(buf, "forkguard_refused_total{comm=\"redis-server\",pid=\"42\"} "
+		 "3\n");
+	has(buf, "name=\"jemalloc\",result=\"helped\"} 1\n");
+	has(buf, "forkguard_remedy_released_bytes_total{comm=\"redis-server\","
+		 "pid=\"42\",name=\"jemalloc\"} 2097152\n");
+	has(buf, "le=\"5e-06\"} 4\n");
+	has(buf, "le=\"2.5e-05\"} 4\n");
+	has(buf, "le=\"5e-05\"} 6\n");
+	has(buf, "le=\"+Inf\"} 6\n");
+	has(buf, "forkguard_check_seconds_sum{comm=\"redis-server\",pid=\"42\"}"
+		 " 1.500000123\n");
+	has(buf, "forkguard_fork_margin_bytes{comm=\"redis-server\",pid=\"42\"}"
+		 " -3072\n");
+	has(buf, "# TYPE forkguard_check_seconds histogram\n");
+	/* no timestamp yet, no start time: those families are left out */
+	assert_null(strstr(buf, "forkguard_last_fork_timestamp_seconds"));
+	assert_null(strstr(buf, "forkguard_process_start_time_seconds"));
+	/* every TYPE line has its HELP line just before it */
+	for (const char *p = buf; (p = strstr(p, "# TYPE ")); p++) {
+		const char *name = p + 7, *prev = p - 2;
+
+		while (prev > buf && prev[-1] != '\n')
+			prev--;
+		assert_int_equal(strncmp(prev, "# HELP ", 7), 0);
+		assert_int_equal(strncmp(prev + 7, name, strcspn(name, " ")),
+				 0);
+	}
+}
+
+static void test_hostile_comm(void **state)
+{
+	struct fg_metrics_view v = view();
+	char buf[16384];
+
+	(void)state;
+	strcpy(v.comm, "a\"b\\c\nd");
+	assert_true(fg_prom_process(&v, buf, sizeof(buf)) > 0);
+	has(buf, "{comm=\"a\\\"b\\\\c\\nd\",pid=\"42\"");
+	assert_null(strstr(buf, "c\nd"));
+}
+
+static void test_small_buffer(void **state)
+{
+	struct fg_metrics_view v = view();
+	char buf[512];
+
+	(void)state;
+	assert_int_equal(fg_prom_process(&v, buf, sizeof(buf)), 0);
+}
+
+static void test_host(void **state)
+{
+	struct fg_prom_task t = { 7, "redis", FG_FAIL, true, -1 };
+	char buf[512];
+	size_t n;
+
+	(void)state;
+	n = fg_prom_host_head(buf, sizeof(buf));
+	assert_true(n > 0);
+	has(buf, "# TYPE forkguard_check_margin_bytes gauge\n");
+	n = fg_prom_host_task(&t, buf, sizeof(buf));
+	assert_true(n > 0);
+	assert_string_equal(buf, "forkguard_check_margin_bytes{comm=\"redis\","
+				 "pid=\"7\",verdict=\"fail\"} -1024\n");
+	t.have_margin = false;
+	assert_int_equal(fg_prom_host_task(&t, buf, sizeof(buf)), 0);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_process),
+		cmocka_unit_test(test_hostile_comm),
+		cmocka_unit_test(test_small_buffer),
+		cmocka_unit_test(test_host),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
