@@ -29,11 +29,12 @@ agree() {
 		charge_kb largest_vma_kb limit_kb committed_kb vsz_kb admin; do
 		a=$(json_get "$TMP/$name.cli" "$k")
 		b=$(json_get "$log" "$k")
-		[ "$a" = "$b" ] || diff="$diff $k: cli $a, library $b;"
+		# a key missing on both sides is not agreement
+		[ -n "$a" ] && [ "$a" = "$b" ] || diff="$diff $k: cli '$a', library '$b';"
 	done
 	a=$(sed -n 's/.*"failing_vma":\({[^}]*}\|null\).*/\1/p' "$TMP/$name.cli")
 	b=$(sed -n 's/.*"failing_vma":\({[^}]*}\|null\).*/\1/p' "$log")
-	[ "$a" = "$b" ] || diff="$diff failing_vma: cli $a, library $b;"
+	[ -n "$a" ] && [ "$a" = "$b" ] || diff="$diff failing_vma: cli '$a', library '$b';"
 	check "$name-agree" "cli and library: verdict $(json_get "$log" verdict), charge $(json_get "$log" charge_kb) kB ($(json_get "$log" tier)), failing_vma ${b:-?}${diff:+; DIFFER:$diff}" \
 		test -z "$diff"
 	check "$name-status" "forkguard check exit $rc (want $want), real fork: $out, library outcome $(json_get "$log" outcome)" \

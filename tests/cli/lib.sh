@@ -1,6 +1,7 @@
 # lib.sh - shared helpers for the forkguard CLI tests (sourced).
-# Each check prints "PASS name: detail" or "FAIL name: detail" (or "SKIP");
-# summary() prints "N passed, N failed" and sets the exit status.
+# Each check prints "PASS name: detail", "FAIL name: detail" or "SKIP name:
+# reason"; summary() prints "N passed, N failed, N skipped" and sets the
+# exit status.
 set -u
 TOP=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 B=$TOP/build
@@ -9,6 +10,7 @@ LIB=$B/libforkguard.so
 HELPER=$B/tests/cli/hold_fork
 PASSED=0
 FAILED=0
+SKIPPED=0
 TMP=$(mktemp -d /tmp/fg-cli.XXXXXX)
 HELD=() # pids started by hold_start, stopped (by pid) on exit
 HOLD_WRAP=() # a command hold_start runs the helper under (setpriv ...)
@@ -22,14 +24,14 @@ trap cleanup EXIT
 
 pass() { PASSED=$((PASSED + 1)); echo "PASS $1: $2"; }
 fail() { FAILED=$((FAILED + 1)); echo "FAIL $1: $2"; }
-skip() { echo "SKIP $1: $2"; }
+skip() { SKIPPED=$((SKIPPED + 1)); echo "SKIP $1: $2"; }
 check() { # check NAME DETAIL COMMAND...
 	local name=$1 detail=$2
 	shift 2
 	if "$@"; then pass "$name" "$detail"; else fail "$name" "$detail"; fi
 }
 summary() {
-	echo "$PASSED passed, $FAILED failed"
+	echo "$PASSED passed, $FAILED failed, $SKIPPED skipped"
 	[ "$FAILED" -eq 0 ]
 }
 
@@ -38,13 +40,19 @@ summary() {
 json_get() {
 	sed -n "s/.*\"$2\":\(\"[^\"]*\"\|[^,}]*\).*/\1/p" "$1" | head -n1 | tr -d '"'
 }
-# json_valid FILE: every line of FILE is one whole JSON value
+# json_valid FILE: FILE has at least one line, and every line is one whole
+# JSON object (an empty or missing file is not valid)
 json_valid() {
+	[ -s "$1" ] || return 1
 	if command -v python3 >/dev/null; then
 		python3 -c 'import json,sys
-for l in open(sys.argv[1]): json.loads(l)' "$1" 2>/dev/null
+n = 0
+for l in open(sys.argv[1]):
+    assert isinstance(json.loads(l), dict)
+    n += 1
+assert n' "$1" 2>/dev/null
 	elif command -v jq >/dev/null; then
-		jq -e . "$1" >/dev/null 2>&1
+		jq -e 'type == "object"' "$1" >/dev/null 2>&1
 	else
 		! grep -qv '^{.*}$' "$1"
 	fi

@@ -27,7 +27,10 @@ for t in "$@"; do
 	runs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$out/$t.log")
 	last=$(grep -E '^#[0-9]+' "$out/$t.log" | tail -n1)
 	cov=$(sed -n 's/.* cov: \([0-9]*\) ft: \([0-9]*\) corp: \([^ ]*\).*/cov \1, features \2, corpus \3/p' <<<"$last")
-	if [ "$rc" -eq 0 ]; then
+	if [ "$rc" -eq 0 ] && [ "${runs:-0}" -eq 0 ]; then
+		failed+=("$t")
+		echo "FAIL fuzz-$t: exit 0 but no input was run; log $out/$t.log"
+	elif [ "$rc" -eq 0 ]; then
 		echo "PASS fuzz-$t: ${secs}s, ${runs:-?} runs, ${cov:-?}"
 	else
 		failed+=("$t")
@@ -36,5 +39,5 @@ for t in "$@"; do
 		grep -E '^artifact_prefix|Test unit written' "$out/$t.log" | tail -n1
 	fi
 done
-echo "fuzz: $(($# - ${#failed[@]})) passed, ${#failed[@]} failed${failed[*]:+ (${failed[*]})}"
+echo "fuzz: $(($# - ${#failed[@]})) passed, ${#failed[@]} failed, 0 skipped${failed[*]:+ (${failed[*]})}"
 [ ${#failed[@]} -eq 0 ]

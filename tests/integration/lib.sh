@@ -1,6 +1,7 @@
 # lib.sh - shared helpers for the integration scripts (sourced).
-# Each check prints "PASS name: detail" or "FAIL name: detail"; summary()
-# prints the closing "N passed, N failed" line and sets the exit status.
+# Each check prints "PASS name: detail", "FAIL name: detail" or "SKIP name:
+# reason"; summary() prints the closing "N passed, N failed, N skipped" line
+# and sets the exit status.
 set -u
 TOP=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 # FG_BUILD: another build tree (build/asan); FG_LIB: what LD_PRELOAD gets,
@@ -11,18 +12,20 @@ LIB=${FG_LIB:-$B/libforkguard.so}
 # reported as SKIP with FG_SKIP_WHY and not run
 skipped() {
 	case " ${FG_SKIP:-} " in
-	*" $1 "*) echo "SKIP $1: ${FG_SKIP_WHY:-not run in this build}" ;;
+	*" $1 "*) skip "$1" "${FG_SKIP_WHY:-not run in this build}" ;;
 	*) return 1 ;;
 	esac
 }
-skipped "$(basename "$0" .sh)" && exit 0
 PASSED=0
 FAILED=0
+SKIPPED=0
+pass() { PASSED=$((PASSED + 1)); echo "PASS $1: $2"; }
+fail() { FAILED=$((FAILED + 1)); echo "FAIL $1: $2"; }
+skip() { SKIPPED=$((SKIPPED + 1)); echo "SKIP $1: $2"; }
+skipped "$(basename "$0" .sh)" && exit 0
 TMP=$(mktemp -d /tmp/fg-it.XXXXXX)
 trap 'rm -rf "$TMP"' EXIT
 
-pass() { PASSED=$((PASSED + 1)); echo "PASS $1: $2"; }
-fail() { FAILED=$((FAILED + 1)); echo "FAIL $1: $2"; }
 check() { # check NAME DETAIL COMMAND...
 	local name=$1 detail=$2
 	shift 2
@@ -30,8 +33,19 @@ check() { # check NAME DETAIL COMMAND...
 	if "$@"; then pass "$name" "$detail"; else fail "$name" "$detail"; fi
 }
 summary() {
-	echo "$PASSED passed, $FAILED failed"
+	echo "$PASSED passed, $FAILED failed, $SKIPPED skipped"
 	[ "$FAILED" -eq 0 ]
+}
+# the host's facts for the mode-0 reproductions: the mode, RAM + swap
+HOST_MODE=$(cat /proc/sys/vm/overcommit_memory)
+RAM_SWAP_KB=$(awk '/^MemTotal:|^SwapTotal:/ { kb += $2 } END { print kb }' /proc/meminfo)
+# rule_5_2: the running kernel is 5.2 or later, where mode 0 refuses a
+# single VMA larger than RAM + swap
+rule_5_2() {
+	local v maj min
+	v=$(uname -r)
+	maj=${v%%.*} v=${v#*.} min=${v%%.*}
+	[ "$maj" -gt 5 ] || { [ "$maj" -eq 5 ] && [ "$min" -ge 2 ]; }
 }
 # json_get FILE KEY: the value of KEY in the first JSON line of FILE
 json_get() {

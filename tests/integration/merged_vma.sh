@@ -5,12 +5,10 @@
 # failing VMA must be the one the kernel names in its log.
 source "$(dirname "$0")/lib.sh"
 
-mode=$(cat /proc/sys/vm/overcommit_memory)
-ram_kb=$(awk '/^MemTotal/ {print $2}' /proc/meminfo)
-swap_kb=$(awk '/^SwapTotal/ {print $2}' /proc/meminfo)
-limit_gib=$(((ram_kb + swap_kb) / 1048576))
+mode=$HOST_MODE
+limit_gib=$((RAM_SWAP_KB / 1048576))
 if [ "$mode" != 0 ] || [ "$limit_gib" -ge 32 ] || [ "$limit_gib" -lt 17 ]; then
-	echo "SKIP merged_vma: needs mode 0 and 17..31 GiB of RAM+swap (mode $mode, $limit_gib GiB)"
+	skip merged_vma "needs mode 0 and 17..31 GiB of RAM+swap (mode $mode, $limit_gib GiB)"
 	summary
 	exit
 fi
@@ -42,7 +40,7 @@ if [ -n "$kbytes" ]; then
 	check kernel-bytes "predicted failing VMA $((kb * 1024)) bytes, kernel log says $kbytes" \
 		test "$((kb * 1024))" = "$kbytes"
 else
-	echo "SKIP kernel-bytes: the kernel log is not readable here"
+	skip kernel-bytes "the kernel log is not readable here"
 fi
 
 out=$(run 8 "$TMP/8.json")

@@ -8,14 +8,9 @@
 source "$(dirname "$0")/lib.sh"
 name=remedy_heap
 
-mode=$(cat /proc/sys/vm/overcommit_memory)
-major=$(uname -r | cut -d. -f1)
-minor=$(uname -r | cut -d. -f2)
-ram_kb=$(awk '/^MemTotal/ {print $2}' /proc/meminfo)
-swap_kb=$(awk '/^SwapTotal/ {print $2}' /proc/meminfo)
-gib=$(((ram_kb + swap_kb) / 1048576 + 1))
-if [ "$mode" != 0 ] || [ "$major" -lt 5 ] || { [ "$major" -eq 5 ] && [ "$minor" -lt 2 ]; }; then
-	echo "SKIP $name: needs overcommit_memory 0 on kernel 5.2+ (mode $mode, $(uname -r))"
+gib=$((RAM_SWAP_KB / 1048576 + 1))
+if [ "$HOST_MODE" != 0 ] || ! rule_5_2; then
+	skip "$name" "needs overcommit_memory 0 on kernel 5.2+ (mode $HOST_MODE, $(uname -r))"
 	exit 0
 fi
 # one touched page per block: keep the RSS near 100 MiB on any host

@@ -12,8 +12,9 @@ name=remedy_jemalloc
 FIX=$B/fixtures/jemalloc_retention
 
 if [ ! -x "$FIX" ]; then
-	echo "FAIL $name: $FIX not built (libjemalloc-dev missing?)"
-	exit 1
+	fail "$name" "$FIX not built (libjemalloc-dev missing?)"
+	summary
+	exit
 fi
 # stat OUTPUT STAGE KEY -> the number
 stat() { sed -n "s/^$2: .*$3=\([0-9]*\).*/\1/p" <<<"$1"; }
@@ -39,35 +40,42 @@ done
 [ "$off_vsz_purged" -le $((off_vsz_peak / 8)) ] || errs+=("retain:false: VSZ $off_vsz_peak -> $off_vsz_purged kB")
 [ "$off_retained_purged" -eq 0 ] || errs+=("retain:false: retained $off_retained_purged kB")
 
-mode=$(cat /proc/sys/vm/overcommit_memory)
-ram_kb=$(awk '/^MemTotal/ {print $2}' /proc/meminfo)
-swap_kb=$(awk '/^SwapTotal/ {print $2}' /proc/meminfo)
-limit_gib=$(((ram_kb + swap_kb) / 1048576))
-guard=skipped
-if [ "$mode" = 0 ] && [ "$limit_gib" -ge 17 ] && [ "$limit_gib" -lt 32 ]; then
-	bare=$(forked "$("$FIX" "$peak" nopurge oversize)")
-	out=$(FORKGUARD_MODE=remediate FORKGUARD_FORMAT=json FORKGUARD_LOG="$TMP/je.json" \
-		LD_PRELOAD="$LIB" "$FIX" "$peak" nopurge oversize)
-	[ "$bare" = ENOMEM ] && [ "$(forked "$out")" = ok ] ||
-		errs+=("oversize: fork without the guard $bare, remediated $(forked "$out")")
-	je=$(grep -o '"jemalloc":{[^}]*}' "$TMP/je.json")
-	mine=$(stat "$out" freed retained_kb)
-	seen=$(sed -n 's/.*"retained_kb":\([0-9]*\).*/\1/p' <<<"$je")
-	# the guard read the stats at the fork, after the fixture's last line
-	[ -n "$seen" ] && [ "$seen" -ge $((mine * 9 / 10)) ] && [ "$seen" -le $((mine * 11 / 10)) ] ||
-		errs+=("guard's jemalloc stats '$je', fixture's retained $mine kB")
-	grep -q '{"name":"jemalloc","result":"cannot help"' "$TMP/je.json" || errs+=("jemalloc purge not ruled out")
-	grep -q '{"name":"split","result":"pass"' "$TMP/je.json" || errs+=("no split pass")
-	# jemalloc's own mappings are not charged: charge + retained <= VSZ
-	charge=$(json_get "$TMP/je.json" charge_kb)
-	vsz=$(json_get "$TMP/je.json" vsz_kb)
-	[ $((charge + seen)) -le "$vsz" ] || errs+=("charge $charge + retained $seen > VSZ $vsz: jemalloc's memory is charged")
-	guard="guard saw retained ${seen} kB, fork ENOMEM bare, ok remediated"
+if [ ${#errs[@]} -eq 0 ]; then
+	pass "$name" "retain:true VSZ ${on_vsz_peak}->${on_vsz_purged} kB, RSS ${on_rss_peak}->${on_rss_purged} kB, retained ${on_retained_purged} kB; retain:false VSZ ${off_vsz_peak}->${off_vsz_purged} kB"
+else
+	fail "$name" "$(IFS=';'; echo "${errs[*]}")"
 fi
 
-if [ ${#errs[@]} -eq 0 ]; then
-	echo "PASS $name: retain:true VSZ ${on_vsz_peak}->${on_vsz_purged} kB, RSS ${on_rss_peak}->${on_rss_purged} kB, retained ${on_retained_purged} kB; retain:false VSZ ${off_vsz_peak}->${off_vsz_purged} kB; $guard"
-else
-	printf 'FAIL %s: %s\n' "$name" "$(IFS=';'; echo "${errs[*]}")"
-	exit 1
+# the guarded half: a real fork refused, remediated by the split
+mode=$HOST_MODE
+limit_gib=$((RAM_SWAP_KB / 1048576))
+if [ "$mode" != 0 ] || [ "$limit_gib" -lt 17 ] || [ "$limit_gib" -ge 32 ]; then
+	skip "$name-guard" "the oversize fork needs mode 0 and 17..31 GiB of RAM+swap (mode $mode, $limit_gib GiB)"
+	summary
+	exit
 fi
+errs=()
+bare=$(forked "$("$FIX" "$peak" nopurge oversize)")
+out=$(FORKGUARD_MODE=remediate FORKGUARD_FORMAT=json FORKGUARD_LOG="$TMP/je.json" \
+	LD_PRELOAD="$LIB" "$FIX" "$peak" nopurge oversize)
+[ "$bare" = ENOMEM ] && [ "$(forked "$out")" = ok ] ||
+	errs+=("oversize: fork without the guard $bare, remediated $(forked "$out")")
+je=$(grep -o '"jemalloc":{[^}]*}' "$TMP/je.json")
+mine=$(stat "$out" freed retained_kb)
+seen=$(sed -n 's/.*"retained_kb":\([0-9]*\).*/\1/p' <<<"$je")
+# the guard read the stats at the fork, after the fixture's last line
+[ -n "$seen" ] && [ -n "$mine" ] && [ "$seen" -ge $((mine * 9 / 10)) ] && [ "$seen" -le $((mine * 11 / 10)) ] ||
+	errs+=("guard's jemalloc stats '$je', fixture's retained ${mine:-?} kB")
+grep -q '{"name":"jemalloc","result":"cannot help"' "$TMP/je.json" || errs+=("jemalloc purge not ruled out")
+grep -q '{"name":"split","result":"pass"' "$TMP/je.json" || errs+=("no split pass")
+# jemalloc's own mappings are not charged: charge + retained <= VSZ
+charge=$(json_get "$TMP/je.json" charge_kb)
+vsz=$(json_get "$TMP/je.json" vsz_kb)
+[ -n "$charge" ] && [ -n "$vsz" ] && [ $((charge + ${seen:-0})) -le "$vsz" ] ||
+	errs+=("charge ${charge:-?} + retained ${seen:-?} > VSZ ${vsz:-?}: jemalloc's memory is charged")
+if [ ${#errs[@]} -eq 0 ]; then
+	pass "$name-guard" "guard saw retained ${seen} kB, fork ENOMEM bare, ok remediated"
+else
+	fail "$name-guard" "$(IFS=';'; echo "${errs[*]}")"
+fi
+summary

@@ -9,15 +9,9 @@
 source "$(dirname "$0")/lib.sh"
 name=remedy_merged_vma
 
-mode=$(cat /proc/sys/vm/overcommit_memory)
-major=$(uname -r | cut -d. -f1)
-minor=$(uname -r | cut -d. -f2)
-ram_kb=$(awk '/^MemTotal/ {print $2}' /proc/meminfo)
-swap_kb=$(awk '/^SwapTotal/ {print $2}' /proc/meminfo)
-limit_gib=$(((ram_kb + swap_kb) / 1048576))
-if [ "$mode" != 0 ] || [ "$limit_gib" -ge 32 ] || [ "$limit_gib" -lt 17 ] ||
-	[ "$major" -lt 5 ] || { [ "$major" -eq 5 ] && [ "$minor" -lt 2 ]; }; then
-	echo "SKIP $name: needs mode 0, kernel 5.2+ and 17..31 GiB of RAM+swap (mode $mode, $limit_gib GiB, $(uname -r))"
+limit_gib=$((RAM_SWAP_KB / 1048576))
+if [ "$HOST_MODE" != 0 ] || [ "$limit_gib" -ge 32 ] || [ "$limit_gib" -lt 17 ] || ! rule_5_2; then
+	skip "$name" "needs mode 0, kernel 5.2+ and 17..31 GiB of RAM+swap (mode $HOST_MODE, $limit_gib GiB, $(uname -r))"
 	exit 0
 fi
 
@@ -42,7 +36,7 @@ grep -q '"result":"pass"' <<<"$split" || errs+=("split record '$split'")
 # the kernel's own view after the cut: pieces, each under RAM + swap
 pieces=$(grep -o '"top_vmas":\[[^]]*\]' "$TMP/split.json" | grep -o '"kb":[0-9]*' | cut -d: -f2)
 biggest=$(sort -n <<<"$pieces" | tail -n1)
-[ "${biggest:-0}" -gt 0 ] && [ "$biggest" -lt "$((ram_kb + swap_kb))" ] ||
+[ "${biggest:-0}" -gt 0 ] && [ "$biggest" -lt "$RAM_SWAP_KB" ] ||
 	errs+=("largest VMA after the split ${biggest:-?} kB")
 [ "$(json_get "$TMP/split.json" largest_vma_kb)" = "$biggest" ] || errs+=("largest_vma_kb disagrees")
 
