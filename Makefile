@@ -138,7 +138,11 @@ check: all $(UNIT_BIN) $(TPROG_BIN)
 	if [ -n "$$failed" ]; then echo "check: FAILED:$$failed"; exit 1; fi; \
 	echo "check: all suites passed"
 
-test-integration: all
+# tests/integration/multifork.sh: several forks in one process
+$(B)/tests/multifork: tests/integration/multifork.c | $(B)/tests
+	$(CC) -std=gnu11 -Wall -Wextra $(CFLAGS) -pthread -o $@ $< $(LDFLAGS)
+
+test-integration: all $(B)/tests/multifork
 	@bash tests/integration/run.sh
 
 test-transparency: all $(TPROG_BIN)
