@@ -1,0 +1,105 @@
+#!/usr/bin/env bash
+# The JSON keys, pinned: real reports of each kind (fork from the library,
+# check and explain from the CLI, suppressed after the rate limit) must
+# carry exactly the keys of tests/cli/json_keys.txt, each of its type (null
+# only where documented); every optional key must be seen in at least one
+# report (so that its type is checked too); and README.md's "JSON lines",
+# libforkguard(7) and forkguard(1) must list the same keys.  A missing,
+# renamed, undocumented or mistyped key fails.
+source "$(dirname "$0")/lib.sh"
+SPEC=$TOP/tests/cli/json_keys.txt
+schema() { python3 "$TOP/tests/cli/json_schema.py" "$SPEC" "$@"; }
+# kind NAME KIND FILE: one check over every line of FILE
+kind() {
+	local out
+	out=$(schema lines "$2" "$3" 2>&1)
+	check "$1" "$(tail -n1 <<<"$out")$(grep '^FAIL' <<<"$out" | head -n5 | sed 's/^FAIL /; /' | tr '\n' ' ')" \
+		test -z "$(grep '^FAIL' <<<"$out")" -a -n "$(grep 'match the spec$' <<<"$out")"
+}
+
+if ! command -v python3 >/dev/null; then
+	fail json-schema "python3 is needed (apt-get install python3)"
+	summary
+	exit
+fi
+
+out=$(schema docs "$TOP/README.md" "$TOP/man/libforkguard.7" "$TOP/man/forkguard.1")
+while read -r st rest; do
+	check "${rest%%:*}" "${rest#*: }" test "$st" = PASS
+done < <(grep -E '^(PASS|FAIL) ' <<<"$out")
+[ -n "$out" ] || fail docs "the docs check printed nothing"
+
+# --- fork: the library's lines ---
+G=(FORKGUARD_FORMAT=json FORKGUARD_RATE_LIMIT=0)
+F=$B/fixtures
+forks=()
+# a safe fork, reported because every fork is
+env "${G[@]}" FORKGUARD_REPORT=all FORKGUARD_LOG="$TMP/ok.json" LD_PRELOAD="$LIB" \
+	"$F/merged_vma" 1 >/dev/null
+forks+=("$TMP/ok.json")
+# EAGAIN (RLIMIT_NPROC 0 as nobody): the limits object
+if [ -x "$B/tests/transparency" ]; then
+	chmod 711 "$TMP" && mkdir -m 1777 "$TMP/eagain"
+	env "${G[@]}" FORKGUARD_REPORT=all FORKGUARD_LOG="$TMP/eagain/eagain.json" LD_PRELOAD="$LIB" \
+		"$B/tests/transparency" errno >/dev/null 2>&1
+	forks+=("$TMP/eagain/eagain.json")
+else
+	fail fork-eagain "$B/tests/transparency not built (make $B/tests/transparency)"
+fi
+gib=$(merged_gib)
+mode=$(cat /proc/sys/vm/overcommit_memory)
+big=no
+[ "$mode" = 0 ] && [ "$gib" -le 16 ] && big=yes
+if [ "$big" = yes ]; then
+	# refused by the kernel: failing_vma, rule, fix
+	env "${G[@]}" FORKGUARD_LOG="$TMP/fail.json" LD_PRELOAD="$LIB" "$F/merged_vma" "$gib" >/dev/null
+	# remediate: the split; the trim with the RSS it returned; jemalloc's
+	# statistics and a remedy that cannot help, with its note
+	env "${G[@]}" FORKGUARD_MODE=remediate FORKGUARD_LOG="$TMP/split.json" LD_PRELOAD="$LIB" \
+		"$F/merged_vma" "$gib" >/dev/null
+	env "${G[@]}" FORKGUARD_MODE=remediate FORKGUARD_LOG="$TMP/trim.json" LD_PRELOAD="$LIB" \
+		"$F/heap_retention" $((2 * gib)) 64 >/dev/null
+	env "${G[@]}" FORKGUARD_MODE=remediate FORKGUARD_LOG="$TMP/je.json" LD_PRELOAD="$LIB" \
+		"$F/jemalloc_retention" 64 nopurge oversize >/dev/null
+	forks+=("$TMP/fail.json" "$TMP/split.json" "$TMP/trim.json" "$TMP/je.json")
+else
+	skip fork-risky "the refused, remediated and jemalloc reports need overcommit_memory 0 and RAM + swap under 32 GiB (mode $mode, 2 x $gib GiB)"
+fi
+for f in "${forks[@]}"; do kind "fork-$(basename "$f" .json)" fork "$f"; done
+
+# --- suppressed: bash forks /bin/true four times in one second, at one
+# report a second, then once more after the second is over ---
+env FORKGUARD_FORMAT=json FORKGUARD_REPORT=all FORKGUARD_RATE_LIMIT=1 \
+	FORKGUARD_LOG="$TMP/rate.json" LD_PRELOAD="$LIB" \
+	bash -c '/bin/true; /bin/true; /bin/true; /bin/true; sleep 1.2; /bin/true; :'
+grep '"event":"suppressed"' "$TMP/rate.json" >"$TMP/suppressed.json"
+grep -v '"event":"suppressed"' "$TMP/rate.json" >"$TMP/rate-forks.json"
+kind suppressed suppressed "$TMP/suppressed.json"
+kind fork-rate fork "$TMP/rate-forks.json"
+
+# --- check: forkguard check --json on a small process and a failing one ---
+build_helper || { fail helper "cannot compile tests/cli/hold_fork.c"; summary; exit; }
+"$FG" check --json $$ >"$TMP/check.json"
+if [ "$big" = yes ]; then
+	if hold_start held "$gib"; then
+		"$FG" check --json "$HOLD_PID" >>"$TMP/check.json"
+		hold_release held >/dev/null
+	else
+		fail check-held "the helper did not start: $(cat "$TMP/held.out")"
+	fi
+	check check-fail "the failing process is among the checked: $(grep -c '"verdict":"fail"' "$TMP/check.json") fail line(s)" \
+		grep -q '"verdict":"fail".*"failing_vma":{' "$TMP/check.json"
+fi
+# a recorded kernel without VmFlags: uncertain, with the settle advice
+"$FG" check --json -p "$TOP/fixtures/snapshots/noflags-3.1-3.9-m2-relro" self >>"$TMP/check.json"
+kind check check "$TMP/check.json"
+# every optional key of a fork line, in a fork line or a check line
+if [ "$big" = yes ]; then
+	seen=$(schema seen fork "${forks[@]}" "$TMP/check.json")
+	check fork-optional "$seen" grep -q 'seen: \([0-9]*\) of \1$' <<<"$seen"
+fi
+
+# --- explain ---
+"$FG" explain --json >"$TMP/explain.json"
+kind explain explain "$TMP/explain.json"
+summary
