@@ -14,14 +14,16 @@
  * forkguard_process_start_time_seconds and pid say which process wrote
  * it (a live process with that pid and start time, or a stale file).
  *
- * A child that forks in turn inherits its parent's counters: they are
- * zeroed at its first write (its forks before that write are not counted).
+ * A forked child starts from zero (MADV_WIPEONFORK, below); on a kernel
+ * without it, the child's inherited counters are zeroed at its first write
+ * (its forks before that write are not counted).
  */
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h> /* rename */
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -29,7 +31,13 @@
 #include "fmt.h"
 #include "metrics.h"
 
-static struct fg_metrics m;
+/*
+ * The counters live on their own anonymous pages marked MADV_WIPEONFORK
+ * (Linux 4.14): fork does not share them, so the parent's adds never hit
+ * a write-protected page (no copy-on-write fault per fork), and a child
+ * starts from zero.  Without it (an older kernel), a static copy.
+ */
+static struct fg_metrics fallback, *m = &fallback;
 static struct {
 	bool on;
 	unsigned interval;
@@ -85,6 +93,22 @@ bool fg_metrics_on(void)
 	return __atomic_load_n(&st.on, __ATOMIC_RELAXED);
 }
 
+static void wipe_on_fork(void)
+{
+#ifdef MADV_WIPEONFORK
+	size_t len = (sizeof(*m) + 4095) & ~(size_t)4095;
+	void *p = mmap(NULL, len, PROT_READ | PROT_WRITE,
+		       MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+
+	if (p == MAP_FAILED)
+		return;
+	if (madvise(p, len, MADV_WIPEONFORK))
+		munmap(p, len);
+	else
+		m = p;
+#endif
+}
+
 void fg_metrics_init(void)
 {
 	const struct fg_config *c = fg_config();
@@ -92,6 +116,7 @@ void fg_metrics_init(void)
 	if (!c || c->mode == FG_MODE_OFF || !c->metrics_dir[0])
 		return;
 	st.interval = c->metrics_interval;
+	wipe_on_fork();
 	__atomic_store_n(&st.on, true, __ATOMIC_RELEASE);
 }
 
@@ -101,9 +126,9 @@ static void observe_check(uint64_t ns)
 
 	while (i < FG_M_BUCKETS - 1 && ns > fg_m_bucket_ns[i])
 		i++;
-	add(&m.check_le[i], 1);
-	add(&m.check_count, 1);
-	add(&m.check_ns, ns);
+	add(&m->check_le[i], 1);
+	add(&m->check_count, 1);
+	add(&m->check_ns, ns);
 }
 
 void fg_metrics_attempt(const char *call, enum fg_verdict verdict,
@@ -113,9 +138,9 @@ void fg_metrics_attempt(const char *call, enum fg_verdict verdict,
 
 	if (!fg_metrics_on() || c < 0 || (unsigned)verdict >= FG_M_VERDICTS)
 		return;
-	add(&m.attempts[c][verdict], 1);
+	add(&m->attempts[c][verdict], 1);
 	observe_check(check_ns);
-	__atomic_store_n(&m.last_fork_ns, (int64_t)now_ns(CLOCK_REALTIME),
+	__atomic_store_n(&m->last_fork_ns, (int64_t)now_ns(CLOCK_REALTIME),
 			 __ATOMIC_RELAXED);
 }
 
@@ -128,7 +153,7 @@ void fg_metrics_failed(const char *call, enum fg_verdict verdict, int err)
 
 	if (!fg_metrics_on() || c < 0 || (unsigned)verdict >= FG_M_VERDICTS)
 		return;
-	add(&m.failures[c][verdict][e], 1);
+	add(&m->failures[c][verdict][e], 1);
 }
 
 void fg_metrics_refused(const char *call, uint64_t check_ns)
@@ -137,9 +162,9 @@ void fg_metrics_refused(const char *call, uint64_t check_ns)
 
 	if (!fg_metrics_on() || c < 0)
 		return;
-	add(&m.refused[c], 1);
+	add(&m->refused[c], 1);
 	observe_check(check_ns);
-	__atomic_store_n(&m.last_fork_ns, (int64_t)now_ns(CLOCK_REALTIME),
+	__atomic_store_n(&m->last_fork_ns, (int64_t)now_ns(CLOCK_REALTIME),
 			 __ATOMIC_RELAXED);
 }
 
@@ -151,8 +176,8 @@ void fg_metrics_remedy(const char *name, const char *result, uint64_t kb)
 	if (!fg_metrics_on() || n < 0)
 		return;
 	if (r >= 0)
-		add(&m.remedies[n][r], 1);
-	add(&m.released_kb[n], kb);
+		add(&m->remedies[n][r], 1);
+	add(&m->released_kb[n], kb);
 }
 
 /* comm as a file-name part: [A-Za-z0-9._-], others '_' */
@@ -204,11 +229,11 @@ static uint64_t start_time_ns(const char *root)
 
 static void snapshot(struct fg_metrics *out)
 {
-	const uint64_t *src = (const uint64_t *)&m;
+	const uint64_t *src = (const uint64_t *)m;
 	uint64_t *dst = (uint64_t *)out;
 	size_t i;
 
-	for (i = 0; i < sizeof(m) / sizeof(uint64_t); i++)
+	for (i = 0; i < sizeof(*m) / sizeof(uint64_t); i++)
 		dst[i] = __atomic_load_n(&src[i], __ATOMIC_RELAXED);
 }
 
@@ -241,8 +266,8 @@ static void write_file(const struct fg_config *c)
 	bool ok;
 
 	if (st.owner != self) {
-		if (st.owner) /* a forked child: not its parent's counts */
-			memset(&m, 0, sizeof(m));
+		if (st.owner && m == &fallback) /* a child: its own counts */
+			memset(m, 0, sizeof(*m));
 		st.owner = self;
 		st.written = false;
 		name_files(c, self);

@@ -4,7 +4,10 @@
  * fg_guard_pass() is what fork() runs before it tail-calls the real fork
  * when the check says ok.  Timed right after a fork + _exit + waitpid (the
  * caches and TLB as a forking program leaves them) and again at once
- * (warm); then the same five syscalls done bare, for the floor.
+ * (warm); then the same five syscalls done bare, for the floor.  Then what
+ * FORKGUARD_METRICS adds (metrics.h): before a fork, two clock reads
+ * around the check and the counters' adds; after it, a tick that is not
+ * due (a clock read and a compare); once per interval, the file's write.
  * No assertions: this prints figures; README quotes them.
  */
 #include <fcntl.h>
@@ -17,6 +20,7 @@
 #include <unistd.h>
 
 #include "guard.h"
+#include "metrics.h"
 
 #define N 4000
 
@@ -44,13 +48,17 @@ static void print(const char *what, double *t, int n)
 
 int main(void)
 {
-	static double cold[N], warm[N], sys[N];
+	static double cold[N], warm[N], sys[N], madd[N], mtick[N], mwrite[N];
 	int mode = open("/proc/sys/vm/overcommit_memory", O_RDONLY | O_CLOEXEC);
 	int statm = open("/proc/self/statm", O_RDONLY | O_CLOEXEC);
 	unsigned passed = 0;
 	char buf[128];
 	struct stat st;
 
+	/* metrics on (the first fg_config() reads it), every tick due */
+	setenv("FORKGUARD_METRICS", "/tmp", 1);
+	setenv("FORKGUARD_METRICS_INTERVAL", "0", 1);
+	fg_metrics_init();
 	for (int i = 0; i < N; i++) {
 		pid_t pid = fork();
 		double t0, t1, t2;
@@ -80,11 +88,35 @@ int main(void)
 		pread(statm, buf, 128, 0);
 		sys[i] = now_ns() - t0;
 	}
+	for (int i = 0; i < N; i++) {
+		pid_t pid = fork();
+		double t0, t1, t2, t3;
+		uint64_t c;
+
+		if (pid == 0)
+			_exit(0);
+		waitpid(pid, NULL, 0);
+		t0 = now_ns();
+		c = fg_metrics_clock();
+		fg_metrics_attempt("fork", FG_OK, fg_metrics_clock() - c);
+		t1 = now_ns();
+		c = fg_metrics_clock();
+		t2 = now_ns();
+		fg_metrics_tick();
+		t3 = now_ns();
+		madd[i] = t1 - t0;
+		mtick[i] = t2 - t1;
+		mwrite[i] = t3 - t2;
+	}
 	printf("the fork path's check (fg_guard_pass), %d times; it passed "
 	       "%u of %d\n",
 	       N, passed, 2 * N);
 	print("  right after a fork", cold, N);
 	print("  at once again (warm)", warm, N);
 	print("  its five syscalls alone (warm)", sys, N);
+	printf("FORKGUARD_METRICS, right after a fork, %d times\n", N);
+	print("  before it: clock reads and counter adds", madd, N);
+	print("  after it: a tick not due (a clock read)", mtick, N);
+	print("  once per interval: the file written (tick due)", mwrite, N);
 	return 0;
 }

@@ -49,6 +49,10 @@ if ! skipped zero-alloc; then
 	nr=$(FORKGUARD_REPORT=all FORKGUARD_RATE_LIMIT=0 FORKGUARD_LOG="$TMP/na.log" LD_PRELOAD="$LIB" "$T/noalloc" 500)
 	check zero-alloc "bare: $na; guarded: $ng; guarded, reporting every fork: $nr" \
 		test "${na##*: }" = 0 -a "${ng##*: }" = 0 -a "${nr##*: }" = 0
+	mkdir -p "$TMP/metrics"
+	nm=$(FORKGUARD_METRICS="$TMP/metrics" FORKGUARD_METRICS_INTERVAL=0 LD_PRELOAD="$LIB" "$T/noalloc" 500)
+	check zero-alloc-metrics "metrics written after every fork: $nm; file removed at exit: $(ls "$TMP/metrics" | wc -l) left" \
+		test "${nm##*: }" = 0 -a -z "$(ls "$TMP/metrics")"
 fi
 
 # a host that exports the library's API names of its own (-rdynamic, as
