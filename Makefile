@@ -120,7 +120,8 @@ $(B)/tests/libfg_empty.so: tests/bench/empty.c | $(B)/tests
 # the sanitizer builds, a short fuzz pass (FUZZ_SECONDS each) and the format
 test: all test-unit test-integration test-transparency test-cli test-metrics \
 	test-deb test-musl \
-	test-kernel test-redis-mode2 test-asan test-valgrind fuzz check-format
+	test-kernel test-redis-mode2 test-vm-swap test-asan test-valgrind fuzz \
+	check-format
 
 # every binary runs, whatever an earlier one said; the failures are
 # listed, and cmocka's counts summed (passed, failed, skipped)
@@ -258,6 +259,12 @@ test-kernel: all
 test-redis-mode2: all
 	@sh tests/vm/redis_mode2.sh
 
+# RAM against RAM + swap, live: mode 0 in a VM given 1 GiB of swap (an
+# NVMe disk image), a VMA between the two refused without swap and
+# passing with it, one above RAM + swap refused; the guard agreeing
+test-vm-swap: all
+	@sh tests/vm/swap.sh
+
 format:
 	clang-format -i shim/*.c shim/*.h include/*.h
 
@@ -280,5 +287,5 @@ FORCE:
 
 .PHONY: FORCE check deb test-deb musl test-musl test-metrics all fixtures test test-unit test-integration test-transparency demo \
 	bench install uninstall fuzz test-asan test-valgrind test-cli test-kernel \
-	test-redis-mode2 \
+	test-redis-mode2 test-vm-swap \
 	format check-format clean

@@ -37,17 +37,7 @@ done
 lib=$(realpath "$lib")
 
 t0=$(ms)
-rel=${REDIS_KERNEL:-}
-if [ -z "$rel" ]; then
-	pick() { ls -1 "$kernels" 2>/dev/null | grep -E "$1" | sort -V -r | head -n 1; }
-	rel=$(pick '^6\.12\.')
-	[ -n "$rel" ] || rel=$(pick '^6\.1\.')
-	if [ -z "$rel" ]; then
-		"$here/fetch-kernels.sh" "$kernels" >/dev/null || :
-		rel=$(pick '^6\.12\.')
-		[ -n "$rel" ] || rel=$(pick '^6\.1\.')
-	fi
-fi
+rel=${REDIS_KERNEL:-$("$here/pick-kernel.sh" "$kernels")}
 [ -n "$rel" ] && [ -s "$kernels/$rel/vmlinuz" ] || die "no kernel (tests/vm/fetch-kernels.sh $kernels)"
 
 mkdir -p "$out"
@@ -58,7 +48,8 @@ extra=
 "$here/mkinitramfs.sh" "$out/initramfs.cpio.gz" "$here/redis_mode2_init.sh" \
 	/usr/bin/redis-server=/usr/bin/redis-server \
 	/usr/bin/redis-cli=/usr/bin/redis-cli \
-	"$lib=/fg/libforkguard.so" "$cli=/fg/forkguard" $extra
+	"$lib=/fg/libforkguard.so" "$cli=/fg/forkguard" \
+	"$here/vm_setup.sh=/fg/vm_setup.sh" $extra
 t1=$(ms)
 
 log=$out/run-$rel.log

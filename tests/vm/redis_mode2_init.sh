@@ -30,16 +30,8 @@
 # then "@@EXIT rc".  It always powers off.
 # Kernel command line parameters (they reach init as environment):
 #   rm2_live_mb (32) rm2_junk_mb (512) rm2_extra (1)
-PATH=/usr/bin:/bin:/usr/sbin:/sbin
-export PATH
-mount -t proc proc /proc
-mount -t sysfs sys /sys
-mount -t devtmpfs dev /dev 2>/dev/null
-exec </dev/console >/dev/console 2>&1
-# Everything written goes to ramfs: tmpfs pages are charged in mode 2.
-mkdir -p /run
-mount -t ramfs -o mode=1777 run /run
-dmesg -n 1
+# Everything written goes to ramfs (/run): tmpfs pages are charged in mode 2.
+. /fg/vm_setup.sh
 ip link set lo up 2>/dev/null || ifconfig lo 127.0.0.1 up
 
 LIVE_MB=${rm2_live_mb:-32}
