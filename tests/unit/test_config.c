@@ -141,6 +141,33 @@ static void bad_values_warn_and_keep_defaults(void **state)
 	assert_non_null(strstr(warn, "using observe"));
 }
 
+/* FORKGUARD_METRICS: an absolute directory; the interval 0..86400. */
+static void metrics(void **state)
+{
+	struct fg_config c;
+	char warn[1024];
+	const char *const none[] = { NULL };
+	const char *const good[] = { "FORKGUARD_METRICS=/var/lib/fg",
+				     "FORKGUARD_METRICS_INTERVAL=0", NULL };
+	const char *const bad[] = { "FORKGUARD_METRICS=textfile",
+				    "FORKGUARD_METRICS_INTERVAL=86401", NULL };
+
+	(void)state;
+	assert_int_equal(parse(&c, warn, sizeof(warn), none), 0);
+	assert_string_equal(c.metrics_dir, "");
+	assert_int_equal(c.metrics_interval, 15);
+	assert_int_equal(parse(&c, warn, sizeof(warn), good), 0);
+	assert_string_equal(c.metrics_dir, "/var/lib/fg");
+	assert_int_equal(c.metrics_interval, 0);
+	assert_int_equal(parse(&c, warn, sizeof(warn), bad), 2);
+	assert_string_equal(c.metrics_dir, "");
+	assert_int_equal(c.metrics_interval, 15);
+	assert_non_null(strstr(warn, "FORKGUARD_METRICS=\"textfile\": "
+				     "expected an absolute directory path; no "
+				     "metrics\n"));
+	assert_non_null(strstr(warn, "using 15\n"));
+}
+
 static void hostile_values(void **state)
 {
 	struct fg_config c;
@@ -171,6 +198,7 @@ int main(void)
 		cmocka_unit_test(remedies_named),
 		cmocka_unit_test(bad_values_warn_and_keep_defaults),
 		cmocka_unit_test(hostile_values),
+		cmocka_unit_test(metrics),
 	};
 
 	return cmocka_run_group_tests_name("config", tests, NULL, NULL);
