@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Metrics through a real node_exporter: FORKGUARD_METRICS=DIR is its
 # textfile directory; guarded programs fork (ok, failed by the kernel in
-# observe, refused in enforce); a scrape over HTTP shows each counter with
+# observe, refused in enforce, passed after the split remedy in remediate);
+# a scrape over HTTP shows each counter with
 # the right value; promtool accepts each file and `forkguard check --all
 # --format prometheus`; the interval holds writes back; a process that
 # exits removes its file.  node_exporter is stopped by its PID.
@@ -54,12 +55,13 @@ stop() { # it exits through exit(3): destructors run
 start obs FORKGUARD_METRICS_INTERVAL=0 -- ok ok ok big $big
 start enf FORKGUARD_METRICS_INTERVAL=0 FORKGUARD_MODE=enforce -- ok ok big $big
 start slow FORKGUARD_METRICS_INTERVAL=3600 -- ok ok ok ok
+start rem FORKGUARD_METRICS_INTERVAL=0 FORKGUARD_MODE=remediate -- big $big
 check forks-real "observe: $(grep -c 'fork: ok' "$TMP/obs.out") ok + $(grep -c 'fork: ENOMEM' "$TMP/obs.out") ENOMEM; enforce: $(grep -c 'fork: ok' "$TMP/enf.out") ok + $(grep -c 'fork: ENOMEM' "$TMP/enf.out") ENOMEM" \
 	test "$(grep -c 'fork: ok' "$TMP/obs.out") $(grep -c ENOMEM "$TMP/obs.out") $(grep -c 'fork: ok' "$TMP/enf.out") $(grep -c ENOMEM "$TMP/enf.out")" = "3 1 2 1"
 
 ls "$D" >"$TMP/files"
 check files "one file per process: $(tr '\n' ' ' <"$TMP/files")" \
-	test "$(grep -c "^forkguard-forker-\(${PID[obs]}\|${PID[enf]}\|${PID[slow]}\)\.prom\$" "$TMP/files")" = 3 -a "$(wc -l <"$TMP/files")" = 3
+	test "$(grep -c "^forkguard-forker-\(${PID[obs]}\|${PID[enf]}\|${PID[slow]}\|${PID[rem]}\)\.prom\$" "$TMP/files")" = 4 -a "$(wc -l <"$TMP/files")" = 4
 for f in "$D"/*.prom; do
 	promtool check metrics <"$f" >"$TMP/lint" 2>&1
 	check "promtool-$(basename "$f" .prom)" "promtool check metrics: $(wc -l <"$TMP/lint") complaint(s)$(head -n2 "$TMP/lint" | sed 's/^/; /')" \
@@ -108,6 +110,11 @@ want forks_total "$e" 'call="fork",verdict="fail",outcome="refused"' 1
 want fork_failures_total "$e" 'errno="ENOMEM"' 0
 want refused_total "$e" "" 1
 want check_seconds_count "$e" "" 3
+# remediate: the split remedy cut the merged VMA, the fork passed
+r=${PID[rem]}
+want forks_total "$r" 'call="fork",verdict="ok",outcome="ok"' 1
+want remedies_total "$r" 'name="split",result="pass"' 1
+check remedy-fork "remediate: the real fork $(sed -n 's/^fork: //p' "$TMP/rem.out")" grep -qx 'fork: ok' "$TMP/rem.out"
 # written at the first fork, then held back by the interval (3600 s)
 want forks_total "$s" 'call="fork",verdict="ok",outcome="ok"' 1
 m=$(val forkguard_fork_margin_bytes "$o")
@@ -132,9 +139,9 @@ curl -sf "http://127.0.0.1:$port/metrics" >"$TMP/scrape2"
 check check-all-scrape "the host view beside the process files: scrape error $(sed -n 's/^node_textfile_scrape_error //p' "$TMP/scrape2")" \
 	bash -c "grep -qx 'node_textfile_scrape_error 0' '$TMP/scrape2' && grep -q '^forkguard_check_margin_bytes{comm=\"forker\",pid=\"$o\"' '$TMP/scrape2'"
 
-for n in obs enf slow; do stop "$n"; done
+for n in obs enf slow rem; do stop "$n"; done
 left=$(ls "$D" | grep -v '^forkguard-host.prom$')
-check exit-removes "after the three exit: ${left:-no process file left}" test -z "$left"
+check exit-removes "after the four exit: ${left:-no process file left}" test -z "$left"
 kill "$NEPID"
 wait "$NEPID" 2>/dev/null
 check node-exporter-stopped "node_exporter pid $NEPID stopped" bash -c "! kill -0 $NEPID 2>/dev/null"
