@@ -33,7 +33,7 @@ FG_SYSINC ?=
 FG_CFLAGS += $(FG_SYSINC)
 
 # the pure core and its I/O edge: shared by the library, the CLI and tests
-CORE := policy parse procfs check fmt report prom
+CORE := policy parse procfs cgroup check fmt report prom
 # the preload library on top
 SHIM := config log guard remedy metrics interpose
 
@@ -82,7 +82,7 @@ $(B)/fixtures/jemalloc_retention: fixtures/jemalloc_retention.c fixtures/merged.
 
 # --- tests ---
 UNIT := test_policy test_parse test_config test_report test_snapshots \
-	test_estimate test_fuzz_regressions test_prom
+	test_estimate test_cgroup test_fuzz_regressions test_prom
 UNIT_BIN := $(UNIT:%=$(B)/tests/%)
 $(B)/tests/%: tests/unit/%.c $(B)/libforkguard-core.a $(B)/obj/config.o | $(B)/tests
 	$(CC) $(FG_CFLAGS) $(CFLAGS) -o $@ $< $(B)/obj/config.o $(B)/libforkguard-core.a -lcmocka

@@ -81,6 +81,7 @@ struct fg_sys {
 	uint64_t admin_reserve_kb;
 	uint64_t user_reserve_kb;
 	uint64_t mem_total_kb, mem_free_kb;
+	uint64_t mem_available_kb; /* MemAvailable (0: not shown, < 3.14) */
 	uint64_t cached_kb, swap_cached_kb, buffers_kb, shmem_kb;
 	uint64_t swap_total_kb, swap_free_kb;
 	uint64_t sreclaimable_kb, kreclaimable_kb;
@@ -180,6 +181,38 @@ struct fg_alloc_stats {
 	uint64_t allocated_kb, active_kb, resident_kb, mapped_kb, retained_kb;
 };
 
+/*
+ * After a fork that succeeds: will the copy-on-write copies fit?  The
+ * worst case is every private anonymous resident page of the parent copied
+ * once; the headroom is the tightest of the memory cgroups that limit the
+ * process and, in modes 0/1, the host.  Filled by fg_cow_eval() (policy.c).
+ */
+enum fg_cow_verdict { FG_COW_UNKNOWN, FG_COW_OK, FG_COW_RISK };
+/* Which limit leaves the least room (the report names it). */
+enum fg_cow_bind {
+	FG_BIND_NONE,
+	FG_BIND_MEMCG,	    /* v2 memory.max (v1 memory.limit_in_bytes) */
+	FG_BIND_MEMCG_SWAP, /* the same, plus the swap the group may use */
+	FG_BIND_HOST,	    /* MemAvailable + SwapFree (modes 0 and 1) */
+};
+#define FG_COW_NONE UINT64_MAX /* no limit / not known */
+struct fg_cow {
+	enum fg_cow_verdict verdict;
+	uint64_t worst_kb;    /* RssAnon: statm resident - shared */
+	uint64_t headroom_kb; /* tightest hard room (FG_COW_NONE: none) */
+	uint64_t throttle_kb; /* room before memory.high throttles */
+	enum fg_cow_bind bind;
+	char bind_path[256]; /* the cgroup whose limit binds */
+	char cgroup[256];    /* the process's memory cgroup ("" if none) */
+	int cg_version;	     /* 0: none found, 1, 2 */
+	bool container_view; /* its path is not under the root: the root */
+	bool oom_group;	     /* memory.oom.group=1 at some level */
+	bool mode2;	     /* overcommit 2: the copies were reserved */
+	char thp[12];	     /* THP enabled mode, "" if unreadable */
+	int64_t oom_kills;   /* in the cgroup since the last fork; -1 n/a */
+	bool protect;	     /* the child raises its oom_score_adj */
+};
+
 /* Everything a report needs. */
 struct fg_result {
 	struct fg_sys sys;
@@ -201,6 +234,7 @@ struct fg_result {
 	struct fg_limits limits;
 	char remedies[512]; /* JSON array body, filled by remedies */
 	struct fg_alloc_stats jemalloc; /* read by remedies, when present */
+	struct fg_cow cow;		/* copy-on-write headroom */
 };
 
 /* --- snapshot (procfs.c) --- */
@@ -255,6 +289,8 @@ FG_API enum fg_verdict fg_eval_verdict(const struct fg_eval *ev);
 /* fg_verdict_name - "ok", "fail", "borderline", "unknown". */
 FG_API const char *fg_verdict_name(enum fg_verdict v);
 FG_API const char *fg_tier_name(enum fg_tier t);
+/* fg_cow_verdict_name - "unknown", "ok", "risk". */
+FG_API const char *fg_cow_verdict_name(enum fg_cow_verdict v);
 
 /* --- the whole check (check.c) --- */
 

@@ -44,6 +44,8 @@ bool fg_parse_status(const char *buf, struct fg_task *t, bool *cap_admin);
 /* fg_parse_statm - total_vm and rss in pages (each at most FG_PAGES_MAX). */
 #define FG_PAGES_MAX (UINT64_C(1) << 52)
 bool fg_parse_statm(const char *buf, uint64_t *size, uint64_t *resident);
+/* fg_parse_statm_anon - resident - shared (RssAnon) in pages. */
+bool fg_parse_statm_anon(const char *buf, uint64_t *anon);
 /* fg_parse_u64 - a decimal number (leading blanks, trailing newline ok). */
 bool fg_parse_u64(const char *buf, uint64_t *v);
 /* fg_parse_u64_prefix - the decimal number @buf starts with. */

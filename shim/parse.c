@@ -123,6 +123,7 @@ bool fg_parse_meminfo(const char *buf, struct fg_sys *s)
 #define K(name, field) { name, offsetof(struct fg_sys, field) }
 		K("MemTotal", mem_total_kb),
 		K("MemFree", mem_free_kb),
+		K("MemAvailable", mem_available_kb),
 		K("Buffers", buffers_kb),
 		K("Cached", cached_kb),
 		K("SwapCached", swap_cached_kb),
@@ -209,6 +210,26 @@ bool fg_parse_statm(const char *buf, uint64_t *size, uint64_t *resident)
 	/* more pages than a 64-bit address space holds is not statm (and
 	 * would wrap when turned into kB) */
 	return ok1 && ok2 && *size <= FG_PAGES_MAX && *resident <= FG_PAGES_MAX;
+}
+
+bool fg_parse_statm_anon(const char *buf, uint64_t *anon)
+{
+	const char *end = buf + strlen(buf);
+	uint64_t size, resident, shared;
+	bool ok;
+	const char *p = scan_u64(buf, end, &size, &ok);
+
+	if (!ok)
+		return false;
+	p = scan_u64(p, end, &resident, &ok);
+	if (!ok)
+		return false;
+	scan_u64(p, end, &shared, &ok);
+	if (!ok || resident > FG_PAGES_MAX)
+		return false;
+	/* shared = RssFile + RssShmem: what is left is RssAnon */
+	*anon = resident > shared ? resident - shared : 0;
+	return true;
 }
 
 unsigned fg_parse_cpulist(const char *buf)

@@ -1,0 +1,266 @@
+/*
+ * cgroup.c - where a fork's copy-on-write copies will be charged, and how
+ * much room is left there.
+ *
+ * After a successful fork every private anonymous page is shared
+ * read-only (mm/memory.c copy_present_pte write-protects both sides of a
+ * COW mapping); the first write by either side copies it (do_wp_page →
+ * wp_page_copy), and the new page is charged to the memory cgroup of the
+ * mm that wrote (mem_cgroup_charge of vma->vm_mm in wp_page_copy) and
+ * taken from the host.  This file finds that cgroup from /proc/PID/cgroup
+ * (v2 "0::/path", v1 "N:memory:/path"), reads each level up to the root
+ * (a limit anywhere up the tree binds), the OOM kill count and the THP
+ * mode.  A container that sees its own cgroup as the root of
+ * /sys/fs/cgroup (the path is not found under it) reads the root's files.
+ * The sysfs root is configurable, so recorded fixtures drive every case.
+ *
+ * The fork path keeps a headroom read less than a second ago: a fork
+ * whose worst case is below half of it reads nothing more.
+ */
+#include <string.h>
+#include <sys/stat.h>
+
+#include "cgroup.h"
+
+/* v1 shows "no limit" as PAGE_COUNTER_MAX pages in bytes (≈ 2^63) */
+#define V1_UNLIMITED (UINT64_C(1) << 62)
+
+/* Copy the rest of the line at @p into @path (cut to @len). */
+static void copy_line(const char *p, char *path, size_t len)
+{
+	size_t n = strcspn(p, "\n");
+
+	if (n >= len)
+		n = len - 1;
+	memcpy(path, p, n);
+	path[n] = '\0';
+}
+
+/* Does the v1 controller list [@c, @end) name "memory"? */
+static bool lists_memory(const char *c, const char *end)
+{
+	while (c < end) {
+		size_t k = strcspn(c, ",:");
+
+		if (k == 6 && !memcmp(c, "memory", 6))
+			return true;
+		c += k + 1;
+	}
+	return false;
+}
+
+int fg_cg_parse_proc(const char *buf, char *path, size_t len)
+{
+	const char *line, *end, *c1, *c2, *v2 = NULL;
+
+	if (!len)
+		return 0;
+	for (line = buf; *line; line = *end ? end + 1 : end) {
+		end = line + strcspn(line, "\n");
+		c1 = memchr(line, ':', (size_t)(end - line));
+		c2 = c1 ? memchr(c1 + 1, ':', (size_t)(end - c1 - 1)) : NULL;
+		if (!c2)
+			continue;
+		if (c1 == line + 1 && line[0] == '0' && c2 == c1 + 1)
+			v2 = c2 + 1;
+		else if (lists_memory(c1 + 1, c2)) {
+			copy_line(c2 + 1, path, len);
+			return 1;
+		}
+	}
+	if (!v2)
+		return 0;
+	copy_line(v2, path, len);
+	return 2;
+}
+
+bool fg_cg_parse_kb(const char *buf, uint64_t *kb)
+{
+	uint64_t v;
+
+	if (!strncmp(buf, "max", 3)) {
+		*kb = FG_COW_NONE;
+		return true;
+	}
+	if (!fg_parse_u64(buf, &v))
+		return false;
+	*kb = v >= V1_UNLIMITED ? FG_COW_NONE : v / 1024;
+	return true;
+}
+
+bool fg_cg_parse_thp(const char *buf, char *out, size_t len)
+{
+	const char *a = strchr(buf, '['), *b = a ? strchr(a, ']') : NULL;
+	size_t n;
+
+	if (!b || !len)
+		return false;
+	n = (size_t)(b - a - 1);
+	if (n >= len)
+		n = len - 1;
+	memcpy(out, a + 1, n);
+	out[n] = '\0';
+	return true;
+}
+
+/* @dir/@file (dir is @at long, @cap its size) into @buf; false if not. */
+static bool read_text(char *dir, size_t at, size_t cap, const char *file,
+		      char *buf, size_t len)
+{
+	size_t n = strlen(file);
+	bool ok;
+
+	if (at + 1 + n >= cap)
+		return false;
+	dir[at] = '/';
+	memcpy(dir + at + 1, file, n + 1);
+	ok = fg_read_path(dir, buf, len) > 0;
+	dir[at] = '\0';
+	return ok;
+}
+
+/* a limit or usage file in kB; FG_COW_NONE when missing or malformed */
+static uint64_t read_kb(char *dir, size_t at, size_t cap, const char *file)
+{
+	char buf[64];
+	uint64_t kb;
+
+	if (!read_text(dir, at, cap, file, buf, sizeof(buf)) ||
+	    !fg_cg_parse_kb(buf, &kb))
+		return FG_COW_NONE;
+	return kb;
+}
+
+/* "key N" on a line of @text; -1 when absent. */
+static int64_t event_count(const char *text, const char *key)
+{
+	size_t k = strlen(key);
+	const char *p;
+	uint64_t v;
+
+	for (p = text; (p = strstr(p, key)); p += k)
+		if ((p == text || p[-1] == '\n') && p[k] == ' ' &&
+		    fg_parse_u64_prefix(p + k + 1, &v))
+			return (int64_t)v;
+	return -1;
+}
+
+static uint64_t minus(uint64_t a, uint64_t b)
+{
+	if (a == FG_COW_NONE || b == FG_COW_NONE)
+		return FG_COW_NONE;
+	return a > b ? a - b : 0;
+}
+
+static void read_level(struct fg_memcg *cg, struct fg_cg_level *l, char *dir,
+		       size_t at, size_t cap)
+{
+	char buf[16];
+
+	if (cg->version == 2) {
+		l->max_kb = read_kb(dir, at, cap, "memory.max");
+		l->high_kb = read_kb(dir, at, cap, "memory.high");
+		l->current_kb = read_kb(dir, at, cap, "memory.current");
+		l->swap_max_kb = read_kb(dir, at, cap, "memory.swap.max");
+		l->swap_current_kb = read_kb(dir, at, cap,
+					     "memory.swap.current");
+		l->oom_group = read_text(dir, at, cap, "memory.oom.group", buf,
+					 sizeof(buf)) &&
+			       buf[0] == '1';
+		return;
+	}
+	l->max_kb = read_kb(dir, at, cap, "memory.limit_in_bytes");
+	l->current_kb = read_kb(dir, at, cap, "memory.usage_in_bytes");
+	l->high_kb = FG_COW_NONE;
+	/* memsw counts memory + swap: the swap part is the difference */
+	l->swap_max_kb = minus(
+	    read_kb(dir, at, cap, "memory.memsw.limit_in_bytes"), l->max_kb);
+	l->swap_current_kb =
+	    minus(read_kb(dir, at, cap, "memory.memsw.usage_in_bytes"),
+		  l->current_kb);
+}
+
+static bool is_dir(const char *path)
+{
+	struct stat st;
+
+	return !stat(path, &st) && S_ISDIR(st.st_mode);
+}
+
+int fg_memcg_read(const char *procfs, const char *sysfs, pid_t pid,
+		  struct fg_memcg *cg)
+{
+	char buf[1024], dir[FG_PATH_MAX * 2];
+	size_t base, len, at;
+	ssize_t n;
+
+	memset(cg, 0, sizeof(*cg));
+	cg->oom_kill = -1;
+	if (fg_path(dir, sizeof(dir), sysfs, -1,
+		    "kernel/mm/transparent_hugepage/enabled") == 0 &&
+	    fg_read_path(dir, buf, 128) > 0)
+		fg_cg_parse_thp(buf, cg->thp, sizeof(cg->thp));
+	n = fg_read(procfs, pid, "cgroup", buf, sizeof(buf));
+	if (n < 0)
+		return (int)n;
+	cg->version = fg_cg_parse_proc(buf, cg->path, sizeof(cg->path));
+	if (!cg->version)
+		return 0;
+	if (fg_path(dir, sizeof(dir) - strlen(cg->path) - 32, sysfs, -1,
+		    cg->version == 1 ? "fs/cgroup/memory" : "fs/cgroup")) {
+		cg->version = 0;
+		return 0;
+	}
+	base = strlen(dir);
+	len = strlen(cg->path);
+	while (len && cg->path[len - 1] == '/')
+		len--;
+	memcpy(dir + base, cg->path, len);
+	dir[base + len] = '\0';
+	if (len && !is_dir(dir)) {
+		/* a cgroup namespace's view: the root is the process's own */
+		cg->container_view = true;
+		len = 0;
+	}
+	for (;;) {
+		struct fg_cg_level *l = &cg->lvl[cg->nlvl++];
+
+		at = base + len;
+		dir[at] = '\0';
+		l->path_len = (uint16_t)(cg->container_view ? 0 : len);
+		read_level(cg, l, dir, at, sizeof(dir));
+		if (cg->nlvl == 1 &&
+		    read_text(dir, at, sizeof(dir),
+			      cg->version == 2 ? "memory.events"
+					       : "memory.oom_control",
+			      buf, sizeof(buf)))
+			cg->oom_kill = event_count(buf, "oom_kill");
+		if (!len || cg->nlvl == FG_CG_LEVELS)
+			break;
+		while (len && cg->path[len - 1] != '/')
+			len--;
+		while (len && cg->path[len - 1] == '/')
+			len--;
+	}
+	return 0;
+}
+
+int fg_cow_check(const char *procfs, const char *sysfs, pid_t pid,
+		 const struct fg_sys *s, struct fg_cow *out)
+{
+	struct fg_memcg cg;
+	char buf[128];
+	uint64_t anon;
+	ssize_t n;
+
+	memset(out, 0, sizeof(*out));
+	out->oom_kills = -1;
+	n = fg_read(procfs, pid, "statm", buf, sizeof(buf));
+	if (n < 0)
+		return (int)n;
+	if (!fg_parse_statm_anon(buf, &anon))
+		return -EINVAL;
+	fg_memcg_read(procfs, sysfs, pid, &cg);
+	fg_cow_eval(&cg, s, anon * (s && s->page_kb ? s->page_kb : 4), out);
+	return 0;
+}

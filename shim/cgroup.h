@@ -1,0 +1,72 @@
+/*
+ * cgroup.h - a process's memory cgroup and the host's room for the
+ * copy-on-write copies a fork makes (cgroup.c reads; policy.c judges).
+ *
+ * Conventions: actions return 0 or -errno, predicates return bool; sizes
+ * in kB; FG_COW_NONE (forkguard.h) is "no limit" or "not shown".
+ */
+#ifndef FG_CGROUP_H
+#define FG_CGROUP_H
+
+#include "fg_internal.h"
+
+#define FG_CG_LEVELS 8
+
+/* One level of the hierarchy: the leaf first, then each ancestor. */
+struct fg_cg_level {
+	uint16_t path_len; /* its path is memcg.path[0, path_len); 0: root */
+	uint64_t max_kb, high_kb, current_kb;
+	uint64_t swap_max_kb, swap_current_kb; /* v1: memsw - mem */
+	bool oom_group;
+};
+
+struct fg_memcg {
+	int version;	     /* 0: no memory cgroup found, 1, 2 */
+	char path[256];	     /* as /proc/PID/cgroup names it */
+	bool container_view; /* not under the root: the root is ours */
+	unsigned nlvl;
+	struct fg_cg_level lvl[FG_CG_LEVELS];
+	int64_t oom_kill; /* the leaf's count, -1: not shown */
+	char thp[12];	  /* "always", "madvise", "never"; "" unknown */
+};
+
+/*
+ * fg_cg_parse_proc - from the text of /proc/PID/cgroup, the memory
+ * controller's hierarchy: 1 (a "N:...memory...:/path" line), 2 (only
+ * "0::/path"), 0 (neither).  The path goes to @path (cut to @len).
+ */
+int fg_cg_parse_proc(const char *buf, char *path, size_t len);
+
+/* fg_cg_parse_kb - a limit file ("max", or bytes) in kB; false if not. */
+bool fg_cg_parse_kb(const char *buf, uint64_t *kb);
+
+/* fg_cg_parse_thp - "always [madvise] never" → "madvise" into @out. */
+bool fg_cg_parse_thp(const char *buf, char *out, size_t len);
+
+/*
+ * fg_memcg_read - @pid's (0: self) memory cgroup from @procfs/PID/cgroup,
+ * its files under @sysfs/fs/cgroup (v1: .../memory), each ancestor up to
+ * the root, and the THP mode from @sysfs/kernel/mm.  No heap.  Returns 0
+ * (cg->version 0 when no memory cgroup shows), or -errno when
+ * /proc/PID/cgroup cannot be read.
+ */
+int fg_memcg_read(const char *procfs, const char *sysfs, pid_t pid,
+		  struct fg_memcg *cg);
+
+/*
+ * fg_cow_eval - the copy-on-write verdict (pure, policy.c): @worst_kb of
+ * private anonymous memory against @cg (NULL: none) and the host @s (NULL:
+ * unknown).  Fills every field of @out that it owns (not oom_kills,
+ * protect).
+ */
+void fg_cow_eval(const struct fg_memcg *cg, const struct fg_sys *s,
+		 uint64_t worst_kb, struct fg_cow *out);
+
+/*
+ * fg_cow_check - the whole cow check for @pid (0: self): statm's RssAnon,
+ * the cgroup, the host facts in @s.  Fills @out; 0 or -errno of statm.
+ */
+int fg_cow_check(const char *procfs, const char *sysfs, pid_t pid,
+		 const struct fg_sys *s, struct fg_cow *out);
+
+#endif /* FG_CGROUP_H */

@@ -1,0 +1,244 @@
+/*
+ * test_cgroup - the copy-on-write headroom over recorded cgroup trees.
+ *
+ * fixtures/cgroup/<name>/ holds a proc/ and a sys/ root; its `expect`
+ * lists the values worked out by hand from those files.  fg_sys_read()
+ * and fg_cow_check() read them through the code the library uses on the
+ * real /proc and /sys; every expected key must match.  The parsers and
+ * the pure verdict get their own edge cases.
+ */
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <setjmp.h>
+#include <cmocka.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cgroup.h"
+
+static const char *const bind_names[] = { "none", "memcg", "memcg_swap",
+					  "host" };
+
+static void num(char *out, size_t len, uint64_t v)
+{
+	if (v == FG_COW_NONE)
+		snprintf(out, len, "none");
+	else
+		snprintf(out, len, "%llu", (unsigned long long)v);
+}
+
+/* The value of @key as the fixture's expect file spells it. */
+static void got(const struct fg_cow *c, const struct fg_memcg *cg,
+		const char *key, char *out, size_t len)
+{
+	if (!strcmp(key, "verdict"))
+		snprintf(out, len, "%s", fg_cow_verdict_name(c->verdict));
+	else if (!strcmp(key, "worst_kb"))
+		num(out, len, c->worst_kb);
+	else if (!strcmp(key, "headroom_kb"))
+		num(out, len, c->headroom_kb);
+	else if (!strcmp(key, "throttle_kb"))
+		num(out, len, c->throttle_kb);
+	else if (!strcmp(key, "bind"))
+		snprintf(out, len, "%s", bind_names[c->bind]);
+	else if (!strcmp(key, "bind_path"))
+		snprintf(out, len, "%s", c->bind_path[0] ? c->bind_path : "-");
+	else if (!strcmp(key, "cgroup"))
+		snprintf(out, len, "%s", c->cgroup);
+	else if (!strcmp(key, "version"))
+		snprintf(out, len, "%d", c->cg_version);
+	else if (!strcmp(key, "container_view"))
+		snprintf(out, len, "%d", c->container_view);
+	else if (!strcmp(key, "oom_group"))
+		snprintf(out, len, "%d", c->oom_group);
+	else if (!strcmp(key, "oom_kill"))
+		snprintf(out, len, "%lld", (long long)cg->oom_kill);
+	else if (!strcmp(key, "thp"))
+		snprintf(out, len, "%s", c->thp);
+	else if (!strcmp(key, "mode2"))
+		snprintf(out, len, "%d", c->mode2);
+	else
+		fail_msg("unknown key %s", key);
+}
+
+static void check_fixture(const char *name)
+{
+	const char *base = getenv("FG_FIXTURES");
+	char root[512], proc[600], sys[600], path[700], key[64], want[300],
+		have[300];
+	struct fg_memcg cg;
+	struct fg_cow c;
+	struct fg_sys s;
+	FILE *f;
+	int n = 0;
+
+	snprintf(root, sizeof(root), "%s/cgroup/%s", base ? base : "fixtures",
+		 name);
+	snprintf(proc, sizeof(proc), "%s/proc", root);
+	snprintf(sys, sizeof(sys), "%s/sys", root);
+	assert_int_equal(fg_sys_read(proc, &s), 0);
+	assert_int_equal(fg_cow_check(proc, sys, 0, &s, &c), 0);
+	assert_int_equal(fg_memcg_read(proc, sys, 0, &cg), 0);
+	snprintf(path, sizeof(path), "%s/expect", root);
+	f = fopen(path, "r");
+	assert_non_null(f);
+	while (fscanf(f, "%63s %299s", key, want) == 2) {
+		got(&c, &cg, key, have, sizeof(have));
+		if (strcmp(have, want))
+			fail_msg("%s: %s is %s, want %s", name, key, have,
+				 want);
+		n++;
+	}
+	fclose(f);
+	assert_true(n >= 10);
+}
+
+static void v1_host(void **state)
+{
+	(void)state;
+	check_fixture("v1-host");
+}
+
+static void v1_limit(void **state)
+{
+	(void)state;
+	check_fixture("v1-limit");
+}
+
+static void v2_nested(void **state)
+{
+	(void)state;
+	check_fixture("v2-nested");
+}
+
+static void v2_container(void **state)
+{
+	(void)state;
+	check_fixture("v2-container");
+	check_fixture("v2-nsroot");
+}
+
+static void v2_nolimit(void **state)
+{
+	(void)state;
+	check_fixture("v2-nolimit");
+	check_fixture("v2-nolimit-mode2");
+}
+
+static void v2_oomgroup(void **state)
+{
+	(void)state;
+	check_fixture("v2-oomgroup");
+}
+
+static void parse_proc_cgroup(void **state)
+{
+	char path[32];
+
+	(void)state;
+	assert_int_equal(fg_cg_parse_proc("0::/a/b\n", path, sizeof(path)),
+			 2);
+	assert_string_equal(path, "/a/b");
+	/* v1 memory wins over the v2 line of a hybrid host */
+	assert_int_equal(fg_cg_parse_proc("0::/\n4:memory:/m\n", path,
+					  sizeof(path)),
+			 1);
+	assert_string_equal(path, "/m");
+	assert_int_equal(fg_cg_parse_proc("3:cpu,memory:/x", path,
+					  sizeof(path)),
+			 1);
+	assert_string_equal(path, "/x");
+	/* "memoryx" and "name=memory" are not the controller */
+	assert_int_equal(fg_cg_parse_proc("5:memoryx:/y\n6:name=memory:/z\n",
+					  path, sizeof(path)),
+			 0);
+	assert_int_equal(fg_cg_parse_proc("", path, sizeof(path)), 0);
+	assert_int_equal(fg_cg_parse_proc("garbage\n::\n", path, sizeof(path)),
+			 0);
+	/* cut to the buffer */
+	assert_int_equal(fg_cg_parse_proc("0::/0123456789", path, 6), 2);
+	assert_string_equal(path, "/0123");
+}
+
+static void parse_values(void **state)
+{
+	uint64_t kb;
+	char thp[12];
+
+	(void)state;
+	assert_true(fg_cg_parse_kb("max\n", &kb));
+	assert_true(kb == FG_COW_NONE);
+	assert_true(fg_cg_parse_kb("9223372036854771712\n", &kb));
+	assert_true(kb == FG_COW_NONE);
+	assert_true(fg_cg_parse_kb("314572800\n", &kb));
+	assert_int_equal(kb, 307200);
+	assert_false(fg_cg_parse_kb("", &kb));
+	assert_false(fg_cg_parse_kb("-1", &kb));
+	assert_true(fg_cg_parse_thp("always [madvise] never\n", thp, 12));
+	assert_string_equal(thp, "madvise");
+	assert_false(fg_cg_parse_thp("always madvise never", thp, 12));
+}
+
+/* The verdict at both sides of the room, and what counts as room. */
+static void verdict_edges(void **state)
+{
+	struct fg_memcg cg;
+	struct fg_sys s;
+	struct fg_cow c;
+
+	(void)state;
+	memset(&cg, 0, sizeof(cg));
+	memset(&s, 0, sizeof(s));
+	cg.version = 2;
+	strcpy(cg.path, "/g");
+	cg.nlvl = 1;
+	cg.lvl[0] = (struct fg_cg_level){ 2, 300 * 1024, FG_COW_NONE,
+					  200 * 1024, 0, 0, false };
+	s.mem_available_kb = 10 * 1024 * 1024;
+	fg_cow_eval(&cg, &s, 100 * 1024, &c);
+	assert_int_equal(c.verdict, FG_COW_OK);
+	assert_int_equal(c.headroom_kb, 100 * 1024);
+	fg_cow_eval(&cg, &s, 100 * 1024 + 1, &c);
+	assert_int_equal(c.verdict, FG_COW_RISK);
+	assert_string_equal(c.bind_path, "/g");
+	/* usage above the limit (reclaim pending): no room, not a wrap */
+	cg.lvl[0].current_kb = 301 * 1024;
+	fg_cow_eval(&cg, &s, 4, &c);
+	assert_int_equal(c.headroom_kb, 0);
+	assert_int_equal(c.verdict, FG_COW_RISK);
+	/* swap the group may use counts only as far as the host has it */
+	cg.lvl[0].current_kb = 200 * 1024;
+	cg.lvl[0].swap_max_kb = FG_COW_NONE;
+	s.swap_free_kb = 50 * 1024;
+	fg_cow_eval(&cg, &s, 0, &c);
+	assert_int_equal(c.headroom_kb, 150 * 1024);
+	assert_int_equal(c.bind, FG_BIND_MEMCG_SWAP);
+	/* the host binds when tighter (modes 0 and 1), never in mode 2 */
+	s.mem_available_kb = 10 * 1024;
+	s.swap_free_kb = 0;
+	fg_cow_eval(&cg, &s, 0, &c);
+	assert_int_equal(c.bind, FG_BIND_HOST);
+	assert_int_equal(c.headroom_kb, 10 * 1024);
+	s.mode = 2;
+	fg_cow_eval(&cg, &s, 0, &c);
+	assert_int_equal(c.bind, FG_BIND_MEMCG);
+	assert_true(c.mode2);
+	/* nothing known at all */
+	fg_cow_eval(NULL, NULL, 4, &c);
+	assert_int_equal(c.verdict, FG_COW_UNKNOWN);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(v1_host),	cmocka_unit_test(v1_limit),
+		cmocka_unit_test(v2_nested),	cmocka_unit_test(v2_container),
+		cmocka_unit_test(v2_nolimit),	cmocka_unit_test(v2_oomgroup),
+		cmocka_unit_test(parse_proc_cgroup),
+		cmocka_unit_test(parse_values), cmocka_unit_test(verdict_edges),
+	};
+
+	return cmocka_run_group_tests_name("cgroup", tests, NULL, NULL);
+}
