@@ -33,9 +33,9 @@ FG_SYSINC ?=
 FG_CFLAGS += $(FG_SYSINC)
 
 # the pure core and its I/O edge: shared by the library, the CLI and tests
-CORE := policy parse procfs cgroup check fmt report prom
+CORE := policy parse procfs cgroup check fmt report report_cow prom
 # the preload library on top
-SHIM := config log guard remedy metrics interpose
+SHIM := config log cow guard remedy metrics interpose
 
 CORE_OBJ := $(CORE:%=$(B)/obj/%.o)
 SHIM_OBJ := $(SHIM:%=$(B)/obj/%.o)
@@ -72,7 +72,7 @@ $(B)/forkguard: $(patsubst shim/%.c,$(B)/obj/%.o,$(wildcard shim/cli*.c)) \
 	$(CC) $(LDFLAGS) -o $@ $^
 
 # --- fixtures: small programs that reproduce real failures ---
-FIXTURES := merged_vma heap_retention jemalloc_retention
+FIXTURES := merged_vma heap_retention jemalloc_retention cow_fork
 fixtures: $(FIXTURES:%=$(B)/fixtures/%)
 $(B)/fixtures/%: fixtures/%.c | $(B)/fixtures
 	$(CC) -std=gnu11 -Wall -Wextra $(CFLAGS) -o $@ $< $(LDFLAGS)
@@ -110,7 +110,7 @@ $(B)/tests/bench: tests/bench/bench.c $(B)/tests/libfg_empty.so | $(B)/tests
 		$(FG_LDLIBS)
 # the fork path's check alone, linked with the library's objects
 $(B)/tests/bench_pass: tests/bench/pass.c $(B)/obj/config.o $(B)/obj/log.o \
-		$(B)/obj/guard.o $(B)/obj/remedy.o $(B)/obj/metrics.o $(B)/libforkguard-core.a | $(B)/tests
+		$(B)/obj/cow.o $(B)/obj/guard.o $(B)/obj/remedy.o $(B)/obj/metrics.o $(B)/libforkguard-core.a | $(B)/tests
 	$(CC) $(FG_CFLAGS) $(CFLAGS) -o $@ $^ $(LDFLAGS) $(FG_LDLIBS)
 # the floor: what preloading any library costs a fork
 $(B)/tests/libfg_empty.so: tests/bench/empty.c | $(B)/tests

@@ -197,20 +197,22 @@ enum fg_cow_bind {
 };
 #define FG_COW_NONE UINT64_MAX /* no limit / not known */
 struct fg_cow {
+	bool checked; /* the check ran (FORKGUARD_COW is not off) */
 	enum fg_cow_verdict verdict;
 	uint64_t worst_kb;    /* RssAnon: statm resident - shared */
 	uint64_t headroom_kb; /* tightest hard room (FG_COW_NONE: none) */
 	uint64_t throttle_kb; /* room before memory.high throttles */
 	enum fg_cow_bind bind;
-	char bind_path[256]; /* the cgroup whose limit binds */
-	char cgroup[256];    /* the process's memory cgroup ("" if none) */
-	int cg_version;	     /* 0: none found, 1, 2 */
-	bool container_view; /* its path is not under the root: the root */
-	bool oom_group;	     /* memory.oom.group=1 at some level */
-	bool mode2;	     /* overcommit 2: the copies were reserved */
-	char thp[12];	     /* THP enabled mode, "" if unreadable */
-	int64_t oom_kills;   /* in the cgroup since the last fork; -1 n/a */
-	bool protect;	     /* the child raises its oom_score_adj */
+	char bind_path[256];	/* the cgroup whose limit binds */
+	char cgroup[256];	/* the process's memory cgroup ("" if none) */
+	int cg_version;		/* 0: none found, 1, 2 */
+	bool container_view;	/* its path is not under the root: the root */
+	bool oom_group;		/* memory.oom.group=1 at some level */
+	bool mode2;		/* overcommit 2: the copies were reserved */
+	char thp[12];		/* THP enabled mode, "" if unreadable */
+	int64_t oom_kill_count; /* the cgroup's OOM kills so far; -1 n/a */
+	int64_t oom_kills;	/* of those, since the last fork; -1 n/a */
+	bool protect;		/* the child raises its oom_score_adj */
 };
 
 /* Everything a report needs. */

@@ -254,7 +254,8 @@ int fg_cow_check(const char *procfs, const char *sysfs, pid_t pid,
 	ssize_t n;
 
 	memset(out, 0, sizeof(*out));
-	out->oom_kills = -1;
+	out->checked = true;
+	out->oom_kills = out->oom_kill_count = -1;
 	n = fg_read(procfs, pid, "statm", buf, sizeof(buf));
 	if (n < 0)
 		return (int)n;
@@ -262,5 +263,6 @@ int fg_cow_check(const char *procfs, const char *sysfs, pid_t pid,
 		return -EINVAL;
 	fg_memcg_read(procfs, sysfs, pid, &cg);
 	fg_cow_eval(&cg, s, anon * (s && s->page_kb ? s->page_kb : 4), out);
+	out->oom_kill_count = cg.oom_kill;
 	return 0;
 }

@@ -9,6 +9,7 @@
 #define FG_CGROUP_H
 
 #include "fg_internal.h"
+#include "fmt.h"
 
 #define FG_CG_LEVELS 8
 
@@ -68,5 +69,12 @@ void fg_cow_eval(const struct fg_memcg *cg, const struct fg_sys *s,
  */
 int fg_cow_check(const char *procfs, const char *sysfs, pid_t pid,
 		 const struct fg_sys *s, struct fg_cow *out);
+
+/*
+ * fg_report_cow_text / fg_report_cow_json (report_cow.c) - append the
+ * "  cow: ..." lines, or the cow_* members of the JSON object, to @b.
+ */
+void fg_report_cow_text(struct fg_buf *b, const struct fg_cow *c);
+void fg_report_cow_json(struct fg_buf *b, const struct fg_cow *c);
 
 #endif /* FG_CGROUP_H */

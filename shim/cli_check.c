@@ -21,6 +21,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "cgroup.h"
 #include "cli.h"
 #include "metrics.h"
 
@@ -44,6 +45,8 @@ static const char usage[] =
     "  -p, --procfs DIR       read DIR instead of /proc (recorded "
     "snapshots;\n"
     "                         PID may then be `self`)\n"
+    "  -s, --sysfs DIR        read cgroups and THP under DIR instead of\n"
+    "                         /sys (the copy-on-write headroom)\n"
     "  -k, --kernel-rule R    apply rule R instead of the one for the\n"
     "                         kernel release: <=3.0 3.1-3.9 3.10-4.16\n"
     "                         4.17-5.1 5.2+\n"
@@ -58,7 +61,7 @@ static const char usage[] =
 
 struct opts {
 	bool json, prom, all, exact, anon_charged;
-	const char *root;
+	const char *root, *sysfs;
 	int rule;
 };
 
@@ -172,6 +175,8 @@ static int check_pids(const struct opts *o, const struct fg_sys *s, char **args,
 	for (i = 0; i < n; i++) {
 		parse_pid(args[i], &pid);
 		rc = fg_check_task(o->root, pid, s, o->exact, &r);
+		if (!rc)
+			fg_cow_check(o->root, o->sysfs, pid, s, &r.cow);
 		why = no_verdict(rc, &r, reason, sizeof(reason));
 		if (why) {
 			cli_error("check", "%s: %s", args[i], why);
@@ -348,18 +353,19 @@ int cli_check(int argc, char **argv)
 		{ "format", required_argument, NULL, 'f' },
 		{ "exact", no_argument, NULL, 'e' },
 		{ "procfs", required_argument, NULL, 'p' },
+		{ "sysfs", required_argument, NULL, 's' },
 		{ "kernel-rule", required_argument, NULL, 'k' },
 		{ "anon-charged", no_argument, NULL, 'A' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
-	struct opts o = { .root = "/proc", .rule = -1 };
+	struct opts o = { .root = "/proc", .sysfs = "/sys", .rule = -1 };
 	struct fg_sys s;
 	pid_t pid;
 	int c, i;
 
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, ":ajf:ep:k:h", longopts, NULL)) !=
+	while ((c = getopt_long(argc, argv, ":ajf:ep:s:k:h", longopts, NULL)) !=
 	       -1) {
 		switch (c) {
 		case 'a': o.all = true; break;
@@ -377,6 +383,7 @@ int cli_check(int argc, char **argv)
 		case 'e': o.exact = true; break;
 		case 'p': o.root = optarg; break;
 		case 'A': o.anon_charged = true; break;
+		case 's': o.sysfs = optarg; break;
 		case 'k':
 			o.rule = cli_parse_rule("check", optarg);
 			if (o.rule < 0)

@@ -19,6 +19,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "cgroup.h"
 #include "cli.h"
 #include "fmt.h"
 
@@ -56,6 +57,7 @@ struct host {
 	uint64_t mode0_max_kb; /* largest VMA mode 0 accepts now */
 	uint64_t mode2_allowed_kb, mode2_room_kb;
 	struct procs redis, postgres;
+	struct fg_cow cow; /* this process's cgroup (live only) */
 };
 
 /* The kernel's names (OVERCOMMIT_GUESS, _ALWAYS, _NEVER) in words. */
@@ -200,6 +202,8 @@ static void gather(const char *root, struct host *h)
 	h->init_ns = fg_init_user_ns(root, 0);
 	read_cgroup(root, h);
 	find_services(root, h);
+	if (h->live)
+		fg_cow_check(root, "/sys", 0, &h->s, &h->cow);
 	if (!h->live)
 		return;
 	if (!fg_path(path, sizeof(path), root, -1, "sys/vm/overcommit_memory"))
@@ -328,7 +332,16 @@ static void json(struct fg_buf *b, const struct host *h)
 			fg_putc(b, ',');
 		fg_putjs(b, tmp);
 	}
-	fg_puts(b, "]}\n");
+	fg_puts(b, "],\"cow\":");
+	if (h->cow.checked) {
+		fg_buf_init(&t, tmp, sizeof(tmp));
+		fg_putc(&t, '{');
+		fg_report_cow_json(&t, &h->cow);
+		fg_putc(&t, '}');
+		fg_puts(b, tmp);
+	} else
+		fg_puts(b, "null");
+	fg_puts(b, "}\n");
 }
 
 static void text_rule(struct fg_buf *b, const struct host *h)
@@ -485,6 +498,11 @@ static void text(struct fg_buf *b, const struct host *h, const char *root)
 		fg_puts(b, tmp);
 	}
 	fg_putc(b, '\n');
+	if (h->cow.checked) {
+		fg_puts(b, "  a fork from this cgroup (the headroom is the "
+			   "largest private anonymous RSS that fits):\n");
+		fg_report_cow_text(b, &h->cow);
+	}
 }
 
 int cli_explain(int argc, char **argv)

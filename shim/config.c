@@ -36,6 +36,12 @@ static const struct choice reports[] = {
 	{ "all", FG_REPORT_ALL },
 	{ NULL, 0 },
 };
+static const struct choice cows[] = {
+	{ "warn", FG_COW_WARN },
+	{ "off", FG_COW_OFF },
+	{ "protect", FG_COW_PROTECT },
+	{ NULL, 0 },
+};
 static const struct choice remedies[] = {
 	{ "jemalloc", FG_REMEDY_JEMALLOC },
 	{ "trim", FG_REMEDY_TRIM },
@@ -172,6 +178,8 @@ int fg_config_parse(struct fg_config *c, const char *(*get)(const char *),
 	c->retry_delay_ms = 200;
 	c->metrics_interval = 15;
 	strcpy(c->procfs, "/proc");
+	strcpy(c->sysfs, "/sys");
+	c->cow_interval_s = 3600;
 
 #define BAD(name, expect)                              \
 	do {                                           \
@@ -214,6 +222,20 @@ int fg_config_parse(struct fg_config *c, const char *(*get)(const char *),
 	if ((v = get("FORKGUARD_PROCFS")) && *v &&
 	    !parse_path(v, c->procfs, sizeof(c->procfs)))
 		BAD("FORKGUARD_PROCFS", "an absolute path; using /proc");
+	if ((v = get("FORKGUARD_SYSFS")) && *v &&
+	    !parse_path(v, c->sysfs, sizeof(c->sysfs)))
+		BAD("FORKGUARD_SYSFS", "an absolute path; using /sys");
+	if ((v = get("FORKGUARD_COW")) && *v) {
+		if (pick(cows, v, &x))
+			c->cow = (enum fg_cow_mode)x;
+		else
+			BAD("FORKGUARD_COW", "warn|protect|off; using warn");
+	}
+	if ((v = get("FORKGUARD_COW_INTERVAL")) && *v &&
+	    !parse_uint(v, 31 * 86400, &c->cow_interval_s))
+		BAD("FORKGUARD_COW_INTERVAL",
+		    "seconds between two reports of the same cow risk, 0 "
+		    "for every fork; using 3600");
 	if ((v = get("FORKGUARD_KERNEL_RULE")) && *v) {
 		x = fg_rule_from_name(v);
 		if (x >= 0)

@@ -22,6 +22,8 @@ enum fg_mode {
 enum fg_sink { FG_SINK_STDERR, FG_SINK_SYSLOG, FG_SINK_FILE };
 enum fg_format { FG_FORMAT_TEXT, FG_FORMAT_JSON };
 enum fg_report { FG_REPORT_RISKY, FG_REPORT_ALL };
+/* FORKGUARD_COW: the copy-on-write check after a fork that succeeds */
+enum fg_cow_mode { FG_COW_WARN, FG_COW_OFF, FG_COW_PROTECT };
 
 /* remedies, as FORKGUARD_REMEDY names them */
 #define FG_REMEDY_JEMALLOC 0x1u
@@ -39,6 +41,9 @@ struct fg_config {
 	bool log_path_per_pid;	    /* the pattern had %p */
 	char log_pattern[FG_PATH_MAX];
 	char procfs[FG_PATH_MAX];
+	char sysfs[FG_PATH_MAX]; /* FORKGUARD_SYSFS: cgroups, THP */
+	enum fg_cow_mode cow;
+	unsigned cow_interval_s; /* a cow risk is reported once per this */
 	int rule;		 /* -1: the running kernel's (osrelease) */
 	unsigned rate;		 /* reports per second, 0: no limit */
 	unsigned remedies;	 /* FG_REMEDY_* */

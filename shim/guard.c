@@ -7,8 +7,9 @@
  *   after:   in the parent, the post-mortem of a failed fork (ENOMEM the
  *            model did not predict is a mismatch; EAGAIN gets the task
  *            limits), then one report if the level asks for it
- *   child:   nothing: no write, no page touched (kept fds and locks know
- *            their owner pid and are renewed lazily)
+ *   child:   nothing (no write, no page touched: kept fds and locks know
+ *            their owner pid and are renewed lazily), except under
+ *            FORKGUARD_COW=protect after a cow risk: its oom_score_adj
  *
  * Fail open: if the guard cannot read or decide, the call goes through
  * exactly as without it.  errno is restored by the caller (interpose.c).
@@ -17,6 +18,7 @@
 #include <string.h>
 
 #include "config.h"
+#include "cow.h"
 #include "guard.h"
 #include "log.h"
 #include "metrics.h"
@@ -91,6 +93,7 @@ bool fg_guard_before(struct fg_guard *g, const char *call)
 	int rc;
 
 	g->active = false;
+	g->cow_due = false;
 	g->c = c;
 	if (!c || c->mode == FG_MODE_OFF)
 		return false;
@@ -105,6 +108,8 @@ bool fg_guard_before(struct fg_guard *g, const char *call)
 		return false;
 	}
 	g->active = true;
+	if (c->cow != FG_COW_OFF)
+		g->cow_due = fg_cow_fork(c, &g->r.sys, &g->r.cow);
 	if (risky(g->r.verdict) && !g->r.exact) {
 		long spent = g->r.check_us;
 
@@ -144,7 +149,13 @@ bool fg_guard_pass(void)
 
 	if (!c || c->report == FG_REPORT_ALL)
 		return false;
-	return fg_fast_pass(c->procfs) || pass_checked(c);
+	return (fg_fast_pass(c->procfs) || pass_checked(c)) && fg_cow_quick(c);
+}
+
+void fg_guard_child(const struct fg_guard *g)
+{
+	if (g->active && g->r.cow.protect)
+		fg_cow_protect_child(g->c);
 }
 
 void fg_guard_missed(const char *call, int err)
@@ -172,7 +183,7 @@ static bool report_due(const struct fg_guard *g, bool failed)
 	const struct fg_result *r = &g->r;
 
 	return g->c->report == FG_REPORT_ALL || r->verdict != FG_OK || failed ||
-	       r->remedies[0];
+	       r->remedies[0] || g->cow_due;
 }
 
 bool fg_guard_quiet(const struct fg_guard *g)
@@ -206,6 +217,7 @@ void fg_guard_after(struct fg_guard *g, bool failed, int err)
 				memcpy(again.remedies, r->remedies,
 				       sizeof(again.remedies));
 				again.jemalloc = r->jemalloc;
+				again.cow = r->cow;
 				*r = again;
 			}
 		}

@@ -12,7 +12,8 @@
 struct fg_guard {
 	struct fg_result r;
 	const struct fg_config *c;
-	bool active; /* a verdict was reached: report after */
+	bool active;  /* a verdict was reached: report after */
+	bool cow_due; /* the cow risk is to be reported (rate-limited) */
 };
 
 /* fg_guard_off - true when the call must pass through untouched. */
@@ -41,6 +42,11 @@ bool fg_guard_pass(void);
  * @err: check again, then the post-mortem and its report.
  */
 void fg_guard_missed(const char *call, int err);
+/*
+ * fg_guard_child - in the child, right after the call: under
+ * FORKGUARD_COW=protect and a cow risk, raise its own oom_score_adj.
+ */
+void fg_guard_child(const struct fg_guard *g);
 /* fg_guard_after - in the parent: post-mortem and report. */
 void fg_guard_after(struct fg_guard *g, bool failed, int err);
 /* fg_guard_report - write g->r to the sink (rate-limited). */

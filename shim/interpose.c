@@ -200,9 +200,11 @@ __attribute__((noinline)) static pid_t guarded_fork(fork_fn fn,
 	fg_errno_keep(err);
 	pid = fn();
 	/* the child: write nothing (after a fork each page written is
-	 * copied, the stack's too) */
-	if (pid == 0)
+	 * copied, the stack's too), unless protecting the parent */
+	if (pid == 0) {
+		fg_guard_child(&g);
 		return pid;
+	}
 	err = errno;
 	pass.slow = slow;
 	if (pid > 0 && quiet) {

@@ -9,7 +9,7 @@
 #include <errno.h>
 #include <string.h>
 
-#include "fg_internal.h"
+#include "cgroup.h"
 #include "fmt.h"
 
 static const char *errno_name(int e)
@@ -371,6 +371,8 @@ size_t fg_report_text(const struct fg_result *r, char *buf, size_t len)
 	}
 	if (r->have_limits)
 		put_eagain(&b, &r->limits);
+	if (r->cow.checked)
+		fg_report_cow_text(&b, &r->cow);
 	if (!detail || (r->have_limits && r->verdict == FG_OK))
 		return b.at;
 	fg_puts(&b, "  rule: ");
@@ -532,6 +534,8 @@ static void json_body(struct fg_buf *b, const struct fg_result *r,
 		}
 		fg_putc(b, '}');
 	}
+	if (r->cow.checked)
+		fg_report_cow_json(b, &r->cow);
 	fg_json_key(b, "remedies");
 	fg_putc(b, '[');
 	fg_puts(b, r->remedies);

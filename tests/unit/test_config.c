@@ -47,6 +47,9 @@ static void defaults(void **state)
 	assert_string_equal(c.procfs, "/proc");
 	assert_int_equal(c.rule, -1);
 	assert_int_equal(c.remedies, FG_REMEDY_ALL);
+	assert_int_equal(c.cow, FG_COW_WARN);
+	assert_int_equal(c.cow_interval_s, 3600);
+	assert_string_equal(c.sysfs, "/sys");
 	assert_string_equal(warn, "");
 }
 
@@ -60,7 +63,8 @@ static void every_value(void **state)
 		"FORKGUARD_PROCFS=/tmp/snap", "FORKGUARD_KERNEL_RULE=<=3.0",
 		"FORKGUARD_RATE_LIMIT=0",     "FORKGUARD_REMEDY=trim,split",
 		"FORKGUARD_RETRIES=5",	      "FORKGUARD_RETRY_DELAY_MS=50",
-		NULL,
+		"FORKGUARD_COW=protect",      "FORKGUARD_COW_INTERVAL=0",
+		"FORKGUARD_SYSFS=/tmp/sys",   NULL,
 	};
 	char expect[64];
 
@@ -79,6 +83,9 @@ static void every_value(void **state)
 	assert_int_equal(c.remedies, FG_REMEDY_TRIM | FG_REMEDY_SPLIT);
 	assert_int_equal(c.retries, 5);
 	assert_int_equal(c.retry_delay_ms, 50);
+	assert_int_equal(c.cow, FG_COW_PROTECT);
+	assert_int_equal(c.cow_interval_s, 0);
+	assert_string_equal(c.sysfs, "/tmp/sys");
 	fg_config_expand_pid(&c, 42);
 	assert_string_equal(c.log_path, "/tmp/fg-42.log");
 }
@@ -117,13 +124,14 @@ static void bad_values_warn_and_keep_defaults(void **state)
 		"FORKGUARD_PROCFS=proc",	"FORKGUARD_KERNEL_RULE=9.9",
 		"FORKGUARD_RATE_LIMIT=-1",	"FORKGUARD_REMEDY=trim,,split",
 		"FORKGUARD_RETRIES=1e3",	"FORKGUARD_RETRY_DELAY_MS=99999999999",
-		NULL,
+		"FORKGUARD_COW=kill",		"FORKGUARD_COW_INTERVAL=1h",
+		"FORKGUARD_SYSFS=sys",		NULL,
 	};
 	const char *p;
 	int lines = 0;
 
 	(void)state;
-	assert_int_equal(parse(&c, warn, sizeof(warn), env), 10);
+	assert_int_equal(parse(&c, warn, sizeof(warn), env), 13);
 	assert_int_equal(c.mode, FG_MODE_OBSERVE);
 	assert_int_equal(c.format, FG_FORMAT_TEXT);
 	assert_int_equal(c.report, FG_REPORT_RISKY);
@@ -134,9 +142,12 @@ static void bad_values_warn_and_keep_defaults(void **state)
 	assert_int_equal(c.remedies, FG_REMEDY_ALL);
 	assert_int_equal(c.retries, 3);
 	assert_int_equal(c.retry_delay_ms, 200);
+	assert_int_equal(c.cow, FG_COW_WARN);
+	assert_int_equal(c.cow_interval_s, 3600);
+	assert_string_equal(c.sysfs, "/sys");
 	for (p = warn; (p = strchr(p, '\n')); p++)
 		lines++;
-	assert_int_equal(lines, 10);	/* one line each */
+	assert_int_equal(lines, 13);	/* one line each */
 	assert_non_null(strstr(warn, "FORKGUARD_MODE=\"enforcing\""));
 	assert_non_null(strstr(warn, "using observe"));
 }

@@ -1,0 +1,99 @@
+/*
+ * cow.c - the copy-on-write check on the fork path.
+ *
+ * A fork whose worst case (RssAnon, one pread of a kept statm) is below
+ * half of a headroom read less than a second ago reads nothing more.  Any
+ * other fork reads the cgroup and the host afresh (cgroup.c, no heap),
+ * counts the OOM kills in the cgroup since the fork before, and decides
+ * whether its risk is reported: once per FORKGUARD_COW_INTERVAL, and at
+ * every fork that follows an OOM kill in the group.  Under
+ * FORKGUARD_COW=protect the child of a risky fork raises its own
+ * oom_score_adj to 1000 (an unprivileged process may raise its own), so
+ * that the OOM killer takes the child, the save, and spares the parent.
+ */
+#include <fcntl.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "cgroup.h"
+#include "cow.h"
+
+#define FRESH_US 1000000L
+
+static struct {
+	struct fg_kept statm;
+	uint64_t headroom_kb, page_kb;
+	long at;	   /* when headroom_kb was read (0: never) */
+	int64_t oom_kills; /* the cgroup's count at the last fork */
+	long last_report;  /* when a risk was last reported (0: never) */
+} cow = {
+	.statm = FG_KEPT_INIT,
+	.oom_kills = -1,
+};
+
+bool fg_cow_quick(const struct fg_config *c)
+{
+	long now = fg_now_us(), at = __atomic_load_n(&cow.at, __ATOMIC_ACQUIRE);
+	uint64_t room = __atomic_load_n(&cow.headroom_kb, __ATOMIC_RELAXED);
+	uint64_t page_kb = __atomic_load_n(&cow.page_kb, __ATOMIC_RELAXED);
+	uint64_t anon;
+	char buf[128];
+
+	if (c->cow == FG_COW_OFF)
+		return true;
+	if (!at || now - at > FRESH_US || !page_kb)
+		return false;
+	if (room == FG_COW_NONE)
+		room = UINT64_MAX - 1;
+	return fg_kept_read(&cow.statm, getpid(), c->procfs, "self/statm", buf,
+			    sizeof(buf)) > 0 &&
+	       fg_parse_statm_anon(buf, &anon) && anon <= room / 2 / page_kb;
+}
+
+bool fg_cow_fork(const struct fg_config *c, const struct fg_sys *s,
+		 struct fg_cow *out)
+{
+	long now = fg_now_us();
+	bool due;
+
+	if (fg_cow_check(c->procfs, c->sysfs, 0, s, out)) {
+		out->checked = true;
+		return false;
+	}
+	if (out->oom_kill_count >= 0 && cow.oom_kills >= 0 &&
+	    out->oom_kill_count >= cow.oom_kills)
+		out->oom_kills = out->oom_kill_count - cow.oom_kills;
+	if (out->oom_kill_count != cow.oom_kills)
+		cow.oom_kills = out->oom_kill_count;
+	out->protect = c->cow == FG_COW_PROTECT && out->verdict == FG_COW_RISK;
+	__atomic_store_n(&cow.page_kb, s->page_kb, __ATOMIC_RELAXED);
+	__atomic_store_n(&cow.headroom_kb, out->headroom_kb, __ATOMIC_RELAXED);
+	__atomic_store_n(&cow.at, now, __ATOMIC_RELEASE);
+	due = out->verdict == FG_COW_RISK &&
+	      (!cow.last_report || out->oom_kills > 0 ||
+	       now - cow.last_report >= (long)c->cow_interval_s * 1000000L);
+	if (due)
+		cow.last_report = now;
+	return due;
+}
+
+void fg_cow_protect_child(const struct fg_config *c)
+{
+	char path[FG_PATH_MAX], buf[16];
+	int fd, err = errno;
+	ssize_t n;
+
+	if (fg_path(path, sizeof(path), c->procfs, 0, "oom_score_adj"))
+		return;
+	fd = open(path, O_RDWR | O_CLOEXEC);
+	if (fd < 0) {
+		fg_errno_keep(err);
+		return;
+	}
+	n = read(fd, buf, sizeof(buf) - 1);
+	/* "1000" already: leave it; anything lower, negative too: raise */
+	if (n > 0 && !(n >= 4 && !memcmp(buf, "1000", 4)))
+		(void)!pwrite(fd, "1000\n", 5, 0);
+	close(fd);
+	fg_errno_keep(err);
+}

@@ -1,0 +1,33 @@
+/*
+ * cow.h - the copy-on-write check on the fork path (cow.c).
+ * Conventions: predicates return bool; nothing here allocates.
+ */
+#ifndef FG_COW_H
+#define FG_COW_H
+
+#include "config.h"
+
+/*
+ * fg_cow_quick - true when the calling process's fork needs no cow
+ * report or protection: the check is off, or RssAnon is below half of a
+ * headroom read less than a second ago.  One pread at most.
+ */
+bool fg_cow_quick(const struct fg_config *c);
+
+/*
+ * fg_cow_fork - the whole cow check of the calling process for the fork
+ * about to happen, with the host facts @s: fills @out (oom_kills since the
+ * previous call, protect under FORKGUARD_COW=protect and a risk) and keeps
+ * its headroom for fg_cow_quick.  Returns true when the risk is to be
+ * reported now (rate-limited).
+ */
+bool fg_cow_fork(const struct fg_config *c, const struct fg_sys *s,
+		 struct fg_cow *out);
+
+/*
+ * fg_cow_protect_child - in the child of a risky fork: raise its own
+ * oom_score_adj to 1000 unless it is 1000 already.  errno is kept.
+ */
+void fg_cow_protect_child(const struct fg_config *c);
+
+#endif /* FG_COW_H */

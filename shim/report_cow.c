@@ -1,0 +1,148 @@
+/*
+ * report_cow.c - the copy-on-write part of a report (report.c's other
+ * half): the "cow:" line and its fixes, and the cow_* JSON members.  The
+ * text and the JSON come from one struct fg_cow.  No stdio, no heap.
+ */
+#include <string.h>
+
+#include "cgroup.h"
+#include "fmt.h"
+
+/* What binds the copies: "memcg /a memory.max", "host MemAvailable...". */
+static void put_cow_limit(struct fg_buf *b, const struct fg_cow *c)
+{
+	bool v1 = c->cg_version == 1;
+
+	switch (c->bind) {
+	case FG_BIND_MEMCG:
+	case FG_BIND_MEMCG_SWAP:
+		fg_puts(b, "memcg ");
+		fg_puts(b, c->bind_path);
+		if (c->bind == FG_BIND_MEMCG)
+			fg_puts(b,
+				v1 ? " memory.limit_in_bytes" : " memory.max");
+		else
+			fg_puts(b, v1 ? " memory.memsw.limit_in_bytes"
+				      : " memory.max+memory.swap.max");
+		return;
+	case FG_BIND_HOST: fg_puts(b, "host MemAvailable+SwapFree"); return;
+	default:
+		fg_puts(b, c->mode2 ? "none (mode 2: reserved at the fork)"
+				    : "none");
+	}
+}
+
+/* The fixes for a cow risk, separated by @sep. */
+static void put_cow_fixes(struct fg_buf *b, const struct fg_cow *c,
+			  const char *sep)
+{
+	fg_puts(b, "raise ");
+	put_cow_limit(b, c);
+	fg_puts(b, " by ");
+	fg_putsize(b, c->worst_kb - c->headroom_kb);
+	fg_puts(b, " or more, or keep the private memory under ");
+	fg_putsize(b, c->headroom_kb);
+	fg_puts(b, " (Redis: maxmemory)");
+	if (!strcmp(c->thp, "always")) {
+		fg_puts(b, sep);
+		fg_puts(b, "set THP to madvise or never (before 5.8 a write "
+			   "to a shared huge page copies 2 MiB)");
+	}
+	fg_puts(b, sep);
+	if (c->oom_group)
+		fg_puts(b, "memory.oom.group=1 kills the whole group, the "
+			   "parent with the child: FORKGUARD_COW=protect "
+			   "cannot help; set memory.oom.group=0 or raise the "
+			   "limit");
+	else if (c->protect)
+		fg_puts(b, "protected: the child's oom_score_adj is 1000, "
+			   "the OOM killer takes it before the parent");
+	else
+		fg_puts(b, "FORKGUARD_COW=protect makes the child the OOM "
+			   "killer's first victim");
+}
+
+/* "  cow: ..." with the numbers; the fixes when at risk. */
+void fg_report_cow_text(struct fg_buf *b, const struct fg_cow *c)
+{
+	fg_puts(b, "  cow: ");
+	fg_puts(b, fg_cow_verdict_name(c->verdict));
+	fg_puts(b, ", worst case ");
+	fg_putsize(b, c->worst_kb);
+	fg_puts(b, " (private anonymous RSS), headroom ");
+	if (c->headroom_kb == FG_COW_NONE)
+		fg_puts(b, "unlimited");
+	else
+		fg_putsize(b, c->headroom_kb);
+	fg_puts(b, " (");
+	put_cow_limit(b, c);
+	fg_puts(b, "); cgroup ");
+	fg_puts(b, c->cg_version ? c->cgroup : "none");
+	if (c->cg_version) {
+		fg_puts(b, c->cg_version == 1 ? " (v1" : " (v2");
+		fg_puts(b, c->container_view ? ", its own root)" : ")");
+	}
+	if (c->throttle_kb != FG_COW_NONE) {
+		fg_puts(b, ", throttled by memory.high after ");
+		fg_putsize(b, c->throttle_kb);
+	}
+	fg_puts(b, c->oom_group ? ", oom.group=1" : "");
+	fg_puts(b, ", THP ");
+	fg_puts(b, c->thp[0] ? c->thp : "?");
+	if (c->oom_kills > 0) {
+		fg_puts(b, "; ");
+		fg_putu(b, (uint64_t)c->oom_kills);
+		fg_puts(b, " OOM kill(s) in the group since the last fork");
+	} else if (c->oom_kills < 0 && c->oom_kill_count > 0) {
+		fg_puts(b, "; ");
+		fg_putu(b, (uint64_t)c->oom_kill_count);
+		fg_puts(b, " OOM kill(s) in the group so far");
+	}
+	fg_putc(b, '\n');
+	if (c->verdict != FG_COW_RISK)
+		return;
+	fg_puts(b, "  cow fix: ");
+	put_cow_fixes(b, c, "\n  cow fix: ");
+	fg_putc(b, '\n');
+}
+
+void fg_report_cow_json(struct fg_buf *b, const struct fg_cow *c)
+{
+	char tmp[512];
+	struct fg_buf t;
+
+	fg_json_s(b, "cow_verdict", fg_cow_verdict_name(c->verdict));
+	fg_json_u(b, "cow_worst_kb", c->worst_kb);
+	fg_json_key(b, "cow_headroom_kb");
+	if (c->headroom_kb == FG_COW_NONE)
+		fg_puts(b, "null");
+	else
+		fg_putu(b, c->headroom_kb);
+	fg_buf_init(&t, tmp, sizeof(tmp));
+	put_cow_limit(&t, c);
+	fg_json_s(b, "cow_limit", c->bind == FG_BIND_NONE ? NULL : tmp);
+	fg_json_key(b, "cow_throttle_kb");
+	if (c->throttle_kb == FG_COW_NONE)
+		fg_puts(b, "null");
+	else
+		fg_putu(b, c->throttle_kb);
+	fg_json_s(b, "cgroup", c->cg_version ? c->cgroup : NULL);
+	fg_json_b(b, "oom_group", c->oom_group);
+	fg_json_s(b, "thp", c->thp[0] ? c->thp : NULL);
+	fg_json_key(b, "oom_kills_since_last_fork");
+	if (c->oom_kills < 0)
+		fg_puts(b, "null");
+	else
+		fg_putu(b, (uint64_t)c->oom_kills);
+	fg_json_key(b, "cgroup_oom_kills");
+	if (c->oom_kill_count < 0)
+		fg_puts(b, "null");
+	else
+		fg_putu(b, (uint64_t)c->oom_kill_count);
+	fg_json_b(b, "cow_protect", c->protect);
+	if (c->verdict == FG_COW_RISK) {
+		fg_buf_init(&t, tmp, sizeof(tmp));
+		put_cow_fixes(&t, c, " | ");
+		fg_json_s(b, "cow_fix", tmp);
+	}
+}
