@@ -120,7 +120,7 @@ $(B)/tests/libfg_empty.so: tests/bench/empty.c | $(B)/tests
 # the sanitizer builds, a short fuzz pass (FUZZ_SECONDS each) and the format
 test: all test-unit test-integration test-transparency test-cli test-metrics \
 	test-deb test-musl \
-	test-kernel test-redis-mode2 test-vm-swap test-asan test-valgrind fuzz \
+	test-kernel test-redis-mode2 test-vm-swap test-cow test-asan test-valgrind fuzz \
 	check-format
 
 # every binary runs, whatever an earlier one said; the failures are
@@ -265,6 +265,12 @@ test-redis-mode2: all
 test-vm-swap: all
 	@sh tests/vm/swap.sh
 
+# copy-on-write after a fork that succeeds, in a VM with cgroup v2: the
+# OOM killer fires, FORKGUARD_COW=protect makes the child its victim (10
+# runs), and a real redis-server survives a save killed by it
+test-cow: all
+	@sh tests/vm/cow.sh
+
 format:
 	clang-format -i shim/*.c shim/*.h include/*.h
 
@@ -287,5 +293,5 @@ FORCE:
 
 .PHONY: FORCE check deb test-deb musl test-musl test-metrics all fixtures test test-unit test-integration test-transparency demo \
 	bench install uninstall fuzz test-asan test-valgrind test-cli test-kernel \
-	test-redis-mode2 test-vm-swap \
+	test-redis-mode2 test-vm-swap test-cow \
 	format check-format clean

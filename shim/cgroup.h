@@ -76,5 +76,7 @@ int fg_cow_check(const char *procfs, const char *sysfs, pid_t pid,
  */
 void fg_report_cow_text(struct fg_buf *b, const struct fg_cow *c);
 void fg_report_cow_json(struct fg_buf *b, const struct fg_cow *c);
+/* fg_report_cow_limit - what binds: "memcg /a memory.max", "host ...". */
+void fg_report_cow_limit(struct fg_buf *b, const struct fg_cow *c);
 
 #endif /* FG_CGROUP_H */

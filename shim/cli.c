@@ -4,6 +4,7 @@
  *   forkguard check PID...|--all   evaluate running processes from outside
  *   forkguard run -- CMD ARGS...   run CMD with the guard preloaded
  *   forkguard explain              the host's overcommit policy in words
+ *   forkguard watch PID            what each fork of PID really copies
  *
  * Every error is one line on stderr and a non-zero status; output on
  * stdout is either whole or absent (never a partial JSON object).
@@ -26,6 +27,7 @@ static const char usage[] =
     "  check PID...     would this process's fork pass now? (also --all)\n"
     "  run -- CMD...    run CMD with libforkguard preloaded\n"
     "  explain          the host's overcommit policy in plain words\n"
+    "  watch PID        measure what each fork of PID really copies\n"
     "\n"
     "options:\n"
     "  -h, --help       this text; `forkguard COMMAND --help` for a "
@@ -125,6 +127,7 @@ int main(int argc, char **argv)
 		{ "check", cli_check },
 		{ "run", cli_run },
 		{ "explain", cli_explain },
+		{ "watch", cli_watch },
 	};
 	const char *cmd = argc > 1 ? argv[1] : NULL;
 	size_t i;

@@ -74,5 +74,6 @@ enum cli_libc cli_libc_of(const char *interp);
 int cli_check(int argc, char **argv);
 int cli_run(int argc, char **argv);
 int cli_explain(int argc, char **argv);
+int cli_watch(int argc, char **argv);
 
 #endif /* FG_CLI_H */

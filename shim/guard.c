@@ -167,6 +167,7 @@ void fg_guard_missed(const char *call, int err)
 	 * exact charge (ENOMEM) or the task limits (EAGAIN) */
 	g.c = fg_config();
 	g.active = false;
+	g.cow_due = false;
 	if (!g.c || g.c->mode == FG_MODE_OFF ||
 	    fg_fast_check(g.c->procfs, (enum fg_rule)g.c->rule, false, &g.r) ||
 	    g.r.verdict == FG_UNKNOWN)

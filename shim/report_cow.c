@@ -9,7 +9,7 @@
 #include "fmt.h"
 
 /* What binds the copies: "memcg /a memory.max", "host MemAvailable...". */
-static void put_cow_limit(struct fg_buf *b, const struct fg_cow *c)
+void fg_report_cow_limit(struct fg_buf *b, const struct fg_cow *c)
 {
 	bool v1 = c->cg_version == 1;
 
@@ -37,7 +37,7 @@ static void put_cow_fixes(struct fg_buf *b, const struct fg_cow *c,
 			  const char *sep)
 {
 	fg_puts(b, "raise ");
-	put_cow_limit(b, c);
+	fg_report_cow_limit(b, c);
 	fg_puts(b, " by ");
 	fg_putsize(b, c->worst_kb - c->headroom_kb);
 	fg_puts(b, " or more, or keep the private memory under ");
@@ -75,7 +75,7 @@ void fg_report_cow_text(struct fg_buf *b, const struct fg_cow *c)
 	else
 		fg_putsize(b, c->headroom_kb);
 	fg_puts(b, " (");
-	put_cow_limit(b, c);
+	fg_report_cow_limit(b, c);
 	fg_puts(b, "); cgroup ");
 	fg_puts(b, c->cg_version ? c->cgroup : "none");
 	if (c->cg_version) {
@@ -119,7 +119,7 @@ void fg_report_cow_json(struct fg_buf *b, const struct fg_cow *c)
 	else
 		fg_putu(b, c->headroom_kb);
 	fg_buf_init(&t, tmp, sizeof(tmp));
-	put_cow_limit(&t, c);
+	fg_report_cow_limit(&t, c);
 	fg_json_s(b, "cow_limit", c->bind == FG_BIND_NONE ? NULL : tmp);
 	fg_json_key(b, "cow_throttle_kb");
 	if (c->throttle_kb == FG_COW_NONE)

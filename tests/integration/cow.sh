@@ -74,4 +74,19 @@ FORKGUARD_COW=off FORKGUARD_SYSFS=$TMP/sys FORKGUARD_LOG=$TMP/off.log \
 	LD_PRELOAD="$LIB" bash -c '(:)' 2>/dev/null
 check cow-off "FORKGUARD_COW=off: nothing reported ($(cat "$TMP/off.log" 2>/dev/null | wc -c) bytes)" \
 	test ! -s "$TMP/off.log"
+
+# forkguard watch: from outside, the child's peak copy (Private_Dirty)
+"$F" 32 1500 1 >"$TMP/watched.out" 2>&1 &
+wp=$!
+sleep 0.3
+"$B/forkguard" watch --json --count 1 --duration 20 "$wp" >"$TMP/watch.json" 2>&1
+wait "$wp"
+check watch-peak "cow_fork 32 MiB rewritten: $(cat "$TMP/watch.json")" \
+	test "$(json_get "$TMP/watch.json" peak_copy_kb)" -gt 1024 -a \
+	"$(json_get "$TMP/watch.json" worst_kb)" -ge 32768 -a \
+	"$(json_get "$TMP/watch.json" samples)" -ge 1
+"$B/forkguard" watch 999999999 >/dev/null 2>"$TMP/watch.err"
+rc=$?
+check watch-no-pid "watch of no process: exit $rc, $(cat "$TMP/watch.err")" \
+	test "$rc" = 3 -a -s "$TMP/watch.err"
 summary

@@ -1,0 +1,70 @@
+#!/bin/sh
+# cow.sh - copy-on-write after a fork that succeeds, against a real memory
+# cgroup and the kernel's OOM killer, in a VM (cgroup v2 is mounted there;
+# no cgroup of the host is created or changed).
+#
+# Packs an initramfs (mkinitramfs.sh: busybox, the library, the forkguard
+# command, fixtures' cow_fork, redis-server and redis-cli with their
+# libraries) with cow_init.sh as /init, boots one Debian cloud kernel under
+# TCG (boot.sh; 6.12 preferred) and prints what the VM measured:
+#   1. cow_fork N MiB in a group with memory.max = 1.5 N: the guard says
+#      cow risk; the parent rewrites its pages while the child sleeps; the
+#      OOM killer fires (memory.events).  COW_BARE runs under warn (who is
+#      killed without protection), COW_RUNS (>= 10) under protect: the
+#      parent must survive and the child be killed in every run.  Then
+#      memory.max = 3 N: cow ok, no OOM kill.
+#   2. redis-server filled with data, memory.max set so that a BGSAVE under
+#      a write load copies past it: cow risk before the fork; under protect
+#      Redis survives, logs the failed save, serves, DBSIZE unchanged;
+#      forkguard watch reports the save's peak copy.
+# The last line is "cow vm: PASS ..." or "cow vm: FAIL ..."; exit status 0
+# only on PASS.  Environment: COW_KERNEL (a release under build/vm/kernels),
+# COW_MB (64), COW_RUNS (10), COW_BARE (3), COW_REDIS_MB (96), BOOT_TIMEOUT
+# (600).
+set -eu
+
+here=$(cd "$(dirname "$0")" && pwd)
+root=$(cd "$here/../.." && pwd)
+out=$root/build/vm/cow
+kernels=$root/build/vm/kernels
+lib=$root/build/libforkguard.so
+cli=$root/build/forkguard
+cf=$root/build/fixtures/cow_fork
+
+die() { echo "cow vm: FAIL $*"; exit 1; }
+for f in "$lib" "$cli" "$cf" /usr/bin/redis-server /usr/bin/redis-cli; do
+	[ -e "$f" ] || die "$f missing (make; apt-get install redis-server)"
+done
+rel=${COW_KERNEL:-}
+if [ -z "$rel" ]; then
+	pick() { ls -1 "$kernels" 2>/dev/null | grep -E "$1" | sort -V -r | head -n 1; }
+	rel=$(pick '^6\.12\.')
+	[ -n "$rel" ] || rel=$(pick '^6\.1\.')
+	if [ -z "$rel" ]; then
+		"$here/fetch-kernels.sh" "$kernels" >/dev/null || :
+		rel=$(pick '^6\.12\.')
+		[ -n "$rel" ] || rel=$(pick '^6\.1\.')
+	fi
+fi
+[ -n "$rel" ] && [ -s "$kernels/$rel/vmlinuz" ] || die "no kernel (tests/vm/fetch-kernels.sh $kernels)"
+
+mkdir -p "$out"
+"$here/mkinitramfs.sh" "$out/initramfs.cpio.gz" "$here/cow_init.sh" \
+	/usr/bin/redis-server=/usr/bin/redis-server \
+	/usr/bin/redis-cli=/usr/bin/redis-cli \
+	"$(realpath "$lib")=/fg/libforkguard.so" "$cli=/fg/forkguard" \
+	"$cf=/fg/cow_fork"
+log=$out/run-$rel.log
+rc=0
+BOOT_TIMEOUT=${BOOT_TIMEOUT:-600} \
+BOOT_APPEND="cow_mb=${COW_MB:-64} cow_runs=${COW_RUNS:-10} cow_bare=${COW_BARE:-3} cow_redis_mb=${COW_REDIS_MB:-96}" \
+	"$here/boot.sh" "$kernels/$rel/vmlinuz" "$out/initramfs.cpio.gz" 3G \
+	>"$log" 2>&1 || rc=$?
+tr -d '\r' <"$log" >"$log.tmp" && mv "$log.tmp" "$log"
+echo "cow.sh: kernel $rel (qemu exit $rc); serial log $log"
+sed -n 's/^@@S //p' "$log"
+verdict=$(grep -E '^cow vm: (PASS|FAIL)' "$log" | tail -n 1)
+[ -n "$verdict" ] || die "$rel: the VM did not finish (qemu exit $rc; see $log)"
+echo "$verdict"
+case $verdict in "cow vm: PASS"*) exit 0 ;; esac
+exit 1

@@ -1,0 +1,159 @@
+#!/bin/sh
+# cow_init.sh - /init of the initramfs tests/vm/cow.sh boots (see there).
+# Summary lines start with "@@S ", the verdict line is "cow vm: ...".
+# Kernel command line parameters: cow_mb cow_runs cow_bare cow_redis_mb.
+PATH=/usr/bin:/bin:/usr/sbin:/sbin
+export PATH
+mount -t proc proc /proc
+mount -t sysfs sys /sys
+mount -t devtmpfs dev /dev 2>/dev/null
+exec </dev/console >/dev/console 2>&1
+mkdir -p /run
+mount -t tmpfs -o mode=1777 run /run
+dmesg -n 1
+ip link set lo up 2>/dev/null || ifconfig lo 127.0.0.1 up
+CG=/sys/fs/cgroup
+mount -t cgroup2 none $CG
+echo +memory >$CG/cgroup.subtree_control
+
+N=${cow_mb:-64}
+RUNS=${cow_runs:-10}
+BARE=${cow_bare:-3}
+RMB=${cow_redis_mb:-96}
+LIB=/fg/libforkguard.so
+status=0
+S() { echo "@@S $*"; }
+fail() { S "FAIL: $*"; status=1; fails="${fails:-}; $*"; }
+ev() { awk -v k="$2" '$1 == k { print $2 }' "$1/memory.events"; }
+now() { awk '{ printf "%d", $1 * 1000 }' /proc/uptime; }
+json() { sed -n "s/.*\"$1\":\"\{0,1\}\([^\",}]*\).*/\1/p" "$2" | head -n 1; }
+
+# run_one NAME MAX_KB MODE: cow_fork N MiB in a fresh group; R_* results
+run_one() {
+	g=$CG/$1
+	mkdir "$g"
+	echo $(($2 * 1024)) >"$g/memory.max"
+	echo 0 >"$g/memory.swap.max" 2>/dev/null
+	sh -c "echo \$\$ >$g/cgroup.procs; exec env LD_PRELOAD=$LIB \
+		FORKGUARD_COW=$3 FORKGUARD_FORMAT=json FORKGUARD_REPORT=all \
+		FORKGUARD_LOG=/run/$1.log /fg/cow_fork $N 2000 1" >/run/$1.out 2>&1
+	R_RC=$?
+	sleep 2.5	# the child's sleep, if the parent was the one killed
+	R_KILLS=$(ev "$g" oom_kill)
+	R_VERDICT=$(json cow_verdict /run/$1.log)
+	R_WORST=$(json cow_worst_kb /run/$1.log)
+	R_ROOM=$(json cow_headroom_kb /run/$1.log)
+	R_PARENT=dead
+	grep -q 'parent survived' /run/$1.out && R_PARENT=alive
+	R_CHILD=alive
+	grep -q 'child killed by signal 9' /run/$1.out && R_CHILD=killed
+	[ $R_PARENT = dead ] && R_CHILD=unknown
+	R_ADJ=$(sed -n 's/^child [0-9]* oom_score_adj //p' /run/$1.out)
+	rmdir "$g" 2>/dev/null
+}
+
+echo "@@BEGIN $(uname -r)"
+S "kernel $(uname -r), cgroup v2, MemTotal $(awk '/MemTotal/ { print $2 }' /proc/meminfo) kB, no swap;" \
+	"THP $(cat /sys/kernel/mm/transparent_hugepage/enabled)"
+
+# ---- 1. cow_fork: N MiB dirty, memory.max 1.5 N --------------------------
+MAX=$((N * 1024 * 3 / 2))
+pk=0 ck=0 i=1
+while [ $i -le "$BARE" ]; do
+	run_one bare$i $MAX warn
+	S "warn run $i: memory.max $MAX kB: cow $R_VERDICT (worst $R_WORST kB, headroom $R_ROOM kB);" \
+		"oom_kill $R_KILLS; parent $R_PARENT (exit $R_RC), child $R_CHILD, child adj $R_ADJ"
+	[ "$R_VERDICT" = risk ] || fail "warn run $i: cow verdict '$R_VERDICT', want risk"
+	[ "${R_KILLS:-0}" -ge 1 ] || fail "warn run $i: no OOM kill in memory.events"
+	[ $R_PARENT = dead ] && pk=$((pk + 1))
+	[ $R_CHILD = killed ] && ck=$((ck + 1))
+	i=$((i + 1))
+done
+S "without protection (warn): the parent was killed in $pk of $BARE runs, the child in $ck"
+ok=0 i=1
+while [ $i -le "$RUNS" ]; do
+	run_one prot$i $MAX protect
+	S "protect run $i: cow $R_VERDICT; oom_kill $R_KILLS; parent $R_PARENT, child $R_CHILD (adj $R_ADJ)"
+	if [ "$R_VERDICT" = risk ] && [ "${R_KILLS:-0}" -ge 1 ] &&
+		[ $R_PARENT = alive ] && [ $R_CHILD = killed ] && [ "$R_ADJ" = 1000 ]; then
+		ok=$((ok + 1))
+	else
+		fail "protect run $i: verdict $R_VERDICT, oom_kill $R_KILLS, parent $R_PARENT, child $R_CHILD, adj $R_ADJ"
+	fi
+	i=$((i + 1))
+done
+S "FORKGUARD_COW=protect: parent alive and child OOM-killed in $ok of $RUNS runs"
+run_one roomy $((N * 1024 * 3)) protect
+S "memory.max 3 N: cow $R_VERDICT (worst $R_WORST kB, headroom $R_ROOM kB), oom_kill $R_KILLS," \
+	"parent $R_PARENT, child $R_CHILD (adj $R_ADJ)"
+[ "$R_VERDICT" = ok ] && [ "${R_KILLS:-1}" = 0 ] && [ $R_PARENT = alive ] && [ "$R_ADJ" = 0 ] ||
+	fail "3 N: verdict $R_VERDICT, oom_kill $R_KILLS, parent $R_PARENT, adj $R_ADJ"
+
+# ---- 2. redis-server: a BGSAVE under a write load -------------------------
+rcli() { /usr/bin/redis-cli -h 127.0.0.1 -p 6379 "$@"; }
+g=$CG/redis
+mkdir $g
+echo 0 >$g/memory.swap.max 2>/dev/null
+mkdir -p /run/redis
+sh -c "echo \$\$ >$g/cgroup.procs; exec env LD_PRELOAD=$LIB FORKGUARD_COW=protect \
+	FORKGUARD_FORMAT=json FORKGUARD_LOG=/run/redis/guard.log \
+	/usr/bin/redis-server --bind 127.0.0.1 --port 6379 --save '' \
+	--appendonly no --dir /run/redis --logfile /run/redis/redis.log \
+	--enable-debug-command yes --rdb-key-save-delay 3000" &
+RPID=$!
+i=0
+while [ $i -lt 150 ] && [ "$(rcli ping 2>/dev/null)" != PONG ]; do sleep 0.2; i=$((i + 1)); done
+KEYS=$((RMB * 16))
+rcli DEBUG POPULATE $KEYS live 65520 >/dev/null
+D0=$(rcli DBSIZE)
+ANON=$(awk '{ print ($2 - $3) * 4 }' /proc/$RPID/statm)
+CUR=$(($(cat $g/memory.current) / 1024))
+LIMIT=$((CUR + ANON / 2))
+echo $((LIMIT * 1024)) >$g/memory.max
+S "redis: $D0 keys of 64 KiB, RssAnon $ANON kB, memory.current $CUR kB; memory.max set to $LIMIT kB (current + RssAnon / 2)"
+# the write load: one byte in every 4 kB page of every value
+awk -v n=$KEYS 'BEGIN { for (i = 0; i < n; i++) for (o = 0; o < 65520; o += 4096)
+	printf "SETRANGE live:%d %d y\n", i, o }' >/run/load.txt
+/fg/forkguard watch --json --count 1 --duration 120 -i 250 $RPID >/run/watch.out 2>&1 &
+WPID=$!
+sleep 0.5
+T0=$(now)
+BG=$(rcli BGSAVE | tr -d '\r')
+rcli </run/load.txt >/dev/null 2>&1
+i=0
+while [ $i -lt 600 ]; do
+	case $(rcli INFO persistence 2>/dev/null | tr -d '\r' | grep '^rdb_bgsave_in_progress:') in
+	*:0) break ;;
+	esac
+	sleep 0.1
+	i=$((i + 1))
+done
+T1=$(now)
+wait $WPID
+BGST=$(rcli INFO persistence | tr -d '\r' | sed -n 's/^rdb_last_bgsave_status://p')
+D1=$(rcli DBSIZE)
+PONG=$(rcli ping)
+KILLS=$(ev $g oom_kill)
+G=/run/redis/guard.log
+S "redis BGSAVE: '$BG'; guard before the fork: cow $(json cow_verdict $G), worst $(json cow_worst_kb $G) kB," \
+	"headroom $(json cow_headroom_kb $G) kB ($(json cow_limit $G)), protect $(json cow_protect $G)"
+S "redis after $((T1 - T0)) ms: rdb_last_bgsave_status $BGST; oom_kill $KILLS; ping $PONG; DBSIZE $D0 -> $D1; pid $RPID $(kill -0 $RPID 2>/dev/null && echo alive || echo dead)"
+S "redis log: $(grep -E 'Background saving|terminated|signal' /run/redis/redis.log | tail -n 2 | tr '\n' '|')"
+S "watch: $(cat /run/watch.out)"
+[ "$(json cow_verdict $G)" = risk ] || fail "redis: the guard did not report a cow risk before the fork"
+[ "$PONG" = PONG ] && kill -0 $RPID 2>/dev/null || fail "redis: not serving after the save"
+[ "$D1" = "$D0" ] || fail "redis: DBSIZE $D0 -> $D1"
+[ "${KILLS:-0}" -ge 1 ] || fail "redis: no OOM kill (the save fitted: raise the load)"
+[ "$BGST" = err ] || fail "redis: rdb_last_bgsave_status $BGST, want err (the save killed)"
+grep -q 'terminated by signal 9' /run/redis/redis.log || fail "redis: no failed background save in its log"
+grep -q '"peak_copy_kb":[1-9]' /run/watch.out || fail "redis: forkguard watch reported no peak copy"
+rcli SHUTDOWN NOSAVE >/dev/null 2>&1
+
+if [ $status = 0 ]; then
+	echo "cow vm: PASS $(uname -r): protect $ok/$RUNS, without it the parent died $pk/$BARE; redis survived its killed save"
+else
+	echo "cow vm: FAIL $(uname -r):${fails#;}"
+fi
+echo "@@EXIT $status"
+sync
+poweroff -f
