@@ -149,7 +149,7 @@ static int list_children(struct watch *w, const struct fg_cow *now)
 	if (!d)
 		return -errno;
 	while ((e = readdir(d))) {
-		char rel[64];
+		char rel[320];
 
 		if (!isdigit((unsigned char)e->d_name[0]))
 			continue;
