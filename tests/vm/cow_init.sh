@@ -36,9 +36,9 @@ run_one() {
 	echo 0 >"$g/memory.swap.max" 2>/dev/null
 	sh -c "echo \$\$ >$g/cgroup.procs; exec env LD_PRELOAD=$LIB \
 		FORKGUARD_COW=$3 FORKGUARD_FORMAT=json FORKGUARD_REPORT=all \
-		FORKGUARD_LOG=/run/$1.log /fg/cow_fork $N 2000 1" >/run/$1.out 2>&1
+		FORKGUARD_LOG=/run/$1.log /fg/cow_fork $N 5000 1" >/run/$1.out 2>&1
 	R_RC=$?
-	sleep 2.5	# the child's sleep, if the parent was the one killed
+	sleep 5	# the child's sleep, if the parent was the one killed
 	R_KILLS=$(ev "$g" oom_kill)
 	R_VERDICT=$(json cow_verdict /run/$1.log)
 	R_WORST=$(json cow_worst_kb /run/$1.log)
@@ -99,7 +99,7 @@ sh -c "echo \$\$ >$g/cgroup.procs; exec env LD_PRELOAD=$LIB FORKGUARD_COW=protec
 	FORKGUARD_FORMAT=json FORKGUARD_LOG=/run/redis/guard.log \
 	/usr/bin/redis-server --bind 127.0.0.1 --port 6379 --save '' \
 	--appendonly no --dir /run/redis --logfile /run/redis/redis.log \
-	--enable-debug-command yes --rdb-key-save-delay 3000" &
+	--enable-debug-command yes --rdb-key-save-delay 2000" &
 RPID=$!
 i=0
 while [ $i -lt 150 ] && [ "$(rcli ping 2>/dev/null)" != PONG ]; do sleep 0.2; i=$((i + 1)); done
@@ -111,15 +111,19 @@ CUR=$(($(cat $g/memory.current) / 1024))
 LIMIT=$((CUR + ANON / 2))
 echo $((LIMIT * 1024)) >$g/memory.max
 S "redis: $D0 keys of 64 KiB, RssAnon $ANON kB, memory.current $CUR kB; memory.max set to $LIMIT kB (current + RssAnon / 2)"
-# the write load: one byte in every 4 kB page of every value
-awk -v n=$KEYS 'BEGIN { for (i = 0; i < n; i++) for (o = 0; o < 65520; o += 4096)
-	printf "SETRANGE live:%d %d y\n", i, o }' >/run/load.txt
+/fg/forkguard check $RPID >/run/check.txt 2>&1
+while IFS= read -r l; do S "check: $l"; done </run/check.txt
+# the write load: one byte in every 4 kB page of every value (SETRANGE
+# writes in place: each one copies a page), as raw RESP for --pipe
+awk -v n=$KEYS 'BEGIN { for (i = 0; i < n; i++) for (o = 0; o < 65520; o += 4096) {
+	k = "live:" i; printf "*4\r\n$8\r\nSETRANGE\r\n$%d\r\n%s\r\n$%d\r\n%d\r\n$1\r\ny\r\n",
+	length(k), k, length(o ""), o } }' >/run/load.txt
 /fg/forkguard watch --json --count 1 --duration 120 -i 250 $RPID >/run/watch.out 2>&1 &
 WPID=$!
 sleep 0.5
 T0=$(now)
 BG=$(rcli BGSAVE | tr -d '\r')
-rcli </run/load.txt >/dev/null 2>&1
+LOAD=$(rcli --pipe </run/load.txt 2>&1 | tail -n 1 | tr -d '\r')
 i=0
 while [ $i -lt 600 ]; do
 	case $(rcli INFO persistence 2>/dev/null | tr -d '\r' | grep '^rdb_bgsave_in_progress:') in
@@ -137,6 +141,7 @@ KILLS=$(ev $g oom_kill)
 G=/run/redis/guard.log
 S "redis BGSAVE: '$BG'; guard before the fork: cow $(json cow_verdict $G), worst $(json cow_worst_kb $G) kB," \
 	"headroom $(json cow_headroom_kb $G) kB ($(json cow_limit $G)), protect $(json cow_protect $G)"
+S "redis load: $((KEYS * 16)) SETRANGE, one per 4 kB page ($LOAD)"
 S "redis after $((T1 - T0)) ms: rdb_last_bgsave_status $BGST; oom_kill $KILLS; ping $PONG; DBSIZE $D0 -> $D1; pid $RPID $(kill -0 $RPID 2>/dev/null && echo alive || echo dead)"
 S "redis log: $(grep -E 'Background saving|terminated|signal' /run/redis/redis.log | tail -n 2 | tr '\n' '|')"
 S "watch: $(cat /run/watch.out)"
