@@ -65,6 +65,21 @@ if [ "$big" = yes ]; then
 else
 	skip fork-risky "the refused, remediated and jemalloc reports need overcommit_memory 0 and RAM + swap under 32 GiB (mode $mode, 2 x $gib GiB)"
 fi
+# a copy-on-write risk (cow_fix): this process's memory cgroup, found
+# under a made-up sysfs tree (FORKGUARD_SYSFS) with 4 MiB of room
+mkdir -p "$TMP/sys"
+if line=$(grep -E '^[0-9]+:([^:]*,)?memory(,[^:]*)?:' /proc/self/cgroup); then
+	d=$TMP/sys/fs/cgroup/memory${line#*:*:}
+	mkdir -p "$d" && echo $((8 << 20)) >"$d/memory.limit_in_bytes" &&
+		echo $((4 << 20)) >"$d/memory.usage_in_bytes"
+else
+	d=$TMP/sys/fs/cgroup$(sed -n 's/^0:://p' /proc/self/cgroup)
+	mkdir -p "$d" && echo $((8 << 20)) >"$d/memory.max" &&
+		echo $((4 << 20)) >"$d/memory.current"
+fi
+env "${G[@]}" FORKGUARD_SYSFS="$TMP/sys" FORKGUARD_LOG="$TMP/cow.json" LD_PRELOAD="$LIB" \
+	"$F/cow_fork" 16 10 0 >/dev/null
+forks+=("$TMP/cow.json")
 for f in "${forks[@]}"; do kind "fork-$(basename "$f" .json)" fork "$f"; done
 
 # --- suppressed: bash forks /bin/true four times in one second, at one
