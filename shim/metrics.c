@@ -286,7 +286,10 @@ static void write_file(const struct fg_config *c)
 	n = fg_prom_process(&v, buf, sizeof(buf));
 	if (!n)
 		return;
-	fd = open(st.tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+	/* a name of ours, made afresh: never through a link left there */
+	unlink(st.tmp);
+	fd = open(st.tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC,
+		  0644);
 	if (fd < 0)
 		return;
 	ok = write(fd, buf, n) == (ssize_t)n;
