@@ -33,7 +33,7 @@ FG_SYSINC ?=
 FG_CFLAGS += $(FG_SYSINC)
 
 # the pure core and its I/O edge: shared by the library, the CLI and tests
-CORE := policy parse procfs cgroup check fmt report report_cow prom
+CORE := policy parse procfs cgroup check fmt report report_cow report_warn prom
 # the preload library on top
 SHIM := config log cow guard remedy metrics interpose
 

@@ -169,6 +169,14 @@ int fg_fast_check(const char *root, enum fg_rule forced, bool full,
  */
 bool fg_fast_pass(const char *root);
 /*
+ * fg_report_warning_json - each line of the warning @text (@n bytes) as
+ * one JSON object, {"event":"warning","pid":@pid,"message":"..."}, into
+ * @buf; returns the length, or 0 (and @buf empty) when they do not fit.
+ */
+size_t fg_report_warning_json(long pid, const char *text, size_t n, char *buf,
+			      size_t len);
+
+/*
  * fg_result_complete - before a report: fill what the fast path skipped
  * (CAP_SYS_ADMIN; in mode 1, the statm bound).
  */

@@ -16,6 +16,7 @@
  */
 #include <errno.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "config.h"
 #include "cow.h"
@@ -27,6 +28,19 @@
 static bool risky(enum fg_verdict v)
 {
 	return v == FG_FAIL || v == FG_BORDERLINE;
+}
+
+/* A warning to the log: in JSON format, a JSON line too. */
+static void warn_write(const struct fg_config *c, const char *text, size_t n)
+{
+	char buf[1536];
+
+	if (c->format == FG_FORMAT_JSON) {
+		n = fg_report_warning_json(getpid(), text, n, buf, sizeof(buf));
+		text = buf;
+	}
+	if (n)
+		fg_log_write(c, text, n);
 }
 
 static void warn_once(const struct fg_config *c, const char *what, int err)
@@ -43,7 +57,7 @@ static void warn_once(const struct fg_config *c, const char *what, int err)
 	fg_puts(&b, " (errno ");
 	fg_puti(&b, -err);
 	fg_puts(&b, "); forks are not checked, they go through unchanged\n");
-	fg_log_write(c, buf, b.at);
+	warn_write(c, buf, b.at);
 }
 
 static void config_warnings_once(const struct fg_config *c)
@@ -59,10 +73,10 @@ static void config_warnings_once(const struct fg_config *c)
 		return;
 	w = fg_config_warnings();
 	if (*w)
-		fg_log_write(c, w, strlen(w));
+		warn_write(c, w, strlen(w));
 	n = fg_remedy_missing(c, missing, sizeof(missing));
 	if (n)
-		fg_log_write(c, missing, n);
+		warn_write(c, missing, n);
 }
 
 static void fill_task(struct fg_result *r, const char *root)

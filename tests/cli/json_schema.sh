@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # The JSON keys, pinned: real reports of each kind (fork from the library,
-# check and explain from the CLI, suppressed after the rate limit) must
+# check and explain from the CLI, suppressed after the rate limit, warning
+# lines in a JSON log) must
 # carry exactly the keys of tests/cli/json_keys.txt, each of its type (null
 # only where documented); every optional key must be seen in at least one
 # report (so that its type is checked too); and README.md's "JSON lines",
@@ -91,6 +92,24 @@ grep '"event":"suppressed"' "$TMP/rate.json" >"$TMP/suppressed.json"
 grep -v '"event":"suppressed"' "$TMP/rate.json" >"$TMP/rate-forks.json"
 kind suppressed suppressed "$TMP/suppressed.json"
 kind fork-rate fork "$TMP/rate-forks.json"
+
+# --- warning: in JSON format a warning is a JSON line too, and the log
+# holds nothing but JSON: a bad value, an unreadable procfs, a remedy
+# named but absent ---
+: >"$TMP/warn-all.json"
+for v in FORKGUARD_MODE=enforcing FORKGUARD_PROCFS=/nonexistent \
+	"FORKGUARD_MODE=remediate FORKGUARD_REMEDY=jemalloc,trim"; do
+	# shellcheck disable=SC2086 # one or two assignments
+	env FORKGUARD_FORMAT=json FORKGUARD_REPORT=all FORKGUARD_LOG="$TMP/warn.json" $v \
+		LD_PRELOAD="$LIB" "$F/merged_vma" 1 >/dev/null
+	cat "$TMP/warn.json" >>"$TMP/warn-all.json" && rm -f "$TMP/warn.json"
+done
+grep '"event":"warning"' "$TMP/warn-all.json" >"$TMP/warnings.json"
+grep -v '"event":"warning"' "$TMP/warn-all.json" >"$TMP/warn-forks.json"
+kind warning warning "$TMP/warnings.json"
+check warning-count "one warning line per case: $(lines "$TMP/warnings.json") of 3" \
+	test "$(lines "$TMP/warnings.json")" = 3
+kind warning-forks fork "$TMP/warn-forks.json"
 
 # --- check: forkguard check --json on a small process and a failing one ---
 build_helper || { fail helper "cannot compile tests/cli/hold_fork.c"; summary; exit; }

@@ -153,6 +153,29 @@ static void text_diagnosis(void **state)
 	assert_non_null(strstr(buf, "container"));
 }
 
+static void warning_lines(void **state)
+{
+	const char text[] = "forkguard: one \"quoted\"\nforkguard: two\x01\n";
+	char buf[512], *second;
+
+	(void)state;
+	reported(fg_report_warning_json(42, text, sizeof(text) - 1, buf,
+					sizeof(buf)),
+		 buf);
+	/* one object per line, each valid on its own */
+	second = strchr(buf, '\n') + 1;
+	assert_string_equal(second, "{\"event\":\"warning\",\"pid\":42,"
+				    "\"message\":\"forkguard: two\\u0001\"}\n");
+	second[0] = '\0';
+	assert_true(json_object_ok(buf));
+	assert_non_null(strstr(buf, "\"message\":\"forkguard: one \\\"quoted\\\"\""));
+	/* too small: nothing, never a cut object */
+	assert_int_equal(fg_report_warning_json(42, text, sizeof(text) - 1, buf,
+						40),
+			 0);
+	assert_string_equal(buf, "");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -160,6 +183,7 @@ int main(void)
 		cmocka_unit_test(json_mode1_nulls),
 		cmocka_unit_test(hostile_names_and_small_buffers),
 		cmocka_unit_test(text_diagnosis),
+		cmocka_unit_test(warning_lines),
 	};
 
 	return cmocka_run_group_tests_name("report", tests, NULL, NULL);
