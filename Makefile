@@ -33,9 +33,10 @@ FG_SYSINC ?=
 FG_CFLAGS += $(FG_SYSINC)
 
 # the pure core and its I/O edge: shared by the library, the CLI and tests
-CORE := policy parse procfs cgroup check fmt report report_cow report_warn prom
-# the preload library on top
-SHIM := config log cow guard remedy metrics interpose
+CORE := policy parse procfs cgroup check fmt report report_cow report_warn \
+	event prom
+# the preload library on top: the fork path's cache, the flow, the symbols
+SHIM := config log cow fastpath guard remedy metrics interpose
 
 CORE_OBJ := $(CORE:%=$(B)/obj/%.o)
 SHIM_OBJ := $(SHIM:%=$(B)/obj/%.o)
@@ -84,8 +85,9 @@ $(B)/fixtures/jemalloc_retention: fixtures/jemalloc_retention.c fixtures/merged.
 UNIT := test_policy test_parse test_config test_report test_snapshots \
 	test_estimate test_cgroup test_fuzz_regressions test_prom
 UNIT_BIN := $(UNIT:%=$(B)/tests/%)
-$(B)/tests/%: tests/unit/%.c $(B)/libforkguard-core.a $(B)/obj/config.o | $(B)/tests
-	$(CC) $(FG_CFLAGS) $(CFLAGS) -o $@ $< $(B)/obj/config.o $(B)/libforkguard-core.a -lcmocka
+UNIT_OBJ := $(B)/obj/config.o $(B)/obj/fastpath.o
+$(B)/tests/%: tests/unit/%.c $(B)/libforkguard-core.a $(UNIT_OBJ) | $(B)/tests
+	$(CC) $(FG_CFLAGS) $(CFLAGS) -o $@ $< $(UNIT_OBJ) $(B)/libforkguard-core.a -lcmocka
 
 # tests/metrics: a real node_exporter scrapes the guarded programs' files
 $(B)/tests/forker: tests/metrics/forker.c fixtures/merged.h | $(B)/tests
@@ -110,7 +112,9 @@ $(B)/tests/bench: tests/bench/bench.c $(B)/tests/libfg_empty.so | $(B)/tests
 		$(FG_LDLIBS)
 # the fork path's check alone, linked with the library's objects
 $(B)/tests/bench_pass: tests/bench/pass.c $(B)/obj/config.o $(B)/obj/log.o \
-		$(B)/obj/cow.o $(B)/obj/guard.o $(B)/obj/remedy.o $(B)/obj/metrics.o $(B)/libforkguard-core.a | $(B)/tests
+		$(B)/obj/cow.o $(B)/obj/fastpath.o $(B)/obj/guard.o \
+		$(B)/obj/remedy.o $(B)/obj/metrics.o $(B)/libforkguard-core.a \
+		| $(B)/tests
 	$(CC) $(FG_CFLAGS) $(CFLAGS) -o $@ $^ $(LDFLAGS) $(FG_LDLIBS)
 # the floor: what preloading any library costs a fork
 $(B)/tests/libfg_empty.so: tests/bench/empty.c | $(B)/tests

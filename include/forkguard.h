@@ -174,13 +174,6 @@ struct fg_limits {
 	int64_t threads_max, threads;	/* kernel.threads-max, all tasks */
 };
 
-/* jemalloc's own statistics in kB (mallctl "stats.*" after "epoch"). */
-struct fg_alloc_stats {
-	bool found;	 /* the process has jemalloc's mallctl */
-	bool have_stats; /* and it gave the numbers below */
-	uint64_t allocated_kb, active_kb, resident_kb, mapped_kb, retained_kb;
-};
-
 /*
  * After a fork that succeeds: will the copy-on-write copies fit?  The
  * worst case is every private anonymous resident page of the parent copied
@@ -215,7 +208,10 @@ struct fg_cow {
 	bool protect;		/* the child raises its oom_score_adj */
 };
 
-/* Everything a report needs. */
+/*
+ * A snapshot and its verdict: what fg_check() found and concluded.  What
+ * happens around a real fork (its outcome, remedies) is not part of it.
+ */
 struct fg_result {
 	struct fg_sys sys;
 	struct fg_task task;
@@ -223,20 +219,10 @@ struct fg_result {
 	enum fg_verdict verdict;
 	enum fg_tier tier;
 	bool exact;
-	const char *call;  /* "fork", "_Fork", "clone", "daemon", "check" */
-	int outcome_errno; /* -1: not forked (yet); 0: ok; else errno */
-	bool refused;	   /* enforce mode returned ENOMEM itself */
-	bool mismatch;	   /* the kernel disagreed with the prediction */
-	bool read_after;   /* the fast path let the call through and it
-			      failed: the figures were read after it */
-	long check_us;
-	bool admin_known; /* task.admin was read (else: not needed) */
-	int read_error;	  /* -errno of the first failed read, or 0 */
-	bool have_limits; /* EAGAIN post-mortem */
-	struct fg_limits limits;
-	char remedies[512]; /* JSON array body, filled by remedies */
-	struct fg_alloc_stats jemalloc; /* read by remedies, when present */
-	struct fg_cow cow;		/* copy-on-write headroom */
+	long check_us;	   /* how long this check took */
+	bool admin_known;  /* task.admin was read (else: not needed) */
+	int read_error;	   /* -errno of the first failed read, or 0 */
+	struct fg_cow cow; /* copy-on-write headroom (check, guard) */
 };
 
 /* --- snapshot (procfs.c) --- */

@@ -8,20 +8,14 @@
  * exact charge; only when the bounds do not clear the limit or a diagnosis
  * is wanted.
  *
- * fg_check() reads everything afresh (the CLI, any pid).  fg_fast_check()
- * is the fork path: it keeps the procfs fds open, re-reads what can change
- * at every fork (overcommit_memory, statm; in mode 2 the other sysctls and
- * Committed_AS) and refreshes what almost never does (RAM, swap, kernel
- * release) once a second.
+ * Stateless: fg_check() reads everything afresh (the CLI, any pid); the
+ * fork path's cache in front of it is fastpath.c.
  */
 #include <errno.h>
-#include <linux/capability.h>
 #include <string.h>
-#include <sys/syscall.h>
 #include <time.h>
-#include <unistd.h>
 
-#include "fg_internal.h"
+#include "check.h"
 
 long fg_now_us(void)
 {
@@ -31,12 +25,15 @@ long fg_now_us(void)
 	return ts.tv_sec * 1000000L + ts.tv_nsec / 1000;
 }
 
-static void bound_vma(struct fg_vma *v, uint64_t kb)
+void fg_charge_bound(struct fg_eval *ev, uint64_t kb)
 {
-	memset(v, 0, sizeof(*v));
-	v->end = kb * 1024;
-	v->account = true;
-	strcpy(v->name, "[total_vm bound]");
+	struct fg_vma v;
+
+	memset(&v, 0, sizeof(v));
+	v.end = kb * 1024;
+	v.account = true;
+	strcpy(v.name, "[total_vm bound]");
+	fg_eval_vma(ev, &v);
 }
 
 /* One pass over the VMAs into r->ev; 0 or -errno. */
@@ -47,21 +44,13 @@ static int walk(const char *root, pid_t pid, enum fg_walk how,
 	return fg_vmas_walk(root, pid, how, &r->ev);
 }
 
-/*
- * Evaluate r->sys and r->task for @pid, as deep as needed: a bound that
- * passes settles it; otherwise the exact smaps walk; without VmFlags, the
- * maps estimate (private + writable), which is a verdict but not exact.
- */
-static void evaluate(const char *root, pid_t pid, bool full,
-		     struct fg_result *r)
+void fg_evaluate(const char *root, pid_t pid, bool full, struct fg_result *r)
 {
-	struct fg_vma bound;
 	int rc;
 
 	if (!full) {
 		fg_eval_begin(&r->ev, &r->sys, &r->task);
-		bound_vma(&bound, r->task.vsz_kb);
-		fg_eval_vma(&r->ev, &bound);
+		fg_charge_bound(&r->ev, r->task.vsz_kb);
 		r->tier = FG_TIER_STATM;
 		r->verdict = fg_eval_verdict(&r->ev);
 		if (r->verdict == FG_OK || r->verdict == FG_UNKNOWN)
@@ -89,17 +78,14 @@ static void evaluate(const char *root, pid_t pid, bool full,
 	}
 	/* nothing but total_vm: a failing bound proves nothing */
 	fg_eval_begin(&r->ev, &r->sys, &r->task);
-	bound_vma(&bound, r->task.vsz_kb);
-	fg_eval_vma(&r->ev, &bound);
+	fg_charge_bound(&r->ev, r->task.vsz_kb);
 	r->tier = FG_TIER_STATM;
 	r->verdict = fg_eval_verdict(&r->ev) == FG_OK ? FG_OK : FG_BORDERLINE;
 }
 
-static void result_init(struct fg_result *r)
+void fg_result_init(struct fg_result *r)
 {
 	memset(r, 0, sizeof(*r));
-	r->call = "check";
-	r->outcome_errno = -1;
 	r->verdict = FG_UNKNOWN;
 }
 
@@ -112,7 +98,7 @@ int fg_check(const char *root, pid_t pid, int rule, bool full,
 
 	rc = fg_sys_read(root, &s);
 	if (rc) {
-		result_init(r);
+		fg_result_init(r);
 		r->sys = s;
 		r->read_error = rc;
 		r->check_us = fg_now_us() - t0;
@@ -131,7 +117,7 @@ int fg_check_task(const char *root, pid_t pid, const struct fg_sys *s,
 	long t0 = fg_now_us();
 	int rc;
 
-	result_init(r);
+	fg_result_init(r);
 	r->sys = *s;
 	rc = fg_task_read(root, pid, &r->task);
 	if (rc) {
@@ -139,251 +125,7 @@ int fg_check_task(const char *root, pid_t pid, const struct fg_sys *s,
 		r->check_us = fg_now_us() - t0;
 		return rc;
 	}
-	evaluate(root, pid, full, r);
+	fg_evaluate(root, pid, full, r);
 	r->check_us = fg_now_us() - t0;
 	return 0;
-}
-
-/* --- the fork path --- */
-
-/*
- * What the fork path keeps: two procfs files open, and the facts that do
- * not move (RAM, swap, the kernel rule, ...) for a second.  Forks read it
- * without a store (after a fork every store is a page fault): the base is
- * copied under a sequence count that the refresher, holding the lock,
- * makes odd while it writes.
- */
-static struct {
-	struct fg_kept mode, statm;
-	struct fg_sys base;
-	uint64_t pass_kb[3]; /* per mode: see statm_pass_kb() */
-	long base_at;
-	bool have_base;
-	bool init_ns;
-	unsigned seq;
-	pid_t lock;
-} fast = {
-	.mode = FG_KEPT_INIT,
-	.statm = FG_KEPT_INIT,
-};
-
-/* CAP_SYS_ADMIN in the calling thread's effective set (what fork checks). */
-static bool cap_sys_admin(void)
-{
-	struct __user_cap_header_struct hdr = { _LINUX_CAPABILITY_VERSION_3,
-						0 };
-	struct __user_cap_data_struct data[2];
-
-	if (syscall(SYS_capget, &hdr, data))
-		return false;
-	return (data[0].effective >> CAP_SYS_ADMIN) & 1;
-}
-
-/* Do @mode and @rule decide on what moves (the other sysctls, meminfo)? */
-static bool reads_what_moves(int mode, enum fg_rule rule)
-{
-	return mode == 2 || (mode == 0 && rule != FG_RULE_5_2);
-}
-
-/*
- * The largest total_vm (kB) that the statm tier passes on @s in @mode,
- * asked of the policy itself (its verdict only grows with the size):
- * UINT64_MAX when no size fails (mode 1), 0 when the verdict depends on
- * what moves and the whole check must decide.
- */
-static uint64_t statm_pass_kb(const struct fg_sys *s, int mode,
-			      enum fg_rule rule)
-{
-	uint64_t lo = 0, hi = UINT64_C(1) << 52, mid; /* kB: 4 EiB */
-	struct fg_task t = { 0 };
-	struct fg_sys m = *s;
-	struct fg_vma bound;
-	struct fg_eval ev;
-
-	if (mode == 1)
-		return UINT64_MAX;
-	if (reads_what_moves(mode, rule))
-		return 0;
-	m.mode = mode;
-	m.rule = rule;
-	while (lo < hi) {
-		mid = lo + (hi - lo + 1) / 2;
-		fg_eval_begin(&ev, &m, &t);
-		bound_vma(&bound, mid);
-		fg_eval_vma(&ev, &bound);
-		if (fg_eval_verdict(&ev) == FG_OK)
-			lo = mid;
-		else
-			hi = mid - 1;
-	}
-	return lo;
-}
-
-static int refresh_base(const char *root, enum fg_rule forced, long now)
-{
-	enum fg_rule rule;
-	struct fg_sys s;
-	int rc = fg_sys_read(root, &s);
-	unsigned odd;
-
-	if (rc)
-		return rc;
-	rule = (unsigned)forced < FG_RULE_COUNT ? forced : s.rule;
-	/* odd while writing (already odd if a fork froze a parent's write) */
-	odd = fast.seq | 1;
-	__atomic_store_n(&fast.seq, odd, __ATOMIC_RELAXED);
-	__atomic_thread_fence(__ATOMIC_RELEASE);
-	fast.base = s;
-	for (int mode = 0; mode < 3; mode++)
-		fast.pass_kb[mode] = statm_pass_kb(&s, mode, rule);
-	fast.base_at = now;
-	fast.have_base = true;
-	fast.init_ns = fg_init_user_ns(root, 0);
-	__atomic_store_n(&fast.seq, odd + 1, __ATOMIC_RELEASE);
-	return 0;
-}
-
-/*
- * Copies of a fresh base (@s), its per-mode bounds (@pass) and page size
- * (@page_kb), each may be NULL, without storing to @fast; false: stale or
- * being written (then the lock, or the whole check).
- */
-static bool base_copy(long now, struct fg_sys *s, uint64_t pass[3],
-		      uint64_t *page_kb)
-{
-	unsigned seq = __atomic_load_n(&fast.seq, __ATOMIC_ACQUIRE);
-	bool fresh;
-
-	if (seq & 1)
-		return false;
-	fresh = fast.have_base && now - fast.base_at <= 1000000L;
-	if (s)
-		*s = fast.base;
-	if (pass)
-		memcpy(pass, fast.pass_kb, sizeof(fast.pass_kb));
-	if (page_kb)
-		*page_kb = fast.base.page_kb;
-	__atomic_thread_fence(__ATOMIC_ACQUIRE);
-	return fresh && __atomic_load_n(&fast.seq, __ATOMIC_RELAXED) == seq;
-}
-
-bool fg_fast_pass(const char *root)
-{
-	long now = fg_now_us();
-	pid_t self = getpid();
-	uint64_t pass[3], page_kb, v, size, resident;
-	char buf[128];
-
-	if (!base_copy(now, NULL, pass, &page_kb))
-		return false;
-	if (fg_kept_read(&fast.mode, self, root, "sys/vm/overcommit_memory",
-			 buf, 32) < 0 ||
-	    !fg_parse_u64(buf, &v) || v > 2 || !pass[v])
-		return false;
-	if (pass[v] == UINT64_MAX)
-		return true;
-	/* size * page_kb <= pass[v], without the product overflowing */
-	return fg_kept_read(&fast.statm, self, root, "self/statm", buf, 128) >=
-		   0 &&
-	       fg_parse_statm(buf, &size, &resident) && page_kb &&
-	       size <= pass[v] / page_kb;
-}
-
-int fg_fast_check(const char *root, enum fg_rule forced, bool full,
-		  struct fg_result *r)
-{
-	long t0 = fg_now_us();
-	pid_t self = getpid();
-	char buf[128];
-	uint64_t v, size, resident;
-	struct fg_sys *s = &r->sys;
-	ssize_t n;
-	int rc = 0;
-
-	result_init(r);
-	r->task.pid = self;
-	if (!base_copy(t0, s, NULL, NULL)) {
-		if (!fg_trylock(&fast.lock, self)) {
-			/* another thread is refreshing the cache: read afresh */
-			rc = fg_check(root, 0, (int)forced, full, r);
-			goto done;
-		}
-		rc = refresh_base(root, forced, t0);
-		if (rc) {
-			fg_unlock(&fast.lock);
-			r->read_error = rc;
-			goto done;
-		}
-		*s = fast.base;
-		fg_unlock(&fast.lock);
-	}
-
-	n = fg_kept_read(&fast.mode, self, root, "sys/vm/overcommit_memory",
-			 buf, 32);
-	if (n < 0 || !fg_parse_u64(buf, &v) || v > 2) {
-		r->read_error = n < 0 ? (int)n : -EINVAL;
-		goto done;
-	}
-	s->mode = (int)v;
-	if ((unsigned)forced < FG_RULE_COUNT)
-		s->rule = forced;
-	if (s->mode == 1 && !full) {
-		/* mode 1 refuses nothing: one pread decides */
-		fg_eval_begin(&r->ev, s, &r->task);
-		r->verdict = FG_OK;
-		goto done;
-	}
-	if (reads_what_moves(s->mode, s->rule)) {
-		struct fg_sys fresh;
-
-		/* these rules read what moves: the other sysctls, meminfo */
-		if (fg_sys_read(root, &fresh) == 0) {
-			fresh.rule = s->rule;
-			fresh.mode = s->mode;
-			*s = fresh;
-		}
-	}
-
-	n = fg_kept_read(&fast.statm, self, root, "self/statm", buf, 128);
-	if (n < 0 || !fg_parse_statm(buf, &size, &resident)) {
-		r->read_error = n < 0 ? (int)n : -EINVAL;
-		goto done;
-	}
-	r->task.vsz_kb = size * s->page_kb;
-	r->task.rss_kb = resident * s->page_kb;
-	/* admin matters to these rules only; reports ask fg_task_admin_now() */
-	r->task.admin = false;
-	r->admin_known = s->mode == 2 || s->rule != FG_RULE_5_2;
-	if (r->admin_known)
-		r->task.admin = fast.init_ns && cap_sys_admin();
-	evaluate(root, 0, full, r);
-done:
-	r->check_us = fg_now_us() - t0;
-	return r->read_error && r->verdict == FG_UNKNOWN ? r->read_error : 0;
-}
-
-void fg_result_complete(const char *root, struct fg_result *r)
-{
-	char buf[128];
-	uint64_t size, resident;
-	struct fg_vma bound;
-
-	if (!r->admin_known) {
-		r->task.admin = fg_task_admin_now();
-		r->admin_known = true;
-	}
-	if (r->tier != FG_TIER_NONE || r->task.vsz_kb ||
-	    fg_read(root, 0, "statm", buf, sizeof(buf)) <= 0 ||
-	    !fg_parse_statm(buf, &size, &resident))
-		return;
-	r->task.vsz_kb = size * r->sys.page_kb;
-	r->task.rss_kb = resident * r->sys.page_kb;
-	bound_vma(&bound, r->task.vsz_kb);
-	fg_eval_vma(&r->ev, &bound);
-	r->tier = FG_TIER_STATM;
-}
-
-bool fg_task_admin_now(void)
-{
-	return fast.init_ns && cap_sys_admin();
 }

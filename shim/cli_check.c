@@ -22,6 +22,7 @@
 #include <string.h>
 
 #include "cgroup.h"
+#include "check.h"
 #include "cli.h"
 #include "metrics.h"
 

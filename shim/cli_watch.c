@@ -25,6 +25,7 @@
 #include <unistd.h>
 
 #include "cgroup.h"
+#include "check.h"
 #include "cli.h"
 
 static const char usage[] =

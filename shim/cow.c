@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include "cgroup.h"
+#include "check.h"
 #include "cow.h"
 
 #define FRESH_US 1000000L

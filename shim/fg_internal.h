@@ -153,21 +153,8 @@ struct fg_kept {
 ssize_t fg_kept_read(struct fg_kept *k, pid_t self, const char *root,
 		     const char *rel, char *buf, size_t len);
 
-/* --- check.c --- */
+/* --- report_warn.c --- */
 
-/*
- * fg_fast_check - the fork-path check with kept fds and cached constants;
- * same contract as fg_check() for the calling process.
- */
-int fg_fast_check(const char *root, enum fg_rule forced, bool full,
-		  struct fg_result *r);
-/*
- * fg_fast_pass - the fork path's first step: true when the cached policy
- * and at most two kept numbers (overcommit_memory, total_vm) prove the
- * calling process's fork passes.  Reads only, stores nothing, uses a few
- * hundred bytes of stack.  False: fg_fast_check() decides.
- */
-bool fg_fast_pass(const char *root);
 /*
  * fg_report_warning_json - each line of the warning @text (@n bytes) as
  * one JSON object, {"event":"warning","pid":@pid,"message":"..."}, into
@@ -175,16 +162,5 @@ bool fg_fast_pass(const char *root);
  */
 size_t fg_report_warning_json(long pid, const char *text, size_t n, char *buf,
 			      size_t len);
-
-/*
- * fg_result_complete - before a report: fill what the fast path skipped
- * (CAP_SYS_ADMIN; in mode 1, the statm bound).
- */
-void fg_result_complete(const char *root, struct fg_result *r);
-/* fg_task_admin_now - CAP_SYS_ADMIN in the initial ns, for this thread. */
-bool fg_task_admin_now(void);
-
-/* --- time --- */
-long fg_now_us(void);
 
 #endif /* FG_INTERNAL_H */

@@ -18,8 +18,11 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "check.h"
 #include "config.h"
 #include "cow.h"
+#include "fastpath.h"
+#include "fmt.h"
 #include "guard.h"
 #include "log.h"
 #include "metrics.h"
@@ -106,43 +109,43 @@ bool fg_guard_before(struct fg_guard *g, const char *call)
 	const struct fg_config *c = fg_config();
 	int rc;
 
+	struct fg_event *e = &g->e;
+
 	g->active = false;
 	g->cow_due = false;
 	g->c = c;
 	if (!c || c->mode == FG_MODE_OFF)
 		return false;
 	config_warnings_once(c);
-	rc = fg_fast_check(c->procfs, (enum fg_rule)c->rule, false, &g->r);
-	g->r.call = call;
-	if (rc || g->r.verdict == FG_UNKNOWN) {
+	fg_event_init(e, call);
+	rc = fg_fast_check(c->procfs, (enum fg_rule)c->rule, false, &e->r);
+	e->check_us = e->r.check_us;
+	if (rc || e->r.verdict == FG_UNKNOWN) {
 		warn_once(c, "cannot read the overcommit policy",
 			  rc ? rc : -EINVAL);
 		fg_metrics_attempt(call, FG_UNKNOWN,
-				   (uint64_t)g->r.check_us * 1000);
+				   (uint64_t)e->check_us * 1000);
 		return false;
 	}
 	g->active = true;
 	if (c->cow != FG_COW_OFF)
-		g->cow_due = fg_cow_fork(c, &g->r.sys, &g->r.cow);
-	if (risky(g->r.verdict) && !g->r.exact) {
-		long spent = g->r.check_us;
-
-		fg_fast_check(c->procfs, (enum fg_rule)c->rule, true, &g->r);
-		g->r.call = call;
-		g->r.check_us += spent;
+		g->cow_due = fg_cow_fork(c, &e->r.sys, &e->r.cow);
+	if (risky(e->r.verdict) && !e->r.exact) {
+		fg_fast_check(c->procfs, (enum fg_rule)c->rule, true, &e->r);
+		e->check_us += e->r.check_us;
 	}
-	if (c->mode == FG_MODE_REMEDIATE && risky(g->r.verdict))
-		fg_remedy_run(c, &g->r);
-	else if (risky(g->r.verdict))
-		fg_remedy_stats(&g->r);
-	if (c->mode == FG_MODE_ENFORCE && g->r.verdict == FG_FAIL) {
-		g->r.refused = true;
-		fg_metrics_refused(call, (uint64_t)g->r.check_us * 1000);
+	if (c->mode == FG_MODE_REMEDIATE && risky(e->r.verdict))
+		fg_remedy_run(c, e);
+	else if (risky(e->r.verdict))
+		fg_remedy_stats(e);
+	if (c->mode == FG_MODE_ENFORCE && e->r.verdict == FG_FAIL) {
+		e->refused = true;
+		fg_metrics_refused(call, (uint64_t)e->check_us * 1000);
 		fg_guard_report(g);
 		fg_metrics_tick();
 		return true;
 	}
-	fg_metrics_attempt(call, g->r.verdict, (uint64_t)g->r.check_us * 1000);
+	fg_metrics_attempt(call, e->r.verdict, (uint64_t)e->check_us * 1000);
 	return false;
 }
 
@@ -168,7 +171,7 @@ bool fg_guard_pass(void)
 
 void fg_guard_child(const struct fg_guard *g)
 {
-	if (g->active && g->r.cow.protect)
+	if (g->active && g->e.r.cow.protect)
 		fg_cow_protect_child(g->c);
 }
 
@@ -182,12 +185,15 @@ void fg_guard_missed(const char *call, int err)
 	g.c = fg_config();
 	g.active = false;
 	g.cow_due = false;
-	if (!g.c || g.c->mode == FG_MODE_OFF ||
-	    fg_fast_check(g.c->procfs, (enum fg_rule)g.c->rule, false, &g.r) ||
-	    g.r.verdict == FG_UNKNOWN)
+	if (!g.c || g.c->mode == FG_MODE_OFF)
 		return;
-	g.r.call = call;
-	g.r.read_after = true;
+	fg_event_init(&g.e, call);
+	if (fg_fast_check(g.c->procfs, (enum fg_rule)g.c->rule, false,
+			  &g.e.r) ||
+	    g.e.r.verdict == FG_UNKNOWN)
+		return;
+	g.e.check_us = g.e.r.check_us;
+	g.e.read_after = true;
 	g.active = true;
 	fg_guard_after(&g, true, err);
 }
@@ -195,10 +201,10 @@ void fg_guard_missed(const char *call, int err)
 /* Does this call get a report?  (A mismatch implies failed or not ok.) */
 static bool report_due(const struct fg_guard *g, bool failed)
 {
-	const struct fg_result *r = &g->r;
+	const struct fg_event *e = &g->e;
 
-	return g->c->report == FG_REPORT_ALL || r->verdict != FG_OK || failed ||
-	       r->remedies[0] || g->cow_due;
+	return g->c->report == FG_REPORT_ALL || e->r.verdict != FG_OK ||
+	       failed || e->nattempts || g->cow_due;
 }
 
 bool fg_guard_quiet(const struct fg_guard *g)
@@ -209,40 +215,32 @@ bool fg_guard_quiet(const struct fg_guard *g)
 void fg_guard_after(struct fg_guard *g, bool failed, int err)
 {
 	const struct fg_config *c = g->c;
-	struct fg_result *r = &g->r;
+	struct fg_event *e = &g->e;
 
-	if (failed && g->active && !r->read_after)
-		fg_metrics_failed(r->call, r->verdict, err);
+	if (failed && g->active && !e->read_after)
+		fg_metrics_failed(e->call, e->r.verdict, err);
 	if (!g->active)
 		return;
-	r->outcome_errno = failed ? err : 0;
+	e->outcome_errno = failed ? err : 0;
 	if (failed && err == ENOMEM) {
-		r->mismatch = r->verdict == FG_OK;
-		if (!r->exact) {
+		e->mismatch = e->r.verdict == FG_OK;
+		if (!e->r.exact) {
 			/* the post-mortem wants the exact charge */
 			struct fg_result again;
 
 			fg_check(c->procfs, 0, c->rule, true, &again);
 			if (again.verdict != FG_UNKNOWN) {
-				again.call = r->call;
-				again.outcome_errno = err;
-				again.mismatch = r->mismatch;
-				again.read_after = r->read_after;
-				again.check_us = r->check_us;
-				memcpy(again.remedies, r->remedies,
-				       sizeof(again.remedies));
-				again.jemalloc = r->jemalloc;
-				again.cow = r->cow;
-				*r = again;
+				again.cow = e->r.cow;
+				e->r = again;
 			}
 		}
-		if (!r->jemalloc.found)
-			fg_remedy_stats(r);
+		if (!e->jemalloc.found)
+			fg_remedy_stats(e);
 	} else if (failed && err == EAGAIN) {
-		fg_limits_read(c->procfs, 0, &r->limits);
-		r->have_limits = true;
-	} else if (!failed && r->verdict == FG_FAIL) {
-		r->mismatch = true;
+		fg_limits_read(c->procfs, 0, &e->limits);
+		e->have_limits = true;
+	} else if (!failed && e->r.verdict == FG_FAIL) {
+		e->mismatch = true;
 	}
 	if (report_due(g, failed))
 		fg_guard_report(g);
@@ -258,11 +256,11 @@ void fg_guard_report(struct fg_guard *g)
 
 	if (dropped == FG_LOG_DROP)
 		return;
-	fill_task(&g->r, c->procfs);
+	fill_task(&g->e.r, c->procfs);
 	if (c->format == FG_FORMAT_JSON)
-		n = fg_report_json(&g->r, buf, sizeof(buf));
+		n = fg_event_json(&g->e, buf, sizeof(buf));
 	else
-		n = fg_report_text(&g->r, buf, sizeof(buf));
+		n = fg_event_text(&g->e, buf, sizeof(buf));
 	if (dropped) {
 		char note[96];
 		struct fg_buf b;

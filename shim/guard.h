@@ -7,10 +7,10 @@
 #include <stdbool.h>
 
 #include "config.h"
-#include "fmt.h"
+#include "event.h"
 
 struct fg_guard {
-	struct fg_result r;
+	struct fg_event e;
 	const struct fg_config *c;
 	bool active;  /* a verdict was reached: report after */
 	bool cow_due; /* the cow risk is to be reported (rate-limited) */
@@ -49,7 +49,7 @@ void fg_guard_missed(const char *call, int err);
 void fg_guard_child(const struct fg_guard *g);
 /* fg_guard_after - in the parent: post-mortem and report. */
 void fg_guard_after(struct fg_guard *g, bool failed, int err);
-/* fg_guard_report - write g->r to the sink (rate-limited). */
+/* fg_guard_report - write g->e to the sink (rate-limited). */
 void fg_guard_report(struct fg_guard *g);
 
 #endif /* FG_GUARD_H */

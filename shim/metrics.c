@@ -28,6 +28,7 @@
 #include <unistd.h>
 
 #include "config.h"
+#include "fastpath.h"
 #include "fmt.h"
 #include "metrics.h"
 

@@ -43,6 +43,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "check.h"
+#include "fastpath.h"
 #include "fmt.h"
 #include "metrics.h"
 #include "remedy.h"
@@ -65,14 +67,6 @@ static struct {
 } sym;
 
 static pid_t busy; /* fg_trylock: one remediation per process at a time */
-
-/* What one remedy did, for its JSON object. */
-struct attempt {
-	const char *name, *result;
-	uint64_t released_kb, rss_kb;
-	long us;
-	char note[112];
-};
 
 /* What a remedy may change: the fork's charge, VSZ, RSS, its margin. */
 struct gauge {
@@ -139,62 +133,19 @@ static uint64_t drop(uint64_t before, uint64_t after)
 	return before > after ? before - after : 0;
 }
 
-/* The exact check again, keeping what the remedies recorded. */
-static void recheck(const struct fg_config *c, struct fg_result *r)
+/* Record one attempt in the event and the metrics. */
+static void record(struct fg_event *e, const struct fg_attempt *a)
 {
-	char saved[sizeof(r->remedies)];
-	struct fg_alloc_stats je = r->jemalloc;
-	const char *call = r->call;
-	long spent = r->check_us;
-
-	memcpy(saved, r->remedies, sizeof(saved));
-	fg_fast_check(c->procfs, (enum fg_rule)c->rule, true, r);
-	memcpy(r->remedies, saved, sizeof(saved));
-	r->jemalloc = je;
-	r->call = call;
-	r->check_us += spent;
+	fg_event_attempt(e, a);
+	fg_metrics_remedy(a->name, fg_attempt_result_name(a->result),
+			  a->released_kb);
 }
 
-/* Append one attempt as a JSON object, whole or not at all. */
-static void record(struct fg_result *r, const struct attempt *a)
+/* The exact check again; its time is the event's. */
+static void recheck(const struct fg_config *c, struct fg_event *e)
 {
-	char tmp[256];
-	struct fg_buf b;
-	size_t at = strlen(r->remedies);
-
-	fg_buf_init(&b, tmp, sizeof(tmp));
-	if (at)
-		fg_putc(&b, ',');
-	fg_puts(&b, "{\"name\":");
-	fg_putjs(&b, a->name);
-	fg_puts(&b, ",\"result\":");
-	fg_putjs(&b, a->result);
-	fg_puts(&b, ",\"released_kb\":");
-	fg_putu(&b, a->released_kb);
-	if (a->rss_kb) {
-		fg_puts(&b, ",\"rss_kb\":");
-		fg_putu(&b, a->rss_kb);
-	}
-	fg_puts(&b, ",\"us\":");
-	fg_putu(&b, a->us > 0 ? (uint64_t)a->us : 0);
-	if (a->note[0]) {
-		fg_puts(&b, ",\"note\":");
-		fg_putjs(&b, a->note);
-	}
-	fg_putc(&b, '}');
-	if (!b.full && at + b.at < sizeof(r->remedies))
-		memcpy(r->remedies + at, tmp, b.at + 1);
-	fg_metrics_remedy(a->name, a->result, a->released_kb);
-}
-
-static void note(struct attempt *a, const char *s)
-{
-	size_t n = strlen(s);
-
-	if (n >= sizeof(a->note))
-		n = sizeof(a->note) - 1;
-	memcpy(a->note, s, n);
-	a->note[n] = '\0';
+	fg_fast_check(c->procfs, (enum fg_rule)c->rule, true, &e->r);
+	e->check_us += e->r.check_us;
 }
 
 /* --- where each remedy can help (pure) --- */
@@ -293,13 +244,13 @@ static bool split_helps(const struct fg_result *r, const char **why)
 
 /* --- the remedies --- */
 
-static int do_trim(const struct fg_config *c, struct fg_result *r,
-		   struct attempt *a)
+static int do_trim(const struct fg_config *c, struct fg_event *e,
+		   struct fg_attempt *a)
 {
 	(void)c;
-	(void)r;
+	(void)e;
 	if (!sym.malloc_trim(0))
-		note(a, "malloc_trim found nothing to return");
+		a->why = "malloc_trim found nothing to return";
 	return 0;
 }
 
@@ -332,39 +283,37 @@ static void je_stats(struct fg_alloc_stats *s)
 	je_read_kb("stats.retained", &s->retained_kb);
 }
 
-static int do_jemalloc(const struct fg_config *c, struct fg_result *r,
-		       struct attempt *a)
+static int do_jemalloc(const struct fg_config *c, struct fg_event *e,
+		       struct fg_attempt *a)
 {
-	struct fg_buf b;
 	int rc;
 
 	(void)c;
-	(void)r;
+	(void)e;
 	/* EFAULT when the thread has no tcache: nothing to flush */
 	sym.mallctl("thread.tcache.flush", NULL, NULL, NULL, 0);
 	rc = sym.mallctl(FG_JE_PURGE_ALL, NULL, NULL, NULL, 0);
 	if (rc) {
-		fg_buf_init(&b, a->note, sizeof(a->note));
-		fg_puts(&b, FG_JE_PURGE_ALL " failed, errno ");
-		fg_puti(&b, rc);
+		a->why = FG_JE_PURGE_ALL " failed";
+		a->err = rc;
 		return -rc;
 	}
 	return 0;
 }
 
-static int do_release(const struct fg_config *c, struct fg_result *r,
-		      struct attempt *a)
+static int do_release(const struct fg_config *c, struct fg_event *e,
+		      struct fg_attempt *a)
 {
 	(void)c;
-	(void)r;
+	(void)e;
 	if (sym.tc_release) {
 		sym.tc_release();
-		note(a, "tcmalloc MallocExtension_ReleaseFreeMemory");
+		a->why = "tcmalloc MallocExtension_ReleaseFreeMemory";
 	}
 	if (sym.mi_collect) {
 		sym.mi_collect(true);
-		note(a, sym.tc_release ? "tcmalloc and mimalloc released"
-				       : "mimalloc mi_collect(true)");
+		a->why = sym.tc_release ? "tcmalloc and mimalloc released"
+					: "mimalloc mi_collect(true)";
 	}
 	return 0;
 }
@@ -420,34 +369,23 @@ static int cut(const char *root, const struct fg_vma *v, uint64_t piece,
 	return cuts;
 }
 
-static void split_note(struct attempt *a, int rc, int cuts, uint64_t piece_kb,
-		       bool thp)
+static void split_record(struct fg_attempt *a, int rc, int cuts,
+			 uint64_t piece_kb, bool thp)
 {
-	struct fg_buf b;
-
-	fg_buf_init(&b, a->note, sizeof(a->note));
-	if (rc == -ENOTSUP)
-		fg_puts(&b, "no split: the VMA already had VM_DONTDUMP and "
-			    "VM_NOHUGEPAGE");
-	else if (rc == -E2BIG)
-		fg_puts(&b, "more than 256 cuts needed: not split");
-	else if (rc)
-		fg_puts(&b, "madvise failed (vm.max_map_count?)");
-	if (!cuts)
-		return;
-	if (rc)
-		fg_puts(&b, "; ");
-	fg_putu(&b, (uint64_t)cuts);
-	fg_puts(&b, " cut(s), pieces <= ");
-	fg_putsize(&b, piece_kb);
-	fg_puts(&b, thp ? "; 1 page per cut may not use THP (MADV_NOHUGEPAGE)"
-			: "; 1 page per cut is left out of core dumps "
-			  "(MADV_DONTDUMP)");
+	a->note = FG_NOTE_SPLIT;
+	a->stop = rc == -ENOTSUP ? FG_SPLIT_FLAGGED
+		  : rc == -E2BIG ? FG_SPLIT_TOO_MANY
+		  : rc		 ? FG_SPLIT_MADVISE
+				 : FG_SPLIT_OK;
+	a->cuts = (unsigned)cuts;
+	a->piece_kb = piece_kb;
+	a->thp = thp;
 }
 
-static int do_split(const struct fg_config *c, struct fg_result *r,
-		    struct attempt *a)
+static int do_split(const struct fg_config *c, struct fg_event *e,
+		    struct fg_attempt *a)
 {
+	struct fg_result *r = &e->r;
 	uint64_t page = r->ev.page_kb * 1024, piece = 0;
 	const struct fg_vma *v;
 	struct fg_vma target;
@@ -476,10 +414,10 @@ static int do_split(const struct fg_config *c, struct fg_result *r,
 			break;
 		cuts += rc;
 		rc = 0;
-		recheck(c, r);
+		recheck(c, e);
 	}
 	a->us = spent;
-	split_note(a, rc, cuts, piece * r->ev.page_kb, thp);
+	split_record(a, rc, cuts, piece * r->ev.page_kb, thp);
 	return rc < 0 ? rc : cuts ? 0 : -ENOENT;
 }
 
@@ -487,8 +425,8 @@ static const struct remedy {
 	const char *name;
 	unsigned bit;
 	bool (*helps)(const struct fg_result *, const char **);
-	int (*apply)(const struct fg_config *, struct fg_result *,
-		     struct attempt *);
+	int (*apply)(const struct fg_config *, struct fg_event *,
+		     struct fg_attempt *);
 	bool rechecks;	     /* apply re-checks and times itself */
 	const char *symbols; /* what it needs from the process, if anything */
 } remedies[] = {
@@ -511,18 +449,19 @@ static bool available(const struct remedy *m)
 }
 
 /* One remedy: apply, re-check, record what changed. */
-static void attempt(const struct fg_config *c, struct fg_result *r,
+static void attempt(const struct fg_config *c, struct fg_event *e,
 		    const struct remedy *m)
 {
-	struct attempt a = { .name = m->name };
+	struct fg_attempt a = { .name = m->name };
+	const struct fg_result *r = &e->r;
 	struct gauge before = gauge(r), after;
 	long t0 = fg_now_us();
 	int rc;
 
-	rc = m->apply(c, r, &a);
+	rc = m->apply(c, e, &a);
 	if (!m->rechecks) {
 		a.us = fg_now_us() - t0;
-		recheck(c, r);
+		recheck(c, e);
 	}
 	after = gauge(r);
 	a.released_kb = drop(before.charge_kb, after.charge_kb);
@@ -530,14 +469,14 @@ static void attempt(const struct fg_config *c, struct fg_result *r,
 		a.released_kb = drop(before.vsz_kb, after.vsz_kb);
 	a.rss_kb = drop(before.rss_kb, after.rss_kb);
 	if (r->verdict == FG_OK)
-		a.result = "pass";
+		a.result = FG_ATTEMPT_PASS;
 	else if (rc)
-		a.result = "failed";
+		a.result = FG_ATTEMPT_FAILED;
 	else if (after.margin_kb - before.margin_kb >= FG_HELPED_KB)
-		a.result = "helped";
+		a.result = FG_ATTEMPT_HELPED;
 	else
-		a.result = "no effect";
-	record(r, &a);
+		a.result = FG_ATTEMPT_NO_EFFECT;
+	record(e, &a);
 }
 
 static void sleep_ms(unsigned ms)
@@ -548,28 +487,24 @@ static void sleep_ms(unsigned ms)
 }
 
 /* No remedy was enough: wait for memory to come back, doubling. */
-static void retry(const struct fg_config *c, struct fg_result *r)
+static void retry(const struct fg_config *c, struct fg_event *e)
 {
-	struct attempt a = { .name = "retry" };
+	struct fg_attempt a = { .name = "retry", .note = FG_NOTE_RETRY };
 	long t0 = fg_now_us();
 	unsigned i, ms,
 	    cap = c->retry_delay_ms > FG_RETRY_CAP_MS ? c->retry_delay_ms
 						      : FG_RETRY_CAP_MS;
-	struct fg_buf b;
 
-	for (i = 0; i < c->retries && risky(r); i++) {
+	for (i = 0; i < c->retries && risky(&e->r); i++) {
 		ms = c->retry_delay_ms << (i < 16 ? i : 16);
 		sleep_ms(ms < cap ? ms : cap);
-		recheck(c, r);
+		recheck(c, e);
 	}
 	a.us = fg_now_us() - t0;
-	a.result = r->verdict == FG_OK ? "pass" : "fail";
-	fg_buf_init(&b, a.note, sizeof(a.note));
-	fg_putu(&b, i);
-	fg_puts(&b, " re-check(s) from ");
-	fg_putu(&b, c->retry_delay_ms);
-	fg_puts(&b, r->verdict == FG_OK ? " ms" : " ms; the fork goes ahead");
-	record(r, &a);
+	a.result = e->r.verdict == FG_OK ? FG_ATTEMPT_PASS : FG_ATTEMPT_FAIL;
+	a.rechecks = i;
+	a.delay_ms = c->retry_delay_ms;
+	record(e, &a);
 }
 
 size_t fg_remedy_missing(const struct fg_config *c, char *buf, size_t len)
@@ -595,16 +530,17 @@ size_t fg_remedy_missing(const struct fg_config *c, char *buf, size_t len)
 	return b.full ? 0 : b.at;
 }
 
-void fg_remedy_stats(struct fg_result *r)
+void fg_remedy_stats(struct fg_event *e)
 {
 	if (sym.mallctl && fg_trylock(&busy, getpid())) {
-		je_stats(&r->jemalloc);
+		je_stats(&e->jemalloc);
 		fg_unlock(&busy);
 	}
 }
 
-void fg_remedy_run(const struct fg_config *c, struct fg_result *r)
+void fg_remedy_run(const struct fg_config *c, struct fg_event *e)
 {
+	const struct fg_result *r = &e->r;
 	int err = errno;
 	const char *why;
 	unsigned i;
@@ -613,7 +549,7 @@ void fg_remedy_run(const struct fg_config *c, struct fg_result *r)
 		return;
 	discover(c->remedies);
 	if ((c->remedies & FG_REMEDY_JEMALLOC) && sym.mallctl)
-		je_stats(&r->jemalloc);
+		je_stats(&e->jemalloc);
 	for (i = 0; i < sizeof(remedies) / sizeof(remedies[0]) && risky(r);
 	     i++) {
 		const struct remedy *m = &remedies[i];
@@ -622,17 +558,18 @@ void fg_remedy_run(const struct fg_config *c, struct fg_result *r)
 			continue;
 		why = NULL;
 		if (m->helps(r, &why)) {
-			attempt(c, r, m);
+			attempt(c, e, m);
 		} else if (why) {
-			struct attempt a = { .name = m->name,
-					     .result = "cannot help" };
+			struct fg_attempt a = { .name = m->name,
+						.result =
+						    FG_ATTEMPT_CANNOT_HELP,
+						.why = why };
 
-			note(&a, why);
-			record(r, &a);
+			record(e, &a);
 		}
 	}
 	if (risky(r) && c->retries)
-		retry(c, r);
+		retry(c, e);
 	fg_unlock(&busy);
 	errno = err;
 }

@@ -6,6 +6,7 @@
 #define FG_REMEDY_H
 
 #include "config.h"
+#include "event.h"
 
 /*
  * fg_remedy_init - at load time: resolve the enabled allocators' symbols
@@ -23,26 +24,26 @@ void fg_remedy_init(const struct fg_config *c);
 size_t fg_remedy_missing(const struct fg_config *c, char *buf, size_t len);
 
 /*
- * fg_remedy_stats - read jemalloc's statistics into r->jemalloc for the
+ * fg_remedy_stats - read jemalloc's statistics into e->jemalloc for the
  * diagnosis of a risky fork, when the process has jemalloc's mallctl
  * (resolved by fg_remedy_init in every mode but off).  Changes nothing.
  * It takes jemalloc's stats locks, which jemalloc's own fork handlers
  * (pthread_atfork, all arena locks) take right after: no new way to block.
  */
-void fg_remedy_stats(struct fg_result *r);
+void fg_remedy_stats(struct fg_event *e);
 
 /*
- * fg_remedy_run - for a fail or borderline @r (an exact check of the
+ * fg_remedy_run - for a fail or borderline e->r (an exact check of the
  * calling process), try the remedies enabled in @c that can change this
  * verdict, in order (trim, jemalloc, release, split), re-checking exactly
  * after each; stop as soon as the fork is predicted to pass.  If none does,
  * re-check @c->retries times with a doubling delay from @c->retry_delay_ms.
- * Updates @r in place: the verdict and numbers of the last check,
- * r->remedies (one JSON object per remedy tried or ruled out) and
- * r->jemalloc.  Never fails: a remedy that errs is recorded and skipped.
+ * Updates @e in place: e->r, the verdict and numbers of the last check
+ * (its time added to e->check_us), e->attempts (one per remedy tried or
+ * ruled out) and e->jemalloc.  Never fails: a remedy that errs is recorded and skipped.
  * errno is preserved.  A thread that finds another one remediating returns
- * at once and leaves @r as it was.
+ * at once and leaves @e as it was.
  */
-void fg_remedy_run(const struct fg_config *c, struct fg_result *r);
+void fg_remedy_run(const struct fg_config *c, struct fg_event *e);
 
 #endif /* FG_REMEDY_H */

@@ -1,8 +1,9 @@
 /*
  * report.c - render a verdict as an operator's diagnosis or a JSON line.
  *
- * Both forms come from one struct fg_result, so the text and the JSON say
- * the same thing.  The diagnosis names the binding limit with every number
+ * Both forms come from one struct fg_result (a check), or from the guard's
+ * struct fg_event around a real fork (the result, the call's outcome and
+ * what the guard did), so the text and the JSON say the same thing.  The diagnosis names the binding limit with every number
  * in it, the failing VMA, the largest charges, VSZ against RSS, and the
  * fixes that fit this mode and kernel.  No stdio, no heap.
  */
@@ -10,6 +11,8 @@
 #include <string.h>
 
 #include "cgroup.h"
+#include "event.h"
+#include "fg_internal.h"
 #include "fmt.h"
 
 static const char *errno_name(int e)
@@ -27,13 +30,92 @@ static const char *errno_name(int e)
 	}
 }
 
-static const char *outcome_name(const struct fg_result *r)
+static const char *outcome_name(const struct fg_event *e)
 {
-	if (r->refused)
+	if (e->refused)
 		return "refused";
-	if (r->outcome_errno < 0)
+	if (e->outcome_errno < 0)
 		return NULL;
-	return errno_name(r->outcome_errno);
+	return errno_name(e->outcome_errno);
+}
+
+static void split_note(struct fg_buf *b, const struct fg_attempt *a)
+{
+	if (a->stop == FG_SPLIT_FLAGGED)
+		fg_puts(b, "no split: the VMA already had VM_DONTDUMP and "
+			   "VM_NOHUGEPAGE");
+	else if (a->stop == FG_SPLIT_TOO_MANY)
+		fg_puts(b, "more than 256 cuts needed: not split");
+	else if (a->stop == FG_SPLIT_MADVISE)
+		fg_puts(b, "madvise failed (vm.max_map_count?)");
+	if (!a->cuts)
+		return;
+	if (a->stop != FG_SPLIT_OK)
+		fg_puts(b, "; ");
+	fg_putu(b, a->cuts);
+	fg_puts(b, " cut(s), pieces <= ");
+	fg_putsize(b, a->piece_kb);
+	fg_puts(b, a->thp ? "; 1 page per cut may not use THP (MADV_NOHUGEPAGE)"
+			  : "; 1 page per cut is left out of core dumps "
+			    "(MADV_DONTDUMP)");
+}
+
+/* The note of one attempt, in a sentence ("" when it has none). */
+static void attempt_note(struct fg_buf *b, const struct fg_attempt *a)
+{
+	switch (a->note) {
+	case FG_NOTE_SPLIT: split_note(b, a); return;
+	case FG_NOTE_RETRY:
+		fg_putu(b, a->rechecks);
+		fg_puts(b, " re-check(s) from ");
+		fg_putu(b, a->delay_ms);
+		fg_puts(b, a->result == FG_ATTEMPT_PASS
+			       ? " ms"
+			       : " ms; the fork goes ahead");
+		return;
+	default:
+		if (!a->why)
+			return;
+		fg_puts(b, a->why);
+		if (a->err) {
+			fg_puts(b, ", errno ");
+			fg_puti(b, a->err);
+		}
+	}
+}
+
+/* The remedies tried, as the body of a JSON array. */
+static void put_attempts(struct fg_buf *b, const struct fg_event *e)
+{
+	char note[112];
+	struct fg_buf n;
+	unsigned i;
+
+	for (i = 0; i < e->nattempts; i++) {
+		const struct fg_attempt *a = &e->attempts[i];
+
+		if (i)
+			fg_putc(b, ',');
+		fg_puts(b, "{\"name\":");
+		fg_putjs(b, a->name);
+		fg_puts(b, ",\"result\":");
+		fg_putjs(b, fg_attempt_result_name(a->result));
+		fg_puts(b, ",\"released_kb\":");
+		fg_putu(b, a->released_kb);
+		if (a->rss_kb) {
+			fg_puts(b, ",\"rss_kb\":");
+			fg_putu(b, a->rss_kb);
+		}
+		fg_puts(b, ",\"us\":");
+		fg_putu(b, a->us > 0 ? (uint64_t)a->us : 0);
+		fg_buf_init(&n, note, sizeof(note));
+		attempt_note(&n, a);
+		if (note[0]) {
+			fg_puts(b, ",\"note\":");
+			fg_putjs(b, note);
+		}
+		fg_putc(b, '}');
+	}
 }
 
 static uint64_t kb(const struct fg_result *r, uint64_t pages)
@@ -138,8 +220,9 @@ static void put_rule(struct fg_buf *b, const struct fg_result *r)
 #define FG_FREED_KB 65536 /* freed memory worth a purge */
 
 static void put_fixes(struct fg_buf *b, const struct fg_result *r,
-		      const char *sep)
+		      const struct fg_event *e, const char *sep)
 {
+	const struct fg_alloc_stats *je = &e->jemalloc;
 	const struct fg_eval *ev = &r->ev;
 	uint64_t vsz = r->task.vsz_kb, rss = r->task.rss_kb;
 
@@ -163,10 +246,10 @@ static void put_fixes(struct fg_buf *b, const struct fg_result *r,
 		fg_puts(b, sep);
 	}
 	/* mode 2: jemalloc's freed pages stay committed until purged */
-	if (ev->mode == 2 && r->jemalloc.have_stats &&
-	    r->jemalloc.mapped_kb > r->jemalloc.active_kb + FG_FREED_KB) {
+	if (ev->mode == 2 && je->have_stats &&
+	    je->mapped_kb > je->active_kb + FG_FREED_KB) {
 		fg_puts(b, "jemalloc holds ");
-		fg_putsize(b, r->jemalloc.mapped_kb - r->jemalloc.active_kb);
+		fg_putsize(b, je->mapped_kb - je->active_kb);
 		fg_puts(b,
 			" of freed pages that stay committed (stats.mapped - "
 			"stats.active): a purge returns them (Redis: MEMORY "
@@ -209,10 +292,9 @@ static void put_top(struct fg_buf *b, const struct fg_vma *top, unsigned n,
 }
 
 /* Where the VSZ is: what jemalloc keeps mapped, and retains unmapped. */
-static void put_jemalloc(struct fg_buf *b, const struct fg_result *r)
+static void put_jemalloc(struct fg_buf *b, const struct fg_result *r,
+			 const struct fg_alloc_stats *j)
 {
-	const struct fg_alloc_stats *j = &r->jemalloc;
-
 	fg_puts(b, "  jemalloc: VSZ ");
 	fg_putsize(b, r->task.vsz_kb);
 	fg_puts(b, ", of which jemalloc retains ");
@@ -314,13 +396,14 @@ static void put_bounds(struct fg_buf *b, const struct fg_result *r)
 	fg_putsize(b, kb(r, fg_eval_charge_max(ev)));
 }
 
-size_t fg_report_text(const struct fg_result *r, char *buf, size_t len)
+static size_t text(const struct fg_result *r, const struct fg_event *e,
+		   long check_us, char *buf, size_t len)
 {
 	struct fg_buf b;
 	const struct fg_eval *ev = &r->ev;
-	const char *out = outcome_name(r);
-	bool detail = r->verdict != FG_OK || (out && r->outcome_errno > 0) ||
-		      r->remedies[0];
+	const char *out = outcome_name(e);
+	bool detail = r->verdict != FG_OK || (out && e->outcome_errno > 0) ||
+		      e->nattempts;
 
 	fg_buf_init(&b, buf, len);
 	fg_puts(&b, "forkguard[");
@@ -328,16 +411,16 @@ size_t fg_report_text(const struct fg_result *r, char *buf, size_t len)
 	fg_puts(&b, "] ");
 	fg_puts(&b, r->task.comm[0] ? r->task.comm : "?");
 	fg_puts(&b, ": ");
-	fg_puts(&b, r->call);
+	fg_puts(&b, e->call);
 	fg_puts(&b, " verdict ");
 	fg_puts(&b, fg_verdict_name(r->verdict));
 	if (out) {
 		fg_puts(&b, ", outcome ");
 		fg_puts(&b, out);
 	}
-	if (r->mismatch)
+	if (e->mismatch)
 		fg_puts(&b, " (MISMATCH: the kernel disagreed with the model)");
-	if (r->read_after)
+	if (e->read_after)
 		fg_puts(&b, " (figures read after the call)");
 	fg_puts(&b, "; overcommit_memory=");
 	fg_puti(&b, r->sys.mode);
@@ -362,18 +445,18 @@ size_t fg_report_text(const struct fg_result *r, char *buf, size_t len)
 		fg_puts(&b, fg_tier_name(r->tier));
 		fg_puts(&b, "), check ");
 	}
-	fg_puti(&b, r->check_us);
+	fg_puti(&b, check_us);
 	fg_puts(&b, " us\n");
 	if (r->read_error) {
 		fg_puts(&b, "  note: a /proc read failed (errno ");
 		fg_puti(&b, -r->read_error);
 		fg_puts(&b, "); the verdict is as good as the bound\n");
 	}
-	if (r->have_limits)
-		put_eagain(&b, &r->limits);
+	if (e->have_limits)
+		put_eagain(&b, &e->limits);
 	if (r->cow.checked)
 		fg_report_cow_text(&b, &r->cow);
-	if (!detail || (r->have_limits && r->verdict == FG_OK))
+	if (!detail || (e->have_limits && r->verdict == FG_OK))
 		return b.at;
 	fg_puts(&b, "  rule: ");
 	put_rule(&b, r);
@@ -416,17 +499,31 @@ size_t fg_report_text(const struct fg_result *r, char *buf, size_t len)
 		put_settle(&b, ev);
 		fg_putc(&b, '\n');
 	}
-	if (r->jemalloc.have_stats)
-		put_jemalloc(&b, r);
-	if (r->remedies[0]) {
+	if (e->jemalloc.have_stats)
+		put_jemalloc(&b, r, &e->jemalloc);
+	if (e->nattempts) {
 		fg_puts(&b, "  remedies: ");
-		fg_puts(&b, r->remedies);
+		put_attempts(&b, e);
 		fg_putc(&b, '\n');
 	}
 	fg_puts(&b, "  fix: ");
-	put_fixes(&b, r, "\n  fix: ");
+	put_fixes(&b, r, e, "\n  fix: ");
 	fg_putc(&b, '\n');
 	return b.at;
+}
+
+/* A check reported alone: no call was made, nothing was done. */
+size_t fg_report_text(const struct fg_result *r, char *buf, size_t len)
+{
+	struct fg_event none;
+
+	fg_event_init(&none, "check");
+	return text(r, &none, r->check_us, buf, len);
+}
+
+size_t fg_event_text(const struct fg_event *e, char *buf, size_t len)
+{
+	return text(&e->r, e, e->check_us, buf, len);
 }
 
 static void json_vma(struct fg_buf *b, const struct fg_vma *v)
@@ -458,7 +555,7 @@ static void json_vmas(struct fg_buf *b, const char *key, const struct fg_vma *v,
 }
 
 static void json_body(struct fg_buf *b, const struct fg_result *r,
-		      bool with_lists)
+		      const struct fg_event *e, long check_us, bool with_lists)
 {
 	const struct fg_eval *ev = &r->ev;
 
@@ -466,7 +563,7 @@ static void json_body(struct fg_buf *b, const struct fg_result *r,
 	fg_json_s(b, "event", "fork");
 	fg_json_u(b, "pid", (uint64_t)r->task.pid);
 	fg_json_s(b, "comm", r->task.comm);
-	fg_json_s(b, "call", r->call);
+	fg_json_s(b, "call", e->call);
 	fg_json_key(b, "overcommit_mode");
 	fg_puti(b, r->sys.mode);
 	fg_json_s(b, "kernel_rule", fg_rule_name(ev->rule));
@@ -495,10 +592,10 @@ static void json_body(struct fg_buf *b, const struct fg_result *r,
 	fg_json_u(b, "vsz_kb", r->task.vsz_kb);
 	fg_json_u(b, "rss_kb", r->task.rss_kb);
 	fg_json_b(b, "admin", r->task.admin);
-	fg_json_s(b, "outcome", outcome_name(r));
-	fg_json_b(b, "mismatch", r->mismatch);
-	fg_json_b(b, "read_after", r->read_after);
-	fg_json_u(b, "check_us", r->check_us > 0 ? (uint64_t)r->check_us : 0);
+	fg_json_s(b, "outcome", outcome_name(e));
+	fg_json_b(b, "mismatch", e->mismatch);
+	fg_json_b(b, "read_after", e->read_after);
+	fg_json_u(b, "check_us", check_us > 0 ? (uint64_t)check_us : 0);
 	fg_json_key(b, "failing_vma");
 	if (ev->failed)
 		json_vma(b, &ev->fail_vma);
@@ -508,8 +605,8 @@ static void json_body(struct fg_buf *b, const struct fg_result *r,
 		json_vmas(b, "top_vmas", ev->top, ev->ntop);
 		json_vmas(b, "unknown_vmas", ev->unknown, ev->nunknown);
 	}
-	if (r->have_limits) {
-		const struct fg_limits *l = &r->limits;
+	if (e->have_limits) {
+		const struct fg_limits *l = &e->limits;
 		const int64_t v[] = { l->nproc_limit, l->pids_max,
 				      l->pids_current, l->threads_max,
 				      l->threads };
@@ -538,20 +635,20 @@ static void json_body(struct fg_buf *b, const struct fg_result *r,
 		fg_report_cow_json(b, &r->cow);
 	fg_json_key(b, "remedies");
 	fg_putc(b, '[');
-	fg_puts(b, r->remedies);
+	put_attempts(b, e);
 	fg_putc(b, ']');
-	if (r->jemalloc.have_stats) {
+	if (e->jemalloc.have_stats) {
 		fg_json_key(b, "jemalloc");
 		fg_puts(b, "{\"allocated_kb\":");
-		fg_putu(b, r->jemalloc.allocated_kb);
+		fg_putu(b, e->jemalloc.allocated_kb);
 		fg_puts(b, ",\"active_kb\":");
-		fg_putu(b, r->jemalloc.active_kb);
+		fg_putu(b, e->jemalloc.active_kb);
 		fg_puts(b, ",\"resident_kb\":");
-		fg_putu(b, r->jemalloc.resident_kb);
+		fg_putu(b, e->jemalloc.resident_kb);
 		fg_puts(b, ",\"mapped_kb\":");
-		fg_putu(b, r->jemalloc.mapped_kb);
+		fg_putu(b, e->jemalloc.mapped_kb);
 		fg_puts(b, ",\"retained_kb\":");
-		fg_putu(b, r->jemalloc.retained_kb);
+		fg_putu(b, e->jemalloc.retained_kb);
 		fg_putc(b, '}');
 	}
 	if (r->verdict != FG_OK) {
@@ -564,7 +661,7 @@ static void json_body(struct fg_buf *b, const struct fg_result *r,
 			put_rule(&t, r);
 			fg_putjs(b, tmp);
 			fg_buf_init(&t, tmp, sizeof(tmp));
-			put_fixes(&t, r, " | ");
+			put_fixes(&t, r, e, " | ");
 			fg_json_s(b, "fix", tmp);
 			if (uncertain(ev)) {
 				fg_buf_init(&t, tmp, sizeof(tmp));
@@ -576,16 +673,17 @@ static void json_body(struct fg_buf *b, const struct fg_result *r,
 	fg_puts(b, "}\n");
 }
 
-size_t fg_report_json(const struct fg_result *r, char *buf, size_t len)
+static size_t json(const struct fg_result *r, const struct fg_event *e,
+		   long check_us, char *buf, size_t len)
 {
 	struct fg_buf b;
 
 	fg_buf_init(&b, buf, len);
-	json_body(&b, r, true);
+	json_body(&b, r, e, check_us, true);
 	if (b.full) {
 		/* never a partial object: drop the lists, then give up */
 		fg_buf_init(&b, buf, len);
-		json_body(&b, r, false);
+		json_body(&b, r, e, check_us, false);
 		if (b.full) {
 			fg_buf_init(&b, buf, len);
 			fg_puts(&b,
@@ -595,4 +693,17 @@ size_t fg_report_json(const struct fg_result *r, char *buf, size_t len)
 	if (b.full && len)
 		buf[0] = '\0'; /* not even that fits: empty, not a cut object */
 	return b.full ? 0 : b.at;
+}
+
+size_t fg_report_json(const struct fg_result *r, char *buf, size_t len)
+{
+	struct fg_event none;
+
+	fg_event_init(&none, "check");
+	return json(r, &none, r->check_us, buf, len);
+}
+
+size_t fg_event_json(const struct fg_event *e, char *buf, size_t len)
+{
+	return json(&e->r, e, e->check_us, buf, len);
 }

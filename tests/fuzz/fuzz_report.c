@@ -1,15 +1,16 @@
 /*
- * fuzz_report - fg_report_json() and fg_report_text() on any result.
+ * fuzz_report - fg_event_json() and fg_event_text() on any event.
  *
- * A struct fg_result is built from the input: every number, flag and enum
- * (in range or not), and names of arbitrary bytes (comm, release, call,
- * VMA names, remedy entries).  The JSON is rendered into exactly-sized
+ * A struct fg_event (its result included) is built from the input: every
+ * number, flag and enum (in range or not), and names of arbitrary bytes
+ * (comm, release, call, VMA names, remedy attempts).  The JSON is rendered into exactly-sized
  * heap buffers of many sizes, among them the full length and one byte
  * less: the output is one valid JSON object and a newline, or empty, never
  * a cut object, and the length returned is the string's.  The text form
  * is always terminated inside the buffer and a prefix of the whole text.
  */
 #include "fuzz.h"
+#include "event.h"
 #include "fg_internal.h"
 #include "fmt.h"
 
@@ -26,44 +27,50 @@ static void fill_vma(struct fz *f, struct fg_vma *v)
 	fz_cstr(f, v->name, sizeof(v->name));
 }
 
-/* Remedy entries as remedy.c records them: whole objects, or none. */
-static void fill_remedies(struct fz *f, char *dst, size_t size)
-{
-	unsigned n = (unsigned)fz_bits(f, 1) % 8, i;
-	char name[64], note[128], tmp[256];
-	struct fg_buf b;
-	size_t at = 0;
+/* Names and notes of the attempts: arbitrary bytes. */
+struct strings {
+	char call[64];
+	char name[FG_ATTEMPTS_MAX][64], why[FG_ATTEMPTS_MAX][128];
+};
 
-	dst[0] = '\0';
+/* Remedy attempts as remedy.c records them, any numbers and enums. */
+static void fill_attempts(struct fz *f, struct fg_event *e, struct strings *st)
+{
+	unsigned n = (unsigned)fz_bits(f, 1) % (FG_ATTEMPTS_MAX + 1), i;
+
 	for (i = 0; i < n; i++) {
-		fz_cstr(f, name, sizeof(name));
-		fz_cstr(f, note, sizeof(note));
-		fg_buf_init(&b, tmp, sizeof(tmp));
-		if (at)
-			fg_putc(&b, ',');
-		fg_puts(&b, "{\"name\":");
-		fg_putjs(&b, name);
-		fg_puts(&b, ",\"released_kb\":");
-		fg_putu(&b, fz_num(f));
-		fg_puts(&b, ",\"note\":");
-		fg_putjs(&b, note);
-		fg_putc(&b, '}');
-		if (!b.full && at + b.at < size) {
-			memcpy(dst + at, tmp, b.at + 1);
-			at += b.at;
-		}
+		struct fg_attempt a = { 0 };
+
+		fz_cstr(f, st->name[i], sizeof(st->name[i]));
+		fz_cstr(f, st->why[i], sizeof(st->why[i]));
+		a.name = st->name[i];
+		a.why = st->why[i];
+		a.released_kb = fz_num(f);
+		a.result = (enum fg_attempt_result)(int8_t)fz_bits(f, 1);
+		a.note = (enum fg_attempt_note)(uint8_t)fz_bits(f, 1) % 4;
+		a.err = (int)(int32_t)fz_bits(f, 4);
+		a.rss_kb = fz_num(f);
+		a.us = (long)(int64_t)fz_bits(f, 8);
+		a.stop = (enum fg_split_stop)(uint8_t)fz_bits(f, 1) % 5;
+		a.cuts = (unsigned)fz_bits(f, 4);
+		a.piece_kb = fz_num(f);
+		a.thp = fz_bool(f);
+		a.rechecks = (unsigned)fz_bits(f, 4);
+		a.delay_ms = (unsigned)fz_bits(f, 4);
+		fg_event_attempt(e, &a);
 	}
 }
 
-static void fill(struct fz *f, struct fg_result *r, char *call)
+static void fill(struct fz *f, struct fg_event *e, struct strings *st)
 {
+	struct fg_result *r = &e->r;
 	static const char *const calls[] = {"fork",   "_Fork", "clone",
 					    "daemon", "check", NULL};
 	struct fg_sys *s = &r->sys;
 	struct fg_eval *ev = &r->ev;
 	unsigned i, sel;
 
-	memset(r, 0, sizeof(*r));
+	memset(e, 0, sizeof(*e));
 	s->mode = (int)(int8_t)fz_bits(f, 1);
 	s->ratio = fz_num(f);
 	s->kbytes = fz_num(f);
@@ -119,39 +126,39 @@ static void fill(struct fz *f, struct fg_result *r, char *call)
 	r->exact = fz_bool(f);
 	sel = (unsigned)fz_bits(f, 1) % 8;
 	if (sel < 6) {
-		r->call = calls[sel];
+		e->call = calls[sel];
 	} else {
-		fz_cstr(f, call, 64);
-		r->call = call;
+		fz_cstr(f, st->call, sizeof(st->call));
+		e->call = st->call;
 	}
-	r->outcome_errno = (int)(int32_t)fz_bits(f, 4);
-	r->refused = fz_bool(f);
-	r->mismatch = fz_bool(f);
-	r->read_after = fz_bool(f);
-	r->check_us = (long)(int64_t)fz_bits(f, 8);
+	e->outcome_errno = (int)(int32_t)fz_bits(f, 4);
+	e->refused = fz_bool(f);
+	e->mismatch = fz_bool(f);
+	e->read_after = fz_bool(f);
+	e->check_us = (long)(int64_t)fz_bits(f, 8);
 	r->read_error = -(int)(uint8_t)fz_bits(f, 1);
-	r->jemalloc.have_stats = fz_bool(f);
-	r->jemalloc.allocated_kb = fz_num(f);
-	r->jemalloc.retained_kb = fz_num(f);
-	fill_remedies(f, r->remedies, sizeof(r->remedies));
+	e->jemalloc.have_stats = fz_bool(f);
+	e->jemalloc.allocated_kb = fz_num(f);
+	e->jemalloc.retained_kb = fz_num(f);
+	fill_attempts(f, e, st);
 	/* read last, so that older corpus entries keep their meaning */
-	r->jemalloc.active_kb = fz_num(f);
-	r->jemalloc.resident_kb = fz_num(f);
-	r->jemalloc.mapped_kb = fz_num(f);
-	r->have_limits = fz_bool(f);
-	r->limits.nproc_limit = (int64_t)fz_bits(f, 8);
-	r->limits.pids_max = (int64_t)fz_bits(f, 8);
-	r->limits.pids_current = (int64_t)fz_bits(f, 8);
-	r->limits.threads_max = (int64_t)fz_bits(f, 8);
-	r->limits.threads = (int64_t)fz_bits(f, 8);
+	e->jemalloc.active_kb = fz_num(f);
+	e->jemalloc.resident_kb = fz_num(f);
+	e->jemalloc.mapped_kb = fz_num(f);
+	e->have_limits = fz_bool(f);
+	e->limits.nproc_limit = (int64_t)fz_bits(f, 8);
+	e->limits.pids_max = (int64_t)fz_bits(f, 8);
+	e->limits.pids_current = (int64_t)fz_bits(f, 8);
+	e->limits.threads_max = (int64_t)fz_bits(f, 8);
+	e->limits.threads = (int64_t)fz_bits(f, 8);
 }
 
 /* One rendering into exactly @len bytes; returns the length written. */
-static size_t json_into(const struct fg_result *r, size_t len, const char *full,
+static size_t json_into(const struct fg_event *r, size_t len, const char *full,
 			size_t full_n)
 {
 	char *buf = malloc(len);
-	size_t n = fg_report_json(r, buf, len);
+	size_t n = fg_event_json(r, buf, len);
 
 	FZ_ASSERT(n < len || (n == 0 && len == 0));
 	if (len) {
@@ -166,11 +173,11 @@ static size_t json_into(const struct fg_result *r, size_t len, const char *full,
 	return n;
 }
 
-static void text_into(const struct fg_result *r, size_t len, const char *full,
+static void text_into(const struct fg_event *r, size_t len, const char *full,
 		      size_t full_n)
 {
 	char *buf = malloc(len);
-	size_t n = fg_report_text(r, buf, len);
+	size_t n = fg_event_text(r, buf, len);
 
 	if (!len) {
 		FZ_ASSERT(n == 0);
@@ -187,16 +194,17 @@ static void text_into(const struct fg_result *r, size_t len, const char *full,
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	struct fz f = {data, size};
-	struct fg_result *r = malloc(sizeof(*r));
-	char call[64], *full = malloc(FULL), *text = malloc(FULL);
+	struct fg_event *r = malloc(sizeof(*r));
+	struct strings *st = malloc(sizeof(*st));
+	char *full = malloc(FULL), *text = malloc(FULL);
 	size_t n, t, len[4];
 	unsigned i;
 
-	fill(&f, r, call);
+	fill(&f, r, st);
 	for (i = 0; i < 4; i++)
 		len[i] = (size_t)fz_bits(&f, 2) % 2048;
 
-	n = fg_report_json(r, full, FULL);
+	n = fg_event_json(r, full, FULL);
 	FZ_ASSERT(n > 0 && n < FULL && strlen(full) == n);
 	FZ_ASSERT(js_object_line(full, n));
 	json_into(r, n + 1, full, n);
@@ -207,7 +215,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	json_into(r, 0, full, n);
 	json_into(r, 1, full, n);
 
-	t = fg_report_text(r, text, FULL);
+	t = fg_event_text(r, text, FULL);
 	FZ_ASSERT(t < FULL && strlen(text) == t);
 	text_into(r, t + 1, text, t);
 	text_into(r, t, text, t);
@@ -217,6 +225,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 	free(text);
 	free(full);
+	free(st);
 	free(r);
 	return 0;
 }

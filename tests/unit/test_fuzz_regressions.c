@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "config.h"
+#include "event.h"
 #include "fg_internal.h"
 
 static const char *bad_rule(const char *name)
@@ -44,16 +45,15 @@ static void config_warn_len_zero(void **state)
  */
 static void json_tiny_buffers_empty(void **state)
 {
-	struct fg_result r;
+	struct fg_event e;
 	char buf[64];
 	size_t len, n;
 
 	(void)state;
-	memset(&r, 0, sizeof(r));
-	r.call = "fork";
+	fg_event_init(&e, "fork");
 	for (len = 1; len < sizeof(buf); len++) {
 		memset(buf, 'X', sizeof(buf));
-		n = fg_report_json(&r, buf, len);
+		n = fg_event_json(&e, buf, len);
 		if (n == 0)
 			assert_int_equal(buf[0], '\0');
 		else
@@ -61,7 +61,7 @@ static void json_tiny_buffers_empty(void **state)
 			    buf, "{\"event\":\"fork\",\"truncated\":true}\n");
 		assert_int_equal(strlen(buf), n);
 	}
-	assert_int_equal(fg_report_json(&r, buf, 0), 0);
+	assert_int_equal(fg_event_json(&e, buf, 0), 0);
 }
 
 /*

@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "event.h"
 #include "fg_internal.h"
 
 /* A strict enough JSON checker: one object, balanced, valid strings. */
@@ -60,16 +61,17 @@ static size_t reported(size_t n, const char *buf)
 	return n;
 }
 
-static void fixture_result(struct fg_result *r, const char *name)
+/* The guard's event around a fork of the fixture that failed, ENOMEM. */
+static void fixture_event(struct fg_event *e, const char *name)
 {
 	char root[600];
 	const char *base = getenv("FG_FIXTURES");
 
 	snprintf(root, sizeof(root), "%s/snapshots/%s", base ? base : "fixtures",
 		 name);
-	assert_int_equal(fg_check(root, 0, -1, true, r), 0);
-	r->call = "fork";
-	r->outcome_errno = 12;
+	fg_event_init(e, "fork");
+	assert_int_equal(fg_check(root, 0, -1, true, &e->r), 0);
+	e->outcome_errno = 12;
 }
 
 static void json_keys(void **state)
@@ -83,13 +85,13 @@ static void json_keys(void **state)
 		"\"check_us\":", "\"failing_vma\":{", "\"band_kb\":",
 		"\"remedies\":[]", "\"tier\":\"smaps\"",
 	};
-	struct fg_result r;
+	struct fg_event r;
 	char buf[8192];
-	size_t i, n;
+	size_t i;
 
 	(void)state;
-	fixture_result(&r, "mode2-5.2plus-fail");
-	reported(fg_report_json(&r, buf, sizeof(buf)), buf);
+	fixture_event(&r, "mode2-5.2plus-fail");
+	reported(fg_event_json(&r, buf, sizeof(buf)), buf);
 	assert_true(json_object_ok(buf));
 	for (i = 0; i < sizeof(keys) / sizeof(keys[0]); i++)
 		if (!strstr(buf, keys[i]))
@@ -98,13 +100,13 @@ static void json_keys(void **state)
 
 static void json_mode1_nulls(void **state)
 {
-	struct fg_result r;
+	struct fg_event r;
 	char buf[8192];
 
 	(void)state;
-	fixture_result(&r, "mode1-huge");
+	fixture_event(&r, "mode1-huge");
 	r.outcome_errno = 0;
-	reported(fg_report_json(&r, buf, sizeof(buf)), buf);
+	reported(fg_event_json(&r, buf, sizeof(buf)), buf);
 	assert_true(json_object_ok(buf));
 	assert_non_null(strstr(buf, "\"limit_kb\":null"));
 	assert_non_null(strstr(buf, "\"committed_kb\":null"));
@@ -113,37 +115,37 @@ static void json_mode1_nulls(void **state)
 
 static void hostile_names_and_small_buffers(void **state)
 {
-	struct fg_result r;
+	struct fg_event r;
 	char buf[8192], small[300];
 	size_t n;
 
 	(void)state;
-	fixture_result(&r, "mode0-5.2plus-fail");
-	strcpy(r.task.comm, "a\"b\\c\n\x01\xff");
-	strcpy(r.ev.fail_vma.name, "/tmp/x\"},{\"evil\":1");
-	reported(fg_report_json(&r, buf, sizeof(buf)), buf);
+	fixture_event(&r, "mode0-5.2plus-fail");
+	strcpy(r.r.task.comm, "a\"b\\c\n\x01\xff");
+	strcpy(r.r.ev.fail_vma.name, "/tmp/x\"},{\"evil\":1");
+	reported(fg_event_json(&r, buf, sizeof(buf)), buf);
 	assert_true(json_object_ok(buf));
 	assert_null(strstr(buf, "\"evil\":1"));
 	/* too small for the whole object: a smaller valid one (the
 	 * truncation marker fits in 300 bytes), never a cut one */
-	reported(fg_report_json(&r, small, sizeof(small)), small);
+	reported(fg_event_json(&r, small, sizeof(small)), small);
 	assert_true(json_object_ok(small));
-	n = fg_report_json(&r, small, 8);
+	n = fg_event_json(&r, small, 8);
 	assert_int_equal(n, 0);
 	assert_string_equal(small, "");
 	/* the text form is cut but terminated */
-	n = reported(fg_report_text(&r, small, sizeof(small)), small);
+	n = reported(fg_event_text(&r, small, sizeof(small)), small);
 	assert_true(n < sizeof(small));
 }
 
 static void text_diagnosis(void **state)
 {
-	struct fg_result r;
+	struct fg_event r;
 	char buf[8192];
 
 	(void)state;
-	fixture_result(&r, "mode2-5.2plus-fail");
-	reported(fg_report_text(&r, buf, sizeof(buf)), buf);
+	fixture_event(&r, "mode2-5.2plus-fail");
+	reported(fg_event_text(&r, buf, sizeof(buf)), buf);
 	assert_non_null(strstr(buf, "verdict fail, outcome ENOMEM"));
 	assert_non_null(strstr(buf, "mode 2 (strict)"));
 	assert_non_null(strstr(buf, "CommitLimit"));

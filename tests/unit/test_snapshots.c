@@ -18,6 +18,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "fastpath.h"
 #include "fg_internal.h"
 
 static char dir[512];

@@ -1,0 +1,30 @@
+/*
+ * fastpath.h - the fork path's cached check (fastpath.c), library only.
+ */
+#ifndef FG_FASTPATH_H
+#define FG_FASTPATH_H
+
+#include "fg_internal.h"
+
+/*
+ * fg_fast_check - the fork-path check with kept fds and cached constants;
+ * same contract as fg_check() for the calling process.
+ */
+int fg_fast_check(const char *root, enum fg_rule forced, bool full,
+		  struct fg_result *r);
+/*
+ * fg_fast_pass - the fork path's first step: true when the cached policy
+ * and at most two kept numbers (overcommit_memory, total_vm) prove the
+ * calling process's fork passes.  Reads only, stores nothing, uses a few
+ * hundred bytes of stack.  False: fg_fast_check() decides.
+ */
+bool fg_fast_pass(const char *root);
+/*
+ * fg_result_complete - before a report: fill what the fast path skipped
+ * (CAP_SYS_ADMIN; in mode 1, the statm bound).
+ */
+void fg_result_complete(const char *root, struct fg_result *r);
+/* fg_task_admin_now - CAP_SYS_ADMIN in the initial ns, for this thread. */
+bool fg_task_admin_now(void);
+
+#endif /* FG_FASTPATH_H */
