@@ -2,8 +2,9 @@
  * cow.c - the copy-on-write check on the fork path.
  *
  * A fork whose worst case (RssAnon, one pread of a kept statm) is below
- * half of a headroom read less than a second ago reads nothing more.  Any
- * other fork reads the cgroup and the host afresh (cgroup.c, no heap),
+ * half of a headroom read less than a second ago reads nothing more (the
+ * headroom is read again, out of line, when it is older).  Any other fork
+ * reads the cgroup and the host afresh (cgroup.c, no heap),
  * counts the OOM kills in the cgroup since the fork before, and decides
  * whether its risk is reported: once per FORKGUARD_COW_INTERVAL, and at
  * every fork that follows an OOM kill in the group.  Under
@@ -32,17 +33,40 @@ static struct {
 	.oom_kills = -1,
 };
 
+static void keep(uint64_t headroom_kb, uint64_t page_kb, long now)
+{
+	__atomic_store_n(&cow.page_kb, page_kb, __ATOMIC_RELAXED);
+	__atomic_store_n(&cow.headroom_kb, headroom_kb, __ATOMIC_RELAXED);
+	__atomic_store_n(&cow.at, now, __ATOMIC_RELEASE);
+}
+
+/* Out of line, once a second: its frame (the cgroup's figures) is big. */
+__attribute__((noinline)) static bool refresh(const struct fg_config *c,
+					      long now)
+{
+	struct fg_sys s;
+	struct fg_cow out;
+
+	if (fg_sys_read(c->procfs, &s) ||
+	    fg_cow_check(c->procfs, c->sysfs, 0, &s, &out))
+		return false;
+	keep(out.headroom_kb, s.page_kb, now);
+	return true;
+}
+
 bool fg_cow_quick(const struct fg_config *c)
 {
 	long now = fg_now_us(), at = __atomic_load_n(&cow.at, __ATOMIC_ACQUIRE);
-	uint64_t room = __atomic_load_n(&cow.headroom_kb, __ATOMIC_RELAXED);
-	uint64_t page_kb = __atomic_load_n(&cow.page_kb, __ATOMIC_RELAXED);
-	uint64_t anon;
+	uint64_t room, page_kb, anon;
 	char buf[128];
 
 	if (c->cow == FG_COW_OFF)
 		return true;
-	if (!at || now - at > FRESH_US || !page_kb)
+	if ((!at || now - at > FRESH_US) && !refresh(c, now))
+		return false;
+	room = __atomic_load_n(&cow.headroom_kb, __ATOMIC_RELAXED);
+	page_kb = __atomic_load_n(&cow.page_kb, __ATOMIC_RELAXED);
+	if (!page_kb)
 		return false;
 	if (room == FG_COW_NONE)
 		room = UINT64_MAX - 1;
@@ -67,9 +91,7 @@ bool fg_cow_fork(const struct fg_config *c, const struct fg_sys *s,
 	if (out->oom_kill_count != cow.oom_kills)
 		cow.oom_kills = out->oom_kill_count;
 	out->protect = c->cow == FG_COW_PROTECT && out->verdict == FG_COW_RISK;
-	__atomic_store_n(&cow.page_kb, s->page_kb, __ATOMIC_RELAXED);
-	__atomic_store_n(&cow.headroom_kb, out->headroom_kb, __ATOMIC_RELAXED);
-	__atomic_store_n(&cow.at, now, __ATOMIC_RELEASE);
+	keep(out->headroom_kb, s->page_kb, now);
 	due = out->verdict == FG_COW_RISK &&
 	      (!cow.last_report || out->oom_kills > 0 ||
 	       now - cow.last_report >= (long)c->cow_interval_s * 1000000L);

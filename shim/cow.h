@@ -10,7 +10,8 @@
 /*
  * fg_cow_quick - true when the calling process's fork needs no cow
  * report or protection: the check is off, or RssAnon is below half of a
- * headroom read less than a second ago.  One pread at most.
+ * headroom read less than a second ago (read again first when older: the
+ * cgroup's files, no heap).  Otherwise one pread.
  */
 bool fg_cow_quick(const struct fg_config *c);
 
