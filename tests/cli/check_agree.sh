@@ -9,6 +9,15 @@ build_helper || { fail helper "cannot compile tests/cli/hold_fork.c"; summary; e
 mode=$(cat /proc/sys/vm/overcommit_memory)
 gib=$(merged_gib)
 
+# proc_admin PID: true when PID has CAP_SYS_ADMIN effective in the
+# initial user namespace (inode 4026531837), else false
+proc_admin() {
+	local cap ns
+	cap=$(sed -n 's/^CapEff:[[:space:]]*//p' "/proc/$1/status")
+	ns=$(stat -L -c %i "/proc/$1/ns/user" 2>/dev/null)
+	if [ "$ns" = 4026531837 ] && [ $(((0x$cap >> 21) & 1)) = 1 ]; then echo true; else echo false; fi
+}
+
 # agree NAME GIB EXPECTED_STATUS
 agree() {
 	local name=$1 g=$2 want=$3 log=$TMP/$1.log rc out k a b diff=""
@@ -19,6 +28,7 @@ agree() {
 	fi
 	"$FG" check --json "$HOLD_PID" >"$TMP/$name.cli" 2>"$TMP/$name.err"
 	rc=$?
+	admin=$(proc_admin "$HOLD_PID")
 	"$FG" check "$HOLD_PID" >"$TMP/$name.txt" 2>&1
 	out=$(hold_release "$name")
 	if [ ! -s "$log" ]; then
@@ -37,6 +47,10 @@ agree() {
 	[ -n "$a" ] && [ "$a" = "$b" ] || diff="$diff failing_vma: cli '$a', library '$b';"
 	check "$name-agree" "cli and library: verdict $(json_get "$log" verdict), charge $(json_get "$log" charge_kb) kB ($(json_get "$log" tier)), failing_vma ${b:-?}${diff:+; DIFFER:$diff}" \
 		test -z "$diff"
+	# admin from /proc, not from the guard: CAP_SYS_ADMIN (bit 21) in the
+	# effective set, in the initial user namespace
+	check "$name-admin" "admin: /proc says $admin, cli $(json_get "$TMP/$name.cli" admin), library $(json_get "$log" admin)" \
+		test "$(json_get "$TMP/$name.cli" admin)" = "$admin" -a "$(json_get "$log" admin)" = "$admin"
 	check "$name-status" "forkguard check exit $rc (want $want), real fork: $out, library outcome $(json_get "$log" outcome)" \
 		test "$rc" = "$want"
 	check "$name-json" "the CLI's object is valid JSON on one line with \"call\":\"check\"" \
