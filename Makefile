@@ -33,8 +33,8 @@ FG_SYSINC ?=
 FG_CFLAGS += $(FG_SYSINC)
 
 # the pure core and its I/O edge: shared by the library, the CLI and tests
-CORE := policy parse procfs cgroup check fmt report report_cow report_warn \
-	event prom
+CORE := policy policy_cow parse procfs cgroup check fmt describe report report_cow \
+	report_warn event prom
 # the preload library on top: the fork path's cache, the flow, the symbols
 SHIM := config log cow fastpath guard remedy metrics interpose
 
@@ -83,11 +83,23 @@ $(B)/fixtures/jemalloc_retention: fixtures/jemalloc_retention.c fixtures/merged.
 
 # --- tests ---
 UNIT := test_policy test_parse test_config test_report test_snapshots \
-	test_estimate test_cgroup test_fuzz_regressions test_prom
+	test_estimate test_cgroup test_fuzz_regressions test_prom test_fastpath \
+	test_remedy test_guard
 UNIT_BIN := $(UNIT:%=$(B)/tests/%)
 UNIT_OBJ := $(B)/obj/config.o $(B)/obj/fastpath.o
 $(B)/tests/%: tests/unit/%.c $(B)/libforkguard-core.a $(UNIT_OBJ) | $(B)/tests
 	$(CC) $(FG_CFLAGS) $(CFLAGS) -o $@ $< $(UNIT_OBJ) $(B)/libforkguard-core.a -lcmocka
+# the remedies' predicates and the guard's flow, with the library's objects
+# (test_guard brings its own sink in place of log.o)
+REMEDY_OBJ := $(B)/obj/remedy.o $(B)/obj/metrics.o $(B)/obj/cow.o
+$(B)/tests/test_remedy: tests/unit/test_remedy.c $(B)/libforkguard-core.a \
+		$(UNIT_OBJ) $(REMEDY_OBJ) | $(B)/tests
+	$(CC) $(FG_CFLAGS) $(CFLAGS) -o $@ $< $(REMEDY_OBJ) $(UNIT_OBJ) \
+		$(B)/libforkguard-core.a -lcmocka $(FG_LDLIBS)
+$(B)/tests/test_guard: tests/unit/test_guard.c $(B)/libforkguard-core.a \
+		$(UNIT_OBJ) $(REMEDY_OBJ) $(B)/obj/guard.o | $(B)/tests
+	$(CC) $(FG_CFLAGS) $(CFLAGS) -o $@ $< $(B)/obj/guard.o $(REMEDY_OBJ) \
+		$(UNIT_OBJ) $(B)/libforkguard-core.a -lcmocka $(FG_LDLIBS) -pthread
 
 # tests/metrics: a real node_exporter scrapes the guarded programs' files
 $(B)/tests/forker: tests/metrics/forker.c fixtures/merged.h | $(B)/tests

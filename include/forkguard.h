@@ -39,8 +39,13 @@ extern "C" {
 #define FG_API
 #endif
 
-/* Which kernel rule (era of __vm_enough_memory) applies. */
+/*
+ * Which kernel rule (era of __vm_enough_memory) applies.  FG_RULE_RUNNING
+ * asks for the running kernel's (from the snapshot's osrelease);
+ * FG_RULE_COUNT is no rule (an unknown name).
+ */
 enum fg_rule {
+	FG_RULE_RUNNING = -1,
 	FG_RULE_2_6,  /* <= 3.0: two-pass free estimate (2.6.32) */
 	FG_RULE_3_1,  /* 3.1 - 3.9: free - totalreserve, -3 % non-admin */
 	FG_RULE_3_10, /* 3.10 - 4.16: admin_reserve replaces the 3 % */
@@ -69,8 +74,7 @@ enum fg_walk {
 	FG_WALK_BOUND,	  /* maps: every private mapping (upper bound) */
 	FG_WALK_ESTIMATE, /* smaps without VmFlags (maps if unreadable):
 			     fg_vma_estimate() */
-	FG_WALK_EXACT,	  /* smaps VmFlags: ac and not dc (a VMA without
-			     them: as FG_WALK_ESTIMATE) */
+	FG_WALK_EXACT,	  /* smaps VmFlags: ac and not dc */
 };
 
 /* Host-wide facts (sysctls, /proc/meminfo, uname). */
@@ -243,7 +247,7 @@ FG_API int fg_task_read(const char *root, pid_t pid, struct fg_task *t);
 /*
  * fg_vmas_walk - feed every VMA of @pid to @ev in address order, deciding
  * accountability as @how says.  Returns 0, or -errno (-ENOTSUP: smaps has
- * no VmFlags, and @ev holds the estimate; -ENODATA: no VMA at all).
+ * no VmFlags; -ENODATA: no VMA at all).
  */
 FG_API int fg_vmas_walk(const char *root, pid_t pid, enum fg_walk how,
 			struct fg_eval *ev);
@@ -258,8 +262,9 @@ FG_API int fg_limits_read(const char *root, pid_t pid, struct fg_limits *l);
 
 /* fg_rule_for_release - the rule for a "major.minor..." release string. */
 FG_API enum fg_rule fg_rule_for_release(const char *release);
-/* fg_rule_from_name - parse "5.2+", "4.17", "2.6"...; -1 when unknown. */
-FG_API int fg_rule_from_name(const char *name);
+/* fg_rule_from_name - parse "5.2+", "4.17", "2.6"...; FG_RULE_COUNT when
+ * unknown. */
+FG_API enum fg_rule fg_rule_from_name(const char *name);
 /* fg_rule_name - "<=3.0", "3.1-3.9", "3.10-4.16", "4.17-5.1", "5.2+". */
 FG_API const char *fg_rule_name(enum fg_rule rule);
 
@@ -285,11 +290,11 @@ FG_API const char *fg_cow_verdict_name(enum fg_cow_verdict v);
 /*
  * fg_check - snapshot @pid (0: self) under @root and evaluate it, going
  * from the O(1) bound to maps to smaps only as far as needed; @full forces
- * the exact smaps walk (for a diagnosis).  @rule: an enum fg_rule, or -1
- * for the running kernel's.  Always fills @r; returns 0 or the -errno of a
+ * the exact smaps walk (for a diagnosis).  @rule: the rule to apply, or
+ * FG_RULE_RUNNING for the running kernel's.  Always fills @r; returns 0 or the -errno of a
  * read that prevented a verdict (r->verdict is then FG_UNKNOWN).
  */
-FG_API int fg_check(const char *root, pid_t pid, int rule, bool full,
+FG_API int fg_check(const char *root, pid_t pid, enum fg_rule rule, bool full,
 		    struct fg_result *r);
 
 /*

@@ -17,6 +17,7 @@
  * The fork path keeps a headroom read less than a second ago: a fork
  * whose worst case is below half of it reads nothing more.
  */
+#include <errno.h>
 #include <string.h>
 #include <sys/stat.h>
 

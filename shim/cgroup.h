@@ -8,7 +8,9 @@
 #ifndef FG_CGROUP_H
 #define FG_CGROUP_H
 
-#include "fg_internal.h"
+#include "forkguard.h"
+#include "parse.h"
+#include "procfs.h"
 #include "fmt.h"
 
 #define FG_CG_LEVELS 8

@@ -16,6 +16,8 @@
 #include <time.h>
 
 #include "check.h"
+#include "policy.h"
+#include "procfs.h"
 
 long fg_now_us(void)
 {
@@ -23,17 +25,6 @@ long fg_now_us(void)
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return ts.tv_sec * 1000000L + ts.tv_nsec / 1000;
-}
-
-void fg_charge_bound(struct fg_eval *ev, uint64_t kb)
-{
-	struct fg_vma v;
-
-	memset(&v, 0, sizeof(v));
-	v.end = kb * 1024;
-	v.account = true;
-	strcpy(v.name, "[total_vm bound]");
-	fg_eval_vma(ev, &v);
 }
 
 /* One pass over the VMAs into r->ev; 0 or -errno. */
@@ -50,7 +41,7 @@ void fg_evaluate(const char *root, pid_t pid, bool full, struct fg_result *r)
 
 	if (!full) {
 		fg_eval_begin(&r->ev, &r->sys, &r->task);
-		fg_charge_bound(&r->ev, r->task.vsz_kb);
+		fg_eval_bound(&r->ev, r->task.vsz_kb);
 		r->tier = FG_TIER_STATM;
 		r->verdict = fg_eval_verdict(&r->ev);
 		if (r->verdict == FG_OK || r->verdict == FG_UNKNOWN)
@@ -63,14 +54,13 @@ void fg_evaluate(const char *root, pid_t pid, bool full, struct fg_result *r)
 		}
 	}
 	rc = walk(root, pid, FG_WALK_EXACT, r);
-	if (!rc || rc == -ENOTSUP) {
-		/* without VmFlags (< 3.8) the same pass made the estimate */
-		r->tier = rc ? FG_TIER_ESTIMATE : FG_TIER_SMAPS;
-		r->exact = !rc;
+	if (!rc) {
+		r->tier = FG_TIER_SMAPS;
+		r->exact = true;
 		r->verdict = fg_eval_verdict(&r->ev);
 		return;
 	}
-	r->read_error = rc == -ENOENT ? 0 : rc;
+	r->read_error = rc == -ENOTSUP || rc == -ENOENT ? 0 : rc;
 	if (!walk(root, pid, FG_WALK_ESTIMATE, r)) {
 		r->tier = FG_TIER_ESTIMATE;
 		r->verdict = fg_eval_verdict(&r->ev);
@@ -78,7 +68,7 @@ void fg_evaluate(const char *root, pid_t pid, bool full, struct fg_result *r)
 	}
 	/* nothing but total_vm: a failing bound proves nothing */
 	fg_eval_begin(&r->ev, &r->sys, &r->task);
-	fg_charge_bound(&r->ev, r->task.vsz_kb);
+	fg_eval_bound(&r->ev, r->task.vsz_kb);
 	r->tier = FG_TIER_STATM;
 	r->verdict = fg_eval_verdict(&r->ev) == FG_OK ? FG_OK : FG_BORDERLINE;
 }
@@ -89,7 +79,7 @@ void fg_result_init(struct fg_result *r)
 	r->verdict = FG_UNKNOWN;
 }
 
-int fg_check(const char *root, pid_t pid, int rule, bool full,
+int fg_check(const char *root, pid_t pid, enum fg_rule rule, bool full,
 	     struct fg_result *r)
 {
 	long t0 = fg_now_us();
@@ -105,7 +95,7 @@ int fg_check(const char *root, pid_t pid, int rule, bool full,
 		return rc;
 	}
 	if ((unsigned)rule < FG_RULE_COUNT)
-		s.rule = (enum fg_rule)rule;
+		s.rule = rule;
 	rc = fg_check_task(root, pid, &s, full, r);
 	r->check_us = fg_now_us() - t0;
 	return rc;

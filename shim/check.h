@@ -5,7 +5,11 @@
 #ifndef FG_CHECK_H
 #define FG_CHECK_H
 
-#include "fg_internal.h"
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "forkguard.h"
 
 /* fg_result_init - an empty result: no snapshot, verdict unknown. */
 void fg_result_init(struct fg_result *r);
@@ -18,9 +22,6 @@ void fg_result_init(struct fg_result *r);
  * r->tier, r->exact, r->verdict and r->read_error.
  */
 void fg_evaluate(const char *root, pid_t pid, bool full, struct fg_result *r);
-
-/* fg_charge_bound - charge @ev one VMA of @kb: the total_vm bound. */
-void fg_charge_bound(struct fg_eval *ev, uint64_t kb);
 
 /* fg_now_us - CLOCK_MONOTONIC in microseconds. */
 long fg_now_us(void);

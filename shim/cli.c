@@ -85,11 +85,11 @@ const char *cli_size(uint64_t kb, char *buf)
 	return buf;
 }
 
-int cli_parse_rule(const char *cmd, const char *arg)
+enum fg_rule cli_parse_rule(const char *cmd, const char *arg)
 {
-	int rule = fg_rule_from_name(arg);
+	enum fg_rule rule = fg_rule_from_name(arg);
 
-	if (rule < 0)
+	if (rule == FG_RULE_COUNT)
 		cli_usage_error(cmd,
 				"unknown kernel rule '%s': expected <=3.0, "
 				"3.1-3.9, 3.10-4.16, 4.17-5.1 or 5.2+",
@@ -97,7 +97,8 @@ int cli_parse_rule(const char *cmd, const char *arg)
 	return rule;
 }
 
-int cli_sys_read(const char *cmd, const char *root, int rule, struct fg_sys *s)
+int cli_sys_read(const char *cmd, const char *root, enum fg_rule rule,
+		 struct fg_sys *s)
 {
 	int rc = fg_sys_read(root, s);
 
@@ -113,8 +114,8 @@ int cli_sys_read(const char *cmd, const char *root, int rule, struct fg_sys *s)
 			  root);
 		return -EINVAL;
 	}
-	if (rule >= 0)
-		s->rule = (enum fg_rule)rule;
+	if (rule != FG_RULE_RUNNING)
+		s->rule = rule;
 	return 0;
 }
 

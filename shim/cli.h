@@ -15,7 +15,10 @@
 #include <stdint.h>
 #include <sys/types.h>
 
-#include "fg_internal.h"
+#include "forkguard.h"
+#include "parse.h"
+#include "policy.h"
+#include "procfs.h"
 
 /* Exit statuses; check's 0-3 are also its verdicts. */
 #define FG_EXIT_OK	   0   /* the fork would pass */
@@ -41,17 +44,18 @@ int cli_usage_error(const char *cmd, const char *fmt, ...)
 const char *cli_size(uint64_t kb, char *buf);
 
 /*
- * cli_parse_rule - the --kernel-rule argument: an enum fg_rule, or -1
+ * cli_parse_rule - the --kernel-rule argument: a rule, or FG_RULE_COUNT
  * after a usage message on stderr.
  */
-int cli_parse_rule(const char *cmd, const char *arg);
+enum fg_rule cli_parse_rule(const char *cmd, const char *arg);
 
 /*
  * cli_sys_read - fg_sys_read() for @root with @rule (-1: from the
  * snapshot's osrelease) applied.  0 or -errno, after one stderr line
  * saying which part of the policy could not be read.
  */
-int cli_sys_read(const char *cmd, const char *root, int rule, struct fg_sys *s);
+int cli_sys_read(const char *cmd, const char *root, enum fg_rule rule,
+		 struct fg_sys *s);
 
 /* The C library a program runs on, from its ELF interpreter. */
 enum cli_libc {

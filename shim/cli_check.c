@@ -24,6 +24,7 @@
 #include "cgroup.h"
 #include "check.h"
 #include "cli.h"
+#include "describe.h"
 #include "metrics.h"
 
 static const char usage[] =
@@ -63,7 +64,7 @@ static const char usage[] =
 struct opts {
 	bool json, prom, all, exact, anon_charged;
 	const char *root, *sysfs;
-	int rule;
+	enum fg_rule rule;
 };
 
 static int status_of(enum fg_verdict v)
@@ -228,28 +229,12 @@ static int by_charge(const void *a, const void *b)
 /* One line on the rule every listed process was measured against. */
 static void print_rule(const struct fg_sys *s)
 {
-	struct fg_task t = { 0 };
-	struct fg_eval ev;
-	char a[32], b[32];
+	char line[512];
+	struct fg_buf b;
 
-	fg_eval_begin(&ev, s, &t);
-	printf("overcommit_memory=%d, kernel %s, rule %s: ", s->mode,
-	       s->release[0] ? s->release : "?", fg_rule_name(ev.rule));
-	if (s->mode == 1)
-		printf("no fork is refused\n");
-	else if (s->mode == 0 && ev.rule == FG_RULE_5_2)
-		printf("a fork fails when one accountable VMA is larger than "
-		       "RAM + swap = %s\n",
-		       cli_size(ev.limit_pages * ev.page_kb, a));
-	else if (s->mode == 0)
-		printf("a fork fails when one accountable VMA is not smaller "
-		       "than the free estimate %s\n",
-		       cli_size(ev.limit_pages * ev.page_kb, a));
-	else
-		printf("a fork fails when Committed_AS %s + its charge reaches "
-		       "allowed %s (less min(VSZ/32, user_reserve))\n",
-		       cli_size(s->committed_kb, a),
-		       cli_size(ev.limit_pages * ev.page_kb, b));
+	fg_buf_init(&b, line, sizeof(line));
+	fg_describe_rule_line(&b, s);
+	fputs(line, stdout);
 }
 
 static void print_table(const struct found *f, const struct fg_sys *s)
@@ -360,7 +345,9 @@ int cli_check(int argc, char **argv)
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
-	struct opts o = { .root = "/proc", .sysfs = "/sys", .rule = -1 };
+	struct opts o = { .root = "/proc",
+			  .sysfs = "/sys",
+			  .rule = FG_RULE_RUNNING };
 	struct fg_sys s;
 	pid_t pid;
 	int c, i;
@@ -387,7 +374,7 @@ int cli_check(int argc, char **argv)
 		case 's': o.sysfs = optarg; break;
 		case 'k':
 			o.rule = cli_parse_rule("check", optarg);
-			if (o.rule < 0)
+			if (o.rule == FG_RULE_COUNT)
 				return FG_EXIT_USAGE;
 			break;
 		case 'h': fputs(usage, stdout); return FG_EXIT_OK;

@@ -21,6 +21,7 @@
 
 #include "cgroup.h"
 #include "cli.h"
+#include "describe.h"
 #include "fmt.h"
 
 static const char usage[] =
@@ -74,45 +75,22 @@ static const char *mode_name(int mode, bool long_form)
 	return long_form ? words[mode] : names[mode];
 }
 
-static void zone_line(const char *line, size_t n, void *arg)
-{
-	fg_zoneinfo_line(arg, line, n);
-}
-
-/* fg_sys_read reads zoneinfo only for the mode it found; mode 0 needs it. */
-static void need_totalreserve(const char *root, struct fg_sys *s)
-{
-	struct fg_zone_acc z = { 0 };
-	char path[FG_PATH_MAX], buf[4096];
-
-	if (s->totalreserve_kb || s->rule == FG_RULE_5_2)
-		return;
-	if (!fg_path(path, sizeof(path), root, -1, "zoneinfo") &&
-	    !fg_lines(path, buf, sizeof(buf), zone_line, &z))
-		s->totalreserve_kb = fg_zoneinfo_end(&z) * s->page_kb;
-}
-
 static void limits(const char *root, struct host *h)
 {
 	struct fg_task t = { 0 }; /* a small process, not admin */
 	struct fg_sys s = h->s;
 	struct fg_eval ev;
-	uint64_t max;
 
-	need_totalreserve(root, &s);
+	/* fg_sys_read reads zoneinfo only for the mode it found */
+	if (!s.totalreserve_kb && fg_rule_reads_totalreserve(0, s.rule))
+		fg_totalreserve_read(root, &s);
 	s.mode = 0;
 	fg_eval_begin(&ev, &s, &t);
-	max = ev.limit_pages;
-	if (ev.or_equal && max)
-		max--;
-	h->mode0_max_kb = max * ev.page_kb;
+	h->mode0_max_kb = fg_eval_vma_max_pages(&ev) * ev.page_kb;
 	s.mode = 2;
 	fg_eval_begin(&ev, &s, &t);
 	h->mode2_allowed_kb = ev.limit_pages * ev.page_kb;
-	h->mode2_room_kb = ev.limit_pages > ev.committed_pages
-			       ? (ev.limit_pages - ev.committed_pages) *
-				     ev.page_kb
-			       : 0;
+	h->mode2_room_kb = fg_eval_room_pages(&ev) * ev.page_kb;
 }
 
 static void read_thp(struct host *h)
@@ -344,36 +322,6 @@ static void json(struct fg_buf *b, const struct host *h)
 	fg_puts(b, "}\n");
 }
 
-static void text_rule(struct fg_buf *b, const struct host *h)
-{
-	const struct fg_sys *s = &h->s;
-	char x[32], y[32];
-
-	switch (s->mode) {
-	case 0:
-		fg_puts(b, "  mode 0 (heuristic): a fork is refused when one "
-			   "accountable VMA of the parent is ");
-		fg_puts(b, s->rule == FG_RULE_5_2
-			       ? "larger than RAM + swap ("
-			       : "not smaller than the free-memory estimate (");
-		fg_puts(b, cli_size(h->mode0_max_kb, x));
-		fg_puts(b, " passes now); the total does not matter\n");
-		return;
-	case 1:
-		fg_puts(b, "  mode 1 (always): no fork is ever refused for "
-			   "memory; an overrun meets the OOM killer instead\n");
-		return;
-	default:
-		fg_puts(b, "  mode 2 (strict): a fork is refused once "
-			   "Committed_AS + its charge (every accountable VMA "
-			   "of the parent) reaches allowed = ");
-		fg_puts(b, cli_size(h->mode2_allowed_kb, x));
-		fg_puts(b, " (");
-		fg_puts(b, cli_size(h->mode2_room_kb, y));
-		fg_puts(b, " of room now)\n");
-	}
-}
-
 static void text(struct fg_buf *b, const struct host *h, const char *root)
 {
 	const struct fg_sys *s = &h->s;
@@ -395,7 +343,8 @@ static void text(struct fg_buf *b, const struct host *h, const char *root)
 	fg_puts(b, " (");
 	fg_puts(b, mode_name(s->mode, true));
 	fg_puts(b, ")\n");
-	text_rule(b, h);
+	fg_describe_policy(b, s, h->mode0_max_kb, h->mode2_allowed_kb,
+			   h->mode2_room_kb);
 	fg_puts(b, "  vm.overcommit_ratio = ");
 	fg_putu(b, s->ratio);
 	fg_puts(b, "%, vm.overcommit_kbytes = ");
@@ -519,7 +468,8 @@ int cli_explain(int argc, char **argv)
 	char out[16384];
 	struct fg_buf b;
 	bool as_json = false;
-	int c, rule = -1;
+	enum fg_rule rule = FG_RULE_RUNNING;
+	int c;
 
 	opterr = 0;
 	while ((c = getopt_long(argc, argv, ":jp:k:h", longopts, NULL)) != -1) {
@@ -528,7 +478,7 @@ int cli_explain(int argc, char **argv)
 		case 'p': root = optarg; break;
 		case 'k':
 			rule = cli_parse_rule("explain", optarg);
-			if (rule < 0)
+			if (rule == FG_RULE_COUNT)
 				return FG_EXIT_USAGE;
 			break;
 		case 'h': fputs(usage, stdout); return FG_EXIT_OK;

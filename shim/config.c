@@ -171,7 +171,7 @@ int fg_config_parse(struct fg_config *c, const char *(*get)(const char *),
 	memset(c, 0, sizeof(*c));
 	if (len)
 		warn[0] = '\0';
-	c->rule = -1;
+	c->rule = FG_RULE_RUNNING;
 	c->rate = 10;
 	c->remedies = FG_REMEDY_ALL;
 	c->retries = 3;
@@ -237,9 +237,10 @@ int fg_config_parse(struct fg_config *c, const char *(*get)(const char *),
 		    "seconds between two reports of the same cow risk, 0 "
 		    "for every fork; using 3600");
 	if ((v = get("FORKGUARD_KERNEL_RULE")) && *v) {
-		x = fg_rule_from_name(v);
-		if (x >= 0)
-			c->rule = x;
+		enum fg_rule rule = fg_rule_from_name(v);
+
+		if (rule != FG_RULE_COUNT)
+			c->rule = rule;
 		else
 			BAD("FORKGUARD_KERNEL_RULE",
 			    "<=3.0|3.1-3.9|3.10-4.16|4.17-5.1|5.2+; using "

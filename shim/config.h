@@ -11,7 +11,10 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-#include "fg_internal.h"
+#include <sys/types.h>
+
+#include "forkguard.h"
+#include "procfs.h"
 
 enum fg_mode {
 	FG_MODE_OBSERVE,
@@ -44,7 +47,7 @@ struct fg_config {
 	char sysfs[FG_PATH_MAX]; /* FORKGUARD_SYSFS: cgroups, THP */
 	enum fg_cow_mode cow;
 	unsigned cow_interval_s; /* a cow risk is reported once per this */
-	int rule;		 /* -1: the running kernel's (osrelease) */
+	enum fg_rule rule;	 /* or FG_RULE_RUNNING (osrelease) */
 	unsigned rate;		 /* reports per second, 0: no limit */
 	unsigned remedies;	 /* FG_REMEDY_* */
 	unsigned remedies_asked; /* named one by one in FORKGUARD_REMEDY */

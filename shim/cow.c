@@ -17,6 +17,7 @@
 #include <unistd.h>
 
 #include "cgroup.h"
+#include "forksafe.h"
 #include "check.h"
 #include "cow.h"
 

@@ -16,6 +16,10 @@
 
 #include "check.h"
 #include "fastpath.h"
+#include "forksafe.h"
+#include "parse.h"
+#include "policy.h"
+#include "procfs.h"
 
 /*
  * What the fork path keeps: two procfs files open, and the facts that do
@@ -27,7 +31,7 @@
 static struct {
 	struct fg_kept mode, statm;
 	struct fg_sys base;
-	uint64_t pass_kb[3]; /* per mode: see statm_pass_kb() */
+	uint64_t pass_kb[3]; /* per mode: fg_eval_pass_kb() */
 	long base_at;
 	bool have_base;
 	bool init_ns;
@@ -50,44 +54,6 @@ static bool cap_sys_admin(void)
 	return (data[0].effective >> CAP_SYS_ADMIN) & 1;
 }
 
-/* Do @mode and @rule decide on what moves (the other sysctls, meminfo)? */
-static bool reads_what_moves(int mode, enum fg_rule rule)
-{
-	return mode == 2 || (mode == 0 && rule != FG_RULE_5_2);
-}
-
-/*
- * The largest total_vm (kB) that the statm tier passes on @s in @mode,
- * asked of the policy itself (its verdict only grows with the size):
- * UINT64_MAX when no size fails (mode 1), 0 when the verdict depends on
- * what moves and the whole check must decide.
- */
-static uint64_t statm_pass_kb(const struct fg_sys *s, int mode,
-			      enum fg_rule rule)
-{
-	uint64_t lo = 0, hi = UINT64_C(1) << 52, mid; /* kB: 4 EiB */
-	struct fg_task t = { 0 };
-	struct fg_sys m = *s;
-	struct fg_eval ev;
-
-	if (mode == 1)
-		return UINT64_MAX;
-	if (reads_what_moves(mode, rule))
-		return 0;
-	m.mode = mode;
-	m.rule = rule;
-	while (lo < hi) {
-		mid = lo + (hi - lo + 1) / 2;
-		fg_eval_begin(&ev, &m, &t);
-		fg_charge_bound(&ev, mid);
-		if (fg_eval_verdict(&ev) == FG_OK)
-			lo = mid;
-		else
-			hi = mid - 1;
-	}
-	return lo;
-}
-
 static int refresh_base(const char *root, enum fg_rule forced, long now)
 {
 	enum fg_rule rule;
@@ -104,7 +70,7 @@ static int refresh_base(const char *root, enum fg_rule forced, long now)
 	__atomic_thread_fence(__ATOMIC_RELEASE);
 	fast.base = s;
 	for (int mode = 0; mode < 3; mode++)
-		fast.pass_kb[mode] = statm_pass_kb(&s, mode, rule);
+		fast.pass_kb[mode] = fg_eval_pass_kb(&s, mode, rule);
 	fast.base_at = now;
 	fast.have_base = true;
 	fast.init_ns = fg_init_user_ns(root, 0);
@@ -174,7 +140,7 @@ int fg_fast_check(const char *root, enum fg_rule forced, bool full,
 	if (!base_copy(t0, s, NULL, NULL)) {
 		if (!fg_trylock(&fast.lock, self)) {
 			/* another thread is refreshing the cache: read afresh */
-			rc = fg_check(root, 0, (int)forced, full, r);
+			rc = fg_check(root, 0, forced, full, r);
 			goto done;
 		}
 		rc = refresh_base(root, forced, t0);
@@ -202,7 +168,7 @@ int fg_fast_check(const char *root, enum fg_rule forced, bool full,
 		r->verdict = FG_OK;
 		goto done;
 	}
-	if (reads_what_moves(s->mode, s->rule)) {
+	if (fg_rule_reads_free(s->mode, s->rule)) {
 		struct fg_sys fresh;
 
 		/* these rules read what moves: the other sysctls, meminfo */
@@ -222,7 +188,7 @@ int fg_fast_check(const char *root, enum fg_rule forced, bool full,
 	r->task.rss_kb = resident * s->page_kb;
 	/* admin matters to these rules only; reports ask fg_task_admin_now() */
 	r->task.admin = false;
-	r->admin_known = s->mode == 2 || s->rule != FG_RULE_5_2;
+	r->admin_known = fg_rule_reads_admin(s->mode, s->rule);
 	if (r->admin_known)
 		r->task.admin = fast.init_ns && cap_sys_admin();
 	fg_evaluate(root, 0, full, r);
@@ -246,7 +212,7 @@ void fg_result_complete(const char *root, struct fg_result *r)
 		return;
 	r->task.vsz_kb = size * r->sys.page_kb;
 	r->task.rss_kb = resident * r->sys.page_kb;
-	fg_charge_bound(&r->ev, r->task.vsz_kb);
+	fg_eval_bound(&r->ev, r->task.vsz_kb);
 	r->tier = FG_TIER_STATM;
 }
 

@@ -4,7 +4,9 @@
 #ifndef FG_FASTPATH_H
 #define FG_FASTPATH_H
 
-#include "fg_internal.h"
+#include <stdbool.h>
+
+#include "forkguard.h"
 
 /*
  * fg_fast_check - the fork-path check with kept fds and cached constants;

@@ -15,23 +15,26 @@
  * exactly as without it.  errno is restored by the caller (interpose.c).
  */
 #include <errno.h>
+#include <pthread.h>
 #include <string.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 #include "check.h"
-#include "config.h"
 #include "cow.h"
+#include "config.h"
 #include "fastpath.h"
 #include "fmt.h"
+#include "forksafe.h"
 #include "guard.h"
 #include "log.h"
 #include "metrics.h"
+#include "policy.h"
+#include "procfs.h"
 #include "remedy.h"
+#include "report.h"
 
-static bool risky(enum fg_verdict v)
-{
-	return v == FG_FAIL || v == FG_BORDERLINE;
-}
+static void report(struct fg_guard *g);
 
 /* A warning to the log: in JSON format, a JSON line too. */
 static void warn_write(const struct fg_config *c, const char *text, size_t n)
@@ -104,12 +107,58 @@ bool fg_guard_off(void)
 	return !c || c->mode == FG_MODE_OFF;
 }
 
+/*
+ * The fast path's check of a fork that does not pass, handed to the whole
+ * way that follows at once in the same thread, so that the fork is checked
+ * once.  Written only then (a fork that goes the whole way anyway), under
+ * the lock; taken only by the thread that left it, and while fresh.
+ */
+#define FG_HANDOFF_US 100000L
+static struct {
+	pid_t lock;
+	pid_t tid; /* the thread that left it; 0: empty */
+	long at;
+	struct fg_result r;
+} handoff;
+
+static pid_t thread_id(void)
+{
+	return (pid_t)syscall(SYS_gettid);
+}
+
+static void handoff_leave(const struct fg_result *r)
+{
+	if (!fg_trylock(&handoff.lock, getpid()))
+		return;
+	handoff.r = *r;
+	handoff.at = fg_now_us();
+	__atomic_store_n(&handoff.tid, thread_id(), __ATOMIC_RELEASE);
+	fg_unlock(&handoff.lock);
+}
+
+static bool handoff_take(struct fg_result *r)
+{
+	bool took = false;
+
+	if (!__atomic_load_n(&handoff.tid, __ATOMIC_ACQUIRE) ||
+	    !fg_trylock(&handoff.lock, getpid()))
+		return false;
+	if (handoff.tid == thread_id() &&
+	    fg_now_us() - handoff.at < FG_HANDOFF_US) {
+		*r = handoff.r;
+		took = true;
+	}
+	if (handoff.tid)
+		handoff.tid = 0;
+	fg_unlock(&handoff.lock);
+	return took;
+}
+
 bool fg_guard_before(struct fg_guard *g, const char *call)
 {
 	const struct fg_config *c = fg_config();
-	int rc;
-
 	struct fg_event *e = &g->e;
+	int rc;
 
 	g->active = false;
 	g->cow_due = false;
@@ -118,7 +167,9 @@ bool fg_guard_before(struct fg_guard *g, const char *call)
 		return false;
 	config_warnings_once(c);
 	fg_event_init(e, call);
-	rc = fg_fast_check(c->procfs, (enum fg_rule)c->rule, false, &e->r);
+	rc = handoff_take(&e->r)
+		 ? 0
+		 : fg_fast_check(c->procfs, c->rule, false, &e->r);
 	e->check_us = e->r.check_us;
 	if (rc || e->r.verdict == FG_UNKNOWN) {
 		warn_once(c, "cannot read the overcommit policy",
@@ -130,18 +181,16 @@ bool fg_guard_before(struct fg_guard *g, const char *call)
 	g->active = true;
 	if (c->cow != FG_COW_OFF)
 		g->cow_due = fg_cow_fork(c, &e->r.sys, &e->r.cow);
-	if (risky(e->r.verdict) && !e->r.exact) {
-		fg_fast_check(c->procfs, (enum fg_rule)c->rule, true, &e->r);
-		e->check_us += e->r.check_us;
-	}
-	if (c->mode == FG_MODE_REMEDIATE && risky(e->r.verdict))
+	/* the tiered check went as deep as it could: a risky verdict is
+	 * exact, or smaps is unreadable */
+	if (c->mode == FG_MODE_REMEDIATE && fg_verdict_risky(e->r.verdict))
 		fg_remedy_run(c, e);
-	else if (risky(e->r.verdict))
+	else if (fg_verdict_risky(e->r.verdict))
 		fg_remedy_stats(e);
 	if (c->mode == FG_MODE_ENFORCE && e->r.verdict == FG_FAIL) {
 		e->refused = true;
 		fg_metrics_refused(call, (uint64_t)e->check_us * 1000);
-		fg_guard_report(g);
+		report(g);
 		fg_metrics_tick();
 		return true;
 	}
@@ -155,9 +204,12 @@ __attribute__((noinline)) static bool pass_checked(const struct fg_config *c)
 {
 	struct fg_result r;
 
-	return fg_fast_check(c->procfs, (enum fg_rule)c->rule, false, &r) ==
-		   0 &&
-	       r.verdict == FG_OK;
+	if (fg_fast_check(c->procfs, c->rule, false, &r))
+		return false;
+	if (r.verdict == FG_OK)
+		return true;
+	handoff_leave(&r);
+	return false;
 }
 
 bool fg_guard_pass(void)
@@ -175,7 +227,7 @@ void fg_guard_child(const struct fg_guard *g)
 		fg_cow_protect_child(g->c);
 }
 
-void fg_guard_missed(const char *call, int err)
+static void missed(const char *call, int err)
 {
 	struct fg_guard g;
 
@@ -188,8 +240,7 @@ void fg_guard_missed(const char *call, int err)
 	if (!g.c || g.c->mode == FG_MODE_OFF)
 		return;
 	fg_event_init(&g.e, call);
-	if (fg_fast_check(g.c->procfs, (enum fg_rule)g.c->rule, false,
-			  &g.e.r) ||
+	if (fg_fast_check(g.c->procfs, g.c->rule, false, &g.e.r) ||
 	    g.e.r.verdict == FG_UNKNOWN)
 		return;
 	g.e.check_us = g.e.r.check_us;
@@ -207,7 +258,7 @@ static bool report_due(const struct fg_guard *g, bool failed)
 	       failed || e->nattempts || g->cow_due;
 }
 
-bool fg_guard_quiet(const struct fg_guard *g)
+static bool quiet_after(const struct fg_guard *g)
 {
 	return !g->active || !report_due(g, false);
 }
@@ -243,11 +294,11 @@ void fg_guard_after(struct fg_guard *g, bool failed, int err)
 		e->mismatch = true;
 	}
 	if (report_due(g, failed))
-		fg_guard_report(g);
+		report(g);
 	fg_metrics_tick();
 }
 
-void fg_guard_report(struct fg_guard *g)
+static void report(struct fg_guard *g)
 {
 	const struct fg_config *c = g->c;
 	char buf[8192];
@@ -278,4 +329,186 @@ void fg_guard_report(struct fg_guard *g)
 		fg_log_write(c, note, b.at);
 	}
 	fg_log_write(c, buf, n);
+}
+
+/* --- the fork-like calls --- */
+
+/*
+ * What the atfork handlers know, per thread.  Two sets of handlers:
+ *   early, registered by our constructor, before the program's own: its
+ *     prepare runs last (LIFO) and keeps errno as it is just before the
+ *     fork; its parent handler runs first (FIFO) and sees errno just
+ *     after it, before any other handler can change it.  A failure (errno
+ *     changed to ENOMEM or EAGAIN) is only noted: other libraries' parent
+ *     handlers have not run yet (jemalloc's still holds its locks).
+ *   late, registered at the first fork: its parent handler runs after
+ *     those, and explains the failure the early one noted.
+ * Stores are made only when a value changes (after a fork each page
+ * written is copied, this one too).  A call that goes the whole way
+ * (guarded_fork, daemon) marks itself with our pid: it explains its own
+ * failure.
+ */
+static __thread struct {
+	int err;    /* errno just before the last fork */
+	int failed; /* the early handler saw the fork fail with this */
+	pid_t slow; /* a whole-way call is in progress in this process */
+} pass __attribute__((tls_model("initial-exec")));
+/* Where the registration of a set of handlers stands. */
+enum handlers {
+	HANDLERS_NONE,
+	HANDLERS_REGISTERING,
+	HANDLERS_READY,
+	HANDLERS_FAILED
+};
+static int early, late; /* enum handlers */
+/* a failed fork's errno is set before the parent handlers run */
+static bool errno_seen;
+
+static void pass_prepare(void)
+{
+	int err = errno;
+
+	if (pass.err != err)
+		pass.err = err;
+}
+
+static void pass_parent_early(void)
+{
+	int err = errno;
+
+	if (err != pass.err && (err == ENOMEM || err == EAGAIN))
+		pass.failed = err;
+}
+
+static void pass_parent_late(void)
+{
+	int err = errno, failed = pass.failed;
+
+	if (!failed) {
+		fg_metrics_tick(); /* reads a clock until a write is due */
+		return;		   /* the fork succeeded: read only */
+	}
+	pass.failed = 0;
+	if (pass.slow != getpid())
+		missed("fork", failed);
+	fg_errno_keep(err);
+}
+
+/* Register a set once, whichever thread comes first. */
+static void register_once(int *state, void (*prepare)(void),
+			  void (*parent)(void))
+{
+	int err = errno;
+	int expect = HANDLERS_NONE;
+
+	if (!__atomic_compare_exchange_n(state, &expect, HANDLERS_REGISTERING,
+					 false, __ATOMIC_ACQ_REL,
+					 __ATOMIC_ACQUIRE))
+		return;
+	__atomic_store_n(state,
+			 pthread_atfork(prepare, parent, NULL) ? HANDLERS_FAILED
+							       : HANDLERS_READY,
+			 __ATOMIC_RELEASE);
+	fg_errno_keep(err);
+}
+
+void fg_guard_init(bool fork_errno_seen)
+{
+	errno_seen = fork_errno_seen;
+	if (!fg_guard_off()) /* off: not even a handler */
+		register_once(&early, pass_prepare, pass_parent_early);
+	fg_remedy_init(fg_config());
+	fg_metrics_init();
+}
+
+/* Kept out of line: its frame is gone before the fork. */
+__attribute__((noinline)) bool fg_guard_fork_passes(void)
+{
+	int err = errno;
+	uint64_t t0;
+	bool ok;
+
+	if (fg_guard_off())
+		return true;
+	t0 = fg_metrics_on() ? fg_metrics_clock() : 0;
+	/* a failure must change errno for the handlers to see it */
+	ok = errno_seen &&
+	     __atomic_load_n(&early, __ATOMIC_ACQUIRE) == HANDLERS_READY &&
+	     __atomic_load_n(&late, __ATOMIC_ACQUIRE) == HANDLERS_READY &&
+	     err != ENOMEM && err != EAGAIN && fg_guard_pass();
+	if (ok && t0) /* counted before the fork: see metrics.h */
+		fg_metrics_attempt("fork", FG_OK, fg_metrics_clock() - t0);
+	fg_errno_keep(err);
+	return ok;
+}
+
+/* Kept out of line: its frame (the verdict) is paid only when guarding. */
+__attribute__((noinline)) pid_t fg_guard_fork(pid_t (*fn)(void),
+					      const char *call)
+{
+	struct fg_guard g;
+	bool quiet;
+	pid_t pid, slow;
+	int err = errno;
+
+	if (!fn) {
+		errno = ENOSYS; /* no libc below us has this symbol */
+		return -1;
+	}
+	/* after the allocator's handlers, registered by now: see pass
+	 * (pthread_atfork is not async-signal-safe; neither is the first
+	 * fork's configuration) */
+	if (__atomic_load_n(&late, __ATOMIC_ACQUIRE) == HANDLERS_NONE)
+		register_once(&late, NULL, pass_parent_late);
+	if (fg_guard_before(&g, call)) {
+		errno = ENOMEM;
+		return -1;
+	}
+	quiet = quiet_after(&g);
+	/* restored, not cleared: a fork from a signal handler nests */
+	slow = pass.slow;
+	pass.slow = getpid();
+	fg_errno_keep(err);
+	pid = fn();
+	/* the child: write nothing (after a fork each page written is
+	 * copied, the stack's too) */
+	if (pid == 0) {
+		fg_guard_child(&g);
+		return pid;
+	}
+	err = errno;
+	pass.slow = slow;
+	if (pid > 0 && quiet) {
+		fg_errno_keep(err);
+		return pid;
+	}
+	fg_guard_after(&g, pid < 0, err);
+	fg_errno_keep(err);
+	return pid;
+}
+
+int fg_guard_daemon(int (*fn)(int, int), int nochdir, int noclose)
+{
+	struct fg_guard g;
+	int rc, err = errno;
+	pid_t slow;
+
+	if (!fn) {
+		errno = ENOSYS;
+		return -1;
+	}
+	if (fg_guard_before(&g, "daemon")) {
+		errno = ENOMEM;
+		return -1;
+	}
+	slow = pass.slow;
+	pass.slow = getpid();
+	fg_errno_keep(err);
+	rc = fn(nochdir, noclose);
+	err = errno;
+	pass.slow = slow;
+	/* on success the parent has exited: the child reports */
+	fg_guard_after(&g, rc != 0, err);
+	fg_errno_keep(err);
+	return rc;
 }

@@ -20,6 +20,7 @@
 #include "check.h"
 #include "config.h"
 #include "fmt.h"
+#include "forksafe.h"
 #include "log.h"
 
 static struct {

@@ -30,7 +30,10 @@
 #include "config.h"
 #include "fastpath.h"
 #include "fmt.h"
+#include "forksafe.h"
 #include "metrics.h"
+#include "policy.h"
+#include "procfs.h"
 
 /*
  * The counters live on their own anonymous pages marked MADV_WIPEONFORK
@@ -278,7 +281,7 @@ static void write_file(const struct fg_config *c)
 	memcpy(v.comm, st.comm, sizeof(v.comm));
 	v.pid = self;
 	v.start_ns = st.start_ns;
-	if (!fg_fast_check(c->procfs, (enum fg_rule)c->rule, false, &r) &&
+	if (!fg_fast_check(c->procfs, c->rule, false, &r) &&
 	    r.verdict != FG_UNKNOWN) {
 		v.have_margin = true;
 		v.margin_kb = fg_eval_margin_kb(&r.ev);

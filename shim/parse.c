@@ -5,9 +5,10 @@
  * buffer) and never reads past it: /proc files can be truncated, and the
  * fuzz targets feed these functions arbitrary bytes.  No I/O, no heap.
  */
+#include <stdlib.h>
 #include <string.h>
 
-#include "fg_internal.h"
+#include "parse.h"
 
 static bool is_blank(char c)
 {
@@ -398,4 +399,23 @@ uint64_t fg_zoneinfo_end(struct fg_zone_acc *z)
 {
 	zone_close(z);
 	return z->total;
+}
+
+bool fg_parse_release(const char *release, int *major, int *minor)
+{
+	char *end;
+	long ma, mi;
+
+	if (!release)
+		return false;
+	ma = strtol(release, &end, 10);
+	if (end == release || *end != '.' || ma < 2 || ma > 99)
+		return false;
+	release = end + 1;
+	mi = strtol(release, &end, 10);
+	if (end == release || mi < 0 || mi > 999)
+		return false;
+	*major = (int)ma;
+	*minor = (int)mi;
+	return true;
 }

@@ -13,10 +13,10 @@
  * allowed), so a reserve larger than what is free gives a negative limit
  * that refuses everything, as the kernel does.
  */
-#include <stdlib.h>
 #include <string.h>
 
-#include "cgroup.h"
+#include "parse.h"
+#include "policy.h"
 
 static const char *const rule_names[FG_RULE_COUNT] = {
 	[FG_RULE_2_6] = "<=3.0",      [FG_RULE_3_1] = "3.1-3.9",
@@ -49,25 +49,6 @@ static enum fg_rule rule_for_version(int major, int minor)
 	return FG_RULE_2_6;
 }
 
-bool fg_parse_release(const char *release, int *major, int *minor)
-{
-	char *end;
-	long ma, mi;
-
-	if (!release)
-		return false;
-	ma = strtol(release, &end, 10);
-	if (end == release || *end != '.' || ma < 2 || ma > 99)
-		return false;
-	release = end + 1;
-	mi = strtol(release, &end, 10);
-	if (end == release || mi < 0 || mi > 999)
-		return false;
-	*major = (int)ma;
-	*minor = (int)mi;
-	return true;
-}
-
 enum fg_rule fg_rule_for_release(const char *release)
 {
 	int major, minor;
@@ -77,7 +58,7 @@ enum fg_rule fg_rule_for_release(const char *release)
 	return rule_for_version(major, minor);
 }
 
-int fg_rule_from_name(const char *name)
+enum fg_rule fg_rule_from_name(const char *name)
 {
 	static const struct {
 		const char *name;
@@ -90,14 +71,14 @@ int fg_rule_from_name(const char *name)
 	size_t i;
 
 	if (!name)
-		return -1;
+		return FG_RULE_COUNT;
 	for (i = 0; i < FG_RULE_COUNT; i++)
 		if (!strcmp(name, rule_names[i]))
-			return (int)i;
+			return (enum fg_rule)i;
 	for (i = 0; i < sizeof(alias) / sizeof(alias[0]); i++)
 		if (!strcmp(name, alias[i].name))
-			return (int)alias[i].rule;
-	return -1;
+			return alias[i].rule;
+	return FG_RULE_COUNT;
 }
 
 static int64_t pages(uint64_t kb, unsigned page_kb)
@@ -491,105 +472,82 @@ const char *fg_tier_name(enum fg_tier t)
 	return (unsigned)t < 5 ? names[t] : "none";
 }
 
-/*
- * Copy-on-write after a successful fork.  The worst case is every private
- * anonymous resident page copied once (RssAnon); pages swapped out at the
- * fork stay shared swap entries until written and are not counted (they
- * were not resident; the swap they sit in is not freed by a write).  Huge
- * pages do not change the worst case: before 5.8 a write to a shared THP
- * copied all 2 MiB, since 3917c80280c9 ("thp: change CoW semantics for
- * anon-THP", 5.8) do_huge_pmd_wp_page splits the PMD and copies 4 kB; either
- * way no more than RssAnon is copied, only sooner.
- *
- * The room is the tightest of each memory cgroup level that has a hard
- * limit (limit - usage, plus the swap the group may still use, capped by
- * the host's SwapFree) and, in modes 0 and 1, the host (MemAvailable +
- * SwapFree).  In mode 2 the fork's own charge reserved the copies against
- * CommitLimit: the host is not a limit of its own.
- */
-static void copy_str(char *dst, size_t len, const char *src, size_t n)
+bool fg_verdict_risky(enum fg_verdict v)
 {
-	if (n >= len)
-		n = len - 1;
-	memcpy(dst, src, n);
-	dst[n] = '\0';
+	return v == FG_FAIL || v == FG_BORDERLINE;
 }
 
-static uint64_t room_minus(uint64_t limit, uint64_t used)
+bool fg_rule_reads_free(int mode, enum fg_rule rule)
 {
-	if (limit == FG_COW_NONE)
-		return FG_COW_NONE;
-	if (used == FG_COW_NONE)
-		return limit;
-	return limit > used ? limit - used : 0;
+	return mode == 2 || (mode == 0 && rule != FG_RULE_5_2);
 }
 
-void fg_cow_eval(const struct fg_memcg *cg, const struct fg_sys *s,
-		 uint64_t worst_kb, struct fg_cow *out)
+bool fg_rule_reads_admin(int mode, enum fg_rule rule)
 {
-	uint64_t host_swap = s ? s->swap_free_kb : 0, room, swap;
-	bool known = false;
+	return mode == 2 || rule != FG_RULE_5_2;
+}
 
-	out->worst_kb = worst_kb;
-	out->headroom_kb = FG_COW_NONE;
-	out->throttle_kb = FG_COW_NONE;
-	out->bind = FG_BIND_NONE;
-	out->bind_path[0] = '\0';
-	out->mode2 = s && s->mode == 2;
-	if (cg)
-		copy_str(out->thp, sizeof(out->thp), cg->thp, strlen(cg->thp));
-	if (cg && cg->version) {
-		known = true;
-		out->cg_version = cg->version;
-		out->container_view = cg->container_view;
-		copy_str(out->cgroup, sizeof(out->cgroup),
-			 cg->container_view ? "/" : cg->path,
-			 cg->container_view ? 1 : strlen(cg->path));
-		for (unsigned i = 0; i < cg->nlvl && i < FG_CG_LEVELS; i++) {
-			const struct fg_cg_level *l = &cg->lvl[i];
+bool fg_rule_reads_totalreserve(int mode, enum fg_rule rule)
+{
+	return mode == 0 && rule != FG_RULE_5_2;
+}
 
-			out->oom_group |= l->oom_group;
-			room = room_minus(l->high_kb, l->current_kb);
-			if (room < out->throttle_kb)
-				out->throttle_kb = room;
-			room = room_minus(l->max_kb, l->current_kb);
-			if (room == FG_COW_NONE)
-				continue;
-			swap = room_minus(l->swap_max_kb, l->swap_current_kb);
-			if (swap > host_swap)
-				swap = host_swap;
-			if (room + swap >= out->headroom_kb)
-				continue;
-			out->headroom_kb = room + swap;
-			out->bind = swap ? FG_BIND_MEMCG_SWAP : FG_BIND_MEMCG;
-			if (l->path_len)
-				copy_str(out->bind_path, sizeof(out->bind_path),
-					 cg->path, l->path_len);
-			else
-				strcpy(out->bind_path, "/");
-		}
+void fg_eval_bound(struct fg_eval *ev, uint64_t kb)
+{
+	struct fg_vma v;
+
+	memset(&v, 0, sizeof(v));
+	v.end = kb * 1024;
+	v.account = true;
+	strcpy(v.name, "[total_vm bound]");
+	fg_eval_vma(ev, &v);
+}
+
+uint64_t fg_eval_pass_kb(const struct fg_sys *s, int mode, enum fg_rule rule)
+{
+	uint64_t lo = 0, hi = UINT64_C(1) << 52, mid; /* kB: 4 EiB */
+	struct fg_task t = { 0 };
+	struct fg_sys m = *s;
+	struct fg_eval ev;
+
+	if (mode == 1)
+		return UINT64_MAX;
+	if (fg_rule_reads_free(mode, rule))
+		return 0;
+	m.mode = mode;
+	m.rule = rule;
+	/* the verdict only grows with the size: a binary search */
+	while (lo < hi) {
+		mid = lo + (hi - lo + 1) / 2;
+		fg_eval_begin(&ev, &m, &t);
+		fg_eval_bound(&ev, mid);
+		if (fg_eval_verdict(&ev) == FG_OK)
+			lo = mid;
+		else
+			hi = mid - 1;
 	}
-	if (s && !out->mode2 && (s->mem_available_kb || s->mem_free_kb)) {
-		known = true;
-		room = (s->mem_available_kb ? s->mem_available_kb
-					    : s->mem_free_kb) +
-		       host_swap;
-		if (room < out->headroom_kb) {
-			out->headroom_kb = room;
-			out->bind = FG_BIND_HOST;
-			out->bind_path[0] = '\0';
-		}
-	}
-	if (out->headroom_kb != FG_COW_NONE)
-		out->verdict = worst_kb <= out->headroom_kb ? FG_COW_OK
-							    : FG_COW_RISK;
-	else
-		out->verdict = known || out->mode2 ? FG_COW_OK : FG_COW_UNKNOWN;
+	return lo;
 }
 
-const char *fg_cow_verdict_name(enum fg_cow_verdict v)
+uint64_t fg_eval_vma_max_pages(const struct fg_eval *ev)
 {
-	static const char *const names[] = { "unknown", "ok", "risk" };
+	return ev->or_equal && ev->limit_pages ? ev->limit_pages - 1
+					       : ev->limit_pages;
+}
 
-	return (unsigned)v < 3 ? names[v] : "unknown";
+uint64_t fg_eval_room_pages(const struct fg_eval *ev)
+{
+	return ev->limit_pages > ev->committed_pages
+		   ? ev->limit_pages - ev->committed_pages
+		   : 0;
+}
+
+bool fg_eval_ram_swap_rule(const struct fg_eval *ev)
+{
+	return ev->mode == 0 && ev->rule == FG_RULE_5_2;
+}
+
+bool fg_eval_heap_fails(const struct fg_eval *ev)
+{
+	return ev->failed && !strcmp(ev->fail_vma.name, "[heap]");
 }

@@ -14,49 +14,29 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "fg_internal.h"
+#include "fmt.h"
+#include "forksafe.h"
+#include "parse.h"
+#include "policy.h"
+#include "procfs.h"
 
 #define PROC_USER_INIT_INO 4026531837ULL /* the initial user namespace */
 
-static size_t put(char *buf, size_t len, size_t at, const char *s)
-{
-	while (*s && at + 1 < len)
-		buf[at++] = *s++;
-	if (*s)
-		return len; /* overflow marker */
-	buf[at] = '\0';
-	return at;
-}
-
-static size_t put_pid(char *buf, size_t len, size_t at, pid_t pid)
-{
-	char tmp[16];
-	int i = (int)sizeof(tmp) - 1;
-	unsigned long v = (unsigned long)pid;
-
-	tmp[i] = '\0';
-	do {
-		tmp[--i] = (char)('0' + v % 10);
-		v /= 10;
-	} while (v && i > 0);
-	return put(buf, len, at, tmp + i);
-}
-
 int fg_path(char *buf, size_t len, const char *root, pid_t pid, const char *rel)
 {
-	size_t at = put(buf, len, 0, root);
+	struct fg_buf b;
 
-	if (at < len && pid >= 0) {
-		at = put(buf, len, at, "/");
-		if (at < len)
-			at = pid ? put_pid(buf, len, at, pid)
-				 : put(buf, len, at, "self");
+	fg_buf_init(&b, buf, len);
+	fg_puts(&b, root);
+	if (pid > 0) {
+		fg_putc(&b, '/');
+		fg_putu(&b, (uint64_t)pid);
+	} else if (pid == 0) {
+		fg_puts(&b, "/self");
 	}
-	if (at < len)
-		at = put(buf, len, at, "/");
-	if (at < len)
-		at = put(buf, len, at, rel);
-	return at < len ? 0 : -ENAMETOOLONG;
+	fg_putc(&b, '/');
+	fg_puts(&b, rel);
+	return b.full ? -ENAMETOOLONG : 0;
 }
 
 static ssize_t read_fd(int fd, char *buf, size_t len, bool positional)
@@ -303,15 +283,22 @@ int fg_sys_read(const char *root, struct fg_sys *s)
 	    !fg_parse_meminfo(buf, s))
 		err = err ? err : -EINVAL;
 	/* only the free-memory rules use it, but a rule may be forced */
-	if (s->mode == 0) {
-		struct fg_zone_acc z = { 0 };
-		char path[FG_PATH_MAX];
-
-		if (!fg_path(path, sizeof(path), root, -1, "zoneinfo") &&
-		    !fg_lines(path, buf, sizeof(buf), zone_line, &z))
-			s->totalreserve_kb = fg_zoneinfo_end(&z) * s->page_kb;
-	}
+	if (s->mode == 0)
+		fg_totalreserve_read(root, s);
 	return err;
+}
+
+int fg_totalreserve_read(const char *root, struct fg_sys *s)
+{
+	struct fg_zone_acc z = { 0 };
+	char path[FG_PATH_MAX], buf[4096];
+	int rc = fg_path(path, sizeof(path), root, -1, "zoneinfo");
+
+	if (!rc)
+		rc = fg_lines(path, buf, sizeof(buf), zone_line, &z);
+	if (!rc)
+		s->totalreserve_kb = fg_zoneinfo_end(&z) * s->page_kb;
+	return rc;
 }
 
 bool fg_init_user_ns(const char *root, pid_t pid)
@@ -382,12 +369,12 @@ static bool nonzero_field(const char *line, size_t n, const char *key)
 	return p < end && *p >= '1' && *p <= '9';
 }
 
-/* The pending VMA is complete without VmFlags: estimate it, charge it. */
+/* The pending VMA is complete: classify it (estimate) and charge it. */
 static void walk_flush(struct walk *w)
 {
 	if (!w->pending)
 		return;
-	if (w->how != FG_WALK_BOUND)
+	if (w->how == FG_WALK_ESTIMATE)
 		fg_vma_estimate(&w->vma, w->written);
 	fg_eval_vma(w->ev, &w->vma);
 	w->pending = false;
@@ -398,20 +385,21 @@ static void walk_line(const char *line, size_t n, void *arg)
 	struct walk *w = arg;
 	struct fg_vma v;
 
-	/* smaps: ~25 lines per VMA; the header, VmFlags, and (for the
-	 * estimate) whether pages were written: Anonymous (2.6.34+) or Swap */
-	if (n && !hex_digit(line[0]) && line[0] != 'V' && line[0] != 'A' &&
-	    line[0] != 'S')
+	/* smaps: ~25 lines per VMA; the header, VmFlags, and (estimate)
+	 * whether pages were written: Anonymous (2.6.34+) or Swap */
+	if (n && !hex_digit(line[0]) && line[0] != 'V' &&
+	    (w->how != FG_WALK_ESTIMATE || (line[0] != 'A' && line[0] != 'S')))
 		return;
 	if (fg_parse_maps_line(line, n, &v)) {
-		walk_flush(w);
+		if (w->how != FG_WALK_EXACT)
+			walk_flush(w);
 		w->vma = v;
 		w->pending = true;
 		w->written = false;
 		w->headers++;
 		return;
 	}
-	if (w->how != FG_WALK_BOUND && w->pending &&
+	if (w->how == FG_WALK_ESTIMATE && w->pending &&
 	    (nonzero_field(line, n, "Anonymous:") ||
 	     nonzero_field(line, n, "Swap:")))
 		w->written = true;
@@ -439,10 +427,11 @@ int fg_vmas_walk(const char *root, pid_t pid, enum fg_walk how,
 	    !fg_path(path, sizeof(path), root, pid, "maps"))
 		/* smaps unreadable: maps, without the written pages */
 		rc = fg_lines(path, buf, sizeof(buf), walk_line, &w);
-	walk_flush(&w);
+	if (!exact)
+		walk_flush(&w);
 	if (!rc && w.headers == 0)
 		rc = -ENODATA;
-	/* smaps without VmFlags (< 3.8): @ev holds the estimate */
+	/* smaps without VmFlags (< 3.8) or cut short: not exact */
 	if (!rc && exact && w.flags != w.headers)
 		rc = -ENOTSUP;
 	return rc;

@@ -46,7 +46,11 @@
 #include "check.h"
 #include "fastpath.h"
 #include "fmt.h"
+#include "forksafe.h"
 #include "metrics.h"
+#include "parse.h"
+#include "policy.h"
+#include "procfs.h"
 #include "remedy.h"
 
 #define FG_JE_PURGE_ALL	   "arena.4096.purge" /* MALLCTL_ARENAS_ALL */
@@ -116,7 +120,7 @@ void fg_remedy_init(const struct fg_config *c)
 
 static bool risky(const struct fg_result *r)
 {
-	return r->verdict == FG_FAIL || r->verdict == FG_BORDERLINE;
+	return fg_verdict_risky(r->verdict);
 }
 
 static struct gauge gauge(const struct fg_result *r)
@@ -144,21 +148,20 @@ static void record(struct fg_event *e, const struct fg_attempt *a)
 /* The exact check again; its time is the event's. */
 static void recheck(const struct fg_config *c, struct fg_event *e)
 {
-	fg_fast_check(c->procfs, (enum fg_rule)c->rule, true, &e->r);
+	fg_fast_check(c->procfs, c->rule, true, &e->r);
 	e->check_us += e->r.check_us;
 }
 
 /* --- where each remedy can help (pure) --- */
 
-/* Mode 0 on 5.2+: only a single VMA larger than RAM + swap is refused. */
 static bool ram_swap_rule(const struct fg_result *r)
 {
-	return r->ev.mode == 0 && r->ev.rule == FG_RULE_5_2;
+	return fg_eval_ram_swap_rule(&r->ev);
 }
 
 static bool heap_fails(const struct fg_result *r)
 {
-	return r->ev.failed && !strcmp(r->ev.fail_vma.name, "[heap]");
+	return fg_eval_heap_fails(&r->ev);
 }
 
 /*
@@ -572,4 +575,15 @@ void fg_remedy_run(const struct fg_config *c, struct fg_event *e)
 		retry(c, e);
 	fg_unlock(&busy);
 	errno = err;
+}
+
+bool fg_remedy_helps(unsigned bit, const struct fg_result *r, const char **why)
+{
+	unsigned i;
+
+	*why = NULL;
+	for (i = 0; i < sizeof(remedies) / sizeof(remedies[0]); i++)
+		if (remedies[i].bit == bit)
+			return remedies[i].helps(r, why);
+	return false;
 }

@@ -46,4 +46,11 @@ void fg_remedy_stats(struct fg_event *e);
  */
 void fg_remedy_run(const struct fg_config *c, struct fg_event *e);
 
+/*
+ * fg_remedy_helps - can remedy @bit (FG_REMEDY_*) change @r's verdict?
+ * Otherwise *why may say why not (or is NULL).  Pure; the test seam of the
+ * predicates fg_remedy_run applies (tests/unit/test_remedy.c).
+ */
+bool fg_remedy_helps(unsigned bit, const struct fg_result *r, const char **why);
+
 #endif /* FG_REMEDY_H */

@@ -3,16 +3,18 @@
  *
  * Both forms come from one struct fg_result (a check), or from the guard's
  * struct fg_event around a real fork (the result, the call's outcome and
- * what the guard did), so the text and the JSON say the same thing.  The diagnosis names the binding limit with every number
- * in it, the failing VMA, the largest charges, VSZ against RSS, and the
- * fixes that fit this mode and kernel.  No stdio, no heap.
+ * what the guard did), so the text and the JSON say the same thing.  The
+ * diagnosis names the binding limit with every number in it, the failing
+ * VMA, the largest charges, VSZ against RSS, and the fixes that fit this
+ * mode and kernel (their sentences are describe.c's).  No stdio, no heap.
  */
 #include <errno.h>
 #include <string.h>
 
 #include "cgroup.h"
+#include "describe.h"
 #include "event.h"
-#include "fg_internal.h"
+#include "policy.h"
 #include "fmt.h"
 
 static const char *errno_name(int e)
@@ -39,85 +41,6 @@ static const char *outcome_name(const struct fg_event *e)
 	return errno_name(e->outcome_errno);
 }
 
-static void split_note(struct fg_buf *b, const struct fg_attempt *a)
-{
-	if (a->stop == FG_SPLIT_FLAGGED)
-		fg_puts(b, "no split: the VMA already had VM_DONTDUMP and "
-			   "VM_NOHUGEPAGE");
-	else if (a->stop == FG_SPLIT_TOO_MANY)
-		fg_puts(b, "more than 256 cuts needed: not split");
-	else if (a->stop == FG_SPLIT_MADVISE)
-		fg_puts(b, "madvise failed (vm.max_map_count?)");
-	if (!a->cuts)
-		return;
-	if (a->stop != FG_SPLIT_OK)
-		fg_puts(b, "; ");
-	fg_putu(b, a->cuts);
-	fg_puts(b, " cut(s), pieces <= ");
-	fg_putsize(b, a->piece_kb);
-	fg_puts(b, a->thp ? "; 1 page per cut may not use THP (MADV_NOHUGEPAGE)"
-			  : "; 1 page per cut is left out of core dumps "
-			    "(MADV_DONTDUMP)");
-}
-
-/* The note of one attempt, in a sentence ("" when it has none). */
-static void attempt_note(struct fg_buf *b, const struct fg_attempt *a)
-{
-	switch (a->note) {
-	case FG_NOTE_SPLIT: split_note(b, a); return;
-	case FG_NOTE_RETRY:
-		fg_putu(b, a->rechecks);
-		fg_puts(b, " re-check(s) from ");
-		fg_putu(b, a->delay_ms);
-		fg_puts(b, a->result == FG_ATTEMPT_PASS
-			       ? " ms"
-			       : " ms; the fork goes ahead");
-		return;
-	default:
-		if (!a->why)
-			return;
-		fg_puts(b, a->why);
-		if (a->err) {
-			fg_puts(b, ", errno ");
-			fg_puti(b, a->err);
-		}
-	}
-}
-
-/* The remedies tried, as the body of a JSON array. */
-static void put_attempts(struct fg_buf *b, const struct fg_event *e)
-{
-	char note[112];
-	struct fg_buf n;
-	unsigned i;
-
-	for (i = 0; i < e->nattempts; i++) {
-		const struct fg_attempt *a = &e->attempts[i];
-
-		if (i)
-			fg_putc(b, ',');
-		fg_puts(b, "{\"name\":");
-		fg_putjs(b, a->name);
-		fg_puts(b, ",\"result\":");
-		fg_putjs(b, fg_attempt_result_name(a->result));
-		fg_puts(b, ",\"released_kb\":");
-		fg_putu(b, a->released_kb);
-		if (a->rss_kb) {
-			fg_puts(b, ",\"rss_kb\":");
-			fg_putu(b, a->rss_kb);
-		}
-		fg_puts(b, ",\"us\":");
-		fg_putu(b, a->us > 0 ? (uint64_t)a->us : 0);
-		fg_buf_init(&n, note, sizeof(note));
-		attempt_note(&n, a);
-		if (note[0]) {
-			fg_puts(b, ",\"note\":");
-			fg_putjs(b, note);
-		}
-		fg_putc(b, '}');
-	}
-}
-
 static uint64_t kb(const struct fg_result *r, uint64_t pages)
 {
 	return pages * r->ev.page_kb;
@@ -142,141 +65,6 @@ static void put_vma(struct fg_buf *b, const struct fg_vma *v)
 	fg_putsize(b, vma_kb(v));
 	fg_putc(b, ' ');
 	fg_puts(b, vma_name(v));
-}
-
-/* One sentence on what the rule compares, with its numbers. */
-static void put_rule(struct fg_buf *b, const struct fg_result *r)
-{
-	const struct fg_sys *s = &r->sys;
-	const struct fg_eval *ev = &r->ev;
-
-	switch (ev->mode) {
-	case 1:
-		fg_puts(b, "mode 1 (always overcommit) never refuses a fork");
-		return;
-	case 2:
-		fg_puts(b, "mode 2 (strict) refuses the fork at the VMA where "
-			   "committed + charge reaches allowed = ");
-		fg_putsize(b, kb(r, ev->limit_pages));
-		fg_puts(b, " (CommitLimit ");
-		fg_putsize(b, s->commit_limit_kb);
-		if (s->kbytes) {
-			fg_puts(b, " from overcommit_kbytes ");
-			fg_putu(b, s->kbytes);
-		} else {
-			fg_puts(b, " = (RAM - hugetlb) x ");
-			fg_putu(b, s->ratio);
-			fg_puts(b, "% + swap");
-		}
-		if (!ev->admin) {
-			fg_puts(b, ", - admin_reserve ");
-			fg_putsize(b, s->admin_reserve_kb);
-		}
-		fg_puts(b, ", - min(VSZ/32, user_reserve ");
-		fg_putsize(b, s->user_reserve_kb);
-		fg_puts(b, ")); committed before the fork ");
-		fg_putsize(b, kb(r, ev->committed_pages));
-		return;
-	case 0:
-		if (ev->rule == FG_RULE_5_2) {
-			fg_puts(b,
-				"mode 0 (heuristic, 5.2+) refuses a single VMA "
-				"larger than RAM + swap = ");
-			fg_putsize(b, kb(r, ev->limit_pages));
-			fg_puts(b, " (MemTotal ");
-			fg_putsize(b, s->mem_total_kb);
-			fg_puts(b, " + SwapTotal ");
-			fg_putsize(b, s->swap_total_kb);
-			fg_putc(b, ')');
-		} else {
-			fg_puts(b, "mode 0 (heuristic, ");
-			fg_puts(b, fg_rule_name(ev->rule));
-			fg_puts(b, ") refuses a VMA not smaller than the free "
-				   "estimate ");
-			fg_putsize(b, kb(r, ev->limit_pages));
-			fg_puts(b, " (MemFree ");
-			fg_putsize(b, s->mem_free_kb);
-			fg_puts(b, " + file ");
-			fg_putsize(b, s->cached_kb + s->swap_cached_kb +
-					  s->buffers_kb);
-			fg_puts(b, " - shmem ");
-			fg_putsize(b, s->shmem_kb);
-			fg_puts(b, " + SwapFree ");
-			fg_putsize(b, s->swap_free_kb);
-			fg_puts(b, " + SReclaimable ");
-			fg_putsize(b, s->sreclaimable_kb);
-			fg_puts(b, " - totalreserve ");
-			fg_putsize(b, s->totalreserve_kb);
-			fg_puts(b,
-				ev->admin ? ", admin" : ", non-admin reserve");
-			fg_putc(b, ')');
-		}
-		return;
-	default: fg_puts(b, "overcommit_memory could not be read");
-	}
-}
-
-/* The fixes that can change this verdict, most direct first. */
-#define FG_FREED_KB 65536 /* freed memory worth a purge */
-
-static void put_fixes(struct fg_buf *b, const struct fg_result *r,
-		      const struct fg_event *e, const char *sep)
-{
-	const struct fg_alloc_stats *je = &e->jemalloc;
-	const struct fg_eval *ev = &r->ev;
-	uint64_t vsz = r->task.vsz_kb, rss = r->task.rss_kb;
-
-	if (ev->mode == 0 && ev->rule == FG_RULE_5_2) {
-		fg_puts(b,
-			"split or shrink the oversized mapping (FORKGUARD_MODE="
-			"remediate splits it), map it MAP_NORESERVE, or add "
-			"swap");
-		fg_puts(b, sep);
-	}
-	if (ev->mode == 2 && r->sys.kbytes) {
-		/* overcommit_kbytes, once set, replaces the ratio */
-		fg_puts(b, "raise vm.overcommit_kbytes (now ");
-		fg_putu(b, r->sys.kbytes);
-		fg_puts(b, "), or add swap");
-		fg_puts(b, sep);
-	} else if (ev->mode == 2) {
-		fg_puts(b, "raise vm.overcommit_ratio (now ");
-		fg_putu(b, r->sys.ratio);
-		fg_puts(b, ") or set vm.overcommit_kbytes, or add swap");
-		fg_puts(b, sep);
-	}
-	/* mode 2: jemalloc's freed pages stay committed until purged */
-	if (ev->mode == 2 && je->have_stats &&
-	    je->mapped_kb > je->active_kb + FG_FREED_KB) {
-		fg_puts(b, "jemalloc holds ");
-		fg_putsize(b, je->mapped_kb - je->active_kb);
-		fg_puts(b,
-			" of freed pages that stay committed (stats.mapped - "
-			"stats.active): a purge returns them (Redis: MEMORY "
-			"PURGE; mallctl arena.4096.purge) - FORKGUARD_MODE="
-			"remediate does this before the fork");
-		fg_puts(b, sep);
-	} else if (vsz > 2 * rss + 1048576 &&
-		   (ev->mode == 2 || ev->rule != FG_RULE_5_2 ||
-		    (ev->failed && !strcmp(ev->fail_vma.name, "[heap]")))) {
-		/* retained allocator memory: in mode 0 on 5.2+ only [heap] */
-		fg_puts(b, "VSZ ");
-		fg_putsize(b, vsz);
-		fg_puts(b, " is far above RSS ");
-		fg_putsize(b, rss);
-		fg_puts(b,
-			": the allocator keeps freed memory mapped; purge it "
-			"(jemalloc: mallctl arena.4096.purge, MALLOC_CONF="
-			"retain:false; glibc: malloc_trim) - FORKGUARD_MODE="
-			"remediate does this before the fork");
-		fg_puts(b, sep);
-	}
-	if (ev->mode != 1) {
-		fg_puts(b, "vm.overcommit_memory=1 lets this fork pass (risk: "
-			   "memory is then promised freely and the OOM killer, "
-			   "not ENOMEM, ends an overrun); it is host-wide and "
-			   "cannot be set from inside a container");
-	}
 }
 
 static void put_top(struct fg_buf *b, const struct fg_vma *top, unsigned n,
@@ -459,7 +247,7 @@ static size_t text(const struct fg_result *r, const struct fg_event *e,
 	if (!detail || (e->have_limits && r->verdict == FG_OK))
 		return b.at;
 	fg_puts(&b, "  rule: ");
-	put_rule(&b, r);
+	fg_describe_rule(&b, r);
 	fg_putc(&b, '\n');
 	if (ev->failed) {
 		fg_puts(&b, "  failing VMA: ");
@@ -503,11 +291,11 @@ static size_t text(const struct fg_result *r, const struct fg_event *e,
 		put_jemalloc(&b, r, &e->jemalloc);
 	if (e->nattempts) {
 		fg_puts(&b, "  remedies: ");
-		put_attempts(&b, e);
+		fg_describe_attempts(&b, e);
 		fg_putc(&b, '\n');
 	}
 	fg_puts(&b, "  fix: ");
-	put_fixes(&b, r, e, "\n  fix: ");
+	fg_describe_fixes(&b, r, e, "\n  fix: ");
 	fg_putc(&b, '\n');
 	return b.at;
 }
@@ -635,7 +423,7 @@ static void json_body(struct fg_buf *b, const struct fg_result *r,
 		fg_report_cow_json(b, &r->cow);
 	fg_json_key(b, "remedies");
 	fg_putc(b, '[');
-	put_attempts(b, e);
+	fg_describe_attempts(b, e);
 	fg_putc(b, ']');
 	if (e->jemalloc.have_stats) {
 		fg_json_key(b, "jemalloc");
@@ -658,10 +446,10 @@ static void json_body(struct fg_buf *b, const struct fg_result *r,
 			struct fg_buf t;
 
 			fg_buf_init(&t, tmp, sizeof(tmp));
-			put_rule(&t, r);
+			fg_describe_rule(&t, r);
 			fg_putjs(b, tmp);
 			fg_buf_init(&t, tmp, sizeof(tmp));
-			put_fixes(&t, r, e, " | ");
+			fg_describe_fixes(&t, r, e, " | ");
 			fg_json_s(b, "fix", tmp);
 			if (uncertain(ev)) {
 				fg_buf_init(&t, tmp, sizeof(tmp));

@@ -6,8 +6,8 @@
  */
 #include <string.h>
 
-#include "fg_internal.h"
 #include "fmt.h"
+#include "report.h"
 
 size_t fg_report_warning_json(long pid, const char *text, size_t n, char *buf,
 			      size_t len)

@@ -33,7 +33,7 @@ static void check_config(const struct fg_config *c)
 	FZ_ASSERT((unsigned)c->sink <= FG_SINK_FILE);
 	FZ_ASSERT((unsigned)c->format <= FG_FORMAT_JSON);
 	FZ_ASSERT((unsigned)c->report <= FG_REPORT_ALL);
-	FZ_ASSERT(c->rule >= -1 && c->rule < FG_RULE_COUNT);
+	FZ_ASSERT(c->rule >= FG_RULE_RUNNING && c->rule < FG_RULE_COUNT);
 	FZ_ASSERT(c->rate <= 1000000 && c->retries <= 100 &&
 		  c->retry_delay_ms <= 60000);
 	FZ_ASSERT(!(c->remedies & ~FG_REMEDY_ALL));

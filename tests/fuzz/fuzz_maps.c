@@ -12,7 +12,9 @@
 #include <errno.h>
 
 #include "fuzz.h"
-#include "fg_internal.h"
+#include "parse.h"
+#include "policy.h"
+#include "procfs.h"
 
 FZ_FILES("maps", "smaps")
 

@@ -7,7 +7,9 @@
  * without a Hugetlb: line the pool is HugePages_Total x Hugepagesize.
  */
 #include "fuzz.h"
-#include "fg_internal.h"
+#include "parse.h"
+#include "policy.h"
+#include "procfs.h"
 
 /* The last valid "key: N" line; -1 if a candidate had too many digits. */
 static int ref_key(const char *s, const char *key, uint64_t *v)

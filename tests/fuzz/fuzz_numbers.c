@@ -10,7 +10,9 @@
 #include <errno.h>
 
 #include "fuzz.h"
-#include "fg_internal.h"
+#include "parse.h"
+#include "policy.h"
+#include "procfs.h"
 
 static bool blank(char c)
 {
@@ -132,8 +134,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			  minor <= 999);
 	FZ_ASSERT((unsigned)fg_rule_for_release(s) < FG_RULE_COUNT);
 	rule = fg_rule_from_name(s);
-	FZ_ASSERT(rule >= -1 && rule < FG_RULE_COUNT);
-	if (rule >= 0)
+	FZ_ASSERT(rule >= FG_RULE_2_6 && rule <= FG_RULE_COUNT);
+	if (rule != FG_RULE_COUNT)
 		FZ_ASSERT(fg_rule_from_name(fg_rule_name(rule)) == rule);
 	if (strlen(s) < 600)
 		check_path(s, size);

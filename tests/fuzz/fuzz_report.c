@@ -11,7 +11,9 @@
  */
 #include "fuzz.h"
 #include "event.h"
-#include "fg_internal.h"
+#include "parse.h"
+#include "policy.h"
+#include "procfs.h"
 #include "fmt.h"
 
 #define FULL 16384

@@ -8,7 +8,9 @@
  * the first two decimal fields.
  */
 #include "fuzz.h"
-#include "fg_internal.h"
+#include "parse.h"
+#include "policy.h"
+#include "procfs.h"
 
 /* The first two blank-separated decimal numbers (each <= 18 digits),
  * page counts no larger than a 64-bit address space. */

@@ -7,7 +7,9 @@
  * line is longer than that buffer both ways must give the same total.
  */
 #include "fuzz.h"
-#include "fg_internal.h"
+#include "parse.h"
+#include "policy.h"
+#include "procfs.h"
 
 FZ_FILES("zoneinfo")
 

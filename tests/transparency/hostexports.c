@@ -65,7 +65,7 @@ enum fg_rule fg_rule_for_release(const char *release)
 	return FG_RULE_2_6;
 }
 
-int fg_rule_from_name(const char *name)
+enum fg_rule fg_rule_from_name(const char *name)
 {
 	(void)name;
 	called++;
@@ -117,7 +117,7 @@ const char *fg_tier_name(enum fg_tier t)
 	return "hijacked";
 }
 
-int fg_check(const char *root, pid_t pid, int rule, bool full,
+int fg_check(const char *root, pid_t pid, enum fg_rule rule, bool full,
 	     struct fg_result *r)
 {
 	(void)root;

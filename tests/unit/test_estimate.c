@@ -13,7 +13,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "fg_internal.h"
+#include "parse.h"
+#include "policy.h"
+#include "procfs.h"
 
 #define GiB (1024ULL * 1024) /* in kB */
 

@@ -12,7 +12,9 @@
 
 #include "config.h"
 #include "event.h"
-#include "fg_internal.h"
+#include "parse.h"
+#include "policy.h"
+#include "procfs.h"
 
 static const char *bad_rule(const char *name)
 {

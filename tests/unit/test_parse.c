@@ -8,7 +8,9 @@
 #include <cmocka.h>
 #include <string.h>
 
-#include "fg_internal.h"
+#include "parse.h"
+#include "policy.h"
+#include "procfs.h"
 
 static const char meminfo[] =
 	"MemTotal:       24684084 kB\n"

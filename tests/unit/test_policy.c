@@ -12,7 +12,9 @@
 #include <cmocka.h>
 #include <string.h>
 
-#include "fg_internal.h"
+#include "parse.h"
+#include "policy.h"
+#include "procfs.h"
 
 #define GiB (1024ULL * 1024)	/* in kB */
 #define PAGE 4096ULL
@@ -354,7 +356,7 @@ static void rule_selection(void **state)
 	assert_int_equal(fg_rule_from_name("<=3.0"), FG_RULE_2_6);
 	assert_int_equal(fg_rule_from_name("2.6"), FG_RULE_2_6);
 	assert_int_equal(fg_rule_from_name("4.17-5.1"), FG_RULE_4_17);
-	assert_int_equal(fg_rule_from_name("7"), -1);
+	assert_int_equal(fg_rule_from_name("7"), FG_RULE_COUNT);
 	assert_string_equal(fg_rule_name(FG_RULE_3_10), "3.10-4.16");
 }
 

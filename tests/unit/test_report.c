@@ -13,7 +13,10 @@
 #include <string.h>
 
 #include "event.h"
-#include "fg_internal.h"
+#include "parse.h"
+#include "policy.h"
+#include "procfs.h"
+#include "report.h"
 
 /* A strict enough JSON checker: one object, balanced, valid strings. */
 static bool json_object_ok(const char *s)

@@ -1,0 +1,283 @@
+/*
+ * describe.c - the sentences: what a rule compares, the fixes that fit a
+ * verdict, what each remedy did.  One home for each, used by the reports
+ * (report.c) and the CLI (the rule lines of check --all and explain).
+ * Numbers in, text out through a fixed buffer: no stdio, no heap.
+ */
+#include <string.h>
+
+#include "describe.h"
+#include "policy.h"
+
+static void split_note(struct fg_buf *b, const struct fg_attempt *a)
+{
+	if (a->stop == FG_SPLIT_FLAGGED)
+		fg_puts(b, "no split: the VMA already had VM_DONTDUMP and "
+			   "VM_NOHUGEPAGE");
+	else if (a->stop == FG_SPLIT_TOO_MANY)
+		fg_puts(b, "more than 256 cuts needed: not split");
+	else if (a->stop == FG_SPLIT_MADVISE)
+		fg_puts(b, "madvise failed (vm.max_map_count?)");
+	if (!a->cuts)
+		return;
+	if (a->stop != FG_SPLIT_OK)
+		fg_puts(b, "; ");
+	fg_putu(b, a->cuts);
+	fg_puts(b, " cut(s), pieces <= ");
+	fg_putsize(b, a->piece_kb);
+	fg_puts(b, a->thp ? "; 1 page per cut may not use THP (MADV_NOHUGEPAGE)"
+			  : "; 1 page per cut is left out of core dumps "
+			    "(MADV_DONTDUMP)");
+}
+
+/* The note of one attempt, in a sentence ("" when it has none). */
+static void attempt_note(struct fg_buf *b, const struct fg_attempt *a)
+{
+	switch (a->note) {
+	case FG_NOTE_SPLIT: split_note(b, a); return;
+	case FG_NOTE_RETRY:
+		fg_putu(b, a->rechecks);
+		fg_puts(b, " re-check(s) from ");
+		fg_putu(b, a->delay_ms);
+		fg_puts(b, a->result == FG_ATTEMPT_PASS
+			       ? " ms"
+			       : " ms; the fork goes ahead");
+		return;
+	default:
+		if (!a->why)
+			return;
+		fg_puts(b, a->why);
+		if (a->err) {
+			fg_puts(b, ", errno ");
+			fg_puti(b, a->err);
+		}
+	}
+}
+
+void fg_describe_attempts(struct fg_buf *b, const struct fg_event *e)
+{
+	char note[112];
+	struct fg_buf n;
+	unsigned i;
+
+	for (i = 0; i < e->nattempts; i++) {
+		const struct fg_attempt *a = &e->attempts[i];
+
+		if (i)
+			fg_putc(b, ',');
+		fg_puts(b, "{\"name\":");
+		fg_putjs(b, a->name);
+		fg_puts(b, ",\"result\":");
+		fg_putjs(b, fg_attempt_result_name(a->result));
+		fg_puts(b, ",\"released_kb\":");
+		fg_putu(b, a->released_kb);
+		if (a->rss_kb) {
+			fg_puts(b, ",\"rss_kb\":");
+			fg_putu(b, a->rss_kb);
+		}
+		fg_puts(b, ",\"us\":");
+		fg_putu(b, a->us > 0 ? (uint64_t)a->us : 0);
+		fg_buf_init(&n, note, sizeof(note));
+		attempt_note(&n, a);
+		if (note[0]) {
+			fg_puts(b, ",\"note\":");
+			fg_putjs(b, note);
+		}
+		fg_putc(b, '}');
+	}
+}
+
+/* One sentence on what the rule compares, with its numbers. */
+void fg_describe_rule(struct fg_buf *b, const struct fg_result *r)
+{
+	const struct fg_sys *s = &r->sys;
+	const struct fg_eval *ev = &r->ev;
+
+	switch (ev->mode) {
+	case 1:
+		fg_puts(b, "mode 1 (always overcommit) never refuses a fork");
+		return;
+	case 2:
+		fg_puts(b, "mode 2 (strict) refuses the fork at the VMA where "
+			   "committed + charge reaches allowed = ");
+		fg_putsize(b, ev->limit_pages * ev->page_kb);
+		fg_puts(b, " (CommitLimit ");
+		fg_putsize(b, s->commit_limit_kb);
+		if (s->kbytes) {
+			fg_puts(b, " from overcommit_kbytes ");
+			fg_putu(b, s->kbytes);
+		} else {
+			fg_puts(b, " = (RAM - hugetlb) x ");
+			fg_putu(b, s->ratio);
+			fg_puts(b, "% + swap");
+		}
+		if (!ev->admin) {
+			fg_puts(b, ", - admin_reserve ");
+			fg_putsize(b, s->admin_reserve_kb);
+		}
+		fg_puts(b, ", - min(VSZ/32, user_reserve ");
+		fg_putsize(b, s->user_reserve_kb);
+		fg_puts(b, ")); committed before the fork ");
+		fg_putsize(b, ev->committed_pages * ev->page_kb);
+		return;
+	case 0:
+		if (ev->rule == FG_RULE_5_2) {
+			fg_puts(b,
+				"mode 0 (heuristic, 5.2+) refuses a single VMA "
+				"larger than RAM + swap = ");
+			fg_putsize(b, ev->limit_pages * ev->page_kb);
+			fg_puts(b, " (MemTotal ");
+			fg_putsize(b, s->mem_total_kb);
+			fg_puts(b, " + SwapTotal ");
+			fg_putsize(b, s->swap_total_kb);
+			fg_putc(b, ')');
+		} else {
+			fg_puts(b, "mode 0 (heuristic, ");
+			fg_puts(b, fg_rule_name(ev->rule));
+			fg_puts(b, ") refuses a VMA not smaller than the free "
+				   "estimate ");
+			fg_putsize(b, ev->limit_pages * ev->page_kb);
+			fg_puts(b, " (MemFree ");
+			fg_putsize(b, s->mem_free_kb);
+			fg_puts(b, " + file ");
+			fg_putsize(b, s->cached_kb + s->swap_cached_kb +
+					  s->buffers_kb);
+			fg_puts(b, " - shmem ");
+			fg_putsize(b, s->shmem_kb);
+			fg_puts(b, " + SwapFree ");
+			fg_putsize(b, s->swap_free_kb);
+			fg_puts(b, " + SReclaimable ");
+			fg_putsize(b, s->sreclaimable_kb);
+			fg_puts(b, " - totalreserve ");
+			fg_putsize(b, s->totalreserve_kb);
+			fg_puts(b,
+				ev->admin ? ", admin" : ", non-admin reserve");
+			fg_putc(b, ')');
+		}
+		return;
+	default: fg_puts(b, "overcommit_memory could not be read");
+	}
+}
+
+#define FG_FREED_KB 65536 /* freed memory worth a purge */
+
+void fg_describe_fixes(struct fg_buf *b, const struct fg_result *r,
+		       const struct fg_event *e, const char *sep)
+{
+	const struct fg_alloc_stats *je = &e->jemalloc;
+	const struct fg_eval *ev = &r->ev;
+	uint64_t vsz = r->task.vsz_kb, rss = r->task.rss_kb;
+
+	if (fg_eval_ram_swap_rule(ev)) {
+		fg_puts(b,
+			"split or shrink the oversized mapping (FORKGUARD_MODE="
+			"remediate splits it), map it MAP_NORESERVE, or add "
+			"swap");
+		fg_puts(b, sep);
+	}
+	if (ev->mode == 2 && r->sys.kbytes) {
+		/* overcommit_kbytes, once set, replaces the ratio */
+		fg_puts(b, "raise vm.overcommit_kbytes (now ");
+		fg_putu(b, r->sys.kbytes);
+		fg_puts(b, "), or add swap");
+		fg_puts(b, sep);
+	} else if (ev->mode == 2) {
+		fg_puts(b, "raise vm.overcommit_ratio (now ");
+		fg_putu(b, r->sys.ratio);
+		fg_puts(b, ") or set vm.overcommit_kbytes, or add swap");
+		fg_puts(b, sep);
+	}
+	/* mode 2: jemalloc's freed pages stay committed until purged */
+	if (ev->mode == 2 && je->have_stats &&
+	    je->mapped_kb > je->active_kb + FG_FREED_KB) {
+		fg_puts(b, "jemalloc holds ");
+		fg_putsize(b, je->mapped_kb - je->active_kb);
+		fg_puts(b,
+			" of freed pages that stay committed (stats.mapped - "
+			"stats.active): a purge returns them (Redis: MEMORY "
+			"PURGE; mallctl arena.4096.purge) - FORKGUARD_MODE="
+			"remediate does this before the fork");
+		fg_puts(b, sep);
+	} else if (vsz > 2 * rss + 1048576 &&
+		   (ev->mode == 2 || ev->rule != FG_RULE_5_2 ||
+		    fg_eval_heap_fails(ev))) {
+		/* retained allocator memory: in mode 0 on 5.2+ only [heap] */
+		fg_puts(b, "VSZ ");
+		fg_putsize(b, vsz);
+		fg_puts(b, " is far above RSS ");
+		fg_putsize(b, rss);
+		fg_puts(b,
+			": the allocator keeps freed memory mapped; purge it "
+			"(jemalloc: mallctl arena.4096.purge, MALLOC_CONF="
+			"retain:false; glibc: malloc_trim) - FORKGUARD_MODE="
+			"remediate does this before the fork");
+		fg_puts(b, sep);
+	}
+	if (ev->mode != 1) {
+		fg_puts(b, "vm.overcommit_memory=1 lets this fork pass (risk: "
+			   "memory is then promised freely and the OOM killer, "
+			   "not ENOMEM, ends an overrun); it is host-wide and "
+			   "cannot be set from inside a container");
+	}
+}
+
+void fg_describe_rule_line(struct fg_buf *b, const struct fg_sys *s)
+{
+	struct fg_task t = { 0 };
+	struct fg_eval ev;
+
+	fg_eval_begin(&ev, s, &t);
+	fg_puts(b, "overcommit_memory=");
+	fg_puti(b, s->mode);
+	fg_puts(b, ", kernel ");
+	fg_puts(b, s->release[0] ? s->release : "?");
+	fg_puts(b, ", rule ");
+	fg_puts(b, fg_rule_name(ev.rule));
+	fg_puts(b, ": ");
+	if (s->mode == 1) {
+		fg_puts(b, "no fork is refused\n");
+	} else if (s->mode == 0) {
+		fg_puts(b, ev.rule == FG_RULE_5_2
+			       ? "a fork fails when one accountable VMA is "
+				 "larger than RAM + swap = "
+			       : "a fork fails when one accountable VMA is not "
+				 "smaller than the free estimate ");
+		fg_putsize(b, ev.limit_pages * ev.page_kb);
+		fg_putc(b, '\n');
+	} else {
+		fg_puts(b, "a fork fails when Committed_AS ");
+		fg_putsize(b, s->committed_kb);
+		fg_puts(b, " + its charge reaches allowed ");
+		fg_putsize(b, ev.limit_pages * ev.page_kb);
+		fg_puts(b, " (less min(VSZ/32, user_reserve))\n");
+	}
+}
+
+void fg_describe_policy(struct fg_buf *b, const struct fg_sys *s,
+			uint64_t mode0_max_kb, uint64_t allowed_kb,
+			uint64_t room_kb)
+{
+	switch (s->mode) {
+	case 0:
+		fg_puts(b, "  mode 0 (heuristic): a fork is refused when one "
+			   "accountable VMA of the parent is ");
+		fg_puts(b, s->rule == FG_RULE_5_2
+			       ? "larger than RAM + swap ("
+			       : "not smaller than the free-memory estimate (");
+		fg_putsize(b, mode0_max_kb);
+		fg_puts(b, " passes now); the total does not matter\n");
+		return;
+	case 1:
+		fg_puts(b, "  mode 1 (always): no fork is ever refused for "
+			   "memory; an overrun meets the OOM killer instead\n");
+		return;
+	default:
+		fg_puts(b, "  mode 2 (strict): a fork is refused once "
+			   "Committed_AS + its charge (every accountable VMA "
+			   "of the parent) reaches allowed = ");
+		fg_putsize(b, allowed_kb);
+		fg_puts(b, " (");
+		fg_putsize(b, room_kb);
+		fg_puts(b, " of room now)\n");
+	}
+}

@@ -1,0 +1,41 @@
+/*
+ * describe.h - the sentences of the reports and the CLI (describe.c).
+ * Each appends to @b (fmt.h); nothing is returned.
+ */
+#ifndef FG_DESCRIBE_H
+#define FG_DESCRIBE_H
+
+#include <stdint.h>
+
+#include "event.h"
+#include "fmt.h"
+#include "forkguard.h"
+
+/* fg_describe_rule - what @r's rule compares, with its numbers. */
+void fg_describe_rule(struct fg_buf *b, const struct fg_result *r);
+
+/*
+ * fg_describe_fixes - the fixes that can change @r's verdict, most direct
+ * first, separated by @sep (@e: the allocator's statistics, if read).
+ */
+void fg_describe_fixes(struct fg_buf *b, const struct fg_result *r,
+		       const struct fg_event *e, const char *sep);
+
+/* fg_describe_attempts - @e's remedies, as the body of a JSON array. */
+void fg_describe_attempts(struct fg_buf *b, const struct fg_event *e);
+
+/*
+ * fg_describe_rule_line - one line on the rule of @s (check --all: what
+ * every listed process was measured against).
+ */
+void fg_describe_rule_line(struct fg_buf *b, const struct fg_sys *s);
+
+/*
+ * fg_describe_policy - what the mode of @s refuses, with the largest VMA
+ * mode 0 passes now, mode 2's allowed and its room (explain).
+ */
+void fg_describe_policy(struct fg_buf *b, const struct fg_sys *s,
+			uint64_t mode0_max_kb, uint64_t allowed_kb,
+			uint64_t room_kb);
+
+#endif /* FG_DESCRIBE_H */

@@ -1,0 +1,71 @@
+/*
+ * procfs.h - zero-allocation readers of a procfs root (procfs.c).
+ *
+ * Actions return 0 or -errno (readers: bytes or -errno).
+ */
+#ifndef FG_PROCFS_H
+#define FG_PROCFS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <sys/types.h>
+
+#include "forkguard.h"
+
+#define FG_PATH_MAX 256
+
+/*
+ * fg_path - "@root/@pid/@rel" (@pid 0: "self", -1: no pid part) into
+ * @buf.  Returns 0 or -ENAMETOOLONG.
+ */
+int fg_path(char *buf, size_t len, const char *root, pid_t pid,
+	    const char *rel);
+/* fg_read_path - read up to @len-1 bytes of @path, NUL-terminated. */
+ssize_t fg_read_path(const char *path, char *buf, size_t len);
+/* fg_read - fg_path + fg_read_path.  Returns bytes or -errno. */
+ssize_t fg_read(const char *root, pid_t pid, const char *rel, char *buf,
+		size_t len);
+
+/*
+ * fg_lines - call @fn for each line of the file at @path, reading through
+ * @buf (its size bounds the longest line; longer lines are cut).
+ * Returns 0 or -errno.
+ */
+int fg_lines(const char *path, char *buf, size_t len,
+	     void (*fn)(const char *line, size_t n, void *arg), void *arg);
+
+/* fg_init_user_ns - is @pid in the initial user namespace (unknown: yes)? */
+bool fg_init_user_ns(const char *root, pid_t pid);
+
+/*
+ * fg_totalreserve_read - s->totalreserve_kb from @root/zoneinfo (left as
+ * it was when zoneinfo cannot be read).  Returns 0 or -errno.
+ */
+int fg_totalreserve_read(const char *root, struct fg_sys *s);
+
+/*
+ * struct fg_kept - a procfs file kept open across forks and pread again.
+ * Reopened when the owner pid changed (a child closes the inherited fd
+ * first) or the fd no longer is the file we opened (a program may close
+ * every fd and reuse the number: then it is not ours to close).
+ */
+struct fg_kept {
+	int fd;
+	pid_t owner;
+	dev_t dev;
+	ino_t ino;
+	pid_t lock;
+};
+#define FG_KEPT_INIT           \
+	{                      \
+		-1, 0, 0, 0, 0 \
+	}
+/*
+ * fg_kept_read - pread @k as process @self; it is (re)opened from
+ * @root/@rel (rel e.g. "self/statm") when it is not yet ours or no longer
+ * the same file.  Bytes or -errno; errno is kept.
+ */
+ssize_t fg_kept_read(struct fg_kept *k, pid_t self, const char *root,
+		     const char *rel, char *buf, size_t len);
+
+#endif /* FG_PROCFS_H */

@@ -1,0 +1,156 @@
+/*
+ * test_remedy - where each remedy can change a verdict (remedy.c's
+ * predicates, through the fg_remedy_helps seam), on synthetic results:
+ * the rule, the mode and the VMA the kernel refuses decide, and a remedy
+ * ruled out says why.  No allocator is looked up: release's mimalloc
+ * branch is the one without mi_collect.
+ */
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <setjmp.h>
+#include <cmocka.h>
+#include <string.h>
+
+#include "config.h"
+#include "policy.h"
+#include "remedy.h"
+
+#define GIB (UINT64_C(1) << 30)
+
+/* A host with 16 GiB of RAM, no swap, in @mode under @rule. */
+static void host(struct fg_sys *s, int mode, enum fg_rule rule)
+{
+	memset(s, 0, sizeof(*s));
+	s->mode = mode;
+	s->rule = rule;
+	s->page_kb = 4;
+	s->ncpus = 2;
+	s->kmajor = 6;
+	s->kminor = 1;
+	s->ratio = 50;
+	s->mem_total_kb = 16 * 1024 * 1024;
+	s->mem_free_kb = 8 * 1024 * 1024;
+	s->commit_limit_kb = 8 * 1024 * 1024;
+	s->committed_kb = 1024 * 1024;
+}
+
+/* @r after one VMA of @gib GiB named @name, from 4 GiB up. */
+static void one_vma(struct fg_result *r, int mode, enum fg_rule rule,
+		    uint64_t gib, const char *name)
+{
+	struct fg_vma v = { .start = 4 * GIB, .account = true,
+			    .private_ = true, .writable = true };
+
+	memset(r, 0, sizeof(*r));
+	host(&r->sys, mode, rule);
+	v.end = v.start + gib * GIB;
+	strcpy(v.name, name);
+	fg_eval_begin(&r->ev, &r->sys, &r->task);
+	fg_eval_vma(&r->ev, &v);
+	r->verdict = fg_eval_verdict(&r->ev);
+	r->exact = true;
+	r->tier = FG_TIER_SMAPS;
+}
+
+static void ram_swap_rule_heap(void **state)
+{
+	struct fg_result r;
+	const char *why;
+
+	(void)state;
+	one_vma(&r, 0, FG_RULE_5_2, 20, "[heap]");
+	assert_int_equal(r.verdict, FG_FAIL);
+	/* the brk heap shrinks with a trim or a purge */
+	assert_true(fg_remedy_helps(FG_REMEDY_TRIM, &r, &why));
+	assert_true(fg_remedy_helps(FG_REMEDY_JEMALLOC, &r, &why));
+	assert_true(fg_remedy_helps(FG_REMEDY_SPLIT, &r, &why));
+	/* freeing RSS does not change a VMA's size */
+	assert_false(fg_remedy_helps(FG_REMEDY_RELEASE, &r, &why));
+	assert_non_null(why);
+	assert_non_null(strstr(why, "VMA sizes stay"));
+}
+
+static void ram_swap_rule_anon(void **state)
+{
+	struct fg_result r;
+	const char *why;
+
+	(void)state;
+	one_vma(&r, 0, FG_RULE_5_2, 20, "");
+	assert_int_equal(r.verdict, FG_FAIL);
+	assert_false(fg_remedy_helps(FG_REMEDY_TRIM, &r, &why));
+	assert_false(fg_remedy_helps(FG_REMEDY_JEMALLOC, &r, &why));
+	assert_non_null(strstr(why, "MAP_NORESERVE"));
+	assert_true(fg_remedy_helps(FG_REMEDY_SPLIT, &r, &why));
+}
+
+static void free_rule_everything_frees(void **state)
+{
+	struct fg_result r;
+	const char *why;
+
+	(void)state;
+	/* before 5.2 mode 0 compares with free memory: freeing helps */
+	one_vma(&r, 0, FG_RULE_3_10, 12, "");
+	assert_int_equal(r.verdict, FG_FAIL);
+	assert_true(fg_remedy_helps(FG_REMEDY_TRIM, &r, &why));
+	assert_true(fg_remedy_helps(FG_REMEDY_JEMALLOC, &r, &why));
+	assert_true(fg_remedy_helps(FG_REMEDY_RELEASE, &r, &why));
+	assert_true(fg_remedy_helps(FG_REMEDY_SPLIT, &r, &why));
+}
+
+static void strict_mode_sums(void **state)
+{
+	struct fg_result r;
+	const char *why;
+
+	(void)state;
+	one_vma(&r, 2, FG_RULE_5_2, 12, "");
+	assert_int_equal(r.verdict, FG_FAIL);
+	assert_true(fg_remedy_helps(FG_REMEDY_TRIM, &r, &why));
+	assert_true(fg_remedy_helps(FG_REMEDY_JEMALLOC, &r, &why));
+	/* tcmalloc returns no charge; without mi_collect nothing does */
+	assert_false(fg_remedy_helps(FG_REMEDY_RELEASE, &r, &why));
+	assert_non_null(strstr(why, "no commit charge"));
+	/* the pieces of a split add up to the same charge */
+	assert_false(fg_remedy_helps(FG_REMEDY_SPLIT, &r, &why));
+	assert_non_null(strstr(why, "add up to the same"));
+}
+
+static void split_leaves_stacks_whole(void **state)
+{
+	struct fg_result r;
+	const char *why;
+
+	(void)state;
+	one_vma(&r, 0, FG_RULE_5_2, 20, "[stack]");
+	assert_int_equal(r.verdict, FG_FAIL);
+	assert_false(fg_remedy_helps(FG_REMEDY_SPLIT, &r, &why));
+	assert_non_null(strstr(why, "stack or special"));
+}
+
+static void unknown_remedy(void **state)
+{
+	struct fg_result r;
+	const char *why = "x";
+
+	(void)state;
+	one_vma(&r, 0, FG_RULE_5_2, 20, "[heap]");
+	assert_false(fg_remedy_helps(0x100, &r, &why));
+	assert_null(why);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(ram_swap_rule_heap),
+		cmocka_unit_test(ram_swap_rule_anon),
+		cmocka_unit_test(free_rule_everything_frees),
+		cmocka_unit_test(strict_mode_sums),
+		cmocka_unit_test(split_leaves_stacks_whole),
+		cmocka_unit_test(unknown_remedy),
+	};
+
+	return cmocka_run_group_tests_name("remedy", tests, NULL, NULL);
+}
