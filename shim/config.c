@@ -246,6 +246,12 @@ int fg_config_parse(struct fg_config *c, const char *(*get)(const char *),
 			    "<=3.0|3.1-3.9|3.10-4.16|4.17-5.1|5.2+; using "
 			    "the running kernel's");
 	}
+	if ((v = get("FORKGUARD_ANON_CHARGED")) && *v) {
+		if (!strcmp(v, "0") || !strcmp(v, "1"))
+			c->anon_charged = *v == '1';
+		else
+			BAD("FORKGUARD_ANON_CHARGED", "0|1; using 0");
+	}
 	if ((v = get("FORKGUARD_RATE_LIMIT")) && *v &&
 	    !parse_uint(v, 1000000, &c->rate))
 		BAD("FORKGUARD_RATE_LIMIT",

@@ -55,7 +55,8 @@ struct fg_config {
 	unsigned retry_delay_ms;
 	char metrics_dir[FG_PATH_MAX]; /* FORKGUARD_METRICS; "": none */
 	unsigned metrics_interval;     /* seconds between writes */
-	bool secure;		       /* AT_SECURE: environment ignored */
+	bool anon_charged; /* no anonymous mapping is NORESERVE/DONTFORK */
+	bool secure;	   /* AT_SECURE: environment ignored */
 };
 
 /*

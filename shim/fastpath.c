@@ -35,6 +35,7 @@ static struct {
 	long base_at;
 	bool have_base;
 	bool init_ns;
+	bool anon_charged; /* fg_fast_settle() */
 	unsigned seq;
 	pid_t lock;
 } fast = {
@@ -191,6 +192,7 @@ int fg_fast_check(const char *root, enum fg_rule forced, bool full,
 	r->admin_known = fg_rule_reads_admin(s->mode, s->rule);
 	if (r->admin_known)
 		r->task.admin = fast.init_ns && cap_sys_admin();
+	s->anon_charged = __atomic_load_n(&fast.anon_charged, __ATOMIC_RELAXED);
 	fg_evaluate(root, 0, full, r);
 done:
 	r->check_us = fg_now_us() - t0;
@@ -214,6 +216,15 @@ void fg_result_complete(const char *root, struct fg_result *r)
 	r->task.rss_kb = resident * r->sys.page_kb;
 	fg_eval_bound(&r->ev, r->task.vsz_kb);
 	r->tier = FG_TIER_STATM;
+}
+
+void fg_fast_settle(bool anon_charged)
+{
+	/* a store only when it changes: after a fork each store faults */
+	if (__atomic_load_n(&fast.anon_charged, __ATOMIC_RELAXED) !=
+	    anon_charged)
+		__atomic_store_n(&fast.anon_charged, anon_charged,
+				 __ATOMIC_RELAXED);
 }
 
 bool fg_task_admin_now(void)

@@ -26,6 +26,12 @@ bool fg_fast_pass(const char *root);
  * (CAP_SYS_ADMIN; in mode 1, the statm bound).
  */
 void fg_result_complete(const char *root, struct fg_result *r);
+/*
+ * fg_fast_settle - what the operator stated (FORKGUARD_ANON_CHARGED): no
+ * anonymous mapping of this process is MAP_NORESERVE or MADV_DONTFORK,
+ * so fg_fast_check()'s estimate tier (kernels before 3.8) counts them.
+ */
+void fg_fast_settle(bool anon_charged);
 /* fg_task_admin_now - CAP_SYS_ADMIN in the initial ns, for this thread. */
 bool fg_task_admin_now(void);
 

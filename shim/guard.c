@@ -100,6 +100,16 @@ static void fill_task(struct fg_result *r, const char *root)
 	r->task.comm[n] = '\0';
 }
 
+/* The configuration, with what it settles for the fork-path check. */
+static const struct fg_config *config(void)
+{
+	const struct fg_config *c = fg_config();
+
+	if (c)
+		fg_fast_settle(c->anon_charged);
+	return c;
+}
+
 bool fg_guard_off(void)
 {
 	const struct fg_config *c = fg_config();
@@ -156,7 +166,7 @@ static bool handoff_take(struct fg_result *r)
 
 bool fg_guard_before(struct fg_guard *g, const char *call)
 {
-	const struct fg_config *c = fg_config();
+	const struct fg_config *c = config();
 	struct fg_event *e = &g->e;
 	int rc;
 
@@ -214,7 +224,7 @@ __attribute__((noinline)) static bool pass_checked(const struct fg_config *c)
 
 bool fg_guard_pass(void)
 {
-	const struct fg_config *c = fg_config();
+	const struct fg_config *c = config();
 
 	if (!c || c->report == FG_REPORT_ALL)
 		return false;
@@ -234,7 +244,7 @@ static void missed(const char *call, int err)
 	fg_metrics_failed(call, FG_OK, err); /* the fast path passed it */
 	/* the state a moment after the fork; fg_guard_after then wants the
 	 * exact charge (ENOMEM) or the task limits (EAGAIN) */
-	g.c = fg_config();
+	g.c = config();
 	g.active = false;
 	g.cow_due = false;
 	if (!g.c || g.c->mode == FG_MODE_OFF)

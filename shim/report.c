@@ -170,7 +170,7 @@ static void put_settle(struct fg_buf *b, const struct fg_eval *ev)
 	}
 	if (ev->unsure & (1u << FG_UNSURE_ANON))
 		fg_puts(b, "; when none is, say so: forkguard check "
-			   "--anon-charged");
+			   "--anon-charged, FORKGUARD_ANON_CHARGED=1");
 	fg_puts(b, "; kernels 3.8+ show it exactly (smaps VmFlags ac, nr, "
 		   "dc)");
 }

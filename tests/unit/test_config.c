@@ -64,7 +64,8 @@ static void every_value(void **state)
 		"FORKGUARD_RATE_LIMIT=0",     "FORKGUARD_REMEDY=trim,split",
 		"FORKGUARD_RETRIES=5",	      "FORKGUARD_RETRY_DELAY_MS=50",
 		"FORKGUARD_COW=protect",      "FORKGUARD_COW_INTERVAL=0",
-		"FORKGUARD_SYSFS=/tmp/sys",   NULL,
+		"FORKGUARD_SYSFS=/tmp/sys",   "FORKGUARD_ANON_CHARGED=1",
+		NULL,
 	};
 	char expect[64];
 
@@ -86,6 +87,7 @@ static void every_value(void **state)
 	assert_int_equal(c.cow, FG_COW_PROTECT);
 	assert_int_equal(c.cow_interval_s, 0);
 	assert_string_equal(c.sysfs, "/tmp/sys");
+	assert_true(c.anon_charged);
 	fg_config_expand_pid(&c, 42);
 	assert_string_equal(c.log_path, "/tmp/fg-42.log");
 }
@@ -125,13 +127,15 @@ static void bad_values_warn_and_keep_defaults(void **state)
 		"FORKGUARD_RATE_LIMIT=-1",	"FORKGUARD_REMEDY=trim,,split",
 		"FORKGUARD_RETRIES=1e3",	"FORKGUARD_RETRY_DELAY_MS=99999999999",
 		"FORKGUARD_COW=kill",		"FORKGUARD_COW_INTERVAL=1h",
-		"FORKGUARD_SYSFS=sys",		NULL,
+		"FORKGUARD_SYSFS=sys",		"FORKGUARD_ANON_CHARGED=yes",
+		NULL,
 	};
 	const char *p;
 	int lines = 0;
 
 	(void)state;
-	assert_int_equal(parse(&c, warn, sizeof(warn), env), 13);
+	assert_int_equal(parse(&c, warn, sizeof(warn), env), 14);
+	assert_false(c.anon_charged);
 	assert_int_equal(c.mode, FG_MODE_OBSERVE);
 	assert_int_equal(c.format, FG_FORMAT_TEXT);
 	assert_int_equal(c.report, FG_REPORT_RISKY);
@@ -147,7 +151,7 @@ static void bad_values_warn_and_keep_defaults(void **state)
 	assert_string_equal(c.sysfs, "/sys");
 	for (p = warn; (p = strchr(p, '\n')); p++)
 		lines++;
-	assert_int_equal(lines, 13);	/* one line each */
+	assert_int_equal(lines, 14);	/* one line each */
 	assert_non_null(strstr(warn, "FORKGUARD_MODE=\"enforcing\""));
 	assert_non_null(strstr(warn, "using observe"));
 }

@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "fastpath.h"
 #include "parse.h"
 #include "policy.h"
 #include "procfs.h"
@@ -248,6 +249,26 @@ static void layouts(void **state)
 	}
 }
 
+/* The library's path: FORKGUARD_ANON_CHARGED reaches the fork-path check */
+static void fast_check_settled(void **state)
+{
+	char root[600];
+	struct fg_result r;
+
+	(void)state;
+	snapshot("noflags-le3.0-m0-dontfork", root, sizeof(root));
+	assert_int_equal(fg_fast_check(root, FG_RULE_COUNT, false, &r), 0);
+	assert_int_equal(r.tier, FG_TIER_ESTIMATE);
+	assert_int_equal(r.verdict, FG_BORDERLINE);
+	fg_fast_settle(true);
+	assert_int_equal(fg_fast_check(root, FG_RULE_COUNT, false, &r), 0);
+	assert_int_equal(r.verdict, FG_FAIL); /* as stated, not as it is */
+	assert_true(r.ev.anon_charged);
+	fg_fast_settle(false);
+	assert_int_equal(fg_fast_check(root, FG_RULE_COUNT, false, &r), 0);
+	assert_int_equal(r.verdict, FG_BORDERLINE);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -255,6 +276,7 @@ int main(void)
 		cmocka_unit_test(bounds_decide_only_what_they_can),
 		cmocka_unit_test(operator_statement),
 		cmocka_unit_test(layouts),
+		cmocka_unit_test(fast_check_settled),
 	};
 
 	return cmocka_run_group_tests_name("estimate", tests, NULL, NULL);
