@@ -33,15 +33,17 @@ FG_SYSINC ?=
 FG_CFLAGS += $(FG_SYSINC)
 
 # the pure core and its I/O edge: shared by the library, the CLI and tests
-CORE := policy policy_cow parse procfs cgroup check fmt describe report report_cow \
-	report_warn event prom
+CORE := policy policy_cow policy_limits parse procfs cgroup check fmt describe \
+	report report_rule report_cow report_warn report_stamp event prom
 # the preload library on top: the fork path's cache, the flow, the symbols
-SHIM := config log cow fastpath guard remedy metrics interpose
+SHIM := config log cow fastpath guard remedy metrics interpose identity
 
 CORE_OBJ := $(CORE:%=$(B)/obj/%.o)
 SHIM_OBJ := $(SHIM:%=$(B)/obj/%.o)
 
-all: $(B)/libforkguard.so $(B)/forkguard fixtures
+# the library and the command: a C compiler and libc's headers, nothing
+# else (the fixtures, one of which links jemalloc, build for the tests)
+all: $(B)/libforkguard.so $(B)/forkguard
 
 $(B)/obj/%.o: shim/%.c $(wildcard shim/*.h) include/forkguard.h | $(B)/obj
 	$(CC) $(FG_CFLAGS) $(CFLAGS) -c -o $@ $<
@@ -61,15 +63,24 @@ $(B)/obj/cli_run.o: FG_CFLAGS += -DFG_LIBSUB='"$(LIBSUB)"'
 $(B)/libforkguard-core.a: $(CORE_OBJ)
 	rm -f $@ && ar rcs $@ $^
 
+# run as a program, the library prints what it is (identity.c): an entry
+# point, and the interpreter the compiler links programs with
+FG_INTERP = $(shell printf 'int main(void){return 0;}' | \
+	$(CC) -x c -o $(B)/obj/interp-probe - && \
+	readelf -l $(B)/obj/interp-probe | \
+	sed -n 's/.*program interpreter: \(.*\)]/\1/p')
+$(B)/obj/identity.o: FG_CFLAGS += -DFG_INTERP='"$(FG_INTERP)"'
+
 $(B)/$(SONAME): $(CORE_OBJ) $(SHIM_OBJ)
 	$(CC) -shared -Wl,-soname,$(SONAME) -Wl,-z,defs,-z,relro,-z,now \
-		-Wl,-Bsymbolic-functions $(LDFLAGS) -o $@ $^ $(FG_LDLIBS)
+		-Wl,-e,fg_main -Wl,-Bsymbolic-functions $(LDFLAGS) -o $@ $^ \
+		$(FG_LDLIBS)
 
 $(B)/libforkguard.so: $(B)/$(SONAME)
 	ln -sf $(SONAME) $@
 
 $(B)/forkguard: $(patsubst shim/%.c,$(B)/obj/%.o,$(wildcard shim/cli*.c)) \
-		$(B)/libforkguard-core.a
+		$(B)/obj/config.o $(B)/libforkguard-core.a
 	$(CC) $(LDFLAGS) -o $@ $^
 
 # --- fixtures: small programs that reproduce real failures ---
@@ -83,8 +94,8 @@ $(B)/fixtures/jemalloc_retention: fixtures/jemalloc_retention.c fixtures/merged.
 
 # --- tests ---
 UNIT := test_policy test_parse test_config test_report test_snapshots \
-	test_estimate test_cgroup test_fuzz_regressions test_prom test_fastpath \
-	test_remedy test_guard
+	test_estimate test_cgroup test_stamp test_terms test_fuzz_regressions \
+	test_prom test_fastpath test_remedy test_guard
 UNIT_BIN := $(UNIT:%=$(B)/tests/%)
 UNIT_OBJ := $(B)/obj/config.o $(B)/obj/fastpath.o
 $(B)/tests/%: tests/unit/%.c $(B)/libforkguard-core.a $(UNIT_OBJ) | $(B)/tests
@@ -134,9 +145,9 @@ $(B)/tests/libfg_empty.so: tests/bench/empty.c | $(B)/tests
 
 # everything CI runs (.ci/run): the regular build's suites, the VM proofs,
 # the sanitizer builds, a short fuzz pass (FUZZ_SECONDS each) and the format
-test: all test-unit test-integration test-transparency test-cli test-metrics \
+test: all test-unit test-integration test-transparency test-cli test-log test-metrics \
 	test-deb test-musl \
-	test-kernel test-redis-mode2 test-vm-swap test-cow test-asan test-valgrind fuzz \
+	test-kernel test-redis-mode2 test-sink-mode2 test-vm-swap test-cow test-asan test-valgrind fuzz \
 	check-format
 
 # every binary runs, whatever an earlier one said; the failures are
@@ -147,9 +158,9 @@ test-unit: $(UNIT_BIN)
 # the quick loop: the unit tests and the host suites (no VM, no fuzzing,
 # no sanitizer rebuild), every suite run even if one fails; FG_QUICK=1
 # makes the heavy host cases smaller (fewer storm forks, a smaller peak)
-check: all $(UNIT_BIN) $(TPROG_BIN)
+check: all $(UNIT_BIN) $(TPROG_BIN) $(LOGPROGS)
 	@start=$$(date +%s); failed=; \
-	for t in test-unit test-integration test-transparency test-cli; do \
+	for t in test-unit test-integration test-transparency test-cli test-log; do \
 		FG_QUICK=1 $(MAKE) --no-print-directory $$t || failed="$$failed $$t"; \
 	done; echo "check: $$(($$(date +%s) - start)) s"; \
 	if [ -n "$$failed" ]; then echo "check: FAILED:$$failed"; exit 1; fi; \
@@ -159,13 +170,22 @@ check: all $(UNIT_BIN) $(TPROG_BIN)
 $(B)/tests/multifork: tests/integration/multifork.c | $(B)/tests
 	$(CC) -std=gnu11 -Wall -Wextra $(CFLAGS) -pthread -o $@ $< $(LDFLAGS)
 
-test-integration: all $(B)/tests/multifork
+test-integration: all $(B)/tests/multifork fixtures
 	@bash tests/integration/run.sh
 
-test-transparency: all $(TPROG_BIN)
+# the sinks: failure fallback, rotation, dates, syslog (tests/log)
+LOGPROGS := $(B)/tests/log/forker $(B)/tests/log/dgram_sink
+$(LOGPROGS): $(B)/tests/log/%: tests/log/%.c
+	@mkdir -p $(@D)
+	$(CC) -std=gnu11 -Wall -Wextra $(CFLAGS) -o $@ $< $(LDFLAGS)
+test-log: all $(LOGPROGS) fixtures
+	@rc=0; for t in tests/log/*.sh; do [ $${t##*/} = lib.sh ] && continue; \
+		echo "== $$t"; bash $$t || rc=1; done; exit $$rc
+
+test-transparency: all $(TPROG_BIN) fixtures
 	@bash tests/transparency/run.sh
 
-demo: all
+demo: all fixtures
 	@bash tests/integration/demo.sh
 
 bench: all $(B)/tests/bench $(B)/tests/bench_pass
@@ -231,7 +251,7 @@ test-asan:
 	@ASAN_CC=$(ASAN_CC) bash tests/sanitize/asan.sh $(UNIT)
 
 # test-valgrind: memcheck on guarded programs (the regular build)
-test-valgrind: all $(TPROG_BIN)
+test-valgrind: all $(TPROG_BIN) fixtures
 	@bash tests/sanitize/valgrind.sh
 
 DROPIN := examples/redis-server.service.d/forkguard.conf
@@ -261,18 +281,22 @@ uninstall:
 		$(DESTDIR)$(DOCDIR)/examples $(DESTDIR)$(DOCDIR) 2>/dev/null || true
 
 # json_schema.sh takes an EAGAIN report from the transparency program
-test-cli: all $(B)/tests/transparency
+test-cli: all $(B)/tests/transparency fixtures
 	@bash tests/cli/run.sh
 
 # the VM oracle: the guard's verdicts against real kernels (6.1, 6.12 under
 # qemu TCG; the host's own kernel in mode 0).  No host sysctl is touched.
-test-kernel: all
+test-kernel: all fixtures
 	@bash tests/vm/oracle.sh --host
 	@bash tests/vm/oracle.sh
 
 # fixtures reproduction 4: a real redis-server in a VM in mode 2, BGSAVE
 # refused under observe and saved by the jemalloc purge under remediate
-test-redis-mode2: all
+# the sink at the commit limit: mode 2, FORKGUARD_LOG on a tmpfs, in a VM
+test-sink-mode2: all
+	@sh tests/vm/sink_mode2.sh
+
+test-redis-mode2: all fixtures
 	@sh tests/vm/redis_mode2.sh
 
 # RAM against RAM + swap, live: mode 0 in a VM given 1 GiB of swap (an
@@ -308,6 +332,6 @@ test-deb: deb all
 FORCE:
 
 .PHONY: FORCE check deb test-deb musl test-musl test-metrics all fixtures test test-unit test-integration test-transparency demo \
-	bench install uninstall fuzz test-asan test-valgrind test-cli test-kernel \
-	test-redis-mode2 test-vm-swap test-cow \
+	bench install uninstall fuzz test-asan test-valgrind test-cli test-log test-kernel \
+	test-redis-mode2 test-sink-mode2 test-vm-swap test-cow \
 	format check-format clean

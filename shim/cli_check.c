@@ -25,6 +25,7 @@
 #include "check.h"
 #include "cli.h"
 #include "describe.h"
+#include "fmt.h"
 #include "metrics.h"
 
 static const char usage[] =
@@ -58,8 +59,11 @@ static const char usage[] =
     "  -h, --help             this text\n"
     "\n"
     "exit status: 0 would pass, 1 would fail, 2 borderline, 3 could not\n"
-    "evaluate (the reason is on stderr); several processes: the worst,\n"
-    "fail > borderline > could not evaluate > pass; 64 usage error.\n";
+    "evaluate (the reason is on stderr; a zombie or a kernel thread is\n"
+    "\"not applicable\": it has no memory map); several processes: the\n"
+    "worst, fail > borderline > could not evaluate > pass, with --all\n"
+    "too (processes this user cannot read count as could not evaluate);\n"
+    "64 usage error.  --all --json ends with one summary object.\n";
 
 struct opts {
 	bool json, prom, all, exact, anon_charged;
@@ -88,6 +92,43 @@ static int worse(int a, int b)
 	return rank[b] > rank[a] ? b : a;
 }
 
+static const char *errname(int err)
+{
+	static char num[24];
+	const char *n = fg_errno_name(err);
+
+	if (n)
+		return n;
+	snprintf(num, sizeof(num), "errno %d", err < 0 ? -err : err);
+	return num;
+}
+
+/*
+ * A process without a memory map forks nothing the overcommit check
+ * counts: a zombie (state Z or X) or a kernel thread (PF_KTHREAD in the
+ * flags of /proc/PID/stat).  The reason, or NULL when it has one.
+ */
+#define FG_PF_KTHREAD 0x00200000UL
+
+static const char *not_applicable(const char *root, pid_t pid)
+{
+	char buf[1024], *p;
+	unsigned long flags = 0;
+	char state = 0;
+	ssize_t n = fg_read(root, pid, "stat", buf, sizeof(buf));
+
+	if (n <= 0 || !(p = strrchr(buf, ')')))
+		return NULL;
+	if (sscanf(p + 1, " %c %*d %*d %*d %*d %*d %lu", &state, &flags) < 1)
+		return NULL;
+	if (state == 'Z' || state == 'X')
+		return "not applicable: a zombie has no memory map to fork";
+	if (flags & FG_PF_KTHREAD)
+		return "not applicable: a kernel thread has no memory map to "
+		       "fork";
+	return NULL;
+}
+
 /*
  * Why @r has no trustworthy verdict, or NULL if it has one.  A failing
  * total_vm bound that could not be refined (maps and smaps unreadable, or
@@ -105,8 +146,8 @@ static const char *no_verdict(int rc, const struct fg_result *r, char *why,
 		return "permission denied reading its /proc files "
 		       "(run as root or as its owner)";
 	if (rc) {
-		snprintf(why, len, "cannot read its /proc files: %s",
-			 strerror(-rc));
+		snprintf(why, len, "cannot read its /proc files: %s (%s)",
+			 strerror(-rc), errname(rc));
 		return why;
 	}
 	if (r->verdict == FG_UNKNOWN)
@@ -123,9 +164,9 @@ static const char *no_verdict(int rc, const struct fg_result *r, char *why,
 			 vsz, lim);
 	else if (err)
 		snprintf(why, len,
-			 "cannot read its maps and smaps (%s); its VSZ %s "
+			 "cannot read its maps and smaps (%s, %s); its VSZ %s "
 			 "alone does not clear the limit %s",
-			 strerror(-err), vsz, lim);
+			 strerror(-err), errname(err), vsz, lim);
 	else
 		snprintf(why, len,
 			 "it exited or unmapped everything during the check");
@@ -176,10 +217,13 @@ static int check_pids(const struct opts *o, const struct fg_sys *s, char **args,
 
 	for (i = 0; i < n; i++) {
 		parse_pid(args[i], &pid);
-		rc = fg_check_task(o->root, pid, s, o->exact, &r);
-		if (!rc)
-			fg_cow_check(o->root, o->sysfs, pid, s, &r.cow);
-		why = no_verdict(rc, &r, reason, sizeof(reason));
+		why = not_applicable(o->root, pid);
+		if (!why) {
+			rc = fg_check_task(o->root, pid, s, o->exact, &r);
+			if (!rc)
+				fg_cow_check(o->root, o->sysfs, pid, s, &r.cow);
+			why = no_verdict(rc, &r, reason, sizeof(reason));
+		}
 		if (why) {
 			cli_error("check", "%s: %s", args[i], why);
 			status = worse(status, FG_EXIT_UNKNOWN);
@@ -267,7 +311,7 @@ static int check_all(const struct opts *o, const struct fg_sys *s)
 	struct fg_result r;
 	struct dirent *e;
 	char reason[512];
-	unsigned checked = 0, unreadable = 0, nfail = 0;
+	unsigned checked = 0, unreadable = 0, nfail = 0, na = 0;
 	long t0 = fg_now_us();
 	int rc, status = FG_EXIT_OK;
 	size_t i;
@@ -283,6 +327,10 @@ static int check_all(const struct opts *o, const struct fg_sys *s)
 		if (!isdigit((unsigned char)e->d_name[0]) ||
 		    !parse_pid(e->d_name, &pid))
 			continue;
+		if (not_applicable(o->root, pid)) {
+			na++;
+			continue;
+		}
 		rc = fg_check_task(o->root, pid, s, o->exact, &r);
 		if (rc == -ENOENT || rc == -ESRCH)
 			continue; /* exited since readdir */
@@ -308,18 +356,26 @@ static int check_all(const struct opts *o, const struct fg_sys *s)
 		status = worse(status, status_of(f.v[i].verdict));
 		nfail += f.v[i].verdict == FG_FAIL;
 	}
+	if (unreadable)
+		status = worse(status, FG_EXIT_UNKNOWN);
 	if (o->prom) {
 		/* printed as they were read */
 	} else if (o->json) {
 		for (i = 0; i < f.n; i++)
 			if (print_result(&f.v[i], o))
 				status = FG_EXIT_UNKNOWN;
+		printf("{\"event\":\"summary\",\"checked\":%u,\"fail\":%u,"
+		       "\"borderline\":%zu,\"not_evaluated\":%u,"
+		       "\"not_applicable\":%u,\"ms\":%ld,\"exit\":%d}\n",
+		       checked, nfail, f.n - nfail, unreadable, na,
+		       (fg_now_us() - t0 + 500) / 1000, status);
 	} else {
 		print_table(&f, s);
 		printf("%u processes checked in %ld ms: %u would fail, %zu "
-		       "borderline\n",
+		       "borderline, %u could not be evaluated; %u not "
+		       "applicable (zombies, kernel threads)\n",
 		       checked, (fg_now_us() - t0 + 500) / 1000, nfail,
-		       f.n - nfail);
+		       f.n - nfail, unreadable, na);
 	}
 	if (unreadable)
 		cli_error("check",

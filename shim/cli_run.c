@@ -32,6 +32,7 @@
 #include <unistd.h>
 
 #include "cli.h"
+#include "config.h"
 
 #ifndef FG_LIBSUB
 #define FG_LIBSUB "/lib"
@@ -181,6 +182,29 @@ static int pick_library(const char *cmd, char *lib)
 	}
 }
 
+/* Another libforkguard in @old (LD_PRELOAD) than @lib: say which guards. */
+static void warn_preloaded(const char *old, const char *lib)
+{
+	const char *p = old, *base;
+	size_t n;
+
+	while (*p) {
+		n = strcspn(p, ": ");
+		base = memrchr(p, '/', n);
+		base = base ? base + 1 : p;
+		if ((size_t)(p + n - base) >= 12 &&
+		    !strncmp(base, "libforkguard", 12) &&
+		    (strlen(lib) != n || strncmp(p, lib, n)))
+			cli_error("run",
+				  "LD_PRELOAD already holds %.*s: %s goes "
+				  "first and guards, the other copy stays "
+				  "passive (one report per fork)",
+				  (int)n, p, lib);
+		p += n;
+		p += strspn(p, ": ");
+	}
+}
+
 /* LD_PRELOAD = @lib, then what was there (unless it already leads). */
 static int prepend_preload(const char *lib)
 {
@@ -189,6 +213,8 @@ static int prepend_preload(const char *lib)
 	char *v;
 	int rc;
 
+	if (old)
+		warn_preloaded(old, lib);
 	if (!old || !*old)
 		return setenv("LD_PRELOAD", lib, 1) ? -errno : 0;
 	if (!strncmp(old, lib, n) &&
@@ -216,6 +242,26 @@ static int set_log(const char *v)
 	rc = setenv("FORKGUARD_LOG", abs, 1) ? -errno : 0;
 	free(abs);
 	return rc;
+}
+
+/*
+ * Every FORKGUARD_* value the library will read, parsed by the library's
+ * own parser: a malformed one is refused before exec, with the message the
+ * library would log (it would ignore the value and use its default).
+ */
+static bool env_valid(const char *cmd)
+{
+	struct fg_config c;
+	char warn[1024];
+
+	if (!fg_config_from_env(&c, warn, sizeof(warn)))
+		return true;
+	fputs(warn, stderr);
+	cli_error("run",
+		  "not running %s: a FORKGUARD_* value above is malformed "
+		  "(fix or unset it)",
+		  cmd);
+	return false;
 }
 
 int cli_run(int argc, char **argv)
@@ -297,6 +343,8 @@ int cli_run(int argc, char **argv)
 			  strerror(-err));
 		return FG_EXIT_NOEXEC;
 	}
+	if (!env_valid(argv[optind]))
+		return FG_EXIT_USAGE;
 	fflush(stdout);
 	execvp(argv[optind], argv + optind);
 	err = errno;

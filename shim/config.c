@@ -217,7 +217,8 @@ int fg_config_parse(struct fg_config *c, const char *(*get)(const char *),
 			c->log_path_per_pid = strstr(v, "%p") != NULL;
 		} else
 			BAD("FORKGUARD_LOG",
-			    "stderr|syslog|an absolute path; using stderr");
+			    "stderr|syslog|an absolute path; using stderr "
+			    "(syslog while fd 2 is closed or /dev/null)");
 	}
 	if ((v = get("FORKGUARD_PROCFS")) && *v &&
 	    !parse_path(v, c->procfs, sizeof(c->procfs)))
@@ -307,6 +308,11 @@ const struct fg_config *fg_config(void)
 	}
 	/* being parsed by another thread or a handler we interrupted */
 	return NULL;
+}
+
+int fg_config_from_env(struct fg_config *c, char *warn, size_t len)
+{
+	return fg_config_parse(c, env, warn, len);
 }
 
 const char *fg_config_warnings(void)

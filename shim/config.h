@@ -22,7 +22,9 @@ enum fg_mode {
 	FG_MODE_REMEDIATE,
 	FG_MODE_OFF
 };
-enum fg_sink { FG_SINK_STDERR, FG_SINK_SYSLOG, FG_SINK_FILE };
+/* FG_SINK_AUTO (FORKGUARD_LOG unset): stderr, or syslog while fd 2 is
+ * closed or /dev/null (a daemon's) */
+enum fg_sink { FG_SINK_AUTO, FG_SINK_STDERR, FG_SINK_SYSLOG, FG_SINK_FILE };
 enum fg_format { FG_FORMAT_TEXT, FG_FORMAT_JSON };
 enum fg_report { FG_REPORT_RISKY, FG_REPORT_ALL };
 /* FORKGUARD_COW: the copy-on-write check after a fork that succeeds */
@@ -76,6 +78,11 @@ void fg_config_expand_pid(struct fg_config *c, pid_t pid);
  * the caller then passes the call through untouched.
  */
 const struct fg_config *fg_config(void);
+/*
+ * fg_config_from_env - fg_config_parse() of this process's environment now
+ * (forkguard run checks what the library will read).  Not cached.
+ */
+int fg_config_from_env(struct fg_config *c, char *warn, size_t len);
 /* fg_config_warnings - the warnings of that parse ("" if none). */
 const char *fg_config_warnings(void);
 

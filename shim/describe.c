@@ -48,8 +48,8 @@ static void attempt_note(struct fg_buf *b, const struct fg_attempt *a)
 			return;
 		fg_puts(b, a->why);
 		if (a->err) {
-			fg_puts(b, ", errno ");
-			fg_puti(b, a->err);
+			fg_puts(b, ", ");
+			fg_puterrno(b, a->err);
 		}
 	}
 }
@@ -84,78 +84,6 @@ void fg_describe_attempts(struct fg_buf *b, const struct fg_event *e)
 			fg_putjs(b, note);
 		}
 		fg_putc(b, '}');
-	}
-}
-
-/* One sentence on what the rule compares, with its numbers. */
-void fg_describe_rule(struct fg_buf *b, const struct fg_result *r)
-{
-	const struct fg_sys *s = &r->sys;
-	const struct fg_eval *ev = &r->ev;
-
-	switch (ev->mode) {
-	case 1:
-		fg_puts(b, "mode 1 (always overcommit) never refuses a fork");
-		return;
-	case 2:
-		fg_puts(b, "mode 2 (strict) refuses the fork at the VMA where "
-			   "committed + charge reaches allowed = ");
-		fg_putsize(b, ev->limit_pages * ev->page_kb);
-		fg_puts(b, " (CommitLimit ");
-		fg_putsize(b, s->commit_limit_kb);
-		if (s->kbytes) {
-			fg_puts(b, " from overcommit_kbytes ");
-			fg_putu(b, s->kbytes);
-		} else {
-			fg_puts(b, " = (RAM - hugetlb) x ");
-			fg_putu(b, s->ratio);
-			fg_puts(b, "% + swap");
-		}
-		if (!ev->admin) {
-			fg_puts(b, ", - admin_reserve ");
-			fg_putsize(b, s->admin_reserve_kb);
-		}
-		fg_puts(b, ", - min(VSZ/32, user_reserve ");
-		fg_putsize(b, s->user_reserve_kb);
-		fg_puts(b, ")); committed before the fork ");
-		fg_putsize(b, ev->committed_pages * ev->page_kb);
-		return;
-	case 0:
-		if (ev->rule == FG_RULE_5_2) {
-			fg_puts(b,
-				"mode 0 (heuristic, 5.2+) refuses a single VMA "
-				"larger than RAM + swap = ");
-			fg_putsize(b, ev->limit_pages * ev->page_kb);
-			fg_puts(b, " (MemTotal ");
-			fg_putsize(b, s->mem_total_kb);
-			fg_puts(b, " + SwapTotal ");
-			fg_putsize(b, s->swap_total_kb);
-			fg_putc(b, ')');
-		} else {
-			fg_puts(b, "mode 0 (heuristic, ");
-			fg_puts(b, fg_rule_name(ev->rule));
-			fg_puts(b, ") refuses a VMA not smaller than the free "
-				   "estimate ");
-			fg_putsize(b, ev->limit_pages * ev->page_kb);
-			fg_puts(b, " (MemFree ");
-			fg_putsize(b, s->mem_free_kb);
-			fg_puts(b, " + file ");
-			fg_putsize(b, s->cached_kb + s->swap_cached_kb +
-					  s->buffers_kb);
-			fg_puts(b, " - shmem ");
-			fg_putsize(b, s->shmem_kb);
-			fg_puts(b, " + SwapFree ");
-			fg_putsize(b, s->swap_free_kb);
-			fg_puts(b, " + SReclaimable ");
-			fg_putsize(b, s->sreclaimable_kb);
-			fg_puts(b, " - totalreserve ");
-			fg_putsize(b, s->totalreserve_kb);
-			fg_puts(b,
-				ev->admin ? ", admin" : ", non-admin reserve");
-			fg_putc(b, ')');
-		}
-		return;
-	default: fg_puts(b, "overcommit_memory could not be read");
 	}
 }
 

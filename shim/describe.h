@@ -11,8 +11,8 @@
 #include "fmt.h"
 #include "forkguard.h"
 
-/* fg_describe_rule - what @r's rule compares, with its numbers. */
-void fg_describe_rule(struct fg_buf *b, const struct fg_result *r);
+/* (the sentence on a report's rule is report_rule.h's fg_report_rule:
+ * its limit as the very terms the rule used) */
 
 /*
  * fg_describe_fixes - the fixes that can change @r's verdict, most direct

@@ -77,6 +77,7 @@ struct fg_event {
 	struct fg_alloc_stats jemalloc; /* read when the fork is risky */
 	struct fg_attempt attempts[FG_ATTEMPTS_MAX];
 	unsigned nattempts;
+	enum fg_verdict verdict_before; /* before the remedies (nattempts) */
 };
 
 /* fg_attempt_result_name - "pass", "helped", "no effect", "failed",

@@ -26,6 +26,12 @@ void fg_puti(struct fg_buf *b, int64_t v);
 void fg_puthex(struct fg_buf *b, uint64_t v); /* 0x... */
 /* fg_putsize - kB as a human size: "512 kB", "3.2 MiB", "32.0 GiB". */
 void fg_putsize(struct fg_buf *b, uint64_t kb);
+/* fg_putts - UTC time as ISO 8601 with milliseconds: 2026-11-30T14:07:47.123Z */
+void fg_putts(struct fg_buf *b, int64_t sec, long nsec);
+/* fg_errno_name - "ENOSPC" for ENOSPC (or -ENOSPC); NULL if not known. */
+const char *fg_errno_name(int e);
+/* fg_puterrno - the errno's name, or "errno N" for one not known. */
+void fg_puterrno(struct fg_buf *b, int e);
 /* fg_putjs - a JSON string literal, quotes included, escaped. */
 void fg_putjs(struct fg_buf *b, const char *s);
 

@@ -27,6 +27,7 @@
 #include "fmt.h"
 #include "forksafe.h"
 #include "guard.h"
+#include "identity.h"
 #include "log.h"
 #include "metrics.h"
 #include "policy.h"
@@ -60,8 +61,8 @@ static void warn_once(const struct fg_config *c, const char *what, int err)
 	fg_buf_init(&b, buf, sizeof(buf));
 	fg_puts(&b, "forkguard: ");
 	fg_puts(&b, what);
-	fg_puts(&b, " (errno ");
-	fg_puti(&b, -err);
+	fg_puts(&b, " (");
+	fg_puterrno(&b, err);
 	fg_puts(&b, "); forks are not checked, they go through unchanged\n");
 	warn_write(c, buf, b.at);
 }
@@ -114,7 +115,7 @@ bool fg_guard_off(void)
 {
 	const struct fg_config *c = fg_config();
 
-	return !c || c->mode == FG_MODE_OFF;
+	return !c || c->mode == FG_MODE_OFF || fg_second_copy();
 }
 
 /*
@@ -173,7 +174,7 @@ bool fg_guard_before(struct fg_guard *g, const char *call)
 	g->active = false;
 	g->cow_due = false;
 	g->c = c;
-	if (!c || c->mode == FG_MODE_OFF)
+	if (!c || c->mode == FG_MODE_OFF || fg_second_copy())
 		return false;
 	config_warnings_once(c);
 	fg_event_init(e, call);
@@ -193,10 +194,14 @@ bool fg_guard_before(struct fg_guard *g, const char *call)
 		g->cow_due = fg_cow_fork(c, &e->r.sys, &e->r.cow);
 	/* the tiered check went as deep as it could: a risky verdict is
 	 * exact, or smaps is unreadable */
-	if (c->mode == FG_MODE_REMEDIATE && fg_verdict_risky(e->r.verdict))
+	if (c->mode == FG_MODE_REMEDIATE && fg_verdict_risky(e->r.verdict)) {
+		enum fg_verdict before = e->r.verdict;
+
 		fg_remedy_run(c, e);
-	else if (fg_verdict_risky(e->r.verdict))
+		e->verdict_before = before;
+	} else if (fg_verdict_risky(e->r.verdict)) {
 		fg_remedy_stats(e);
+	}
 	if (c->mode == FG_MODE_ENFORCE && e->r.verdict == FG_FAIL) {
 		e->refused = true;
 		fg_metrics_refused(call, (uint64_t)e->check_us * 1000);
@@ -308,6 +313,20 @@ void fg_guard_after(struct fg_guard *g, bool failed, int err)
 	fg_metrics_tick();
 }
 
+/* syslog severity: a model the kernel contradicted and a borderline
+ * verdict are warnings, a predicted or real failure an error */
+static int report_prio(const struct fg_event *e)
+{
+	enum fg_verdict v = e->r.verdict;
+
+	if (e->mismatch ||
+	    (v == FG_BORDERLINE && !e->refused && e->outcome_errno <= 0))
+		return FG_PRIO_WARNING;
+	if (v == FG_FAIL || e->refused || e->outcome_errno > 0)
+		return FG_PRIO_ERR;
+	return v == FG_OK ? FG_PRIO_INFO : FG_PRIO_WARNING;
+}
+
 static void report(struct fg_guard *g)
 {
 	const struct fg_config *c = g->c;
@@ -338,7 +357,7 @@ static void report(struct fg_guard *g)
 		}
 		fg_log_write(c, note, b.at);
 	}
-	fg_log_write(c, buf, n);
+	fg_log_send(c, report_prio(&g->e), buf, n);
 }
 
 /* --- the fork-like calls --- */

@@ -22,6 +22,7 @@
 
 #include "forksafe.h"
 #include "guard.h"
+#include "identity.h"
 
 typedef pid_t (*fork_fn)(void);
 typedef int (*daemon_fn)(int, int);
@@ -53,6 +54,12 @@ __attribute__((constructor)) static void fg_init(void)
 	REAL(_Fork);
 	REAL(daemon);
 	REAL(clone);
+	if (fg_second_copy()) {
+		/* another copy guards: this one only passes calls through */
+		fg_second_copy_say();
+		fg_errno_keep(err);
+		return;
+	}
 	/*
 	 * Do the parent handlers see a failed fork's errno?  glibc's do.
 	 * musl's from 1.2.2 on, whose fork() sets it in _Fork() before

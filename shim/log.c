@@ -1,20 +1,32 @@
 /*
- * log.c - deliver reports to stderr, syslog or a file, rate-limited.
+ * log.c - deliver every entry somewhere: file, stderr or syslog.
  *
- * Each report leaves in one write(2) (or one datagram to /dev/log), so
- * lines from several processes do not interleave.  A log file is opened
- * O_APPEND|O_CLOEXEC|O_NOFOLLOW with mode 0600 and never truncated; its fd
- * is checked (fstat) before every write, because the host may have closed
- * it and reused the number for its own data.  Syslog is spoken directly on
- * /dev/log: glibc's syslog() allocates.  At most `rate` reports a second
- * get through; the next one that does says how many were dropped.
+ * The configured sink is the primary.  When it cannot take an entry (a
+ * full disk, /dev/full, a tmpfs write refused at the commit limit, fd 2
+ * closed), the entry goes to the next sink that works - stderr if fd 2 is
+ * open and not /dev/null, then syslog - and, once per failure, a note says
+ * which path failed and why (its errno's name).  A failed file is tried
+ * again after FG_RETRY_S seconds, not on every entry.  FORKGUARD_LOG unset
+ * means stderr, or syslog while fd 2 is closed or /dev/null (a daemon's).
+ *
+ * Each message leaves in one write(2) per stream, and each entry in one
+ * datagram to /dev/log (glibc's syslog() allocates).  A log file is opened
+ * O_APPEND|O_CLOEXEC|O_NOFOLLOW with mode 0600 and never truncated.  Its
+ * fd is checked (fstat) before each write, because the host may have
+ * closed it and reused the number; and its path (lstat), because
+ * logrotate may have renamed it: the path then names another file, or
+ * none, and is opened again.  At most `rate` reports a second get
+ * through; the next one that does says how many were dropped.
  */
 #include <errno.h>
 #include <fcntl.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/sysmacros.h>
 #include <sys/un.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "check.h"
@@ -22,130 +34,311 @@
 #include "fmt.h"
 #include "forksafe.h"
 #include "log.h"
+#include "report_stamp.h"
 
-static struct {
+#define FG_RETRY_S 10 /* a failed log file is tried again after this */
+#define FG_MSG_MAX 12288
+
+struct kept {
 	int fd;
 	dev_t dev;
 	ino_t ino;
 	pid_t owner;
+};
+
+static struct {
+	struct kept file, dgram;
+	long retry_at; /* monotonic s: the failed file's next try; 0: ok */
+	bool cut;      /* the file's last write stopped mid-line */
 	long window;
 	unsigned in_window;
 	unsigned long dropped;
 	pid_t lock;
-} sink = { .fd = -1 };
+} sink = { .file = { .fd = -1 }, .dgram = { .fd = -1 } };
 
-static bool fd_is_same(void)
+static bool kept_ours(const struct kept *k)
 {
 	struct stat st;
 
-	return sink.fd >= 0 && !fstat(sink.fd, &st) && st.st_dev == sink.dev &&
-	       st.st_ino == sink.ino;
+	return k->fd >= 0 && !fstat(k->fd, &st) && st.st_dev == k->dev &&
+	       st.st_ino == k->ino;
 }
 
-static int open_sink(const struct fg_config *c)
+static int keep(struct kept *k, int fd)
 {
-	struct sockaddr_un addr = { .sun_family = AF_UNIX };
-	struct fg_config tmp;
-	const char *path = c->log_path;
 	struct stat st;
-	int fd;
 
-	if (c->sink == FG_SINK_FILE) {
-		if (c->log_path_per_pid) {
-			tmp = *c;
-			fg_config_expand_pid(&tmp, getpid());
-			path = tmp.log_path;
-		}
-		fd = open(path,
-			  O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC |
-			      O_NOFOLLOW | O_NOCTTY,
-			  0600);
-	} else {
-		fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
-		strcpy(addr.sun_path, "/dev/log");
-		if (fd >= 0 &&
-		    connect(fd, (struct sockaddr *)&addr, sizeof(addr))) {
-			close(fd);
-			fd = -1;
-		}
+	if (fd < 0)
+		return -errno;
+	if (fstat(fd, &st)) {
+		int err = -errno;
+
+		close(fd);
+		return err;
 	}
-	if (fd < 0 || fstat(fd, &st)) {
-		if (fd >= 0)
-			close(fd);
-		return -1;
-	}
-	sink.fd = fd;
-	sink.dev = st.st_dev;
-	sink.ino = st.st_ino;
-	sink.owner = getpid();
+	k->fd = fd;
+	k->dev = st.st_dev;
+	k->ino = st.st_ino;
+	k->owner = getpid();
 	return fd;
 }
 
-/*
- * The open sink for this process, or -1.  A child inherits the parent's:
- * it keeps using it, except a per-pid file (%p), which it reopens.  An fd
- * number that is no longer our file is the host's now: never touched.
- */
-static int sink_fd(const struct fg_config *c, pid_t self)
+/* our fd for @k in this process, or -1 (a child reopens what @reopen says) */
+static int kept_fd(struct kept *k, bool reopen)
 {
-	if (fd_is_same()) {
-		if (sink.owner == self)
-			return sink.fd;
-		if (!c->log_path_per_pid) {
-			sink.owner = self;
-			return sink.fd;
+	if (kept_ours(k)) {
+		if (k->owner == getpid() && !reopen)
+			return k->fd;
+		if (k->owner != getpid() && !reopen) {
+			k->owner = getpid();
+			return k->fd;
 		}
-		close(sink.fd);
+		close(k->fd);
 	}
-	sink.fd = -1;
-	return open_sink(c);
+	k->fd = -1;
+	return -1;
 }
 
-static void write_all(int fd, const char *p, size_t n)
+static void log_path(const struct fg_config *c, char *path)
+{
+	struct fg_config tmp;
+
+	if (!c->log_path_per_pid) {
+		memcpy(path, c->log_path, FG_PATH_MAX);
+		return;
+	}
+	tmp = *c;
+	fg_config_expand_pid(&tmp, getpid());
+	memcpy(path, tmp.log_path, FG_PATH_MAX);
+}
+
+/* the log file's fd, reopened when the path names another file (rotated) */
+static int file_fd(const struct fg_config *c, const char *path)
+{
+	struct kept *k = &sink.file;
+	bool child = k->owner != getpid() && c->log_path_per_pid;
+	struct stat st;
+	int fd = kept_fd(k, child);
+
+	if (fd >= 0 &&
+	    (lstat(path, &st) || st.st_dev != k->dev || st.st_ino != k->ino))
+		fd = kept_fd(k, true);
+	if (fd >= 0)
+		return fd;
+	return keep(k, open(path,
+			    O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC |
+				O_NOFOLLOW | O_NOCTTY,
+			    0600));
+}
+
+static int dgram_fd(bool again)
+{
+	struct sockaddr_un addr = { .sun_family = AF_UNIX };
+	int fd = kept_fd(&sink.dgram, again);
+
+	if (fd >= 0)
+		return fd;
+	fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	strcpy(addr.sun_path, "/dev/log");
+	if (fd >= 0 && connect(fd, (struct sockaddr *)&addr, sizeof(addr))) {
+		int err = -errno;
+
+		close(fd);
+		return err;
+	}
+	return keep(&sink.dgram, fd);
+}
+
+/* 0, or -errno; a short write that the next one cannot finish is an error */
+static int write_all(int fd, const char *p, size_t n, bool *cut)
 {
 	ssize_t w;
+	size_t left = n;
 
-	while (n) {
-		w = write(fd, p, n);
+	while (left) {
+		w = write(fd, p, left);
 		if (w < 0 && errno == EINTR)
 			continue;
-		if (w <= 0)
-			return;
+		if (w <= 0) {
+			if (cut)
+				*cut = left != n;
+			return w < 0 ? -errno : -EIO;
+		}
 		p += w;
-		n -= (size_t)w;
+		left -= (size_t)w;
 	}
+	return 0;
 }
 
-static void deliver(const struct fg_config *c, const char *msg, size_t n)
+/* fd 2 is open and not /dev/null */
+static bool stderr_usable(void)
 {
-	char dgram[8192];
-	struct fg_buf b;
-	int fd = -1;
+	struct stat st;
 
-	if (c->sink == FG_SINK_STDERR) {
-		write_all(STDERR_FILENO, msg, n);
+	if (fstat(STDERR_FILENO, &st))
+		return false;
+	return !(S_ISCHR(st.st_mode) && st.st_rdev == makedev(1, 3));
+}
+
+struct msg {
+	const struct fg_config *c;
+	const char *text;
+	size_t n;
+	struct fg_stamp st;
+	char *out;     /* FG_MSG_MAX bytes, rendered into per sink */
+	bool unshared; /* another thread holds the kept fds */
+};
+
+static size_t render(struct msg *m, bool syslog, const char *p, size_t n,
+		     size_t *used)
+{
+	struct fg_buf b;
+	size_t at = 0;
+
+	fg_buf_init(&b, m->out, FG_MSG_MAX);
+	m->st.syslog = syslog;
+	do {
+		at += fg_stamp_entry(&m->st, p + at, n - at, &b);
+	} while (!syslog && at < n);
+	*used = at;
+	return b.at;
+}
+
+static int to_stream(struct msg *m, int fd, bool *cut)
+{
+	size_t used, len = render(m, false, m->text, m->n, &used);
+
+	if (cut && *cut) {
+		/* finish the line a failed write left cut */
+		if (write_all(fd, "\n", 1, NULL))
+			return -EIO;
+		*cut = false;
+	}
+	return write_all(fd, m->out, len, cut);
+}
+
+/* a socket of its own, for a thread that does not hold the kept one */
+static int dgram_once(void)
+{
+	struct sockaddr_un addr = { .sun_family = AF_UNIX };
+	int fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+
+	strcpy(addr.sun_path, "/dev/log");
+	if (fd >= 0 && connect(fd, (struct sockaddr *)&addr, sizeof(addr))) {
+		close(fd);
+		return -1;
+	}
+	return fd;
+}
+
+static int to_syslog(struct msg *m)
+{
+	size_t at = 0, used, len;
+	int fd = m->unshared ? dgram_once() : dgram_fd(false), err = 0;
+
+	if (fd < 0)
+		return fd;
+	if (m->unshared) {
+		while (at < m->n && !err) {
+			len = render(m, true, m->text + at, m->n - at, &used);
+			at += used;
+			if (len && send(fd, m->out, len, MSG_NOSIGNAL) < 0)
+				err = -errno;
+		}
+		close(fd);
+		return err;
+	}
+	while (at < m->n) {
+		len = render(m, true, m->text + at, m->n - at, &used);
+		at += used;
+		if (!len)
+			continue;
+		if (send(fd, m->out, len, MSG_NOSIGNAL) >= 0)
+			continue;
+		err = -errno;
+		/* syslogd restarted: its socket is a new one */
+		if ((fd = dgram_fd(true)) < 0)
+			return fd;
+		if (send(fd, m->out, len, MSG_NOSIGNAL) < 0)
+			return -errno;
+		err = 0;
+	}
+	return err;
+}
+
+/* the sinks after a failed primary: stderr when it is usable, else syslog */
+static int fallback(struct msg *m, enum fg_sink failed)
+{
+	if (failed != FG_SINK_STDERR && stderr_usable() &&
+	    !to_stream(m, STDERR_FILENO, NULL))
+		return FG_SINK_STDERR;
+	if (failed != FG_SINK_SYSLOG && !to_syslog(m))
+		return FG_SINK_SYSLOG;
+	return -1;
+}
+
+static void say_file_failed(struct msg *m, const char *path, int err)
+{
+	char line[FG_PATH_MAX + 160];
+	const char *text = m->text;
+	size_t n = m->n;
+	int prio = m->st.prio;
+	struct fg_buf b;
+
+	fg_buf_init(&b, line, sizeof(line));
+	fg_puts(&b, "forkguard: cannot write the log file ");
+	fg_puts(&b, path);
+	fg_puts(&b, " (");
+	fg_puterrno(&b, err);
+	fg_puts(&b, "); entries go to ");
+	fg_puts(&b, stderr_usable() ? "stderr" : "syslog");
+	fg_puts(&b, " until it takes them again (tried every ");
+	fg_putu(&b, FG_RETRY_S);
+	fg_puts(&b, " s)\n");
+	m->st.prio = FG_PRIO_WARNING;
+	m->text = line;
+	m->n = b.at;
+	fallback(m, FG_SINK_FILE);
+	m->st.prio = prio;
+	m->text = text;
+	m->n = n;
+}
+
+static void to_file(struct msg *m)
+{
+	char path[FG_PATH_MAX];
+	long now = fg_now_us() / 1000000L;
+	int fd, err;
+
+	log_path(m->c, path);
+	if (sink.retry_at && now < sink.retry_at) {
+		fallback(m, FG_SINK_FILE);
 		return;
 	}
-	if (!fg_trylock(&sink.lock, getpid()))
+	fd = file_fd(m->c, path);
+	err = fd < 0 ? fd : to_stream(m, fd, &sink.cut);
+	if (!err) {
+		sink.retry_at = 0;
 		return;
-	fd = sink_fd(c, getpid());
-	if (fd >= 0 && c->sink == FG_SINK_FILE) {
-		write_all(fd, msg, n);
-	} else if (fd >= 0) {
-		/* <user.warning> forkguard[pid]: one line, no trailing \n */
-		fg_buf_init(&b, dgram, sizeof(dgram));
-		fg_puts(&b, "<12>forkguard[");
-		fg_putu(&b, (uint64_t)getpid());
-		fg_puts(&b, "]: ");
-		while (n && msg[n - 1] == '\n')
-			n--;
-		for (size_t i = 0; i < n; i++)
-			fg_putc(&b, msg[i] == '\n' ? ' ' : msg[i]);
-		send(fd, dgram, b.at, MSG_DONTWAIT | MSG_NOSIGNAL);
-	} else {
-		write_all(STDERR_FILENO, msg, n);
 	}
-	fg_unlock(&sink.lock);
+	if (!sink.retry_at)
+		say_file_failed(m, path, err);
+	sink.retry_at = now + FG_RETRY_S;
+	fallback(m, FG_SINK_FILE);
+}
+
+static void deliver(struct msg *m)
+{
+	enum fg_sink s = m->c->sink;
+
+	if (s == FG_SINK_AUTO)
+		s = stderr_usable() ? FG_SINK_STDERR : FG_SINK_SYSLOG;
+	if (s == FG_SINK_FILE)
+		to_file(m);
+	else if (s == FG_SINK_STDERR && to_stream(m, STDERR_FILENO, NULL))
+		fallback(m, FG_SINK_STDERR);
+	else if (s == FG_SINK_SYSLOG && to_syslog(m))
+		fallback(m, FG_SINK_SYSLOG);
 }
 
 unsigned long fg_log_admit(const struct fg_config *c)
@@ -168,8 +361,36 @@ unsigned long fg_log_admit(const struct fg_config *c)
 	return dropped;
 }
 
+void fg_log_send(const struct fg_config *c, int prio, const char *msg, size_t n)
+{
+	char comm[17] = "", out[FG_MSG_MAX];
+	struct msg m = { .out = out };
+	struct timespec now;
+
+	if (!n)
+		return;
+	clock_gettime(CLOCK_REALTIME, &now);
+	prctl(PR_GET_NAME, comm);
+	m.c = c;
+	m.text = msg;
+	m.n = n;
+	m.st = (struct fg_stamp){ .json = c->format == FG_FORMAT_JSON,
+				  .prio = prio,
+				  .pid = getpid(),
+				  .comm = comm,
+				  .sec = now.tv_sec,
+				  .nsec = now.tv_nsec };
+	if (!fg_trylock(&sink.lock, m.st.pid)) {
+		/* a sibling thread holds the kept fds: the unshared sinks */
+		m.unshared = true;
+		fallback(&m, FG_SINK_FILE);
+		return;
+	}
+	deliver(&m);
+	fg_unlock(&sink.lock);
+}
+
 void fg_log_write(const struct fg_config *c, const char *msg, size_t n)
 {
-	if (n)
-		deliver(c, msg, n);
+	fg_log_send(c, FG_PRIO_WARNING, msg, n);
 }

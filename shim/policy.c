@@ -81,155 +81,6 @@ enum fg_rule fg_rule_from_name(const char *name)
 	return FG_RULE_COUNT;
 }
 
-static int64_t pages(uint64_t kb, unsigned page_kb)
-{
-	return (int64_t)(kb / page_kb);
-}
-
-/* NR_FILE_PAGES: page cache, swap cache and buffers (Cached has shmem). */
-static int64_t file_pages(const struct fg_sys *s)
-{
-	return pages(s->cached_kb + s->swap_cached_kb + s->buffers_kb,
-		     s->page_kb);
-}
-
-/*
- * Mode 0, 5.2+ (commit 8c7829b04c52): a VMA is refused only when it alone
- * is larger than all RAM and swap.  Admin or not makes no difference.
- */
-static int64_t guess_5_2(const struct fg_sys *s, bool admin, bool *or_equal)
-{
-	(void)admin;
-	*or_equal = false;
-	return pages(s->mem_total_kb, s->page_kb) +
-	       pages(s->swap_total_kb, s->page_kb);
-}
-
-/*
- * Mode 0, 3.1 - 5.1: "free" is free + file - shmem + swap free + reclaimable
- * slab (+ misc reclaimable from 4.17/4.20), less totalreserve_pages; then a
- * non-admin loses admin_reserve_kbytes (3.10+) or free/32 (3.1 - 3.9).
- * The VMA is refused when pages >= free.
- */
-static int64_t guess_free(const struct fg_sys *s, bool admin, bool misc,
-			  bool admin_reserve)
-{
-	int64_t free = pages(s->mem_free_kb, s->page_kb) + file_pages(s) -
-		       pages(s->shmem_kb, s->page_kb) +
-		       pages(s->swap_free_kb, s->page_kb) +
-		       pages(s->sreclaimable_kb, s->page_kb);
-	int64_t reserve = pages(s->totalreserve_kb, s->page_kb);
-
-	if (misc && s->kreclaimable_kb > s->sreclaimable_kb)
-		free += pages(s->kreclaimable_kb - s->sreclaimable_kb,
-			      s->page_kb);
-	if (free <= reserve)
-		return 0;
-	free -= reserve;
-	if (!admin)
-		free -= admin_reserve ? pages(s->admin_reserve_kb, s->page_kb)
-				      : free / 32;
-	return free;
-}
-
-static int64_t guess_3_1(const struct fg_sys *s, bool admin, bool *or_equal)
-{
-	*or_equal = true;
-	return guess_free(s, admin, false, false);
-}
-
-static int64_t guess_3_10(const struct fg_sys *s, bool admin, bool *or_equal)
-{
-	*or_equal = true;
-	return guess_free(s, admin, false, true);
-}
-
-static int64_t guess_4_17(const struct fg_sys *s, bool admin, bool *or_equal)
-{
-	*or_equal = true;
-	return guess_free(s, admin, true, true);
-}
-
-/*
- * Mode 0, <= 3.0 (2.6.32): two passes.  First file + swap free + reclaimable
- * slab (shmem not subtracted), -3 % for non-admin; if short, add free pages
- * above totalreserve, -3 % for non-admin.  Refused when pages >= the sum.
- */
-static int64_t guess_2_6(const struct fg_sys *s, bool admin, bool *or_equal)
-{
-	int64_t free = file_pages(s) + pages(s->swap_free_kb, s->page_kb) +
-		       pages(s->sreclaimable_kb, s->page_kb);
-	int64_t n = pages(s->mem_free_kb, s->page_kb);
-	int64_t reserve = pages(s->totalreserve_kb, s->page_kb);
-
-	*or_equal = true;
-	if (!admin)
-		free -= free / 32;
-	if (n > reserve) {
-		n -= reserve;
-		if (!admin)
-			n -= n / 32;
-		free += n;
-	}
-	return free;
-}
-
-/* vm_commit_limit(): overcommit_kbytes (3.14+) or RAM-hugetlb x ratio. */
-static int64_t commit_limit(const struct fg_sys *s)
-{
-	int64_t limit;
-
-	if (s->kbytes)
-		limit = pages(s->kbytes, s->page_kb);
-	else
-		limit = (pages(s->mem_total_kb, s->page_kb) -
-			 pages(s->hugetlb_kb, s->page_kb)) *
-			(int64_t)s->ratio / 100;
-	return limit + pages(s->swap_total_kb, s->page_kb);
-}
-
-/*
- * Mode 2, 3.10+: allowed = vm_commit_limit() - admin_reserve (non-admin)
- * - min(total_vm / 32, user_reserve).  The fork is refused at the first
- * VMA after which committed >= allowed.
- */
-static int64_t never_3_10(const struct fg_sys *s, const struct fg_task *t,
-			  bool admin)
-{
-	int64_t allowed = commit_limit(s);
-	int64_t tvm = pages(t->vsz_kb, s->page_kb) / 32;
-	int64_t user = pages(s->user_reserve_kb, s->page_kb);
-
-	if (!admin)
-		allowed -= pages(s->admin_reserve_kb, s->page_kb);
-	return allowed - (tvm < user ? tvm : user);
-}
-
-/* Mode 2, <= 3.9: (RAM-hugetlb) x ratio, -3 % non-admin, + swap - tvm/32. */
-static int64_t never_2_6(const struct fg_sys *s, const struct fg_task *t,
-			 bool admin)
-{
-	int64_t allowed = (pages(s->mem_total_kb, s->page_kb) -
-			   pages(s->hugetlb_kb, s->page_kb)) *
-			  (int64_t)s->ratio / 100;
-
-	if (!admin)
-		allowed -= allowed / 32;
-	allowed += pages(s->swap_total_kb, s->page_kb);
-	return allowed - pages(t->vsz_kb, s->page_kb) / 32;
-}
-
-static const struct {
-	int64_t (*guess)(const struct fg_sys *, bool, bool *);
-	int64_t (*never)(const struct fg_sys *, const struct fg_task *, bool);
-} rules[FG_RULE_COUNT] = {
-	[FG_RULE_2_6] = { guess_2_6, never_2_6 },
-	[FG_RULE_3_1] = { guess_3_1, never_2_6 },
-	[FG_RULE_3_10] = { guess_3_10, never_3_10 },
-	[FG_RULE_4_17] = { guess_4_17, never_3_10 },
-	[FG_RULE_5_2] = { guess_5_2, never_3_10 },
-};
-
 /*
  * How far the kernel's reading of vm_committed_as can be from the true
  * sum: ncpus x batch, batch = max(RAM / ncpus / 256, 2 ncpus, 32) since
@@ -240,7 +91,7 @@ static int64_t committed_band(const struct fg_sys *s)
 {
 	int64_t nr = s->ncpus ? s->ncpus : 1;
 	int64_t batch = nr * 2 > 32 ? nr * 2 : 32;
-	int64_t ram = pages(s->mem_total_kb, s->page_kb);
+	int64_t ram = fg_kb_pages(s->mem_total_kb, s->page_kb);
 	int v = version_code(s->kmajor, s->kminor);
 
 	if (v >= version_code(3, 11) && ram / nr / 256 > batch)
@@ -253,6 +104,7 @@ void fg_eval_begin(struct fg_eval *ev, const struct fg_sys *s,
 {
 	enum fg_rule rule = (unsigned)s->rule < FG_RULE_COUNT ? s->rule
 							      : FG_RULE_5_2;
+	struct fg_terms terms;
 	int64_t limit = 0;
 
 	memset(ev, 0, sizeof(*ev));
@@ -263,21 +115,24 @@ void fg_eval_begin(struct fg_eval *ev, const struct fg_sys *s,
 	ev->anon_charged = s->anon_charged;
 	if (s->mode == 0) {
 		ev->per_vma = true;
-		limit = rules[rule].guess(s, t->admin, &ev->or_equal);
+		ev->or_equal = rule != FG_RULE_5_2;
+		fg_limit_terms(s, t, rule, &terms);
+		limit = fg_terms_sum(&terms);
 		/* free memory moves between the read and the fork: 1 % */
 		if (rule != FG_RULE_5_2)
-			ev->band_pages = pages(s->mem_total_kb, s->page_kb) /
-					 100;
+			ev->band_pages =
+			    fg_kb_pages(s->mem_total_kb, s->page_kb) / 100;
 	} else if (s->mode == 2) {
 		ev->or_equal = true;
-		limit = rules[rule].never(s, t, t->admin);
-		ev->committed_pages = pages(s->committed_kb, s->page_kb);
+		fg_limit_terms(s, t, rule, &terms);
+		limit = fg_terms_sum(&terms);
+		ev->committed_pages = fg_kb_pages(s->committed_kb, s->page_kb);
 		ev->band_pages = committed_band(s);
 	}
 	ev->limit_pages = limit > 0 ? (uint64_t)limit : 0;
 	/* every charge of this process is in Committed_AS (as read, +- band) */
 	if (s->committed_kb)
-		ev->cap_pages = pages(s->committed_kb, s->page_kb) +
+		ev->cap_pages = fg_kb_pages(s->committed_kb, s->page_kb) +
 				committed_band(s);
 }
 

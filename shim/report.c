@@ -16,21 +16,7 @@
 #include "event.h"
 #include "policy.h"
 #include "fmt.h"
-
-static const char *errno_name(int e)
-{
-	switch (e) {
-	case 0: return "ok";
-	case ENOMEM: return "ENOMEM";
-	case EAGAIN: return "EAGAIN";
-	case ENOSYS: return "ENOSYS";
-	case EINVAL: return "EINVAL";
-	case EPERM: return "EPERM";
-	case ENOSPC: return "ENOSPC";
-	case EUSERS: return "EUSERS";
-	default: return "error";
-	}
-}
+#include "report_rule.h"
 
 static const char *outcome_name(const struct fg_event *e)
 {
@@ -38,7 +24,10 @@ static const char *outcome_name(const struct fg_event *e)
 		return "refused";
 	if (e->outcome_errno < 0)
 		return NULL;
-	return errno_name(e->outcome_errno);
+	if (!e->outcome_errno)
+		return "ok";
+	return fg_errno_name(e->outcome_errno) ? fg_errno_name(e->outcome_errno)
+					       : "error";
 }
 
 static uint64_t kb(const struct fg_result *r, uint64_t pages)
@@ -234,10 +223,13 @@ static size_t text(const struct fg_result *r, const struct fg_event *e,
 		fg_puts(&b, "), check ");
 	}
 	fg_puti(&b, check_us);
-	fg_puts(&b, " us\n");
+	fg_puts(&b, " us");
+	if (r->verdict == FG_OK && (ev->mode == 0 || ev->mode == 2))
+		fg_report_headroom(&b, r);
+	fg_putc(&b, '\n');
 	if (r->read_error) {
-		fg_puts(&b, "  note: a /proc read failed (errno ");
-		fg_puti(&b, -r->read_error);
+		fg_puts(&b, "  note: a /proc read failed (");
+		fg_puterrno(&b, r->read_error);
 		fg_puts(&b, "); the verdict is as good as the bound\n");
 	}
 	if (e->have_limits)
@@ -247,7 +239,7 @@ static size_t text(const struct fg_result *r, const struct fg_event *e,
 	if (!detail || (e->have_limits && r->verdict == FG_OK))
 		return b.at;
 	fg_puts(&b, "  rule: ");
-	fg_describe_rule(&b, r);
+	fg_report_rule(&b, r);
 	fg_putc(&b, '\n');
 	if (ev->failed) {
 		fg_puts(&b, "  failing VMA: ");
@@ -258,14 +250,18 @@ static size_t text(const struct fg_result *r, const struct fg_event *e,
 	fg_putsize(&b, kb(r, ev->charge_pages));
 	fg_puts(&b, " in ");
 	fg_putu(&b, ev->nvmas);
-	fg_puts(&b, " accountable VMAs, largest ");
-	fg_putsize(&b, kb(r, ev->largest_pages));
+	if (r->tier == FG_TIER_STATM) {
+		fg_puts(&b, " (VSZ bound), largest VMA unknown");
+	} else {
+		fg_puts(&b, " accountable VMAs, largest ");
+		fg_putsize(&b, kb(r, ev->largest_pages));
+	}
 	fg_puts(&b, "; VSZ ");
 	fg_putsize(&b, r->task.vsz_kb);
 	fg_puts(&b, ", RSS ");
 	fg_putsize(&b, r->task.rss_kb);
 	fg_puts(&b, r->task.admin ? "; CAP_SYS_ADMIN\n" : "\n");
-	if (ev->ntop) {
+	if (ev->ntop && r->tier != FG_TIER_STATM) {
 		fg_puts(&b, "  largest: ");
 		put_top(&b, ev->top, ev->ntop, "; ");
 		fg_putc(&b, '\n');
@@ -290,7 +286,9 @@ static size_t text(const struct fg_result *r, const struct fg_event *e,
 	if (e->jemalloc.have_stats)
 		put_jemalloc(&b, r, &e->jemalloc);
 	if (e->nattempts) {
-		fg_puts(&b, "  remedies: ");
+		fg_puts(&b, "  remedies (verdict before them: ");
+		fg_puts(&b, fg_verdict_name(e->verdict_before));
+		fg_puts(&b, "): ");
 		fg_describe_attempts(&b, e);
 		fg_putc(&b, '\n');
 	}
@@ -357,13 +355,25 @@ static void json_body(struct fg_buf *b, const struct fg_result *r,
 	fg_json_s(b, "kernel_rule", fg_rule_name(ev->rule));
 	fg_json_s(b, "kernel", r->sys.release);
 	fg_json_s(b, "verdict", fg_verdict_name(r->verdict));
+	if (e->nattempts) /* what the remedies changed */
+		fg_json_s(b, "verdict_before",
+			  fg_verdict_name(e->verdict_before));
 	fg_json_b(b, "exact", r->exact);
 	fg_json_s(b, "tier", fg_tier_name(r->tier));
 	fg_json_u(b, "charge_kb", kb(r, ev->charge_pages));
 	fg_json_u(b, "charge_min_kb", kb(r, ev->charge_min_pages));
 	fg_json_u(b, "charge_max_kb", kb(r, fg_eval_charge_max(ev)));
-	fg_json_u(b, "largest_vma_kb", kb(r, ev->largest_pages));
-	fg_json_u(b, "largest_vma_min_kb", kb(r, ev->largest_min_pages));
+	/* at the statm tier only total_vm is known: a bound, not a VMA */
+	fg_json_key(b, "largest_vma_kb");
+	if (r->tier == FG_TIER_STATM)
+		fg_puts(b, "null");
+	else
+		fg_putu(b, kb(r, ev->largest_pages));
+	fg_json_key(b, "largest_vma_min_kb");
+	if (r->tier == FG_TIER_STATM)
+		fg_puts(b, "null");
+	else
+		fg_putu(b, kb(r, ev->largest_min_pages));
 	fg_json_s(b, "uncertain", uncertain(ev));
 	fg_json_b(b, "anon_charged", ev->anon_charged);
 	fg_json_key(b, "limit_kb");
@@ -390,7 +400,8 @@ static void json_body(struct fg_buf *b, const struct fg_result *r,
 	else
 		fg_puts(b, "null");
 	if (with_lists) {
-		json_vmas(b, "top_vmas", ev->top, ev->ntop);
+		json_vmas(b, "top_vmas", ev->top,
+			  r->tier == FG_TIER_STATM ? 0 : ev->ntop);
 		json_vmas(b, "unknown_vmas", ev->unknown, ev->nunknown);
 	}
 	if (e->have_limits) {
@@ -446,7 +457,7 @@ static void json_body(struct fg_buf *b, const struct fg_result *r,
 			struct fg_buf t;
 
 			fg_buf_init(&t, tmp, sizeof(tmp));
-			fg_describe_rule(&t, r);
+			fg_report_rule(&t, r);
 			fg_putjs(b, tmp);
 			fg_buf_init(&t, tmp, sizeof(tmp));
 			fg_describe_fixes(&t, r, e, " | ");

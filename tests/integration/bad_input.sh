@@ -14,7 +14,7 @@ for kv in FORKGUARD_MODE=enforcing FORKGUARD_FORMAT=xml FORKGUARD_REPORT=some \
 	FORKGUARD_RATE_LIMIT=-1 FORKGUARD_REMEDY=bogus FORKGUARD_RETRIES=x \
 	FORKGUARD_RETRY_DELAY_MS=1e9; do
 	r=$(fork8 "$kv")
-	n=$(grep -c "forkguard: ignoring ${kv%%=*}=" "$TMP/err")
+	n=$(grep -cE "^[0-9T:.-]+Z forkguard\[[0-9]+\] [^:]+: ignoring ${kv%%=*}=" "$TMP/err")
 	check "bad-${kv%%=*}" "fork $r, $n warning line: $(head -c 120 "$TMP/err")" \
 		test "$r" = ok -a "$n" = 1 -a "$(wc -l <"$TMP/err")" = 1
 done
@@ -46,8 +46,8 @@ done
 env FORKGUARD_REPORT=all FORKGUARD_LOG="$TMP/new-%p.log" LD_PRELOAD="$LIB" \
 	"$B/fixtures/merged_vma" 1 2 >/dev/null
 newlog=$(ls "$TMP"/new-*.log 2>/dev/null | head -n1)
-check log-append "appended: $(grep -c '^forkguard\[' "$TMP/app.log") reports; new %p file mode $(stat -c %a "$newlog" 2>/dev/null)" \
-	test "$(head -n1 "$TMP/app.log")" = "keep me" -a "$(grep -c '^forkguard\[' "$TMP/app.log")" = 2 \
+check log-append "appended: $(grep -cE '^[0-9T:.-]+Z forkguard\[' "$TMP/app.log") reports; new %p file mode $(stat -c %a "$newlog" 2>/dev/null)" \
+	test "$(head -n1 "$TMP/app.log")" = "keep me" -a "$(grep -cE '^[0-9T:.-]+Z forkguard\[' "$TMP/app.log")" = 2 \
 	-a "$(stat -c %a "$newlog")" = 600
 # an allocator remedy asked for by name that the process does not have:
 # one line, the fork unchanged; with the default (all) nothing is said

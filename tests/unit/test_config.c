@@ -41,7 +41,7 @@ static void defaults(void **state)
 	(void)state;
 	assert_int_equal(parse(&c, warn, sizeof(warn), env), 0);
 	assert_int_equal(c.mode, FG_MODE_OBSERVE);
-	assert_int_equal(c.sink, FG_SINK_STDERR);
+	assert_int_equal(c.sink, FG_SINK_AUTO);
 	assert_int_equal(c.format, FG_FORMAT_TEXT);
 	assert_int_equal(c.report, FG_REPORT_RISKY);
 	assert_string_equal(c.procfs, "/proc");
@@ -139,7 +139,7 @@ static void bad_values_warn_and_keep_defaults(void **state)
 	assert_int_equal(c.mode, FG_MODE_OBSERVE);
 	assert_int_equal(c.format, FG_FORMAT_TEXT);
 	assert_int_equal(c.report, FG_REPORT_RISKY);
-	assert_int_equal(c.sink, FG_SINK_STDERR);
+	assert_int_equal(c.sink, FG_SINK_AUTO);
 	assert_string_equal(c.procfs, "/proc");
 	assert_int_equal(c.rule, -1);
 	assert_int_equal(c.rate, 10);
@@ -198,7 +198,7 @@ static void hostile_values(void **state)
 	assert_int_equal(parse(&c, warn, sizeof(warn), env), 2);
 	assert_true(strlen(warn) < sizeof(warn));
 	assert_null(strchr(warn, '\x1b'));	/* control bytes are masked */
-	assert_int_equal(c.sink, FG_SINK_STDERR);
+	assert_int_equal(c.sink, FG_SINK_AUTO);
 	/* empty values are unset, not errors */
 	env[0] = "FORKGUARD_MODE=";
 	env[1] = NULL;

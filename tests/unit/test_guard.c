@@ -22,6 +22,7 @@
 
 #include "config.h"
 #include "guard.h"
+#include "identity.h"
 #include "log.h"
 
 static char sink[16384];
@@ -42,6 +43,19 @@ void fg_log_write(const struct fg_config *c, const char *msg, size_t n)
 	sunk += n;
 	sink[sunk] = '\0';
 	lines++;
+}
+
+void fg_log_send(const struct fg_config *c, int prio, const char *msg,
+		 size_t n)
+{
+	(void)prio;
+	fg_log_write(c, msg, n);
+}
+
+/* one copy of the library: this test's */
+bool fg_second_copy(void)
+{
+	return false;
 }
 
 static void drain(void)

@@ -1,0 +1,125 @@
+/*
+ * identity.c - which copy of the library this is, and what it says when
+ * run as a program.
+ *
+ * One guard per process: an installed copy and a build copy both in
+ * LD_PRELOAD would each wrap fork (the first calls the second through
+ * RTLD_NEXT) and every report would come twice.  Each copy exports the
+ * same marker; the dynamic linker resolves a name to its first definition
+ * in the global scope, so a copy whose own marker is not what
+ * dlsym(RTLD_DEFAULT) finds is not the first: it stays passive (every call
+ * passes straight through) and says so once.  Its own address is taken
+ * through a hidden alias: the public name would be resolved to the first
+ * copy's, interposed like any other symbol.
+ *
+ * Run as a program (`build/libforkguard.so.0`), the library prints its
+ * version and build facts and exits 0: it has an ELF interpreter (.interp,
+ * the one the build's compiler links programs with) and an entry point
+ * (-Wl,-e,fg_main).  The dynamic linker ignores both when the library is
+ * preloaded or linked.
+ */
+#include <dlfcn.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "config.h"
+#include "fmt.h"
+#include "identity.h"
+#include "log.h"
+
+FG_API const char forkguard_copy_marker[] = "libforkguard " FG_VERSION;
+extern const char fg_own_marker[sizeof(forkguard_copy_marker)]
+    __attribute__((alias("forkguard_copy_marker"), visibility("hidden")));
+
+#ifdef FG_INTERP
+__attribute__((section(".interp"), used)) static const char interp[] =
+    FG_INTERP;
+#endif
+
+static int copy_state; /* 0: not known yet, 1: the first copy, 2: another */
+
+static const char *path_of(const void *addr)
+{
+	Dl_info info;
+
+	return dladdr(addr, &info) && info.dli_fname ? info.dli_fname : "?";
+}
+
+bool fg_second_copy(void)
+{
+	int s = __atomic_load_n(&copy_state, __ATOMIC_ACQUIRE);
+	const void *first;
+
+	if (s)
+		return s == 2;
+	first = dlsym(RTLD_DEFAULT, "forkguard_copy_marker");
+	s = first && first != (const void *)fg_own_marker ? 2 : 1;
+	__atomic_store_n(&copy_state, s, __ATOMIC_RELEASE);
+	return s == 2;
+}
+
+void fg_second_copy_say(void)
+{
+	const struct fg_config *c = fg_config();
+	const void *first = dlsym(RTLD_DEFAULT, "forkguard_copy_marker");
+	char line[2 * FG_PATH_MAX + 160];
+	struct fg_buf b;
+
+	if (!c || !first)
+		return;
+	fg_buf_init(&b, line, sizeof(line));
+	fg_puts(&b, "forkguard: ");
+	fg_puts(&b, path_of(first));
+	fg_puts(&b, " guards this process; this second copy (");
+	fg_puts(&b, path_of(fg_own_marker));
+	fg_puts(&b, ") stays passive: one report per fork\n");
+	fg_log_write(c, line, b.at);
+}
+
+static void say(const char *s)
+{
+	size_t n = strlen(s);
+	ssize_t w;
+
+	while (n && (w = write(STDOUT_FILENO, s, n)) > 0) {
+		s += w;
+		n -= (size_t)w;
+	}
+}
+
+/* the entry point when the library is run as a program */
+__attribute__((noreturn, force_align_arg_pointer, used)) void fg_main(void)
+{
+	say("libforkguard " FG_VERSION
+	    ": predicts whether the kernel's overcommit check will refuse a "
+	    "fork, explains it, remediates\n");
+	say("  this copy: ");
+	say(path_of(fg_own_marker));
+	say("\n  built with: "
+#ifdef __clang__
+	    "clang "
+#elif defined(__GNUC__)
+	    "gcc "
+#endif
+	    __VERSION__
+#ifdef __GLIBC__
+	    ", for glibc"
+#else
+	    ", for musl (or another non-glibc libc)"
+#endif
+#ifdef FG_INTERP
+	    " (interpreter " FG_INTERP ")"
+#endif
+#ifdef __x86_64__
+	    ", x86_64"
+#elif defined(__aarch64__)
+	    ", aarch64"
+#endif
+#ifdef __OPTIMIZE__
+	    ", optimized"
+#endif
+	    "\n  use: LD_PRELOAD=/path/to/libforkguard.so.0 COMMAND, or "
+	    "forkguard run -- COMMAND\n"
+	    "  see: man 7 libforkguard, forkguard --help\n");
+	_exit(0);
+}

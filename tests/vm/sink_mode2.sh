@@ -1,0 +1,47 @@
+#!/bin/sh
+# sink_mode2.sh - the sink at the commit limit, in a VM (never the host's
+# /proc/sys): mode 2, FORKGUARD_LOG on a tmpfs, the limit taken by
+# fill_fork; every fork the guard predicts to fail leaves its line in the
+# file or on stderr, and a note says why the file failed
+# (sink_mode2_init.sh).  The last line is "sink mode2: PASS ..." or
+# "sink mode2: FAIL ..."; exit 0 only on PASS.
+# Environment: FORKGUARD_LIB (build/libforkguard.so), SINK_KERNEL (a release
+# under build/vm/kernels; default the newest 6.12, else 6.1), BOOT_TIMEOUT.
+set -eu
+
+here=$(cd "$(dirname "$0")" && pwd)
+root=$(cd "$here/../.." && pwd)
+out=$root/build/vm/sink
+kernels=$root/build/vm/kernels
+lib=$(realpath "${FORKGUARD_LIB:-$root/build/libforkguard.so}")
+die() { echo "sink mode2: FAIL $*"; exit 1; }
+
+[ -e "$lib" ] || die "$lib missing (make)"
+rel=${SINK_KERNEL:-}
+if [ -z "$rel" ]; then
+	pick() { ls -1 "$kernels" 2>/dev/null | grep -E "$1" | sort -V -r | head -n 1; }
+	rel=$(pick '^6\.12\.')
+	[ -n "$rel" ] || rel=$(pick '^6\.1\.')
+	if [ -z "$rel" ]; then
+		"$here/fetch-kernels.sh" "$kernels" >/dev/null || :
+		rel=$(pick '^6\.12\.')
+		[ -n "$rel" ] || rel=$(pick '^6\.1\.')
+	fi
+fi
+[ -n "$rel" ] && [ -s "$kernels/$rel/vmlinuz" ] || die "no kernel (tests/vm/fetch-kernels.sh $kernels)"
+
+mkdir -p "$out"
+${CC:-cc} -std=gnu11 -Wall -Wextra -O2 -o "$out/fill_fork" "$here/fill_fork.c"
+"$here/mkinitramfs.sh" "$out/initramfs.cpio.gz" "$here/sink_mode2_init.sh" \
+	"$lib=/fg/libforkguard.so" "$out/fill_fork=/fg/fill_fork"
+log=$out/run-$rel.log
+rc=0
+BOOT_TIMEOUT=${BOOT_TIMEOUT:-300} BOOT_APPEND="sm2_forks=${SINK_FORKS:-20}" \
+	"$here/boot.sh" "$kernels/$rel/vmlinuz" "$out/initramfs.cpio.gz" 3G >"$log" 2>&1 || rc=$?
+tr -d '\r' <"$log" >"$log.tmp" && mv "$log.tmp" "$log"
+echo "sink_mode2.sh: kernel $rel (qemu exit $rc); serial log $log"
+sed -n 's/^@@S //p; s/^@@E /  stderr: /p' "$log"
+verdict=$(grep -E '^sink mode2: (PASS|FAIL)' "$log" | tail -n 1)
+[ -n "$verdict" ] || die "$rel: the VM did not finish (qemu exit $rc; see $log)"
+echo "$verdict"
+case $verdict in "sink mode2: PASS"*) exit 0 ;; *) exit 1 ;; esac
