@@ -254,7 +254,8 @@ FG_API int fg_vmas_walk(const char *root, pid_t pid, enum fg_walk how,
 
 /*
  * fg_limits_read - the task-count limits of @pid (0: self) that make a
- * fork fail with EAGAIN.  Returns 0 (fields it could not read stay 0).
+ * fork fail with EAGAIN; the pids cgroup is read under /sys (v2, or v1's
+ * fs/cgroup/pids).  Returns 0 (fields it could not read are FG_LIMIT_UNKNOWN).
  */
 FG_API int fg_limits_read(const char *root, pid_t pid, struct fg_limits *l);
 

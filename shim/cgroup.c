@@ -37,20 +37,22 @@ static void copy_line(const char *p, char *path, size_t len)
 	path[n] = '\0';
 }
 
-/* Does the v1 controller list [@c, @end) name "memory"? */
-static bool lists_memory(const char *c, const char *end)
+/* Does the v1 controller list [@c, @end) name @ctl? */
+static bool lists(const char *c, const char *end, const char *ctl)
 {
+	size_t n = strlen(ctl);
+
 	while (c < end) {
 		size_t k = strcspn(c, ",:");
 
-		if (k == 6 && !memcmp(c, "memory", 6))
+		if (k == n && !memcmp(c, ctl, n))
 			return true;
 		c += k + 1;
 	}
 	return false;
 }
 
-int fg_cg_parse_proc(const char *buf, char *path, size_t len)
+int fg_cg_parse_proc(const char *buf, const char *ctl, char *path, size_t len)
 {
 	const char *line, *end, *c1, *c2, *v2 = NULL;
 
@@ -64,7 +66,7 @@ int fg_cg_parse_proc(const char *buf, char *path, size_t len)
 			continue;
 		if (c1 == line + 1 && line[0] == '0' && c2 == c1 + 1)
 			v2 = c2 + 1;
-		else if (lists_memory(c1 + 1, c2)) {
+		else if (lists(c1 + 1, c2, ctl)) {
 			copy_line(c2 + 1, path, len);
 			return 1;
 		}
@@ -181,6 +183,46 @@ static void read_level(struct fg_memcg *cg, struct fg_cg_level *l, char *dir,
 		  l->current_kb);
 }
 
+/* @sysfs's mount of a hierarchy: v1 fs/cgroup/@ctl, v2 fs/cgroup. */
+static int hierarchy(char *dir, size_t cap, const char *sysfs, int version,
+		     const char *ctl)
+{
+	char rel[48];
+	struct fg_buf b;
+
+	fg_buf_init(&b, rel, sizeof(rel));
+	fg_puts(&b, "fs/cgroup");
+	if (version == 1) {
+		fg_putc(&b, '/');
+		fg_puts(&b, ctl);
+	}
+	return b.full ? -ENAMETOOLONG : fg_path(dir, cap, sysfs, -1, rel);
+}
+
+int fg_cg_dir(const char *procfs, const char *sysfs, pid_t pid, const char *ctl,
+	      char *dir, size_t cap)
+{
+	char buf[1024], path[256];
+	size_t base, len;
+	ssize_t n = fg_read(procfs, pid, "cgroup", buf, sizeof(buf));
+	int version;
+
+	if (n < 0)
+		return (int)n;
+	version = fg_cg_parse_proc(buf, ctl, path, sizeof(path));
+	if (!version || hierarchy(dir, cap, sysfs, version, ctl))
+		return 0;
+	base = strlen(dir);
+	len = strlen(path);
+	while (len && path[len - 1] == '/')
+		len--;
+	if (base + len >= cap)
+		return 0;
+	memcpy(dir + base, path, len);
+	dir[base + len] = '\0';
+	return version;
+}
+
 static bool is_dir(const char *path)
 {
 	struct stat st;
@@ -204,11 +246,12 @@ int fg_memcg_read(const char *procfs, const char *sysfs, pid_t pid,
 	n = fg_read(procfs, pid, "cgroup", buf, sizeof(buf));
 	if (n < 0)
 		return (int)n;
-	cg->version = fg_cg_parse_proc(buf, cg->path, sizeof(cg->path));
+	cg->version = fg_cg_parse_proc(buf, "memory", cg->path,
+				       sizeof(cg->path));
 	if (!cg->version)
 		return 0;
-	if (fg_path(dir, sizeof(dir) - strlen(cg->path) - 32, sysfs, -1,
-		    cg->version == 1 ? "fs/cgroup/memory" : "fs/cgroup")) {
+	if (hierarchy(dir, sizeof(dir) - strlen(cg->path) - 32, sysfs,
+		      cg->version, "memory")) {
 		cg->version = 0;
 		return 0;
 	}

@@ -34,11 +34,22 @@ struct fg_memcg {
 };
 
 /*
- * fg_cg_parse_proc - from the text of /proc/PID/cgroup, the memory
- * controller's hierarchy: 1 (a "N:...memory...:/path" line), 2 (only
- * "0::/path"), 0 (neither).  The path goes to @path (cut to @len).
+ * fg_cg_parse_proc - from the text of /proc/PID/cgroup, the hierarchy of
+ * controller @ctl ("memory", "pids"): 1 (a "N:...ctl...:/path" line), 2
+ * (no such line, and "0::/path"), 0 (neither).  The path goes to @path
+ * (cut to @len).
  */
-int fg_cg_parse_proc(const char *buf, char *path, size_t len);
+int fg_cg_parse_proc(const char *buf, const char *ctl, char *path, size_t len);
+
+/*
+ * fg_cg_dir - the directory of @pid's (0: self) cgroup for controller @ctl
+ * from @procfs/PID/cgroup: @sysfs/fs/cgroup/@ctl/path (v1) or
+ * @sysfs/fs/cgroup/path (v2), without a trailing '/', into @dir.  No heap.
+ * Returns the version (1, 2), 0 when @ctl shows in neither or the name
+ * does not fit, or -errno when /proc/PID/cgroup cannot be read.
+ */
+int fg_cg_dir(const char *procfs, const char *sysfs, pid_t pid, const char *ctl,
+	      char *dir, size_t cap);
 
 /* fg_cg_parse_kb - a limit file ("max", or bytes) in kB; false if not. */
 bool fg_cg_parse_kb(const char *buf, uint64_t *kb);

@@ -303,7 +303,7 @@ void fg_guard_after(struct fg_guard *g, bool failed, int err)
 		if (!e->jemalloc.found)
 			fg_remedy_stats(e);
 	} else if (failed && err == EAGAIN) {
-		fg_limits_read(c->procfs, 0, &e->limits);
+		fg_limits_read_at(c->procfs, c->sysfs, 0, &e->limits);
 		e->have_limits = true;
 	} else if (!failed && e->r.verdict == FG_FAIL) {
 		e->mismatch = true;

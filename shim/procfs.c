@@ -14,6 +14,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "cgroup.h"
 #include "fmt.h"
 #include "forksafe.h"
 #include "parse.h"
@@ -448,9 +449,10 @@ static int64_t limit_value(const char *buf)
 		   : FG_LIMIT_UNKNOWN;
 }
 
-int fg_limits_read(const char *root, pid_t pid, struct fg_limits *l)
+int fg_limits_read_at(const char *root, const char *sysfs, pid_t pid,
+		      struct fg_limits *l)
 {
-	char buf[512], path[FG_PATH_MAX];
+	char buf[512], path[FG_PATH_MAX + 256];
 	const char *p;
 	struct rlimit rl;
 	uint64_t v;
@@ -468,23 +470,20 @@ int fg_limits_read(const char *root, pid_t pid, struct fg_limits *l)
 	if (fg_read(root, -1, "loadavg", buf, sizeof(buf)) > 0 &&
 	    (p = strchr(buf, '/')) && fg_parse_u64_prefix(p + 1, &v))
 		l->threads = (int64_t)v;
-	/* cgroup v2: "0::/system.slice/redis.service" */
-	if (fg_read(root, pid, "cgroup", buf, sizeof(buf)) <= 0)
+	/* the pids controller's cgroup: v2, or v1 under fs/cgroup/pids */
+	if (fg_cg_dir(root, sysfs, pid, "pids", path, sizeof(path) - 16) <= 0)
 		return 0;
-	p = strstr(buf, "0::");
-	if (!p)
-		return 0;
-	p += 3;
-	n = strcspn(p, "\n");
-	if (14 + n + 16 >= sizeof(path))
-		return 0;
-	memcpy(path, "/sys/fs/cgroup", 14);
-	memcpy(path + 14, p, n);
-	strcpy(path + 14 + n, "/pids.max");
+	n = strlen(path);
+	strcpy(path + n, "/pids.max");
 	if (fg_read_path(path, buf, 64) > 0)
 		l->pids_max = limit_value(buf);
-	strcpy(path + 14 + n, "/pids.current");
+	strcpy(path + n, "/pids.current");
 	if (fg_read_path(path, buf, 64) > 0)
 		l->pids_current = limit_value(buf);
 	return 0;
+}
+
+int fg_limits_read(const char *root, pid_t pid, struct fg_limits *l)
+{
+	return fg_limits_read_at(root, "/sys", pid, l);
 }

@@ -138,28 +138,71 @@ static void parse_proc_cgroup(void **state)
 	char path[32];
 
 	(void)state;
-	assert_int_equal(fg_cg_parse_proc("0::/a/b\n", path, sizeof(path)),
+	assert_int_equal(fg_cg_parse_proc("0::/a/b\n", "memory", path, sizeof(path)),
 			 2);
 	assert_string_equal(path, "/a/b");
 	/* v1 memory wins over the v2 line of a hybrid host */
-	assert_int_equal(fg_cg_parse_proc("0::/\n4:memory:/m\n", path,
+	assert_int_equal(fg_cg_parse_proc("0::/\n4:memory:/m\n", "memory", path,
 					  sizeof(path)),
 			 1);
 	assert_string_equal(path, "/m");
-	assert_int_equal(fg_cg_parse_proc("3:cpu,memory:/x", path,
+	assert_int_equal(fg_cg_parse_proc("3:cpu,memory:/x", "memory", path,
 					  sizeof(path)),
 			 1);
 	assert_string_equal(path, "/x");
 	/* "memoryx" and "name=memory" are not the controller */
-	assert_int_equal(fg_cg_parse_proc("5:memoryx:/y\n6:name=memory:/z\n",
+	assert_int_equal(fg_cg_parse_proc("5:memoryx:/y\n6:name=memory:/z\n", "memory",
 					  path, sizeof(path)),
 			 0);
-	assert_int_equal(fg_cg_parse_proc("", path, sizeof(path)), 0);
-	assert_int_equal(fg_cg_parse_proc("garbage\n::\n", path, sizeof(path)),
+	assert_int_equal(fg_cg_parse_proc("", "memory", path, sizeof(path)), 0);
+	assert_int_equal(fg_cg_parse_proc("garbage\n::\n", "memory", path, sizeof(path)),
 			 0);
 	/* cut to the buffer */
-	assert_int_equal(fg_cg_parse_proc("0::/0123456789", path, 6), 2);
+	assert_int_equal(fg_cg_parse_proc("0::/0123456789", "memory", path, 6), 2);
 	assert_string_equal(path, "/0123");
+	/* another controller: v1 pids beside v1 memory, else the v2 line */
+	assert_int_equal(fg_cg_parse_proc("0::/\n8:pids:/p\n4:memory:/m\n",
+					  "pids", path, sizeof(path)),
+			 1);
+	assert_string_equal(path, "/p");
+	assert_int_equal(fg_cg_parse_proc("4:memory:/m\n0::/u\n", "pids", path,
+					  sizeof(path)),
+			 2);
+	assert_string_equal(path, "/u");
+}
+
+/* The EAGAIN post-mortem's pids limits through the sysfs root (v2, v1). */
+static void pids_limits(void **state)
+{
+	const char *base = getenv("FG_FIXTURES");
+	static const char *const name[] = { "v2-nested", "v1-limit" };
+	static const char *const want[] = {
+		"/sys/fs/cgroup/system.slice/redis.service",
+		"/sys/fs/cgroup/pids/docker/abc"
+	};
+	char proc[600], sys[600], dir[900], exp[1000];
+	struct fg_limits l;
+
+	(void)state;
+	for (int i = 0; i < 2; i++) {
+		snprintf(proc, sizeof(proc), "%s/cgroup/%s/proc",
+			 base ? base : "fixtures", name[i]);
+		snprintf(sys, sizeof(sys), "%s/cgroup/%s/sys",
+			 base ? base : "fixtures", name[i]);
+		assert_int_equal(fg_cg_dir(proc, sys, 0, "pids", dir,
+					   sizeof(dir)),
+				 2 - i);
+		snprintf(exp, sizeof(exp), "%s/cgroup/%s%s",
+			 base ? base : "fixtures", name[i], want[i]);
+		assert_string_equal(dir, exp);
+		assert_int_equal(fg_limits_read_at(proc, sys, 0, &l), 0);
+		assert_int_equal(l.pids_max, i ? 512 : 4096);
+		assert_int_equal(l.pids_current, i ? 7 : 17);
+	}
+	/* a sysfs root without the files: unknown, not a guess */
+	assert_int_equal(fg_limits_read_at(proc, "/nonexistent", 0, &l), 0);
+	assert_int_equal(l.pids_max, FG_LIMIT_UNKNOWN);
+	assert_int_equal(l.pids_current, FG_LIMIT_UNKNOWN);
 }
 
 static void parse_values(void **state)
@@ -237,6 +280,7 @@ int main(void)
 		cmocka_unit_test(v2_nested),	cmocka_unit_test(v2_container),
 		cmocka_unit_test(v2_nolimit),	cmocka_unit_test(v2_oomgroup),
 		cmocka_unit_test(parse_proc_cgroup),
+		cmocka_unit_test(pids_limits),
 		cmocka_unit_test(parse_values), cmocka_unit_test(verdict_edges),
 	};
 
