@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "config.h"
+#include "fmt.h"
 
 struct choice {
 	const char *name;
@@ -138,28 +139,18 @@ static bool parse_path(const char *v, char *dst, size_t len)
 
 void fg_config_expand_pid(struct fg_config *c, pid_t pid)
 {
-	char num[16];
-	const char *p = c->log_pattern;
-	size_t at = 0, k;
-	int i = (int)sizeof(num) - 1;
-	unsigned long v = (unsigned long)pid;
+	struct fg_buf b;
+	const char *p;
 
-	num[i] = '\0';
-	do {
-		num[--i] = (char)('0' + v % 10);
-		v /= 10;
-	} while (v && i > 0);
-	for (; *p && at + 1 < sizeof(c->log_path); p++) {
+	fg_buf_init(&b, c->log_path, sizeof(c->log_path));
+	for (p = c->log_pattern; *p; p++) {
 		if (p[0] == '%' && p[1] == 'p') {
-			for (k = (size_t)i;
-			     num[k] && at + 1 < sizeof(c->log_path);)
-				c->log_path[at++] = num[k++];
+			fg_putu(&b, (uint64_t)pid);
 			p++;
 		} else {
-			c->log_path[at++] = *p;
+			fg_putc(&b, *p);
 		}
 	}
-	c->log_path[at] = '\0';
 }
 
 int fg_config_parse(struct fg_config *c, const char *(*get)(const char *),

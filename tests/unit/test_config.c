@@ -90,6 +90,15 @@ static void every_value(void **state)
 	assert_true(c.anon_charged);
 	fg_config_expand_pid(&c, 42);
 	assert_string_equal(c.log_path, "/tmp/fg-42.log");
+	/* every %p, a lone %, and a path cut to the buffer */
+	strcpy(c.log_pattern, "/a/%p.%p%");
+	fg_config_expand_pid(&c, 4194304);
+	assert_string_equal(c.log_path, "/a/4194304.4194304%");
+	memset(c.log_pattern, 'x', sizeof(c.log_path) - 2);
+	strcpy(c.log_pattern + sizeof(c.log_path) - 2, "%p");
+	fg_config_expand_pid(&c, 987);
+	assert_int_equal(strlen(c.log_path), sizeof(c.log_path) - 1);
+	assert_int_equal(c.log_path[sizeof(c.log_path) - 2], '9');
 }
 
 /* Remedies named one by one are remembered: their absence gets a note. */
