@@ -95,45 +95,26 @@ static void limits(const char *root, struct host *h)
 
 static void read_thp(struct host *h)
 {
-	char buf[128], *a, *b;
+	char buf[128];
 
 	if (fg_read_path("/sys/kernel/mm/transparent_hugepage/enabled", buf,
-			 sizeof(buf)) <= 0)
-		return;
-	a = strchr(buf, '[');
-	b = a ? strchr(a, ']') : NULL;
-	if (a && b && (size_t)(b - a - 1) < sizeof(h->thp)) {
-		memcpy(h->thp, a + 1, (size_t)(b - a - 1));
-		h->thp[b - a - 1] = '\0';
-	}
+			 sizeof(buf)) > 0)
+		fg_cg_parse_thp(buf, h->thp, sizeof(h->thp));
 }
 
-/* The cgroup path: the v2 "0::" entry, else the first v1 one not "/". */
+/* The memory controller's cgroup (cgroup.c's parser): v1, else v2. */
 static void read_cgroup(const char *root, struct host *h)
 {
 	static const char *const hints[] = { "docker",	   "kubepods",
 					     "containerd", "libpod",
 					     "lxc",	   "machine.slice",
 					     "crio",	   NULL };
-	char buf[4096], *line, *path, *save = NULL;
+	char buf[4096];
 	const char *const *k;
-	bool v2 = false;
 
 	if (fg_read(root, 0, "cgroup", buf, sizeof(buf)) <= 0)
 		return;
-	for (line = strtok_r(buf, "\n", &save); line;
-	     line = strtok_r(NULL, "\n", &save)) {
-		path = strchr(line, ':');
-		path = path ? strchr(path + 1, ':') : NULL;
-		if (!path || v2)
-			continue;
-		path++;
-		if (!strncmp(line, "0::", 3) && strcmp(path, "/"))
-			v2 = true;
-		else if (h->cgroup[0] && strcmp(h->cgroup, "/"))
-			continue;
-		snprintf(h->cgroup, sizeof(h->cgroup), "%s", path);
-	}
+	fg_cg_parse_proc(buf, "memory", h->cgroup, sizeof(h->cgroup));
 	for (k = hints; *k; k++)
 		if (strstr(h->cgroup, *k))
 			h->cgroup_hint = true;
