@@ -50,7 +50,7 @@ struct procs {
 
 struct host {
 	struct fg_sys s;
-	bool live;    /* root is /proc: /sys and / are ours */
+	bool live;    /* a procfs (fg_procfs_live): /sys and / are ours */
 	char thp[32]; /* "" unknown */
 	bool init_ns, dockerenv, containerenv, cgroup_hint, container;
 	char cgroup[200];
@@ -155,7 +155,7 @@ static void gather(const char *root, struct host *h)
 {
 	char path[FG_PATH_MAX];
 
-	h->live = !strcmp(root, "/proc");
+	h->live = fg_procfs_live(root);
 	h->writable = -1;
 	limits(root, h);
 	h->init_ns = fg_init_user_ns(root, 0);

@@ -8,10 +8,12 @@
  * the size asked for).  Parsing lives in parse.c.
  */
 #include <errno.h>
+#include <linux/magic.h>
 #include <fcntl.h>
 #include <string.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
+#include <sys/vfs.h>
 #include <unistd.h>
 
 #include "cgroup.h"
@@ -240,12 +242,19 @@ static uint64_t read_sysctl(const char *root, const char *rel, int *err)
 	return v;
 }
 
+bool fg_procfs_live(const char *root)
+{
+	struct statfs st;
+
+	return !statfs(root, &st) && st.f_type == PROC_SUPER_MAGIC;
+}
+
 static unsigned read_ncpus(const char *root)
 {
 	char buf[128];
 	unsigned n = 0;
 
-	if (!strcmp(root, "/proc")) {
+	if (fg_procfs_live(root)) {
 		if (fg_read_path("/sys/devices/system/cpu/present", buf,
 				 sizeof(buf)) > 0)
 			n = fg_parse_cpulist(buf);

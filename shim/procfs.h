@@ -20,6 +20,12 @@
  */
 int fg_path(char *buf, size_t len, const char *root, pid_t pid,
 	    const char *rel);
+/*
+ * fg_procfs_live - is @root a mounted procfs (/proc, or a bind of it: the
+ * running kernel, whose /sys is ours) rather than a recorded tree (which
+ * carries its own "cpus")?
+ */
+bool fg_procfs_live(const char *root);
 /* fg_read_path - read up to @len-1 bytes of @path, NUL-terminated. */
 ssize_t fg_read_path(const char *path, char *buf, size_t len);
 /* fg_read - fg_path + fg_read_path.  Returns bytes or -errno. */

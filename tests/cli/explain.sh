@@ -57,6 +57,16 @@ check explain-fake-text "text names mode 2 and its room: $(grep -m1 'mode 2 (str
 "$FG" explain --json --procfs "$TOP/fixtures/snapshots/mode0-4.17-5.1-pass" --kernel-rule 3.10 >"$TMP/json"; rc=$?
 check explain-rule "--kernel-rule 3.10 on a 4.19 snapshot: exit $rc, kernel_rule $(j kernel_rule)" \
 	test "$rc" = 0 -a "$(j kernel_rule)" = 3.10-4.16
+# a bind of /proc is the live system (statfs: procfs), not a recorded tree
+mkdir -p "$TMP/bind"
+if unshare -m --propagation private sh -c \
+	"mount --bind /proc '$TMP/bind' && '$FG' explain --json --procfs '$TMP/bind'" \
+	>"$TMP/json" 2>"$TMP/e"; then
+	check explain-bind "--procfs on a bind of /proc: live, container $(j container), thp $(j thp)" \
+		test "$(j container)" != null -a "$(j thp)" != null
+else
+	skip explain-bind "cannot bind /proc in a private mount namespace: $(head -c 100 "$TMP/e")"
+fi
 "$FG" explain --procfs "$TMP/nowhere" >"$TMP/o" 2>"$TMP/e"; rc=$?
 check explain-exit-3 "unreadable policy: exit $rc, $(cat "$TMP/e")" \
 	bash -c "[ $rc = 3 ] && [ \$(wc -l <'$TMP/e') = 1 ] && [ ! -s '$TMP/o' ]"

@@ -242,10 +242,23 @@ static void fast_pass_agrees(void **state)
 	assert_int_equal(system(cmd), 0);
 }
 
+/* The live system is a procfs, a bind of it too; a recorded tree is not. */
+static void live_root(void **state)
+{
+	char root[600];
+
+	(void)state;
+	assert_true(fg_procfs_live("/proc"));
+	snapshot_dir("seed-2.6.32", root, sizeof(root));
+	assert_false(fg_procfs_live(root));
+	assert_false(fg_procfs_live("/nonexistent/proc"));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(every_snapshot),
+		cmocka_unit_test(live_root),
 		cmocka_unit_test(seed_incident),
 		cmocka_unit_test(exact_charge),
 		cmocka_unit_test(container_root_is_not_admin),
