@@ -20,6 +20,7 @@
 #include "forksafe.h"
 #include "check.h"
 #include "cow.h"
+#include "metrics.h"
 
 #define FRESH_US 1000000L
 
@@ -58,22 +59,25 @@ __attribute__((noinline)) static bool refresh(const struct fg_config *c,
 bool fg_cow_quick(const struct fg_config *c)
 {
 	long now = fg_now_us(), at = __atomic_load_n(&cow.at, __ATOMIC_ACQUIRE);
-	uint64_t room, page_kb, anon;
+	uint64_t room, limit, page_kb, anon;
 	char buf[128];
 
 	if (c->cow == FG_COW_OFF)
 		return true;
 	if ((!at || now - at > FRESH_US) && !refresh(c, now))
 		return false;
-	room = __atomic_load_n(&cow.headroom_kb, __ATOMIC_RELAXED);
+	limit = __atomic_load_n(&cow.headroom_kb, __ATOMIC_RELAXED);
 	page_kb = __atomic_load_n(&cow.page_kb, __ATOMIC_RELAXED);
 	if (!page_kb)
 		return false;
-	if (room == FG_COW_NONE)
-		room = UINT64_MAX - 1;
-	return fg_kept_read(&cow.statm, getpid(), c->procfs, "self/statm", buf,
-			    sizeof(buf)) > 0 &&
-	       fg_parse_statm_anon(buf, &anon) && anon <= room / 2 / page_kb;
+	room = limit == FG_COW_NONE ? UINT64_MAX - 1 : limit;
+	if (fg_kept_read(&cow.statm, getpid(), c->procfs, "self/statm", buf,
+			 sizeof(buf)) <= 0 ||
+	    !fg_parse_statm_anon(buf, &anon) || anon > room / 2 / page_kb)
+		return false;
+	/* the headroom as read (at most a second ago): the gauges' view */
+	fg_metrics_cow(FG_COW_OK, anon * page_kb, limit, 0);
+	return true;
 }
 
 bool fg_cow_fork(const struct fg_config *c, const struct fg_sys *s,
@@ -84,6 +88,7 @@ bool fg_cow_fork(const struct fg_config *c, const struct fg_sys *s,
 
 	if (fg_cow_check(c->procfs, c->sysfs, 0, s, out)) {
 		out->checked = true;
+		fg_metrics_cow(FG_COW_UNKNOWN, 0, 0, 0);
 		return false;
 	}
 	if (out->oom_kill_count >= 0 && cow.oom_kills >= 0 &&
@@ -93,6 +98,8 @@ bool fg_cow_fork(const struct fg_config *c, const struct fg_sys *s,
 		cow.oom_kills = out->oom_kill_count;
 	out->protect = c->cow == FG_COW_PROTECT && out->verdict == FG_COW_RISK;
 	keep(out->headroom_kb, s->page_kb, now);
+	fg_metrics_cow(out->verdict, out->worst_kb, out->headroom_kb,
+		       out->oom_kills);
 	due = out->verdict == FG_COW_RISK &&
 	      (!cow.last_report || out->oom_kills > 0 ||
 	       now - cow.last_report >= (long)c->cow_interval_s * 1000000L);

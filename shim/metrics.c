@@ -172,6 +172,18 @@ void fg_metrics_refused(const char *call, uint64_t check_ns)
 			 __ATOMIC_RELAXED);
 }
 
+void fg_metrics_cow(enum fg_cow_verdict verdict, uint64_t worst_kb,
+		    uint64_t headroom_kb, int64_t oom_kills)
+{
+	if (!fg_metrics_on())
+		return;
+	__atomic_store_n(&m->cow_worst_kb, worst_kb, __ATOMIC_RELAXED);
+	__atomic_store_n(&m->cow_headroom_kb, headroom_kb, __ATOMIC_RELAXED);
+	__atomic_store_n(&m->cow_verdict, (uint64_t)verdict, __ATOMIC_RELAXED);
+	if (oom_kills > 0)
+		add(&m->cow_oom_kills, (uint64_t)oom_kills);
+}
+
 void fg_metrics_remedy(const char *name, const char *result, uint64_t kb)
 {
 	int n = name_index(fg_m_remedy_names, FG_M_REMEDIES, name);

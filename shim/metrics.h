@@ -43,6 +43,11 @@ struct fg_metrics {
 	uint64_t check_le[FG_M_BUCKETS]; /* per bucket, not cumulative */
 	uint64_t check_count, check_ns;
 	int64_t last_fork_ns; /* CLOCK_REALTIME, 0: none yet */
+	/* the last fork's copy-on-write check (gauges, stored, not added) */
+	uint64_t cow_verdict;	  /* enum fg_cow_verdict; 0: none, failed */
+	uint64_t cow_worst_kb;	  /* RssAnon */
+	uint64_t cow_headroom_kb; /* FG_COW_NONE: no limit */
+	uint64_t cow_oom_kills;	  /* the cgroup's, seen between forks */
 };
 
 /* What one file holds: the counters and the process around them. */
@@ -81,6 +86,13 @@ void fg_metrics_attempt(const char *call, enum fg_verdict verdict,
 void fg_metrics_failed(const char *call, enum fg_verdict verdict, int err);
 /* fg_metrics_refused - enforce refused @call. */
 void fg_metrics_refused(const char *call, uint64_t check_ns);
+/*
+ * fg_metrics_cow - the copy-on-write check of the fork about to happen
+ * found @verdict, @worst_kb against @headroom_kb; @oom_kills OOM kills in
+ * the cgroup since the previous full check (<= 0: none, not known).
+ */
+void fg_metrics_cow(enum fg_cow_verdict verdict, uint64_t worst_kb,
+		    uint64_t headroom_kb, int64_t oom_kills);
 /* fg_metrics_remedy - remedy @name ended with @result, releasing @kb. */
 void fg_metrics_remedy(const char *name, const char *result, uint64_t kb);
 /*

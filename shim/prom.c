@@ -202,6 +202,41 @@ static void check_time(struct fg_buf *b, const struct fg_metrics_view *v)
 	value_u(b, v->m.check_count);
 }
 
+/* The last fork's copy-on-write check: left out until one had a verdict. */
+static void cow(struct fg_buf *b, const struct fg_metrics_view *v)
+{
+	const struct fg_metrics *m = &v->m;
+	bool known = m->cow_verdict == FG_COW_OK ||
+		     m->cow_verdict == FG_COW_RISK;
+
+	if (known) {
+		family(b, "forkguard_cow_risk", "gauge",
+		       "1: at the last fork, the pages the child could copy "
+		       "(worst) did not fit the headroom; 0: they did.");
+		sample(b, "forkguard_cow_risk", v->comm, v->pid);
+		value_u(b, m->cow_verdict == FG_COW_RISK);
+		family(b, "forkguard_cow_worst_bytes", "gauge",
+		       "Anonymous resident memory at the last fork: what its "
+		       "copies-on-write could charge at most.");
+		sample(b, "forkguard_cow_worst_bytes", v->comm, v->pid);
+		value_u(b, m->cow_worst_kb * 1024);
+	}
+	if (known && m->cow_headroom_kb != FG_COW_NONE) {
+		family(b, "forkguard_cow_headroom_bytes", "gauge",
+		       "Room left under the tightest memory limit (cgroup or "
+		       "host) at the last fork; absent: no limit.");
+		sample(b, "forkguard_cow_headroom_bytes", v->comm, v->pid);
+		value_u(b, m->cow_headroom_kb * 1024);
+	}
+	if (known || m->cow_oom_kills) {
+		family(b, "forkguard_cow_oom_kills_total", "counter",
+		       "OOM kills in the process's memory cgroup seen between "
+		       "its forks (counted at the next full cow check).");
+		sample(b, "forkguard_cow_oom_kills_total", v->comm, v->pid);
+		value_u(b, m->cow_oom_kills);
+	}
+}
+
 size_t fg_prom_process(const struct fg_metrics_view *v, char *buf, size_t len)
 {
 	struct fg_buf b;
@@ -220,6 +255,7 @@ size_t fg_prom_process(const struct fg_metrics_view *v, char *buf, size_t len)
 	value_u(&b, refused);
 	remedies(&b, v);
 	check_time(&b, v);
+	cow(&b, v);
 	if (v->have_margin) {
 		family(&b, "forkguard_fork_margin_bytes", "gauge",
 		       "The binding overcommit limit minus what a fork would "

@@ -7,32 +7,6 @@
 source "$(dirname "$0")/lib.sh"
 F=$B/fixtures/cow_fork
 
-# mksys ROOM_KB: a sysfs tree where this shell's memory cgroup has ROOM_KB
-mksys() {
-	local line path d
-	rm -rf "$TMP/sys"
-	mkdir -p "$TMP/sys/kernel/mm/transparent_hugepage"
-	echo 'always madvise [never]' >"$TMP/sys/kernel/mm/transparent_hugepage/enabled"
-	if line=$(grep -E '^[0-9]+:([^:]*,)?memory(,[^:]*)?:' /proc/self/cgroup); then
-		path=${line#*:*:}
-		d=$TMP/sys/fs/cgroup/memory$path
-		mkdir -p "$d"
-		echo $((100 << 20)) >"$d/memory.limit_in_bytes"
-		echo $(((100 << 20) - $1 * 1024)) >"$d/memory.usage_in_bytes"
-		printf 'oom_kill_disable 0\nunder_oom 0\noom_kill 4\n' >"$d/memory.oom_control"
-	else
-		path=$(sed -n 's/^0:://p' /proc/self/cgroup)
-		d=$TMP/sys/fs/cgroup$path
-		mkdir -p "$d"
-		echo $((100 << 20)) >"$d/memory.max"
-		echo $(((100 << 20) - $1 * 1024)) >"$d/memory.current"
-		echo 0 >"$d/memory.swap.max"
-		echo 0 >"$d/memory.oom.group"
-		printf 'low 0\nhigh 0\nmax 4\noom 4\noom_kill 4\n' >"$d/memory.events"
-	fi
-	CGPATH=$path
-}
-
 # 8 MiB of room, 16 MiB dirty: a risk
 mksys 8192
 FORKGUARD_SYSFS=$TMP/sys FORKGUARD_FORMAT=json FORKGUARD_LOG=$TMP/warn.log \

@@ -2,9 +2,10 @@
 # Metrics through a real node_exporter: FORKGUARD_METRICS=DIR is its
 # textfile directory; guarded programs fork (ok, failed by the kernel in
 # observe, refused in enforce, passed after the split remedy in remediate);
-# a scrape over HTTP shows each counter with
-# the right value; promtool accepts each file and `forkguard check --all
-# --format prometheus`; the interval holds writes back; a process that
+# the cow gauges of the last fork, in the host's own cgroup (read only) and
+# with a made-up sysfs tree (FORKGUARD_SYSFS, mksys) that makes it risky;
+# a scrape over HTTP shows each counter with the right value; promtool
+# accepts each file and `forkguard check --all --format prometheus`; the interval holds writes back; a process that
 # exits removes its file.  node_exporter is stopped by its PID.
 source "$(dirname "$0")/../integration/lib.sh"
 F=$B/tests/forker
@@ -56,12 +57,14 @@ start obs FORKGUARD_METRICS_INTERVAL=0 -- ok ok ok big $big
 start enf FORKGUARD_METRICS_INTERVAL=0 FORKGUARD_MODE=enforce -- ok ok big $big
 start slow FORKGUARD_METRICS_INTERVAL=3600 -- ok ok ok ok
 start rem FORKGUARD_METRICS_INTERVAL=0 FORKGUARD_MODE=remediate -- big $big
+mksys 16 # 16 KiB of room in this shell's cgroup of a made-up tree: a cow risk
+start cow FORKGUARD_METRICS_INTERVAL=0 FORKGUARD_SYSFS="$TMP/sys" -- ok ok
 check forks-real "observe: $(grep -c 'fork: ok' "$TMP/obs.out") ok + $(grep -c 'fork: ENOMEM' "$TMP/obs.out") ENOMEM; enforce: $(grep -c 'fork: ok' "$TMP/enf.out") ok + $(grep -c 'fork: ENOMEM' "$TMP/enf.out") ENOMEM" \
 	test "$(grep -c 'fork: ok' "$TMP/obs.out") $(grep -c ENOMEM "$TMP/obs.out") $(grep -c 'fork: ok' "$TMP/enf.out") $(grep -c ENOMEM "$TMP/enf.out")" = "3 1 2 1"
 
 ls "$D" >"$TMP/files"
 check files "one file per process: $(tr '\n' ' ' <"$TMP/files")" \
-	test "$(grep -c "^forkguard-forker-\(${PID[obs]}\|${PID[enf]}\|${PID[slow]}\|${PID[rem]}\)\.prom\$" "$TMP/files")" = 4 -a "$(wc -l <"$TMP/files")" = 4
+	test "$(grep -c "^forkguard-forker-\(${PID[obs]}\|${PID[enf]}\|${PID[slow]}\|${PID[rem]}\|${PID[cow]}\)\.prom\$" "$TMP/files")" = 5 -a "$(wc -l <"$TMP/files")" = 5
 for f in "$D"/*.prom; do
 	promtool check metrics <"$f" >"$TMP/lint" 2>&1
 	check "promtool-$(basename "$f" .prom)" "promtool check metrics: $(wc -l <"$TMP/lint") complaint(s)$(head -n2 "$TMP/lint" | sed 's/^/; /')" \
@@ -122,6 +125,15 @@ check margin "observe, after the failing fork: margin $m bytes (the merged VMA i
 	test -n "$m" -a "${m:0:1}" = -
 m=$(val forkguard_fork_margin_bytes "$s")
 check margin-ok "a small process: margin $m bytes" test -n "$m" -a "${m:0:1}" != -
+# cow: the host's own cgroup (observe: mode 0, host room) and the made-up one
+w=$(val forkguard_cow_worst_bytes "$s") h=$(val forkguard_cow_headroom_bytes "$s")
+check cow-host "this host, memcg $CGPATH: risk $(val forkguard_cow_risk "$s"), worst $w, headroom $h bytes, oom kills $(val forkguard_cow_oom_kills_total "$s")" \
+	test "$(val forkguard_cow_risk "$s")" = 0 -a -n "$w" -a -n "$h" -a "${w:-0}" -gt 0 -a "${h:-0}" -gt "${w:-0}" -a "$(val forkguard_cow_oom_kills_total "$s")" = 0
+c=${PID[cow]} w=$(val forkguard_cow_worst_bytes "${PID[cow]}")
+check cow-risk "16 KiB of room (made up): risk $(val forkguard_cow_risk "$c"), worst $w, headroom $(val forkguard_cow_headroom_bytes "$c") bytes" \
+	test "$(val forkguard_cow_risk "$c")" = 1 -a "$(val forkguard_cow_headroom_bytes "$c")" = 16384 -a "${w:-0}" -gt 16384
+want cow_oom_kills_total "$c" "" 0
+want forks_total "$c" 'call="fork",verdict="ok",outcome="ok"' 2
 now=$(date +%s)
 t=$(val forkguard_last_fork_timestamp_seconds "$o")
 st=$(val forkguard_process_start_time_seconds "$o")
@@ -139,9 +151,9 @@ curl -sf "http://127.0.0.1:$port/metrics" >"$TMP/scrape2"
 check check-all-scrape "the host view beside the process files: scrape error $(sed -n 's/^node_textfile_scrape_error //p' "$TMP/scrape2")" \
 	bash -c "grep -qx 'node_textfile_scrape_error 0' '$TMP/scrape2' && grep -q '^forkguard_check_margin_bytes{comm=\"forker\",pid=\"$o\"' '$TMP/scrape2'"
 
-for n in obs enf slow rem; do stop "$n"; done
+for n in obs enf slow rem cow; do stop "$n"; done
 left=$(ls "$D" | grep -v '^forkguard-host.prom$')
-check exit-removes "after the four exit: ${left:-no process file left}" test -z "$left"
+check exit-removes "after the five exit: ${left:-no process file left}" test -z "$left"
 kill "$NEPID"
 wait "$NEPID" 2>/dev/null
 check node-exporter-stopped "node_exporter pid $NEPID stopped" bash -c "! kill -0 $NEPID 2>/dev/null"

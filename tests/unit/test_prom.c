@@ -2,7 +2,8 @@
  * test_prom - the Prometheus text of one process's counters: outcome ok
  * is attempts minus failures, the histogram is cumulative, a hostile comm
  * stays inside its label, every family has HELP and TYPE, a small buffer
- * yields nothing rather than a cut file; the host view's line.
+ * yields nothing rather than a cut file; the host view's line; the cow
+ * gauges of the last fork (left out before a check had a verdict).
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -34,6 +35,10 @@ static struct fg_metrics_view view(void)
 	v.m.released_kb[1] = 2048;
 	v.have_margin = true;
 	v.margin_kb = -3;
+	v.m.cow_verdict = FG_COW_RISK;
+	v.m.cow_worst_kb = 16384;
+	v.m.cow_headroom_kb = 8192;
+	v.m.cow_oom_kills = 2;
 	return v;
 }
 
@@ -73,6 +78,15 @@ static void test_process(void **state)
 	has(buf, "forkguard_fork_margin_bytes{comm=\"redis-server\",pid=\"42\"}"
 		 " -3072\n");
 	has(buf, "# TYPE forkguard_check_seconds histogram\n");
+	has(buf, "# TYPE forkguard_cow_risk gauge\n");
+	has(buf, "forkguard_cow_risk{comm=\"redis-server\",pid=\"42\"} 1\n");
+	has(buf, "forkguard_cow_worst_bytes{comm=\"redis-server\",pid=\"42\"}"
+		 " 16777216\n");
+	has(buf, "forkguard_cow_headroom_bytes{comm=\"redis-server\",pid="
+		 "\"42\"} 8388608\n");
+	has(buf, "# TYPE forkguard_cow_oom_kills_total counter\n");
+	has(buf, "forkguard_cow_oom_kills_total{comm=\"redis-server\",pid="
+		 "\"42\"} 2\n");
 	/* no timestamp yet, no start time: those families are left out */
 	assert_null(strstr(buf, "forkguard_last_fork_timestamp_seconds"));
 	assert_null(strstr(buf, "forkguard_process_start_time_seconds"));
@@ -86,6 +100,32 @@ static void test_process(void **state)
 		assert_int_equal(strncmp(prev + 7, name, strcspn(name, " ")),
 				 0);
 	}
+}
+
+static void test_cow(void **state)
+{
+	struct fg_metrics_view v = view();
+	char buf[16384];
+
+	(void)state;
+	/* ok, no limit: risk 0, no headroom sample */
+	v.m.cow_verdict = FG_COW_OK;
+	v.m.cow_headroom_kb = FG_COW_NONE;
+	assert_true(fg_prom_process(&v, buf, sizeof(buf)) > 0);
+	has(buf, "forkguard_cow_risk{comm=\"redis-server\",pid=\"42\"} 0\n");
+	has(buf, "forkguard_cow_worst_bytes{");
+	assert_null(strstr(buf, "forkguard_cow_headroom_bytes"));
+	/* the last check failed: no gauges; the kills seen before stay */
+	v.m.cow_verdict = FG_COW_UNKNOWN;
+	assert_true(fg_prom_process(&v, buf, sizeof(buf)) > 0);
+	assert_null(strstr(buf, "forkguard_cow_risk"));
+	assert_null(strstr(buf, "forkguard_cow_worst_bytes"));
+	has(buf, "forkguard_cow_oom_kills_total{comm=\"redis-server\",pid="
+		 "\"42\"} 2\n");
+	/* never checked (FORKGUARD_COW=off): no cow family at all */
+	v.m.cow_oom_kills = 0;
+	assert_true(fg_prom_process(&v, buf, sizeof(buf)) > 0);
+	assert_null(strstr(buf, "forkguard_cow_"));
 }
 
 static void test_hostile_comm(void **state)
@@ -131,6 +171,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_process),
+		cmocka_unit_test(test_cow),
 		cmocka_unit_test(test_hostile_comm),
 		cmocka_unit_test(test_small_buffer),
 		cmocka_unit_test(test_host),
