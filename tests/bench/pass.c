@@ -2,9 +2,16 @@
  * bench_pass - the fork path's own check, timed alone (run by make bench).
  *
  * fg_guard_pass() is what fork() runs before it tail-calls the real fork
- * when the check says ok.  Timed right after a fork + _exit + waitpid (the
- * caches and TLB as a forking program leaves them) and again at once
- * (warm); then the same five syscalls done bare, for the floor.  Then what
+ * when the check says ok: the overcommit fast path (fastpath.c) and the
+ * copy-on-write quick check (cow.c: RssAnon from a kept statm against a
+ * headroom read less than a second ago; an older one is read again first,
+ * out of line).  Timed right after a fork + _exit + waitpid (the caches
+ * and TLB as a forking program leaves them) and again at once (warm); the
+ * cow quick check alone; a fork more than a second after the one before
+ * (the headroom read again, as for a program that forks seldom); then the
+ * same eight syscalls done bare, for the floor.  Every timed check must
+ * pass (a check that does not pass is not the fast path): otherwise the
+ * bench says why it cannot time it and exits 1.  Then what
  * FORKGUARD_METRICS adds (metrics.h): before a fork, two clock reads
  * around the check and the counters' adds; after it, a tick that is not
  * due (a clock read and a compare); once per interval, the file's write.
@@ -19,10 +26,34 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "config.h"
+#include "cow.h"
 #include "guard.h"
+#include "identity.h"
 #include "metrics.h"
 
 #define N 4000
+#define NSLOW 8 /* forks more than a second apart: NSLOW seconds */
+
+/* The bench is the only copy of the guard in its process (identity.c). */
+bool fg_second_copy(void)
+{
+	return false;
+}
+
+/* right after a fork + _exit + waitpid: the caches as a forker has them */
+static void fork_wait(void)
+{
+	pid_t pid = fork();
+
+	if (pid == 0)
+		_exit(0);
+	if (pid < 0) {
+		perror("bench_pass: fork");
+		exit(1);
+	}
+	waitpid(pid, NULL, 0);
+}
 
 static double now_ns(void)
 {
@@ -48,10 +79,13 @@ static void print(const char *what, double *t, int n)
 
 int main(void)
 {
-	static double cold[N], warm[N], sys[N], madd[N], mtick[N], mwrite[N];
+	static double cold[N], warm[N], cow[N], slow[NSLOW], sys[N];
+	static double madd[N], mtick[N], mwrite[N];
 	int mode = open("/proc/sys/vm/overcommit_memory", O_RDONLY | O_CLOEXEC);
 	int statm = open("/proc/self/statm", O_RDONLY | O_CLOEXEC);
-	unsigned passed = 0;
+	int statm2 = open("/proc/self/statm", O_RDONLY | O_CLOEXEC);
+	const struct fg_config *cfg;
+	unsigned passed = 0, cow_passed = 0, slow_passed = 0;
 	char buf[128];
 	struct stat st;
 
@@ -59,17 +93,18 @@ int main(void)
 	setenv("FORKGUARD_METRICS", "/tmp", 1);
 	setenv("FORKGUARD_METRICS_INTERVAL", "0", 1);
 	fg_metrics_init();
+	cfg = fg_config();
+	if (!cfg || cfg->mode == FG_MODE_OFF || cfg->cow == FG_COW_OFF ||
+	    cfg->report == FG_REPORT_ALL) {
+		fprintf(stderr, "bench_pass: the environment turns the fast path "
+				"or its cow check off (FORKGUARD_MODE, "
+				"FORKGUARD_COW, FORKGUARD_REPORT): unset them\n");
+		return 1;
+	}
 	for (int i = 0; i < N; i++) {
-		pid_t pid = fork();
 		double t0, t1, t2;
 
-		if (pid == 0)
-			_exit(0);
-		if (pid < 0) {
-			perror("bench_pass: fork");
-			return 1;
-		}
-		waitpid(pid, NULL, 0);
+		fork_wait();
 		t0 = now_ns();
 		passed += fg_guard_pass();
 		t1 = now_ns();
@@ -79,23 +114,40 @@ int main(void)
 		warm[i] = t2 - t1;
 	}
 	for (int i = 0; i < N; i++) {
+		double t0;
+
+		fork_wait();
+		t0 = now_ns();
+		cow_passed += fg_cow_quick(cfg);
+		cow[i] = now_ns() - t0;
+	}
+	for (int i = 0; i < NSLOW; i++) {
+		double t0;
+
+		usleep(1100000); /* the headroom read is older than a second */
+		fork_wait();
+		t0 = now_ns();
+		slow_passed += fg_guard_pass();
+		slow[i] = now_ns() - t0;
+	}
+	for (int i = 0; i < N; i++) {
 		double t0 = now_ns();
 
-		getpid();
+		getpid(); /* the overcommit fast path: mode and statm */
 		fstat(mode, &st);
 		pread(mode, buf, 32, 0);
 		fstat(statm, &st);
 		pread(statm, buf, 128, 0);
+		getpid(); /* the cow quick check: its own kept statm */
+		fstat(statm2, &st);
+		pread(statm2, buf, 128, 0);
 		sys[i] = now_ns() - t0;
 	}
 	for (int i = 0; i < N; i++) {
-		pid_t pid = fork();
 		double t0, t1, t2, t3;
 		uint64_t c;
 
-		if (pid == 0)
-			_exit(0);
-		waitpid(pid, NULL, 0);
+		fork_wait();
 		t0 = now_ns();
 		c = fg_metrics_clock();
 		fg_metrics_attempt("fork", FG_OK, fg_metrics_clock() - c);
@@ -108,12 +160,26 @@ int main(void)
 		mtick[i] = t2 - t1;
 		mwrite[i] = t3 - t2;
 	}
-	printf("the fork path's check (fg_guard_pass), %d times; it passed "
+	printf("the fork path's check as a quiet fork runs it (fg_guard_pass: "
+	       "overcommit fast path + cow quick check), %d times; it passed "
 	       "%u of %d\n",
 	       N, passed, 2 * N);
+	if (passed != 2 * N || cow_passed != N || slow_passed != NSLOW) {
+		printf("bench_pass: the check did not pass every time (cow quick "
+		       "check alone: %u of %d; a second apart: %u of %d): these "
+		       "would not be the fast path's figures.  Is the process "
+		       "near a memory limit (forkguard explain: cow)?\n",
+		       cow_passed, N, slow_passed, NSLOW);
+		return 1;
+	}
 	print("  right after a fork", cold, N);
 	print("  at once again (warm)", warm, N);
-	print("  its five syscalls alone (warm)", sys, N);
+	print("  the cow quick check alone, right after a fork", cow, N);
+	printf("  %d forks more than a second apart (the headroom read "
+	       "again):\n",
+	       NSLOW);
+	print("    right after a fork", slow, NSLOW);
+	print("  its eight syscalls alone (warm)", sys, N);
 	printf("FORKGUARD_METRICS, right after a fork, %d times\n", N);
 	print("  before it: clock reads and counter adds", madd, N);
 	print("  after it: a tick not due (a clock read)", mtick, N);
