@@ -247,7 +247,8 @@ test-asan:
 	@$(MAKE) --no-print-directory B=$(B)/asan CC=$(ASAN_CC) \
 		CFLAGS="$(CFLAGS) $(ASAN_FLAGS)" \
 		LDFLAGS="$(LDFLAGS) -fsanitize=address,undefined" \
-		all $(UNIT:%=$(B)/asan/tests/%) $(TPROGS:%=$(B)/asan/tests/%)
+		all fixtures $(B)/asan/tests/multifork \
+		$(UNIT:%=$(B)/asan/tests/%) $(TPROGS:%=$(B)/asan/tests/%)
 	@ASAN_CC=$(ASAN_CC) bash tests/sanitize/asan.sh $(UNIT)
 
 # test-valgrind: memcheck on guarded programs (the regular build)
