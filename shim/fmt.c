@@ -2,6 +2,7 @@
  * fmt.c - append-only formatting into a fixed buffer (see fmt.h).
  */
 #include <errno.h>
+#include <limits.h>
 
 #include "fmt.h"
 
@@ -238,7 +239,7 @@ const char *fg_errno_name(int e)
 	};
 	size_t i;
 
-	if (e < 0)
+	if (e < 0 && e != INT_MIN)
 		e = -e;
 	for (i = 0; i < sizeof(names) / sizeof(names[0]); i++)
 		if (names[i].e == e)

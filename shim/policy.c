@@ -279,8 +279,13 @@ int64_t fg_eval_margin_kb(const struct fg_eval *ev)
 	uint64_t seen = ev->per_vma ? ev->largest_pages
 				    : ev->committed_pages + ev->charge_pages;
 
-	return ((int64_t)ev->limit_pages - (int64_t)seen) *
-	       (int64_t)ev->page_kb;
+	/* saturated: a snapshot's page counts may be anything up to 2^64 */
+	bool neg = seen > ev->limit_pages;
+	uint64_t d = neg ? seen - ev->limit_pages : ev->limit_pages - seen;
+
+	if (ev->page_kb && d > (uint64_t)INT64_MAX / ev->page_kb)
+		return neg ? INT64_MIN : INT64_MAX;
+	return neg ? -(int64_t)(d * ev->page_kb) : (int64_t)(d * ev->page_kb);
 }
 
 /* A decided verdict from the bounds: fail when the lower one surely

@@ -60,7 +60,8 @@ uint64_t fg_eval_vma_max_pages(const struct fg_eval *ev);
 uint64_t fg_eval_room_pages(const struct fg_eval *ev);
 /*
  * fg_eval_margin_kb - the limit minus what the rule compares with it (the
- * largest VMA in mode 0, committed + charge in mode 2); < 0: refused.
+ * largest VMA in mode 0, committed + charge in mode 2); < 0: refused;
+ * saturated at INT64_MIN / INT64_MAX.
  */
 int64_t fg_eval_margin_kb(const struct fg_eval *ev);
 

@@ -52,6 +52,9 @@ void fg_cow_eval(const struct fg_memcg *cg, const struct fg_sys *s,
 	out->throttle_kb = FG_COW_NONE;
 	out->bind = FG_BIND_NONE;
 	out->bind_path[0] = '\0';
+	out->cgroup[0] = out->thp[0] = '\0';
+	out->cg_version = 0;
+	out->container_view = out->oom_group = false;
 	out->mode2 = s && s->mode == 2;
 	if (cg)
 		copy_str(out->thp, sizeof(out->thp), cg->thp, strlen(cg->thp));
