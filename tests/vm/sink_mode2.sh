@@ -33,7 +33,8 @@ fi
 mkdir -p "$out"
 ${CC:-cc} -std=gnu11 -Wall -Wextra -O2 -o "$out/fill_fork" "$here/fill_fork.c"
 "$here/mkinitramfs.sh" "$out/initramfs.cpio.gz" "$here/sink_mode2_init.sh" \
-	"$lib=/fg/libforkguard.so" "$out/fill_fork=/fg/fill_fork"
+	"$lib=/fg/libforkguard.so" "$out/fill_fork=/fg/fill_fork" \
+	"$here/vm_setup.sh=/fg/vm_setup.sh"
 log=$out/run-$rel.log
 rc=0
 BOOT_TIMEOUT=${BOOT_TIMEOUT:-300} BOOT_APPEND="sm2_forks=${SINK_FORKS:-20}" \

@@ -10,16 +10,9 @@
 # ramfs file (ramfs pages are not charged).  Summary lines start with
 # "@@S ", the verdict line is "sink mode2: PASS|FAIL ...", then "@@EXIT rc".
 # Kernel command line: sm2_forks (20).
-PATH=/usr/bin:/bin:/usr/sbin:/sbin
-export PATH
-mount -t proc proc /proc
-mount -t sysfs sys /sys
-mount -t devtmpfs dev /dev 2>/dev/null
-exec </dev/console >/dev/console 2>&1
-mkdir -p /run /log
-mount -t ramfs -o mode=1777 run /run
+. /fg/vm_setup.sh
+mkdir -p /log
 mount -t tmpfs -o size=64m fglog /log
-dmesg -n 1
 N=${sm2_forks:-20}
 vm=/proc/sys/vm
 S() { echo "@@S $*"; }

@@ -1,6 +1,6 @@
-# vm_setup.sh - sourced first by the /init scripts of swap.sh and
-# redis_mode2.sh (packed as /fg/vm_setup.sh): a PATH, proc, sys and
-# devtmpfs, the serial console as stdio, a ramfs on /run (tmpfs pages are
+# vm_setup.sh - sourced first by the /init scripts of swap.sh,
+# sink_mode2.sh and redis_mode2.sh (packed as /fg/vm_setup.sh): a PATH,
+# proc, sys and devtmpfs, the serial console as stdio, a ramfs on /run (tmpfs pages are
 # charged like memory, and fail at the mode-2 limit), kernel messages off
 # the console (read them with dmesg).
 PATH=/usr/bin:/bin:/usr/sbin:/sbin
