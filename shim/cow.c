@@ -1,9 +1,12 @@
 /*
  * cow.c - the copy-on-write check on the fork path.
  *
- * A fork whose worst case (RssAnon, one pread of a kept statm) is below
- * half of a headroom read less than a second ago reads nothing more (the
- * headroom is read again, out of line, when it is older).  Any other fork
+ * A fork whose worst case (RssAnon: the statm the overcommit check read,
+ * else one pread of a kept statm) is below half of a headroom read less
+ * than a second ago reads nothing more.  When the headroom is older it is
+ * read again, out of line: the cgroup's files, and the host's figures the
+ * overcommit check read less than a second ago (read afresh only when it
+ * has none).  Any other fork
  * reads the cgroup and the host afresh (cgroup.c, no heap),
  * counts the OOM kills in the cgroup since the fork before, and decides
  * whether its risk is reported: once per FORKGUARD_COW_INTERVAL, and at
@@ -20,6 +23,7 @@
 #include "forksafe.h"
 #include "check.h"
 #include "cow.h"
+#include "fastpath.h"
 #include "metrics.h"
 
 #define FRESH_US 1000000L
@@ -47,19 +51,24 @@ __attribute__((noinline)) static bool refresh(const struct fg_config *c,
 					      long now)
 {
 	struct fg_sys s;
+	struct fg_memcg cg;
 	struct fg_cow out;
 
-	if (fg_sys_read(c->procfs, &s) ||
-	    fg_cow_check(c->procfs, c->sysfs, 0, &s, &out))
+	if (!fg_fast_sys(&s) && fg_sys_read(c->procfs, &s))
 		return false;
+	/* the headroom does not depend on the worst case: statm is read
+	 * (or was) by the caller */
+	if (fg_memcg_read(c->procfs, c->sysfs, 0, &cg))
+		return false;
+	fg_cow_eval(&cg, &s, 0, &out);
 	keep(out.headroom_kb, s.page_kb, now);
 	return true;
 }
 
-bool fg_cow_quick(const struct fg_config *c)
+bool fg_cow_quick(const struct fg_config *c, uint64_t anon)
 {
 	long now = fg_now_us(), at = __atomic_load_n(&cow.at, __ATOMIC_ACQUIRE);
-	uint64_t room, limit, page_kb, anon;
+	uint64_t room, limit, page_kb;
 	char buf[128];
 
 	if (c->cow == FG_COW_OFF)
@@ -71,9 +80,12 @@ bool fg_cow_quick(const struct fg_config *c)
 	if (!page_kb)
 		return false;
 	room = limit == FG_COW_NONE ? UINT64_MAX - 1 : limit;
-	if (fg_kept_read(&cow.statm, getpid(), c->procfs, "self/statm", buf,
-			 sizeof(buf)) <= 0 ||
-	    !fg_parse_statm_anon(buf, &anon) || anon > room / 2 / page_kb)
+	if (anon == FG_ANON_UNREAD &&
+	    (fg_kept_read(&cow.statm, getpid(), c->procfs, "self/statm", buf,
+			  sizeof(buf)) <= 0 ||
+	     !fg_parse_statm_anon(buf, &anon)))
+		return false;
+	if (anon > room / 2 / page_kb)
 		return false;
 	/* the headroom as read (at most a second ago): the gauges' view */
 	fg_metrics_cow(FG_COW_OK, anon * page_kb, limit, 0);

@@ -5,15 +5,19 @@
 #ifndef FG_COW_H
 #define FG_COW_H
 
+#include <stdint.h>
+
 #include "config.h"
+#include "fastpath.h" /* FG_ANON_UNREAD */
 
 /*
  * fg_cow_quick - true when the calling process's fork needs no cow
- * report or protection: the check is off, or RssAnon is below half of a
- * headroom read less than a second ago (read again first when older: the
- * cgroup's files, no heap).  Otherwise one pread.
+ * report or protection: the check is off, or RssAnon (@anon pages, as
+ * fg_fast_pass() read it; FG_ANON_UNREAD: one pread of statm here) is
+ * below half of a headroom read less than a second ago (read again first
+ * when older: the cgroup's files, no heap).
  */
-bool fg_cow_quick(const struct fg_config *c);
+bool fg_cow_quick(const struct fg_config *c, uint64_t anon);
 
 /*
  * fg_cow_fork - the whole cow check of the calling process for the fork

@@ -103,13 +103,19 @@ static bool base_copy(long now, struct fg_sys *s, uint64_t pass[3],
 	return fresh && __atomic_load_n(&fast.seq, __ATOMIC_RELAXED) == seq;
 }
 
-bool fg_fast_pass(const char *root)
+bool fg_fast_sys(struct fg_sys *s)
+{
+	return base_copy(fg_now_us(), s, NULL, NULL);
+}
+
+bool fg_fast_pass(const char *root, uint64_t *anon)
 {
 	long now = fg_now_us();
 	pid_t self = getpid();
 	uint64_t pass[3], page_kb, v, size, resident;
 	char buf[128];
 
+	*anon = FG_ANON_UNREAD;
 	if (!base_copy(now, NULL, pass, &page_kb))
 		return false;
 	if (fg_kept_read(&fast.mode, self, root, "sys/vm/overcommit_memory",
@@ -118,11 +124,13 @@ bool fg_fast_pass(const char *root)
 		return false;
 	if (pass[v] == UINT64_MAX)
 		return true;
+	if (fg_kept_read(&fast.statm, self, root, "self/statm", buf, 128) < 0 ||
+	    !fg_parse_statm(buf, &size, &resident))
+		return false;
+	if (!fg_parse_statm_anon(buf, anon))
+		*anon = FG_ANON_UNREAD;
 	/* size * page_kb <= pass[v], without the product overflowing */
-	return fg_kept_read(&fast.statm, self, root, "self/statm", buf, 128) >=
-		   0 &&
-	       fg_parse_statm(buf, &size, &resident) && page_kb &&
-	       size <= pass[v] / page_kb;
+	return page_kb && size <= pass[v] / page_kb;
 }
 
 int fg_fast_check(const char *root, enum fg_rule forced, bool full,

@@ -5,6 +5,7 @@
 #define FG_FASTPATH_H
 
 #include <stdbool.h>
+#include <stdint.h>
 
 #include "forkguard.h"
 
@@ -14,13 +15,23 @@
  */
 int fg_fast_check(const char *root, enum fg_rule forced, bool full,
 		  struct fg_result *r);
+/* what fg_fast_pass() sets *anon to when it did not read statm */
+#define FG_ANON_UNREAD UINT64_MAX
+
 /*
  * fg_fast_pass - the fork path's first step: true when the cached policy
  * and at most two kept numbers (overcommit_memory, total_vm) prove the
- * calling process's fork passes.  Reads only, stores nothing, uses a few
- * hundred bytes of stack.  False: fg_fast_check() decides.
+ * calling process's fork passes.  When it read statm, RssAnon in pages
+ * goes to @anon (for the cow check), else FG_ANON_UNREAD.  Reads only,
+ * stores nothing of its own, uses a few hundred bytes of stack.  False:
+ * fg_fast_check() decides.
  */
-bool fg_fast_pass(const char *root);
+bool fg_fast_pass(const char *root, uint64_t *anon);
+/*
+ * fg_fast_sys - the host facts the fork path read less than a second ago
+ * into @s; false when there are none that fresh (then read them afresh).
+ */
+bool fg_fast_sys(struct fg_sys *s);
 /*
  * fg_result_complete - before a report: fill what the fast path skipped
  * (CAP_SYS_ADMIN; in mode 1, the statm bound).

@@ -230,10 +230,12 @@ __attribute__((noinline)) static bool pass_checked(const struct fg_config *c)
 bool fg_guard_pass(void)
 {
 	const struct fg_config *c = config();
+	uint64_t anon;
 
 	if (!c || c->report == FG_REPORT_ALL)
 		return false;
-	return (fg_fast_pass(c->procfs) || pass_checked(c)) && fg_cow_quick(c);
+	return (fg_fast_pass(c->procfs, &anon) || pass_checked(c)) &&
+	       fg_cow_quick(c, anon);
 }
 
 void fg_guard_child(const struct fg_guard *g)

@@ -152,6 +152,7 @@ static void fast_check_agrees(void **state)
 	char root[600];
 	struct fg_result a, b;
 	unsigned round;
+	uint64_t anon;
 
 	(void)state;
 	snapshot("mode2-5.2plus-fail", root, sizeof(root));
@@ -171,7 +172,8 @@ static void fast_check_agrees(void **state)
 	assert_int_equal(fg_fast_check(root, FG_RULE_2_6, false, &b), 0);
 	assert_int_equal(b.ev.rule, FG_RULE_2_6);
 	/* mode 2 reads what moves: the one-number pass never decides it */
-	assert_false(fg_fast_pass(root));
+	assert_false(fg_fast_pass(root, &anon));
+	assert_true(anon == FG_ANON_UNREAD);
 }
 
 int main(void)
