@@ -36,6 +36,9 @@ static const char usage[] =
     "  -j, --json             one JSON object\n"
     "  -p, --procfs DIR       read DIR instead of /proc (the container\n"
     "                         and THP facts are then unknown)\n"
+    "  -s, --sysfs DIR        read cgroups and THP under DIR instead of\n"
+    "                         /sys (with --procfs: the copy-on-write\n"
+    "                         headroom of the recorded process `self`)\n"
     "  -k, --kernel-rule R    apply rule R instead of the release's\n"
     "  -h, --help             this text\n"
     "\n"
@@ -93,12 +96,13 @@ static void limits(const char *root, struct host *h)
 	h->mode2_room_kb = fg_eval_room_pages(&ev) * ev.page_kb;
 }
 
-static void read_thp(struct host *h)
+static void read_thp(const char *sysfs, struct host *h)
 {
-	char buf[128];
+	char buf[128], path[FG_PATH_MAX];
 
-	if (fg_read_path("/sys/kernel/mm/transparent_hugepage/enabled", buf,
-			 sizeof(buf)) > 0)
+	if (!fg_path(path, sizeof(path), sysfs, -1,
+		     "kernel/mm/transparent_hugepage/enabled") &&
+	    fg_read_path(path, buf, sizeof(buf)) > 0)
 		fg_cg_parse_thp(buf, h->thp, sizeof(h->thp));
 }
 
@@ -151,7 +155,8 @@ static void find_services(const char *root, struct host *h)
 	closedir(d);
 }
 
-static void gather(const char *root, struct host *h)
+/* @sysfs: NULL when not given (then /sys, for a live procfs only) */
+static void gather(const char *root, const char *sysfs, struct host *h)
 {
 	char path[FG_PATH_MAX];
 
@@ -161,13 +166,14 @@ static void gather(const char *root, struct host *h)
 	h->init_ns = fg_init_user_ns(root, 0);
 	read_cgroup(root, h);
 	find_services(root, h);
-	if (h->live)
-		fg_cow_check(root, "/sys", 0, &h->s, &h->cow);
+	if (h->live || sysfs) {
+		fg_cow_check(root, sysfs ? sysfs : "/sys", 0, &h->s, &h->cow);
+		read_thp(sysfs ? sysfs : "/sys", h);
+	}
 	if (!h->live)
 		return;
 	if (!fg_path(path, sizeof(path), root, -1, "sys/vm/overcommit_memory"))
 		h->writable = access(path, W_OK) == 0;
-	read_thp(h);
 	h->dockerenv = access("/.dockerenv", F_OK) == 0;
 	h->containerenv = access("/run/.containerenv", F_OK) == 0;
 	h->container = !h->init_ns || h->dockerenv || h->containerenv ||
@@ -440,11 +446,12 @@ int cli_explain(int argc, char **argv)
 	static const struct option longopts[] = {
 		{ "json", no_argument, NULL, 'j' },
 		{ "procfs", required_argument, NULL, 'p' },
+		{ "sysfs", required_argument, NULL, 's' },
 		{ "kernel-rule", required_argument, NULL, 'k' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
-	const char *root = "/proc";
+	const char *root = "/proc", *sysfs = NULL;
 	struct host h = { 0 };
 	char out[16384];
 	struct fg_buf b;
@@ -453,10 +460,11 @@ int cli_explain(int argc, char **argv)
 	int c;
 
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, ":jp:k:h", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, ":jp:s:k:h", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'j': as_json = true; break;
 		case 'p': root = optarg; break;
+		case 's': sysfs = optarg; break;
 		case 'k':
 			rule = cli_parse_rule("explain", optarg);
 			if (rule == FG_RULE_COUNT)
@@ -477,7 +485,7 @@ int cli_explain(int argc, char **argv)
 				       argv[optind]);
 	if (cli_sys_read("explain", root, rule, &h.s))
 		return FG_EXIT_UNKNOWN;
-	gather(root, &h);
+	gather(root, sysfs, &h);
 	fg_buf_init(&b, out, sizeof(out));
 	if (as_json)
 		json(&b, &h);

@@ -57,6 +57,22 @@ check explain-fake-text "text names mode 2 and its room: $(grep -m1 'mode 2 (str
 "$FG" explain --json --procfs "$TOP/fixtures/snapshots/mode0-4.17-5.1-pass" --kernel-rule 3.10 >"$TMP/json"; rc=$?
 check explain-rule "--kernel-rule 3.10 on a 4.19 snapshot: exit $rc, kernel_rule $(j kernel_rule)" \
 	test "$rc" = 0 -a "$(j kernel_rule)" = 3.10-4.16
+# --sysfs with a recorded procfs: the copy-on-write headroom and THP of the
+# recorded process `self`, as worked out by hand in each cgroup fixture's
+# expect; without --sysfs a recorded tree has no cow facts
+for d in "$TOP"/fixtures/cgroup/*/; do
+	n=$(basename "$d")
+	want() { sed -n "s/^$1 //p" "$d/expect"; }
+	"$FG" explain --json --procfs "$d/proc" --sysfs "$d/sys" >"$TMP/json"; rc=$?
+	room=$(j cow_headroom_kb)
+	[ "$room" = null ] && room=none
+	check "explain-sysfs-$n" "--sysfs $n: exit $rc, cow $(j cow_verdict) (want $(want verdict)), headroom $room (want $(want headroom_kb)), thp $(j thp) (want $(want thp))" \
+		test "$rc" = 0 -a "$(j cow_verdict)" = "$(want verdict)" -a "$room" = "$(want headroom_kb)" \
+		-a "$(j thp)" = "$(want thp)"
+done
+"$FG" explain --json --procfs "$TOP/fixtures/cgroup/v2-nested/proc" >"$TMP/json"
+check explain-no-sysfs "a recorded procfs without --sysfs: cow $(grep -o '"cow":[a-z]*' "$TMP/json"), thp $(j thp)" \
+	test "$(grep -o '"cow":null' "$TMP/json")" = '"cow":null' -a "$(j thp)" = null
 # a bind of /proc is the live system (statfs: procfs), not a recorded tree
 mkdir -p "$TMP/bind"
 if unshare -m --propagation private sh -c \
