@@ -460,7 +460,8 @@ int cli_explain(int argc, char **argv)
 	int c;
 
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, ":jp:s:k:h", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, ":jp:s:k:h", longopts, NULL)) !=
+	       -1) {
 		switch (c) {
 		case 'j': as_json = true; break;
 		case 'p': root = optarg; break;
