@@ -198,6 +198,7 @@ struct fg_cow {
 	enum fg_cow_verdict verdict;
 	uint64_t worst_kb;    /* RssAnon: statm resident - shared */
 	uint64_t headroom_kb; /* tightest hard room (FG_COW_NONE: none) */
+	uint64_t reclaim_kb;  /* of it, the binding group's clean page cache */
 	uint64_t throttle_kb; /* room before memory.high throttles */
 	enum fg_cow_bind bind;
 	char bind_path[256];	/* the cgroup whose limit binds */

@@ -134,8 +134,8 @@ static uint64_t read_kb(char *dir, size_t at, size_t cap, const char *file)
 	return kb;
 }
 
-/* "key N" on a line of @text; -1 when absent. */
-static int64_t event_count(const char *text, const char *key)
+/* "key N" on a line of @text (memory.events, memory.stat); -1 when absent. */
+static int64_t key_value(const char *text, const char *key)
 {
 	size_t k = strlen(key);
 	const char *p;
@@ -155,11 +155,45 @@ static uint64_t minus(uint64_t a, uint64_t b)
 	return a > b ? a - b : 0;
 }
 
+/*
+ * The group's clean page cache in kB, from memory.stat (bytes; v1's
+ * total_* count the descendants, as v2's keys do): the file LRUs less
+ * what is dirty or under writeback.  Shmem is on the anon LRUs, not here.
+ * 0 when unreadable.
+ */
+static uint64_t read_cache(char *dir, size_t at, size_t cap, int version)
+{
+	static const char *const keys[2][4] = {
+		{ "total_active_file", "total_inactive_file", "total_dirty",
+		  "total_writeback" },
+		{ "active_file", "inactive_file", "file_dirty",
+		  "file_writeback" },
+	};
+	const char *const *k = keys[version == 2];
+	char buf[4096];
+	int64_t active, inactive, dirty, writeback;
+	uint64_t file, busy;
+
+	if (!read_text(dir, at, cap, "memory.stat", buf, sizeof(buf)))
+		return 0;
+	active = key_value(buf, k[0]);
+	inactive = key_value(buf, k[1]);
+	dirty = key_value(buf, k[2]);
+	writeback = key_value(buf, k[3]);
+	if (active < 0 || inactive < 0)
+		return 0;
+	file = (uint64_t)active + (uint64_t)inactive;
+	busy = (uint64_t)(dirty > 0 ? dirty : 0) +
+	       (uint64_t)(writeback > 0 ? writeback : 0);
+	return file > busy ? (file - busy) / 1024 : 0;
+}
+
 static void read_level(struct fg_memcg *cg, struct fg_cg_level *l, char *dir,
 		       size_t at, size_t cap)
 {
 	char buf[16];
 
+	l->cache_kb = read_cache(dir, at, cap, cg->version);
 	if (cg->version == 2) {
 		l->max_kb = read_kb(dir, at, cap, "memory.max");
 		l->high_kb = read_kb(dir, at, cap, "memory.high");
@@ -278,7 +312,7 @@ int fg_memcg_read(const char *procfs, const char *sysfs, pid_t pid,
 			      cg->version == 2 ? "memory.events"
 					       : "memory.oom_control",
 			      buf, sizeof(buf)))
-			cg->oom_kill = event_count(buf, "oom_kill");
+			cg->oom_kill = key_value(buf, "oom_kill");
 		if (!len || cg->nlvl == FG_CG_LEVELS)
 			break;
 		while (len && cg->path[len - 1] != '/')

@@ -20,6 +20,9 @@ struct fg_cg_level {
 	uint16_t path_len; /* its path is memcg.path[0, path_len); 0: root */
 	uint64_t max_kb, high_kb, current_kb;
 	uint64_t swap_max_kb, swap_current_kb; /* v1: memsw - mem */
+	/* clean page cache (memory.stat file LRUs - dirty - writeback): the
+	 * group's reclaim drops it before an OOM kill; 0 when unknown */
+	uint64_t cache_kb;
 	bool oom_group;
 };
 

@@ -19,9 +19,14 @@
  * way no more than RssAnon is copied, only sooner.
  *
  * The room is the tightest of each memory cgroup level that has a hard
- * limit (limit - usage, plus the swap the group may still use, capped by
- * the host's SwapFree) and, in modes 0 and 1, the host (MemAvailable +
- * SwapFree).  In mode 2 the fork's own charge reserved the copies against
+ * limit (limit - usage, plus the group's clean page cache, plus the swap
+ * the group may still use, capped by the host's SwapFree) and, in modes 0
+ * and 1, the host (MemAvailable + SwapFree).  A charge over the limit
+ * first reclaims the group (mm/memcontrol.c try_charge_memcg →
+ * try_to_free_mem_cgroup_pages, retried before mem_cgroup_oom): clean
+ * file pages go without I/O; dirty ones and shmem (anon LRU, no swap)
+ * may not go in time, and are not counted.  MemAvailable already counts
+ * the host's reclaimable cache.  In mode 2 the fork's own charge reserved the copies against
  * CommitLimit: the host is not a limit of its own.
  */
 static void copy_str(char *dst, size_t len, const char *src, size_t n)
@@ -41,6 +46,14 @@ static uint64_t room_minus(uint64_t limit, uint64_t used)
 	return limit > used ? limit - used : 0;
 }
 
+/* a level's clean page cache, at most its usage; 0 when usage is unknown */
+static uint64_t reclaimable(const struct fg_cg_level *l)
+{
+	if (l->current_kb == FG_COW_NONE)
+		return 0;
+	return l->cache_kb < l->current_kb ? l->cache_kb : l->current_kb;
+}
+
 void fg_cow_eval(const struct fg_memcg *cg, const struct fg_sys *s,
 		 uint64_t worst_kb, struct fg_cow *out)
 {
@@ -49,6 +62,7 @@ void fg_cow_eval(const struct fg_memcg *cg, const struct fg_sys *s,
 
 	out->worst_kb = worst_kb;
 	out->headroom_kb = FG_COW_NONE;
+	out->reclaim_kb = 0;
 	out->throttle_kb = FG_COW_NONE;
 	out->bind = FG_BIND_NONE;
 	out->bind_path[0] = '\0';
@@ -67,20 +81,24 @@ void fg_cow_eval(const struct fg_memcg *cg, const struct fg_sys *s,
 			 cg->container_view ? 1 : strlen(cg->path));
 		for (unsigned i = 0; i < cg->nlvl && i < FG_CG_LEVELS; i++) {
 			const struct fg_cg_level *l = &cg->lvl[i];
+			uint64_t cache = reclaimable(l);
 
 			out->oom_group |= l->oom_group;
 			room = room_minus(l->high_kb, l->current_kb);
-			if (room < out->throttle_kb)
-				out->throttle_kb = room;
+			if (room != FG_COW_NONE &&
+			    room + cache < out->throttle_kb)
+				out->throttle_kb = room + cache;
 			room = room_minus(l->max_kb, l->current_kb);
 			if (room == FG_COW_NONE)
 				continue;
+			room += cache;
 			swap = room_minus(l->swap_max_kb, l->swap_current_kb);
 			if (swap > host_swap)
 				swap = host_swap;
 			if (room + swap >= out->headroom_kb)
 				continue;
 			out->headroom_kb = room + swap;
+			out->reclaim_kb = cache;
 			out->bind = swap ? FG_BIND_MEMCG_SWAP : FG_BIND_MEMCG;
 			if (l->path_len)
 				copy_str(out->bind_path, sizeof(out->bind_path),
@@ -96,6 +114,7 @@ void fg_cow_eval(const struct fg_memcg *cg, const struct fg_sys *s,
 		       host_swap;
 		if (room < out->headroom_kb) {
 			out->headroom_kb = room;
+			out->reclaim_kb = 0;
 			out->bind = FG_BIND_HOST;
 			out->bind_path[0] = '\0';
 		}

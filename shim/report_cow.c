@@ -76,6 +76,11 @@ void fg_report_cow_text(struct fg_buf *b, const struct fg_cow *c)
 		fg_putsize(b, c->headroom_kb);
 	fg_puts(b, " (");
 	fg_report_cow_limit(b, c);
+	if (c->reclaim_kb) {
+		fg_puts(b, ", counting ");
+		fg_putsize(b, c->reclaim_kb);
+		fg_puts(b, " of clean page cache");
+	}
 	fg_puts(b, "); cgroup ");
 	fg_puts(b, c->cg_version ? c->cgroup : "none");
 	if (c->cg_version) {
@@ -118,6 +123,7 @@ void fg_report_cow_json(struct fg_buf *b, const struct fg_cow *c)
 		fg_puts(b, "null");
 	else
 		fg_putu(b, c->headroom_kb);
+	fg_json_u(b, "cow_reclaimable_kb", c->reclaim_kb);
 	fg_buf_init(&t, tmp, sizeof(tmp));
 	fg_report_cow_limit(&t, c);
 	fg_json_s(b, "cow_limit", c->bind == FG_BIND_NONE ? NULL : tmp);

@@ -39,6 +39,8 @@ static void got(const struct fg_cow *c, const struct fg_memcg *cg,
 		num(out, len, c->worst_kb);
 	else if (!strcmp(key, "headroom_kb"))
 		num(out, len, c->headroom_kb);
+	else if (!strcmp(key, "reclaim_kb"))
+		num(out, len, c->reclaim_kb);
 	else if (!strcmp(key, "throttle_kb"))
 		num(out, len, c->throttle_kb);
 	else if (!strcmp(key, "bind"))
@@ -131,6 +133,15 @@ static void v2_oomgroup(void **state)
 {
 	(void)state;
 	check_fixture("v2-oomgroup");
+}
+
+/* memory.stat's clean page cache as room: v1's total_* keys (the local
+ * ones are 0 there), v2's at a limiting ancestor and at the leaf. */
+static void page_cache(void **state)
+{
+	(void)state;
+	check_fixture("v1-pagecache");
+	check_fixture("v2-pagecache");
 }
 
 static void parse_proc_cgroup(void **state)
@@ -237,8 +248,10 @@ static void verdict_edges(void **state)
 	cg.version = 2;
 	strcpy(cg.path, "/g");
 	cg.nlvl = 1;
-	cg.lvl[0] = (struct fg_cg_level){ 2, 300 * 1024, FG_COW_NONE,
-					  200 * 1024, 0, 0, false };
+	cg.lvl[0] = (struct fg_cg_level){ .path_len = 2,
+					  .max_kb = 300 * 1024,
+					  .high_kb = FG_COW_NONE,
+					  .current_kb = 200 * 1024 };
 	s.mem_available_kb = 10 * 1024 * 1024;
 	fg_cow_eval(&cg, &s, 100 * 1024, &c);
 	assert_int_equal(c.verdict, FG_COW_OK);
@@ -268,6 +281,33 @@ static void verdict_edges(void **state)
 	fg_cow_eval(&cg, &s, 0, &c);
 	assert_int_equal(c.bind, FG_BIND_MEMCG);
 	assert_true(c.mode2);
+	/* clean page cache is room (the group reclaims it first), at most
+	 * the usage, and none when the usage is unknown */
+	s.mode = 0;
+	s.mem_available_kb = 10 * 1024 * 1024;
+	cg.lvl[0].swap_max_kb = 0;
+	cg.lvl[0].cache_kb = 30 * 1024;
+	fg_cow_eval(&cg, &s, 130 * 1024, &c);
+	assert_int_equal(c.verdict, FG_COW_OK);
+	assert_int_equal(c.headroom_kb, 130 * 1024);
+	assert_int_equal(c.reclaim_kb, 30 * 1024);
+	assert_int_equal(c.bind, FG_BIND_MEMCG);
+	fg_cow_eval(&cg, &s, 130 * 1024 + 1, &c);
+	assert_int_equal(c.verdict, FG_COW_RISK);
+	cg.lvl[0].cache_kb = 500 * 1024;
+	fg_cow_eval(&cg, &s, 0, &c);
+	assert_int_equal(c.headroom_kb, 300 * 1024);
+	assert_int_equal(c.reclaim_kb, 200 * 1024);
+	cg.lvl[0].current_kb = FG_COW_NONE;
+	fg_cow_eval(&cg, &s, 0, &c);
+	assert_int_equal(c.headroom_kb, 300 * 1024);
+	assert_int_equal(c.reclaim_kb, 0);
+	/* the host binding: its MemAvailable counts its cache already */
+	cg.lvl[0].current_kb = 200 * 1024;
+	s.mem_available_kb = 1024;
+	fg_cow_eval(&cg, &s, 0, &c);
+	assert_int_equal(c.bind, FG_BIND_HOST);
+	assert_int_equal(c.reclaim_kb, 0);
 	/* nothing known at all */
 	fg_cow_eval(NULL, NULL, 4, &c);
 	assert_int_equal(c.verdict, FG_COW_UNKNOWN);
@@ -279,6 +319,7 @@ int main(void)
 		cmocka_unit_test(v1_host),	cmocka_unit_test(v1_limit),
 		cmocka_unit_test(v2_nested),	cmocka_unit_test(v2_container),
 		cmocka_unit_test(v2_nolimit),	cmocka_unit_test(v2_oomgroup),
+		cmocka_unit_test(page_cache),
 		cmocka_unit_test(parse_proc_cgroup),
 		cmocka_unit_test(pids_limits),
 		cmocka_unit_test(parse_values), cmocka_unit_test(verdict_edges),

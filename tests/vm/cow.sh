@@ -17,6 +17,11 @@
 #      a write load copies past it: cow risk before the fork; under protect
 #      Redis survives, logs the failed save, serves, DBSIZE unchanged;
 #      forkguard watch reports the save's peak copy.
+#   3. page cache: 2 N MiB written to an ext2 disk (a sparse image on NVMe)
+#      and synced from inside a group with memory.max 3.5 N, then cow_fork
+#      N MiB: the clean cache counts as room (cow ok, where the free room
+#      alone would not fit), and the parent's rewrite reclaims it without
+#      an OOM kill.
 # The last line is "cow vm: PASS ..." or "cow vm: FAIL ..."; exit status 0
 # only on PASS.  Environment: COW_KERNEL (a release under build/vm/kernels),
 # COW_MB (64), COW_RUNS (10), COW_BARE (3), COW_REDIS_MB (96), BOOT_TIMEOUT
@@ -55,11 +60,16 @@ mkdir -p "$out"
 	"$(realpath "$lib")=/fg/libforkguard.so" "$cli=/fg/forkguard" \
 	"$cf=/fg/cow_fork"
 log=$out/run-$rel.log
+img=$out/disk.img
+rm -f "$img"
+truncate -s 512M "$img" # sparse: the page cache case's ext2
 rc=0
 BOOT_TIMEOUT=${BOOT_TIMEOUT:-600} \
 BOOT_APPEND="cow_mb=${COW_MB:-64} cow_runs=${COW_RUNS:-10} cow_bare=${COW_BARE:-3} cow_redis_mb=${COW_REDIS_MB:-96}" \
 	"$here/boot.sh" "$kernels/$rel/vmlinuz" "$out/initramfs.cpio.gz" 3G \
-	>"$log" 2>&1 || rc=$?
+	-drive "file=$img,if=none,id=disk,format=raw" \
+	-device nvme,serial=fgcow,drive=disk >"$log" 2>&1 || rc=$?
+rm -f "$img"
 tr -d '\r' <"$log" >"$log.tmp" && mv "$log.tmp" "$log"
 echo "cow.sh: kernel $rel (qemu exit $rc); serial log $log"
 sed -n 's/^@@S //p' "$log"

@@ -154,8 +154,48 @@ grep -q 'terminated by signal 9' /run/redis/redis.log || fail "redis: no failed 
 grep -q '"peak_copy_kb":[1-9]' /run/watch.out || fail "redis: forkguard watch reported no peak copy"
 rcli SHUTDOWN NOSAVE >/dev/null 2>&1
 
+# ---- 3. page cache: the group's clean file pages are room ----------------
+# 2 N MiB written to an ext2 disk from inside the group and synced (clean
+# page cache charged to it), then cow_fork N MiB; memory.max = 3.5 N leaves
+# 0.5 N of free room: too little without the cache, enough with it.  The
+# parent's rewrite must then reclaim the cache, with no OOM kill.
+if [ -b /dev/nvme0n1 ] && mke2fs -q /dev/nvme0n1 >/run/mke2fs.out 2>&1 &&
+	mkdir -p /mnt/d && mount -t ext2 /dev/nvme0n1 /mnt/d; then
+	CMB=$((N * 2))
+	g=$CG/cache
+	mkdir $g
+	echo $(((N * 7 / 2) * 1024 * 1024)) >$g/memory.max
+	echo 0 >$g/memory.swap.max 2>/dev/null
+	sh -c "echo \$\$ >$g/cgroup.procs; dd if=/dev/zero of=/mnt/d/f bs=1M count=$CMB 2>/dev/null; \
+		sync; exec env LD_PRELOAD=$LIB FORKGUARD_COW=warn FORKGUARD_FORMAT=json \
+		FORKGUARD_REPORT=all FORKGUARD_LOG=/run/cache.log /fg/cow_fork $N 5000 1" \
+		>/run/cache.out 2>&1
+	C_RC=$?
+	sleep 5
+	C_KILLS=$(ev $g oom_kill)
+	C_VERDICT=$(json cow_verdict /run/cache.log)
+	C_WORST=$(json cow_worst_kb /run/cache.log)
+	C_ROOM=$(json cow_headroom_kb /run/cache.log)
+	C_CACHE=$(json cow_reclaimable_kb /run/cache.log)
+	C_FILE=$(awk '$1 == "file" { printf "%d", $2 / 1024 }' $g/memory.stat)
+	C_PARENT=dead
+	grep -q 'parent survived' /run/cache.out && C_PARENT=alive
+	S "page cache: $CMB MiB written and synced in the group, memory.max $((N * 7 / 2)) MiB:" \
+		"cow $C_VERDICT (worst $C_WORST kB, headroom $C_ROOM kB of which $C_CACHE kB clean page cache);" \
+		"after the rewrite: file $C_FILE kB left in the group, oom_kill $C_KILLS, parent $C_PARENT (exit $C_RC)"
+	[ "$C_VERDICT" = ok ] || fail "page cache: cow verdict '$C_VERDICT', want ok"
+	[ "${C_CACHE:-0}" -ge $((CMB * 1024 / 2)) ] || fail "page cache: reclaimable $C_CACHE kB, want >= $((CMB * 512)) kB"
+	[ $((${C_ROOM:-0} - ${C_CACHE:-0})) -lt "${C_WORST:-0}" ] ||
+		fail "page cache: the free room alone ($C_ROOM - $C_CACHE kB) fits the worst case: the case tests nothing"
+	[ "${C_KILLS:-1}" = 0 ] && [ $C_PARENT = alive ] || fail "page cache: oom_kill $C_KILLS, parent $C_PARENT"
+	umount /mnt/d
+	rmdir $g 2>/dev/null
+else
+	fail "page cache: no ext2 on /dev/nvme0n1 ($(head -c 200 /run/mke2fs.out 2>/dev/null))"
+fi
+
 if [ $status = 0 ]; then
-	echo "cow vm: PASS $(uname -r): protect $ok/$RUNS, without it the parent died $pk/$BARE; redis survived its killed save"
+	echo "cow vm: PASS $(uname -r): protect $ok/$RUNS, without it the parent died $pk/$BARE; redis survived its killed save; clean page cache counted as room, no OOM kill"
 else
 	echo "cow vm: FAIL $(uname -r):${fails#;}"
 fi
