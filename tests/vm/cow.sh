@@ -58,7 +58,7 @@ mkdir -p "$out"
 	/usr/bin/redis-server=/usr/bin/redis-server \
 	/usr/bin/redis-cli=/usr/bin/redis-cli \
 	"$(realpath "$lib")=/fg/libforkguard.so" "$cli=/fg/forkguard" \
-	"$cf=/fg/cow_fork"
+	"$cf=/fg/cow_fork" "$here/vm_setup.sh=/fg/vm_setup.sh"
 log=$out/run-$rel.log
 img=$out/disk.img
 rm -f "$img"

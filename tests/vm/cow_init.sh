@@ -2,15 +2,8 @@
 # cow_init.sh - /init of the initramfs tests/vm/cow.sh boots (see there).
 # Summary lines start with "@@S ", the verdict line is "cow vm: ...".
 # Kernel command line parameters: cow_mb cow_runs cow_bare cow_redis_mb.
-PATH=/usr/bin:/bin:/usr/sbin:/sbin
-export PATH
-mount -t proc proc /proc
-mount -t sysfs sys /sys
-mount -t devtmpfs dev /dev 2>/dev/null
-exec </dev/console >/dev/console 2>&1
-mkdir -p /run
-mount -t tmpfs -o mode=1777 run /run
-dmesg -n 1
+RUN_FS=tmpfs
+. /fg/vm_setup.sh
 ip link set lo up 2>/dev/null || ifconfig lo 127.0.0.1 up
 CG=/sys/fs/cgroup
 mount -t cgroup2 none $CG
