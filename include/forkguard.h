@@ -209,8 +209,6 @@ struct fg_cow {
 	bool mode2;		/* overcommit 2: the copies were reserved */
 	char thp[12];		/* THP enabled mode, "" if unreadable */
 	int64_t oom_kill_count; /* the cgroup's OOM kills so far; -1 n/a */
-	int64_t oom_kills;	/* of those, since the last fork; -1 n/a */
-	bool protect;		/* the child raises its oom_score_adj */
 };
 
 /*

@@ -333,7 +333,7 @@ int fg_cow_check(const char *procfs, const char *sysfs, pid_t pid,
 
 	memset(out, 0, sizeof(*out));
 	out->checked = true;
-	out->oom_kills = out->oom_kill_count = -1;
+	out->oom_kill_count = -1;
 	n = fg_read(procfs, pid, "statm", buf, sizeof(buf));
 	if (n < 0)
 		return (int)n;

@@ -71,10 +71,18 @@ int fg_memcg_read(const char *procfs, const char *sysfs, pid_t pid,
 		  struct fg_memcg *cg);
 
 /*
+ * What only the guard knows of a fork's copy-on-write (cow.c), beside the
+ * verdict about the snapshot (struct fg_cow): kept in the event.
+ */
+struct fg_cow_fork {
+	int64_t oom_kills; /* in the group since the last fork; -1 n/a */
+	bool protect;	   /* the child raises its oom_score_adj */
+};
+
+/*
  * fg_cow_eval - the copy-on-write verdict (pure, policy.c): @worst_kb of
  * private anonymous memory against @cg (NULL: none) and the host @s (NULL:
- * unknown).  Fills every field of @out that it owns (not oom_kills,
- * protect).
+ * unknown).  Fills every field of @out.
  */
 void fg_cow_eval(const struct fg_memcg *cg, const struct fg_sys *s,
 		 uint64_t worst_kb, struct fg_cow *out);
@@ -88,10 +96,13 @@ int fg_cow_check(const char *procfs, const char *sysfs, pid_t pid,
 
 /*
  * fg_report_cow_text / fg_report_cow_json (report_cow.c) - append the
- * "  cow: ..." lines, or the cow_* members of the JSON object, to @b.
+ * "  cow: ..." lines, or the cow_* members of the JSON object, to @b;
+ * @f: the fork's own facts (NULL: a check, not a fork).
  */
-void fg_report_cow_text(struct fg_buf *b, const struct fg_cow *c);
-void fg_report_cow_json(struct fg_buf *b, const struct fg_cow *c);
+void fg_report_cow_text(struct fg_buf *b, const struct fg_cow *c,
+			const struct fg_cow_fork *f);
+void fg_report_cow_json(struct fg_buf *b, const struct fg_cow *c,
+			const struct fg_cow_fork *f);
 /* fg_report_cow_limit - what binds: "memcg /a memory.max", "host ...". */
 void fg_report_cow_limit(struct fg_buf *b, const struct fg_cow *c);
 

@@ -301,7 +301,7 @@ static void json(struct fg_buf *b, const struct host *h)
 	if (h->cow.checked) {
 		fg_buf_init(&t, tmp, sizeof(tmp));
 		fg_putc(&t, '{');
-		fg_report_cow_json(&t, &h->cow);
+		fg_report_cow_json(&t, &h->cow, NULL);
 		fg_putc(&t, '}');
 		fg_puts(b, tmp);
 	} else
@@ -437,7 +437,7 @@ static void text(struct fg_buf *b, const struct host *h, const char *root)
 	if (h->cow.checked) {
 		fg_puts(b, "  a fork from this cgroup (the headroom is the "
 			   "largest private anonymous RSS that fits):\n");
-		fg_report_cow_text(b, &h->cow);
+		fg_report_cow_text(b, &h->cow, NULL);
 	}
 }
 

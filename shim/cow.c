@@ -93,11 +93,13 @@ bool fg_cow_quick(const struct fg_config *c, uint64_t anon)
 }
 
 bool fg_cow_fork(const struct fg_config *c, const struct fg_sys *s,
-		 struct fg_cow *out)
+		 struct fg_cow *out, struct fg_cow_fork *f)
 {
 	long now = fg_now_us();
 	bool due;
 
+	f->oom_kills = -1;
+	f->protect = false;
 	if (fg_cow_check(c->procfs, c->sysfs, 0, s, out)) {
 		out->checked = true;
 		fg_metrics_cow(FG_COW_UNKNOWN, 0, 0, 0);
@@ -105,15 +107,15 @@ bool fg_cow_fork(const struct fg_config *c, const struct fg_sys *s,
 	}
 	if (out->oom_kill_count >= 0 && cow.oom_kills >= 0 &&
 	    out->oom_kill_count >= cow.oom_kills)
-		out->oom_kills = out->oom_kill_count - cow.oom_kills;
+		f->oom_kills = out->oom_kill_count - cow.oom_kills;
 	if (out->oom_kill_count != cow.oom_kills)
 		cow.oom_kills = out->oom_kill_count;
-	out->protect = c->cow == FG_COW_PROTECT && out->verdict == FG_COW_RISK;
+	f->protect = c->cow == FG_COW_PROTECT && out->verdict == FG_COW_RISK;
 	keep(out->headroom_kb, s->page_kb, now);
 	fg_metrics_cow(out->verdict, out->worst_kb, out->headroom_kb,
-		       out->oom_kills);
+		       f->oom_kills);
 	due = out->verdict == FG_COW_RISK &&
-	      (!cow.last_report || out->oom_kills > 0 ||
+	      (!cow.last_report || f->oom_kills > 0 ||
 	       now - cow.last_report >= (long)c->cow_interval_s * 1000000L);
 	if (due)
 		cow.last_report = now;

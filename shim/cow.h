@@ -7,6 +7,7 @@
 
 #include <stdint.h>
 
+#include "cgroup.h" /* struct fg_cow_fork */
 #include "config.h"
 #include "fastpath.h" /* FG_ANON_UNREAD */
 
@@ -21,13 +22,13 @@ bool fg_cow_quick(const struct fg_config *c, uint64_t anon);
 
 /*
  * fg_cow_fork - the whole cow check of the calling process for the fork
- * about to happen, with the host facts @s: fills @out (oom_kills since the
- * previous call, protect under FORKGUARD_COW=protect and a risk) and keeps
- * its headroom for fg_cow_quick.  Returns true when the risk is to be
- * reported now (rate-limited).
+ * about to happen, with the host facts @s: fills @out, and @f (OOM kills
+ * since the previous call; protect under FORKGUARD_COW=protect and a
+ * risk), and keeps its headroom for fg_cow_quick.  Returns true when the
+ * risk is to be reported now (rate-limited).
  */
 bool fg_cow_fork(const struct fg_config *c, const struct fg_sys *s,
-		 struct fg_cow *out);
+		 struct fg_cow *out, struct fg_cow_fork *f);
 
 /*
  * fg_cow_protect_child - in the child of a risky fork: raise its own

@@ -10,6 +10,7 @@ void fg_event_init(struct fg_event *e, const char *call)
 	memset(e, 0, sizeof(*e));
 	e->call = call;
 	e->outcome_errno = -1;
+	e->cow.oom_kills = -1;
 	e->r.verdict = FG_UNKNOWN;
 }
 

@@ -4,7 +4,8 @@
  * The public struct fg_result is a snapshot and its verdict; the event
  * holds it (the last check made for this call) beside what only the guard
  * knows: the call, its outcome, the task limits of an EAGAIN, the
- * allocator's statistics and each remedy tried.  Numbers and enums only:
+ * allocator's statistics, each remedy tried, and the fork's own
+ * copy-on-write facts (OOM kills since the last fork, protection).  Numbers and enums only:
  * report.c renders an event as text or JSON (fg_event_text, fg_event_json).
  */
 #ifndef FG_EVENT_H
@@ -14,6 +15,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "cgroup.h"
 #include "forkguard.h"
 
 /* jemalloc's own statistics in kB (mallctl "stats.*" after "epoch"). */
@@ -78,6 +80,7 @@ struct fg_event {
 	struct fg_attempt attempts[FG_ATTEMPTS_MAX];
 	unsigned nattempts;
 	enum fg_verdict verdict_before; /* before the remedies (nattempts) */
+	struct fg_cow_fork cow;		/* r.cow's verdict, for this fork */
 };
 
 /* fg_attempt_result_name - "pass", "helped", "no effect", "failed",

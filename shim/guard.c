@@ -191,7 +191,7 @@ bool fg_guard_before(struct fg_guard *g, const char *call)
 	}
 	g->active = true;
 	if (c->cow != FG_COW_OFF)
-		g->cow_due = fg_cow_fork(c, &e->r.sys, &e->r.cow);
+		g->cow_due = fg_cow_fork(c, &e->r.sys, &e->r.cow, &e->cow);
 	/* the tiered check went as deep as it could: a risky verdict is
 	 * exact, or smaps is unreadable */
 	if (c->mode == FG_MODE_REMEDIATE && fg_verdict_risky(e->r.verdict)) {
@@ -240,7 +240,7 @@ bool fg_guard_pass(void)
 
 void fg_guard_child(const struct fg_guard *g)
 {
-	if (g->active && g->e.r.cow.protect)
+	if (g->active && g->e.cow.protect)
 		fg_cow_protect_child(g->c);
 }
 

@@ -235,7 +235,7 @@ static size_t text(const struct fg_result *r, const struct fg_event *e,
 	if (e->have_limits)
 		put_eagain(&b, &e->limits);
 	if (r->cow.checked)
-		fg_report_cow_text(&b, &r->cow);
+		fg_report_cow_text(&b, &r->cow, e ? &e->cow : NULL);
 	if (!detail || (e->have_limits && r->verdict == FG_OK))
 		return b.at;
 	fg_puts(&b, "  rule: ");
@@ -431,7 +431,7 @@ static void json_body(struct fg_buf *b, const struct fg_result *r,
 		fg_putc(b, '}');
 	}
 	if (r->cow.checked)
-		fg_report_cow_json(b, &r->cow);
+		fg_report_cow_json(b, &r->cow, e ? &e->cow : NULL);
 	fg_json_key(b, "remedies");
 	fg_putc(b, '[');
 	fg_describe_attempts(b, e);

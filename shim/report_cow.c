@@ -32,9 +32,9 @@ void fg_report_cow_limit(struct fg_buf *b, const struct fg_cow *c)
 	}
 }
 
-/* The fixes for a cow risk, separated by @sep. */
+/* The fixes for a cow risk, separated by @sep; @protect: already done. */
 static void put_cow_fixes(struct fg_buf *b, const struct fg_cow *c,
-			  const char *sep)
+			  bool protect, const char *sep)
 {
 	fg_puts(b, "raise ");
 	fg_report_cow_limit(b, c);
@@ -54,7 +54,7 @@ static void put_cow_fixes(struct fg_buf *b, const struct fg_cow *c,
 			   "parent with the child: FORKGUARD_COW=protect "
 			   "cannot help; set memory.oom.group=0 or raise the "
 			   "limit");
-	else if (c->protect)
+	else if (protect)
 		fg_puts(b, "protected: the child's oom_score_adj is 1000, "
 			   "the OOM killer takes it before the parent");
 	else
@@ -63,8 +63,11 @@ static void put_cow_fixes(struct fg_buf *b, const struct fg_cow *c,
 }
 
 /* "  cow: ..." with the numbers; the fixes when at risk. */
-void fg_report_cow_text(struct fg_buf *b, const struct fg_cow *c)
+void fg_report_cow_text(struct fg_buf *b, const struct fg_cow *c,
+			const struct fg_cow_fork *f)
 {
+	int64_t kills = f ? f->oom_kills : -1;
+
 	fg_puts(b, "  cow: ");
 	fg_puts(b, fg_cow_verdict_name(c->verdict));
 	fg_puts(b, ", worst case ");
@@ -94,11 +97,11 @@ void fg_report_cow_text(struct fg_buf *b, const struct fg_cow *c)
 	fg_puts(b, c->oom_group ? ", oom.group=1" : "");
 	fg_puts(b, ", THP ");
 	fg_puts(b, c->thp[0] ? c->thp : "?");
-	if (c->oom_kills > 0) {
+	if (kills > 0) {
 		fg_puts(b, "; ");
-		fg_putu(b, (uint64_t)c->oom_kills);
+		fg_putu(b, (uint64_t)kills);
 		fg_puts(b, " OOM kill(s) in the group since the last fork");
-	} else if (c->oom_kills < 0 && c->oom_kill_count > 0) {
+	} else if (kills < 0 && c->oom_kill_count > 0) {
 		fg_puts(b, "; ");
 		fg_putu(b, (uint64_t)c->oom_kill_count);
 		fg_puts(b, " OOM kill(s) in the group so far");
@@ -107,12 +110,15 @@ void fg_report_cow_text(struct fg_buf *b, const struct fg_cow *c)
 	if (c->verdict != FG_COW_RISK)
 		return;
 	fg_puts(b, "  cow fix: ");
-	put_cow_fixes(b, c, "\n  cow fix: ");
+	put_cow_fixes(b, c, f && f->protect, "\n  cow fix: ");
 	fg_putc(b, '\n');
 }
 
-void fg_report_cow_json(struct fg_buf *b, const struct fg_cow *c)
+void fg_report_cow_json(struct fg_buf *b, const struct fg_cow *c,
+			const struct fg_cow_fork *f)
 {
+	int64_t kills = f ? f->oom_kills : -1;
+	bool protect = f && f->protect;
 	char tmp[512];
 	struct fg_buf t;
 
@@ -136,19 +142,19 @@ void fg_report_cow_json(struct fg_buf *b, const struct fg_cow *c)
 	fg_json_b(b, "oom_group", c->oom_group);
 	fg_json_s(b, "thp", c->thp[0] ? c->thp : NULL);
 	fg_json_key(b, "oom_kills_since_last_fork");
-	if (c->oom_kills < 0)
+	if (kills < 0)
 		fg_puts(b, "null");
 	else
-		fg_putu(b, (uint64_t)c->oom_kills);
+		fg_putu(b, (uint64_t)kills);
 	fg_json_key(b, "cgroup_oom_kills");
 	if (c->oom_kill_count < 0)
 		fg_puts(b, "null");
 	else
 		fg_putu(b, (uint64_t)c->oom_kill_count);
-	fg_json_b(b, "cow_protect", c->protect);
+	fg_json_b(b, "cow_protect", protect);
 	if (c->verdict == FG_COW_RISK) {
 		fg_buf_init(&t, tmp, sizeof(tmp));
-		put_cow_fixes(&t, c, " | ");
+		put_cow_fixes(&t, c, protect, " | ");
 		fg_json_s(b, "cow_fix", tmp);
 	}
 }
