@@ -56,6 +56,7 @@ struct fg_metrics_view {
 	char comm[32];
 	pid_t pid;
 	uint64_t start_ns; /* the process's start, CLOCK_REALTIME; 0: unknown */
+	uint64_t pidns;	   /* its pid namespace's inode; 0: unknown */
 	bool have_margin;  /* a check ran when the file was written */
 	int64_t margin_kb; /* from it: the binding limit minus the charge */
 	enum fg_verdict verdict; /* from it */

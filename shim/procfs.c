@@ -311,21 +311,32 @@ int fg_totalreserve_read(const char *root, struct fg_sys *s)
 	return rc;
 }
 
-bool fg_init_user_ns(const char *root, pid_t pid)
+uint64_t fg_ns_inode(const char *root, pid_t pid, const char *type)
 {
-	char path[FG_PATH_MAX], link[64];
+	char path[FG_PATH_MAX], rel[16] = "ns/", link[64];
+	size_t t = strlen(type);
 	ssize_t n;
 	uint64_t ino;
 
-	if (fg_path(path, sizeof(path), root, pid, "ns/user"))
-		return true;
+	if (t > sizeof(rel) - 4)
+		return 0;
+	memcpy(rel + 3, type, t + 1);
+	if (fg_path(path, sizeof(path), root, pid, rel))
+		return 0;
+	/* "type:[inode]" */
 	n = readlink(path, link, sizeof(link) - 1);
-	if (n <= 7 || memcmp(link, "user:[", 6) || link[n - 1] != ']')
-		return true;
+	if (n < (ssize_t)t + 4 || memcmp(link, type, t) || link[t] != ':' ||
+	    link[t + 1] != '[' || link[n - 1] != ']')
+		return 0;
 	link[n - 1] = '\0';
-	if (!fg_parse_u64(link + 6, &ino))
-		return true;
-	return ino == PROC_USER_INIT_INO;
+	return fg_parse_u64(link + t + 2, &ino) ? ino : 0;
+}
+
+bool fg_init_user_ns(const char *root, pid_t pid)
+{
+	uint64_t ino = fg_ns_inode(root, pid, "user");
+
+	return !ino || ino == PROC_USER_INIT_INO;
 }
 
 int fg_task_read(const char *root, pid_t pid, struct fg_task *t)

@@ -40,6 +40,9 @@ ssize_t fg_read(const char *root, pid_t pid, const char *rel, char *buf,
 int fg_lines(const char *path, char *buf, size_t len,
 	     void (*fn)(const char *line, size_t n, void *arg), void *arg);
 
+/* fg_ns_inode - the inode of @pid's namespace @type ("pid", "user"): what
+ * @root/PID/ns/TYPE links to; 0 when unreadable. */
+uint64_t fg_ns_inode(const char *root, pid_t pid, const char *type);
 /* fg_init_user_ns - is @pid in the initial user namespace (unknown: yes)? */
 bool fg_init_user_ns(const char *root, pid_t pid);
 

@@ -277,6 +277,16 @@ size_t fg_prom_process(const struct fg_metrics_view *v, char *buf, size_t len)
 		       "wrote this file (another start time: a stale file).");
 		sample(&b, "forkguard_process_start_time_seconds", v->comm,
 		       v->pid);
+		if (v->pidns) {
+			char num[24];
+			struct fg_buf n;
+
+			/* the namespace the pid is in: a pruner elsewhere
+			 * leaves the file alone (metrics.c) */
+			fg_buf_init(&n, num, sizeof(num));
+			fg_putu(&n, v->pidns);
+			label(&b, "pidns", num);
+		}
 		value_ns(&b, v->start_ns);
 	}
 	return b.full ? 0 : b.at;

@@ -6,7 +6,8 @@
 # with a made-up sysfs tree (FORKGUARD_SYSFS, mksys) that makes it risky;
 # a scrape over HTTP shows each counter with the right value; promtool
 # accepts each file and `forkguard check --all --format prometheus`; the interval holds writes back; a process that
-# exits removes its file.  node_exporter is stopped by its PID.
+# exits removes its file; the first write of a process removes the stale
+# files of dead pids in its own pid namespace, and no other.  node_exporter is stopped by its PID.
 source "$(dirname "$0")/../integration/lib.sh"
 F=$B/tests/forker
 D=$TMP/textfile
@@ -136,7 +137,8 @@ want cow_oom_kills_total "$c" "" 0
 want forks_total "$c" 'call="fork",verdict="ok",outcome="ok"' 2
 now=$(date +%s)
 t=$(val forkguard_last_fork_timestamp_seconds "$o")
-st=$(val forkguard_process_start_time_seconds "$o")
+ns=$(readlink /proc/self/ns/pid | tr -dc 0-9) # the pid namespace's inode
+st=$(val forkguard_process_start_time_seconds "$o" "pidns=\"$ns\"")
 pst=$(($(date +%s) - $(awk '{print int($1)}' /proc/uptime) + $(awk '{print $22}' "/proc/$o/stat") / $(getconf CLK_TCK)))
 check timestamps "last fork $t, start $st (from /proc: $pst), now $now" \
 	test -n "$t" -a "$t" -le "$now" -a "$t" -ge "$((now - 120))" -a "$((st - pst))" -le 1 -a "$((pst - st))" -le 1
@@ -154,6 +156,30 @@ check check-all-scrape "the host view beside the process files: scrape error $(s
 for n in obs enf slow rem cow; do stop "$n"; done
 left=$(ls "$D" | grep -v '^forkguard-host.prom$')
 check exit-removes "after the five exit: ${left:-no process file left}" test -z "$left"
+# stale files: a guarded process's first write removes the files of dead
+# pids that name its pid namespace, and nothing else (a directory of its own)
+P=$TMP/prune
+mkdir -p "$P"
+dead() { sh -c 'exit 0' & local p=$!; wait $p; echo $p; }
+fake() { # FILE PID LABELS
+	printf '# TYPE forkguard_process_start_time_seconds gauge\nforkguard_process_start_time_seconds{comm="x",pid="%s"%s} 1\n' "$2" "$3" >"$P/$1"
+}
+d1=$(dead) d2=$(dead) d3=$(dead)
+fake "forkguard-ghost-$d1.prom" "$d1" ",pidns=\"$ns\""
+fake "forkguard-ghost-$d1.prom.tmp" "$d1" ",pidns=\"$ns\""
+fake "forkguard-other-$d2.prom" "$d2" ',pidns="1"'
+fake "forkguard-old-$d3.prom" "$d3" ""
+fake "forkguard-live-$$.prom" "$$" ",pidns=\"$ns\""
+# bash forks (dash vforks, which the guard does not see); it execs the
+# last command, so its own file stays
+env FORKGUARD_METRICS="$P" FORKGUARD_METRICS_INTERVAL=0 LD_PRELOAD="$LIB" bash -c '/bin/true; /bin/true'
+left=$(ls "$P" | tr '\n' ' ')
+mine=$(grep -l "pidns=\"$ns\"" "$P"/forkguard-bash-*.prom 2>/dev/null | wc -l)
+check prune "dead pids $d1 (our pidns $ns), $d2 (pidns 1), $d3 (no pidns), live $$: left $left; the new file names pidns: $mine" \
+	bash -c "[ ! -e '$P/forkguard-ghost-$d1.prom' ] && [ ! -e '$P/forkguard-ghost-$d1.prom.tmp' ] &&
+		[ -e '$P/forkguard-other-$d2.prom' ] && [ -e '$P/forkguard-old-$d3.prom' ] &&
+		[ -e '$P/forkguard-live-$$.prom' ] && [ '$mine' = 1 ]"
+
 kill "$NEPID"
 wait "$NEPID" 2>/dev/null
 check node-exporter-stopped "node_exporter pid $NEPID stopped" bash -c "! kill -0 $NEPID 2>/dev/null"

@@ -90,6 +90,16 @@ static void test_process(void **state)
 	/* no timestamp yet, no start time: those families are left out */
 	assert_null(strstr(buf, "forkguard_last_fork_timestamp_seconds"));
 	assert_null(strstr(buf, "forkguard_process_start_time_seconds"));
+	/* the start time names the pid namespace, when known */
+	v.start_ns = 1700000000123456789u;
+	v.pidns = 4026531836u;
+	assert_true(fg_prom_process(&v, buf, sizeof(buf)) > 0);
+	has(buf, "forkguard_process_start_time_seconds{comm=\"redis-server\","
+		 "pid=\"42\",pidns=\"4026531836\"} 1700000000.123456789\n");
+	v.pidns = 0;
+	assert_true(fg_prom_process(&v, buf, sizeof(buf)) > 0);
+	has(buf, "forkguard_process_start_time_seconds{comm=\"redis-server\","
+		 "pid=\"42\"} 1700000000.123456789\n");
 	/* every TYPE line has its HELP line just before it */
 	for (const char *p = buf; (p = strstr(p, "# TYPE ")); p++) {
 		const char *name = p + 7, *prev = p - 2;
