@@ -46,9 +46,9 @@ static void put_cow_fixes(struct fg_buf *b, const struct fg_cow *c,
 	if (!strcmp(c->thp, "always")) {
 		fg_puts(b, sep);
 		fg_puts(b, "set THP to madvise or never (before 5.8 a write "
-			   "to a shared huge page copies 2 MiB; the huge pages "
-			   "of a killed child are freed late, and the OOM "
-			   "killer may take the parent next)");
+			   "to a shared huge page copies 2 MiB; with always, "
+			   "the OOM killer may take the parent too, after the "
+			   "child)");
 	}
 	fg_puts(b, sep);
 	if (c->oom_group)
