@@ -262,7 +262,6 @@ static void name_files(const struct fg_config *c, pid_t self)
 
 	read_comm(c->procfs, st.comm, sizeof(st.comm));
 	st.start_ns = start_time_ns(c->procfs);
-	st.pidns = fg_ns_inode(c->procfs, 0, "pid");
 	fg_buf_init(&b, st.path, sizeof(st.path));
 	fg_puts(&b, c->metrics_dir);
 	fg_puts(&b, "/forkguard-");
@@ -374,9 +373,10 @@ static bool ours(int dir, const char *name, const char *label)
 /*
  * Once per process, before its first write: remove the files of processes
  * that are gone.  A file is stale when no process has its pid (kill 0:
- * ESRCH) and it names our pid namespace (its pidns label): a file written
- * from another namespace (a directory shared between containers) or by an
- * older version is never touched.  getdents64, not opendir: no heap.
+ * ESRCH) and it names our pid namespace (its pidns label, st.pidns): a
+ * file written from another namespace (a directory shared between
+ * containers) or by an older version is never touched.  getdents64, not
+ * opendir: no heap.
  */
 __attribute__((noinline)) static void prune(const struct fg_config *c,
 					    pid_t self)
@@ -386,13 +386,11 @@ __attribute__((noinline)) static void prune(const struct fg_config *c,
 	long n;
 	int dir;
 
-	uint64_t ns = fg_ns_inode(c->procfs, 0, "pid");
-
-	if (!ns)
+	if (!st.pidns)
 		return;
 	fg_buf_init(&b, label, sizeof(label));
 	fg_puts(&b, ",pidns=\"");
-	fg_putu(&b, ns);
+	fg_putu(&b, st.pidns);
 	fg_puts(&b, "\"}");
 	dir = open(c->metrics_dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (dir < 0)
@@ -432,8 +430,12 @@ void fg_metrics_tick(void)
 	if (c) {
 		__atomic_store_n(&st.next_s, now + (int64_t)st.interval,
 				 __ATOMIC_RELAXED);
-		if (st.owner != getpid())
+		if (st.owner != getpid()) {
+			/* a new process: its namespace, for prune and the
+			 * file's label */
+			st.pidns = fg_ns_inode(c->procfs, 0, "pid");
 			prune(c, getpid());
+		}
 		write_file(c);
 	}
 	__atomic_clear(&st.writing, __ATOMIC_RELEASE);
