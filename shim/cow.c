@@ -6,9 +6,9 @@
  * than a second ago reads nothing more.  When the headroom is older it is
  * read again, out of line: the cgroup's files, and the host's figures the
  * overcommit check read less than a second ago (read afresh only when it
- * has none).  Any other fork
- * reads the cgroup and the host afresh (cgroup.c, no heap),
- * counts the OOM kills in the cgroup since the fork before, and decides
+ * has none).  Any other fork reads the cgroup and the host afresh
+ * (cgroup.c, no heap), counts the OOM kills in the cgroup since the fork
+ * before (kept in the event: struct fg_cow_fork), and decides
  * whether its risk is reported: once per FORKGUARD_COW_INTERVAL, and at
  * every fork that follows an OOM kill in the group.  Under
  * FORKGUARD_COW=protect the child of a risky fork raises its own

@@ -26,8 +26,8 @@
  * try_to_free_mem_cgroup_pages, retried before mem_cgroup_oom): clean
  * file pages go without I/O; dirty ones and shmem (anon LRU, no swap)
  * may not go in time, and are not counted.  MemAvailable already counts
- * the host's reclaimable cache.  In mode 2 the fork's own charge reserved the copies against
- * CommitLimit: the host is not a limit of its own.
+ * the host's reclaimable cache.  In mode 2 the fork's own charge reserved
+ * the copies against CommitLimit: the host is not a limit of its own.
  */
 static void copy_str(char *dst, size_t len, const char *src, size_t n)
 {
