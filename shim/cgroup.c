@@ -188,27 +188,38 @@ static uint64_t read_cache(char *dir, size_t at, size_t cap, int version)
 	return file > busy ? (file - busy) / 1024 : 0;
 }
 
+/*
+ * One level's files.  Usage, swap and page cache matter only under a
+ * limit (policy_cow.c): a level with neither memory.max nor memory.high
+ * (v1: limit_in_bytes) reads no more than those and oom.group; its usage
+ * stays FG_COW_NONE ("not read").
+ */
 static void read_level(struct fg_memcg *cg, struct fg_cg_level *l, char *dir,
 		       size_t at, size_t cap)
 {
 	char buf[16];
+	bool v2 = cg->version == 2;
 
+	l->max_kb = read_kb(dir, at, cap,
+			    v2 ? "memory.max" : "memory.limit_in_bytes");
+	l->high_kb = v2 ? read_kb(dir, at, cap, "memory.high") : FG_COW_NONE;
+	l->oom_group = v2 &&
+		       read_text(dir, at, cap, "memory.oom.group", buf,
+				 sizeof(buf)) &&
+		       buf[0] == '1';
+	l->current_kb = l->swap_max_kb = l->swap_current_kb = FG_COW_NONE;
+	l->cache_kb = 0;
+	if (l->max_kb == FG_COW_NONE && l->high_kb == FG_COW_NONE)
+		return;
 	l->cache_kb = read_cache(dir, at, cap, cg->version);
-	if (cg->version == 2) {
-		l->max_kb = read_kb(dir, at, cap, "memory.max");
-		l->high_kb = read_kb(dir, at, cap, "memory.high");
+	if (v2) {
 		l->current_kb = read_kb(dir, at, cap, "memory.current");
 		l->swap_max_kb = read_kb(dir, at, cap, "memory.swap.max");
 		l->swap_current_kb = read_kb(dir, at, cap,
 					     "memory.swap.current");
-		l->oom_group = read_text(dir, at, cap, "memory.oom.group", buf,
-					 sizeof(buf)) &&
-			       buf[0] == '1';
 		return;
 	}
-	l->max_kb = read_kb(dir, at, cap, "memory.limit_in_bytes");
 	l->current_kb = read_kb(dir, at, cap, "memory.usage_in_bytes");
-	l->high_kb = FG_COW_NONE;
 	/* memsw counts memory + swap: the swap part is the difference */
 	l->swap_max_kb = minus(
 	    read_kb(dir, at, cap, "memory.memsw.limit_in_bytes"), l->max_kb);
