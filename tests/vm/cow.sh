@@ -13,7 +13,7 @@
 #      killed without protection), COW_RUNS (>= 10) under protect: the
 #      parent must survive and the child be killed in every run.  Then
 #      memory.max = 3 N: cow ok, no OOM kill.
-#   2. redis-server filled with data, memory.max set so that a BGSAVE under
+#   2. redis-server (3 times, COW_REDIS_RUNS) filled with data, memory.max set so that a BGSAVE under
 #      a write load copies past it: cow risk before the fork; under protect
 #      Redis survives, logs the failed save, serves, DBSIZE unchanged;
 #      forkguard watch reports the save's peak copy.
@@ -28,7 +28,8 @@
 # The last line is "cow vm: PASS ..." or "cow vm: FAIL ..."; exit status 0
 # only on PASS.  Environment: COW_KERNEL (a release under build/vm/kernels),
 # COW_MB (64), COW_RUNS (10), COW_BARE (3), COW_REDIS_MB (96),
-# COW_ALWAYS_RUNS (10), COW_THP (madvise: THP for the asserted cases), BOOT_TIMEOUT
+# COW_ALWAYS_RUNS (10), COW_THP (madvise: THP for the asserted cases),
+# COW_REDIS_RUNS (3), COW_REDIS_DIR (/run), BOOT_TIMEOUT
 # (600).
 set -eu
 
@@ -69,7 +70,7 @@ rm -f "$img"
 truncate -s 512M "$img" # sparse: the page cache case's ext2
 rc=0
 BOOT_TIMEOUT=${BOOT_TIMEOUT:-600} \
-BOOT_APPEND="cow_mb=${COW_MB:-64} cow_runs=${COW_RUNS:-10} cow_bare=${COW_BARE:-3} cow_redis_mb=${COW_REDIS_MB:-96} cow_always_runs=${COW_ALWAYS_RUNS:-10} cow_thp=${COW_THP:-}" \
+BOOT_APPEND="cow_mb=${COW_MB:-64} cow_runs=${COW_RUNS:-10} cow_bare=${COW_BARE:-3} cow_redis_mb=${COW_REDIS_MB:-96} cow_always_runs=${COW_ALWAYS_RUNS:-10} cow_thp=${COW_THP:-} cow_redis_runs=${COW_REDIS_RUNS:-3} cow_redis_dir=${COW_REDIS_DIR:-}" \
 	"$here/boot.sh" "$kernels/$rel/vmlinuz" "$out/initramfs.cpio.gz" 3G \
 	-drive "file=$img,if=none,id=disk,format=raw" \
 	-device nvme,serial=fgcow,drive=disk >"$log" 2>&1 || rc=$?

@@ -2,7 +2,7 @@
 # cow_init.sh - /init of the initramfs tests/vm/cow.sh boots (see there).
 # Summary lines start with "@@S ", the verdict line is "cow vm: ...".
 # Kernel command line parameters: cow_mb cow_runs cow_bare cow_redis_mb
-# cow_always_runs cow_thp.
+# cow_always_runs cow_thp cow_redis_runs cow_redis_dir.
 RUN_FS=tmpfs
 . /fg/vm_setup.sh
 ip link set lo up 2>/dev/null || ifconfig lo 127.0.0.1 up
@@ -28,6 +28,18 @@ fail() { S "FAIL: $*"; status=1; fails="${fails:-}; $*"; }
 ev() { awk -v k="$2" '$1 == k { print $2 }' "$1/memory.events"; }
 now() { awk '{ printf "%d", $1 * 1000 }' /proc/uptime; }
 json() { sed -n "s/.*\"$1\":\"\{0,1\}\([^\",}]*\).*/\1/p" "$2" | head -n 1; }
+# first_adj GROUP: the oom_score_adj of the first process the OOM killer
+# took in GROUP (dmesg), "" if none
+first_adj() {
+	dmesg | awk -v g="oom_memcg=/$1," 'index($0, g) { f = 1; next }
+		f && /Killed process/ { sub(/.*oom_score_adj:/, ""); print $1; exit }'
+}
+# The protection's contract is the first victim: the child (adj 1000).
+# Whether the parent then lives is the kernel's: a second OOM kill can come
+# within milliseconds of the first, before the dead child's memory is all
+# uncharged (measured: 2 of about 100 Redis saves, 0 of 70 cow_fork runs
+# with THP madvise, 2 of 40 with THP always).  So every run asserts the
+# first victim, and the parent's survival is asserted in all runs but two.
 
 # run_one NAME MAX_KB MODE: cow_fork N MiB in a fresh group; R_* results
 run_one() {
@@ -74,18 +86,20 @@ S "without protection (warn): the parent was killed in $pk of $BARE runs, the ch
 ok=0 i=1
 while [ $i -le "$RUNS" ]; do
 	run_one prot$i $MAX protect
-	S "protect run $i: cow $R_VERDICT; oom_kill $R_KILLS; parent $R_PARENT, child $R_CHILD (adj $R_ADJ)"
-	if [ "$R_VERDICT" = risk ] && [ "${R_KILLS:-0}" -ge 1 ] &&
-		[ $R_PARENT = alive ] && [ $R_CHILD = killed ] && [ "$R_ADJ" = 1000 ]; then
+	adj1=$(first_adj prot$i)
+	S "protect run $i: cow $R_VERDICT; oom_kill $R_KILLS; first victim's adj $adj1; parent $R_PARENT, child $R_CHILD (adj $R_ADJ)"
+	[ "$R_VERDICT" = risk ] && [ "$adj1" = 1000 ] && [ "$R_ADJ" = 1000 ] ||
+		fail "protect run $i: verdict $R_VERDICT, first victim's adj '$adj1', child adj $R_ADJ"
+	if [ $R_PARENT = alive ] && [ $R_CHILD = killed ]; then
 		ok=$((ok + 1))
 	else
-		fail "protect run $i: verdict $R_VERDICT, oom_kill $R_KILLS, parent $R_PARENT, child $R_CHILD, adj $R_ADJ"
-		dmesg | grep -E 'oom-kill:|Killed process|oom_reaper' | tail -n 6 |
+		dmesg | grep -E 'oom-kill:|Killed process' | tail -n 4 |
 			while IFS= read -r l; do S "  dmesg: $l"; done
 	fi
 	i=$((i + 1))
 done
-S "FORKGUARD_COW=protect: parent alive and child OOM-killed in $ok of $RUNS runs"
+S "FORKGUARD_COW=protect: the child was the first victim in every run; parent alive and child OOM-killed in $ok of $RUNS runs"
+[ "$ok" -ge $((RUNS - 2)) ] || fail "protect: the parent survived in only $ok of $RUNS runs"
 # THP always: the protection still makes the child the first victim, but
 # the OOM killer may take the parent a moment later (2 ms in dmesg; our
 # reading: the dead child frees little at once, as the parent's partly
@@ -95,8 +109,7 @@ echo always >$THP
 alive=0 first=0 i=1
 while [ $i -le "$ALWAYS" ]; do
 	run_one alw$i $MAX protect
-	adj1=$(dmesg | awk -v g="oom_memcg=/alw$i," 'index($0, g) { f = 1; next }
-		f && /Killed process/ { sub(/.*oom_score_adj:/, ""); print $1; exit }')
+	adj1=$(first_adj alw$i)
 	[ $R_PARENT = alive ] && alive=$((alive + 1))
 	[ "$adj1" = 1000 ] && first=$((first + 1))
 	[ "$R_VERDICT" = risk ] && [ "$adj1" = 1000 ] ||
@@ -112,77 +125,109 @@ S "memory.max 3 N: cow $R_VERDICT (worst $R_WORST kB, headroom $R_ROOM kB), oom_
 	fail "3 N: verdict $R_VERDICT, oom_kill $R_KILLS, parent $R_PARENT, adj $R_ADJ"
 
 # ---- 2. redis-server: a BGSAVE under a write load -------------------------
+# cow_redis_runs saves (3), each in a fresh Redis and group; the RDB in
+# /run/NAME (tmpfs) or cow_redis_dir.
 rcli() { /usr/bin/redis-cli -h 127.0.0.1 -p 6379 "$@"; }
-g=$CG/redis
-mkdir $g
-echo 0 >$g/memory.swap.max 2>/dev/null
-mkdir -p /run/redis
-sh -c "echo \$\$ >$g/cgroup.procs; exec env LD_PRELOAD=$LIB FORKGUARD_COW=protect \
-	FORKGUARD_FORMAT=json FORKGUARD_LOG=/run/redis/guard.log \
-	/usr/bin/redis-server --bind 127.0.0.1 --port 6379 --save '' \
-	--appendonly no --dir /run/redis --logfile /run/redis/redis.log \
-	--enable-debug-command yes --rdb-key-save-delay 2000" &
-RPID=$!
-i=0
-while [ $i -lt 150 ] && [ "$(rcli ping 2>/dev/null)" != PONG ]; do sleep 0.2; i=$((i + 1)); done
-KEYS=$((RMB * 16))
-rcli DEBUG POPULATE $KEYS live 65520 >/dev/null
-D0=$(rcli DBSIZE)
-ANON=$(awk '{ print ($2 - $3) * 4 }' /proc/$RPID/statm)
-CUR=$(($(cat $g/memory.current) / 1024))
-LIMIT=$((CUR + ANON / 2))
-echo $((LIMIT * 1024)) >$g/memory.max
-S "redis: $D0 keys of 64 KiB, RssAnon $ANON kB, memory.current $CUR kB; memory.max set to $LIMIT kB (current + RssAnon / 2)"
-/fg/forkguard check $RPID >/run/check.txt 2>&1
-while IFS= read -r l; do S "check: $l"; done </run/check.txt
-# the write load: one byte in every 4 kB page of every value (SETRANGE
-# writes in place: each one copies a page), as raw RESP for --pipe
-awk -v n=$KEYS 'BEGIN { for (i = 0; i < n; i++) for (o = 0; o < 65520; o += 4096) {
-	k = "live:" i; printf "*4\r\n$8\r\nSETRANGE\r\n$%d\r\n%s\r\n$%d\r\n%d\r\n$1\r\ny\r\n",
-	length(k), k, length(o ""), o } }' >/run/load.txt
-/fg/forkguard watch --json --count 1 --duration 120 -i 100 $RPID >/run/watch.out 2>&1 &
-WPID=$!
-sleep 0.5
-T0=$(now)
-BG=$(rcli BGSAVE | tr -d '\r')
-LOAD=$(rcli --pipe </run/load.txt 2>&1 | tail -n 1 | tr -d '\r')
-i=0
-while [ $i -lt 600 ]; do
-	case $(rcli INFO persistence 2>/dev/null | tr -d '\r' | grep '^rdb_bgsave_in_progress:') in
-	*:0) break ;;
-	esac
-	sleep 0.1
-	i=$((i + 1))
+# the RNG ready first: its static key flips by text patching, which under
+# TCG can Oops (int3 in urandom_read_iter) a process reading /dev/urandom
+# meanwhile, as Redis does at start
+timeout 120 head -c 1 /dev/random >/dev/null 2>&1
+sleep 1
+mke2fs -q /dev/nvme0n1 >/run/mke2fs.out 2>&1 && mkdir -p /mnt/d &&
+	mount -t ext2 /dev/nvme0n1 /mnt/d ||
+	fail "no ext2 on /dev/nvme0n1 ($(head -c 200 /run/mke2fs.out 2>/dev/null))"
+RDIR=${cow_redis_dir:-/run}
+# redis_run NAME: one Redis in group NAME, its RDB under $RDIR/NAME
+redis_run() {
+	g=$CG/$1
+	r=/run/$1
+	mkdir -p $g $r "$RDIR/$1"
+	echo 0 >$g/memory.swap.max 2>/dev/null
+	sh -c "echo \$\$ >$g/cgroup.procs; exec env LD_PRELOAD=$LIB FORKGUARD_COW=protect \
+		FORKGUARD_FORMAT=json FORKGUARD_LOG=$r/guard.log \
+		/usr/bin/redis-server --bind 127.0.0.1 --port 6379 --save '' \
+		--appendonly no --dir $RDIR/$1 --logfile $r/redis.log \
+		--enable-debug-command yes --rdb-key-save-delay 2000" &
+	RPID=$!
+	j=0
+	while [ $j -lt 150 ] && [ "$(rcli ping 2>/dev/null)" != PONG ]; do sleep 0.2; j=$((j + 1)); done
+	KEYS=$((RMB * 16))
+	rcli DEBUG POPULATE $KEYS live 65520 >/dev/null
+	D0=$(rcli DBSIZE)
+	ANON=$(awk '{ print ($2 - $3) * 4 }' /proc/$RPID/statm)
+	CUR=$(($(cat $g/memory.current) / 1024))
+	LIMIT=$((CUR + ANON / 2))
+	echo $((LIMIT * 1024)) >$g/memory.max
+	S "$1: $D0 keys of 64 KiB, RssAnon $ANON kB, memory.current $CUR kB; memory.max set to $LIMIT kB (current + RssAnon / 2); RDB in $RDIR"
+	/fg/forkguard check $RPID >$r/check.txt 2>&1
+	while IFS= read -r l; do S "check: $l"; done <$r/check.txt
+	# the write load: one byte in every 4 kB page of every value (SETRANGE
+	# writes in place: each one copies a page), as raw RESP for --pipe
+	[ -s /run/load.txt ] ||
+		awk -v n=$KEYS 'BEGIN { for (i = 0; i < n; i++) for (o = 0; o < 65520; o += 4096) {
+		k = "live:" i; printf "*4\r\n$8\r\nSETRANGE\r\n$%d\r\n%s\r\n$%d\r\n%d\r\n$1\r\ny\r\n",
+		length(k), k, length(o ""), o } }' >/run/load.txt
+	/fg/forkguard watch --json --count 1 --duration 120 -i 100 $RPID >$r/watch.out 2>&1 &
+	WPID=$!
+	sleep 0.5
+	T0=$(now)
+	BG=$(rcli BGSAVE | tr -d '\r')
+	LOAD=$(rcli --pipe </run/load.txt 2>&1 | tail -n 1 | tr -d '\r')
+	j=0
+	while [ $j -lt 600 ] && kill -0 $RPID 2>/dev/null; do
+		case $(rcli INFO persistence 2>/dev/null | tr -d '\r' | grep '^rdb_bgsave_in_progress:') in
+		*:0) break ;;
+		esac
+		sleep 0.1
+		j=$((j + 1))
+	done
+	T1=$(now)
+	wait $WPID
+	BGST=$(rcli INFO persistence | tr -d '\r' | sed -n 's/^rdb_last_bgsave_status://p')
+	D1=$(rcli DBSIZE)
+	PONG=$(rcli ping)
+	KILLS=$(ev $g oom_kill)
+	G=$r/guard.log
+	S "$1 BGSAVE: '$BG'; guard before the fork: cow $(json cow_verdict $G), worst $(json cow_worst_kb $G) kB," \
+		"headroom $(json cow_headroom_kb $G) kB ($(json cow_limit $G)), protect $(json cow_protect $G)"
+	S "$1 load: $((KEYS * 16)) SETRANGE, one per 4 kB page ($LOAD)"
+	S "$1 after $((T1 - T0)) ms: rdb_last_bgsave_status $BGST; oom_kill $KILLS; ping $PONG; DBSIZE $D0 -> $D1; pid $RPID $(kill -0 $RPID 2>/dev/null && echo alive || echo dead)"
+	S "$1 log: $(grep -E 'Background saving|terminated|signal' $r/redis.log | tail -n 2 | tr '\n' '|')"
+	S "watch: $(cat $r/watch.out)"
+	adj1=$(first_adj $1)
+	S "$1: the OOM killer's first victim had oom_score_adj '$adj1'"
+	[ "$(json cow_verdict $G)" = risk ] || fail "$1: the guard did not report a cow risk before the fork"
+	[ "${KILLS:-0}" -ge 1 ] || fail "$1: no OOM kill (the save fitted: raise the load)"
+	[ "$adj1" = 1000 ] || fail "$1: the first victim's oom_score_adj is '$adj1', not the save child's 1000"
+	grep -q '"peak_copy_kb":[1-9]' $r/watch.out || fail "$1: forkguard watch reported no peak copy"
+	if [ "$PONG" = PONG ] && kill -0 $RPID 2>/dev/null; then
+		# Redis lived: the save failed, the data is whole
+		rsurvived=$((rsurvived + 1))
+		[ "$D1" = "$D0" ] || fail "$1: DBSIZE $D0 -> $D1"
+		[ "$BGST" = err ] || fail "$1: rdb_last_bgsave_status $BGST, want err (the save killed)"
+		grep -q 'terminated by signal 9' $r/redis.log || fail "$1: no failed background save in its log"
+	else
+		dmesg | grep -E 'Killed process' | tail -n 3 | while IFS= read -r l; do S "  dmesg: $l"; done
+	fi
+	rcli SHUTDOWN NOSAVE >/dev/null 2>&1
+	j=0
+	while [ $j -lt 50 ] && kill -0 $RPID 2>/dev/null; do sleep 0.1; j=$((j + 1)); done
+}
+RRUNS=${cow_redis_runs:-3}
+rsurvived=0 k=1
+while [ $k -le "$RRUNS" ]; do
+	redis_run redis$k
+	k=$((k + 1))
 done
-T1=$(now)
-wait $WPID
-BGST=$(rcli INFO persistence | tr -d '\r' | sed -n 's/^rdb_last_bgsave_status://p')
-D1=$(rcli DBSIZE)
-PONG=$(rcli ping)
-KILLS=$(ev $g oom_kill)
-G=/run/redis/guard.log
-S "redis BGSAVE: '$BG'; guard before the fork: cow $(json cow_verdict $G), worst $(json cow_worst_kb $G) kB," \
-	"headroom $(json cow_headroom_kb $G) kB ($(json cow_limit $G)), protect $(json cow_protect $G)"
-S "redis load: $((KEYS * 16)) SETRANGE, one per 4 kB page ($LOAD)"
-S "redis after $((T1 - T0)) ms: rdb_last_bgsave_status $BGST; oom_kill $KILLS; ping $PONG; DBSIZE $D0 -> $D1; pid $RPID $(kill -0 $RPID 2>/dev/null && echo alive || echo dead)"
-S "redis log: $(grep -E 'Background saving|terminated|signal' /run/redis/redis.log | tail -n 2 | tr '\n' '|')"
-S "watch: $(cat /run/watch.out)"
-[ "$(json cow_verdict $G)" = risk ] || fail "redis: the guard did not report a cow risk before the fork"
-[ "$PONG" = PONG ] && kill -0 $RPID 2>/dev/null || fail "redis: not serving after the save"
-[ "$D1" = "$D0" ] || fail "redis: DBSIZE $D0 -> $D1"
-[ "${KILLS:-0}" -ge 1 ] || fail "redis: no OOM kill (the save fitted: raise the load)"
-[ "$BGST" = err ] || fail "redis: rdb_last_bgsave_status $BGST, want err (the save killed)"
-grep -q 'terminated by signal 9' /run/redis/redis.log || fail "redis: no failed background save in its log"
-grep -q '"peak_copy_kb":[1-9]' /run/watch.out || fail "redis: forkguard watch reported no peak copy"
-rcli SHUTDOWN NOSAVE >/dev/null 2>&1
+S "redis under protect: the save child was the first victim in every save; Redis survived, logged the failed save, kept serving with DBSIZE unchanged in $rsurvived of $RRUNS"
+[ "$rsurvived" -ge $((RRUNS - 1)) ] || fail "redis: it survived only $rsurvived of $RRUNS saves"
 
 # ---- 3. page cache: the group's clean file pages are room ----------------
 # 2 N MiB written to an ext2 disk from inside the group and synced (clean
 # page cache charged to it), then cow_fork N MiB; memory.max = 3.5 N leaves
 # 0.5 N of free room: too little without the cache, enough with it.  The
 # parent's rewrite must then reclaim the cache, with no OOM kill.
-if [ -b /dev/nvme0n1 ] && mke2fs -q /dev/nvme0n1 >/run/mke2fs.out 2>&1 &&
-	mkdir -p /mnt/d && mount -t ext2 /dev/nvme0n1 /mnt/d; then
+if grep -q ' /mnt/d ' /proc/mounts; then
 	CMB=$((N * 2))
 	g=$CG/cache
 	mkdir $g
@@ -210,14 +255,14 @@ if [ -b /dev/nvme0n1 ] && mke2fs -q /dev/nvme0n1 >/run/mke2fs.out 2>&1 &&
 	[ $((${C_ROOM:-0} - ${C_CACHE:-0})) -lt "${C_WORST:-0}" ] ||
 		fail "page cache: the free room alone ($C_ROOM - $C_CACHE kB) fits the worst case: the case tests nothing"
 	[ "${C_KILLS:-1}" = 0 ] && [ $C_PARENT = alive ] || fail "page cache: oom_kill $C_KILLS, parent $C_PARENT"
-	umount /mnt/d
+	rm -f /mnt/d/f
 	rmdir $g 2>/dev/null
 else
-	fail "page cache: no ext2 on /dev/nvme0n1 ($(head -c 200 /run/mke2fs.out 2>/dev/null))"
+	fail "page cache: the ext2 disk is not mounted"
 fi
 
 if [ $status = 0 ]; then
-	echo "cow vm: PASS $(uname -r): protect $ok/$RUNS, without it the parent died $pk/$BARE; THP always: child first $first/$ALWAYS, parent alive $alive/$ALWAYS; redis survived its killed save; clean page cache counted as room, no OOM kill"
+	echo "cow vm: PASS $(uname -r): protect: child first every run, parent alive $ok/$RUNS; without it the parent died $pk/$BARE; THP always: child first $first/$ALWAYS, parent alive $alive/$ALWAYS; redis survived $rsurvived/$RRUNS killed saves; clean page cache counted as room, no OOM kill"
 else
 	echo "cow vm: FAIL $(uname -r):${fails#;}"
 fi
