@@ -45,17 +45,7 @@ die() { echo "cow vm: FAIL $*"; exit 1; }
 for f in "$lib" "$cli" "$cf" /usr/bin/redis-server /usr/bin/redis-cli; do
 	[ -e "$f" ] || die "$f missing (make; apt-get install redis-server)"
 done
-rel=${COW_KERNEL:-}
-if [ -z "$rel" ]; then
-	pick() { ls -1 "$kernels" 2>/dev/null | grep -E "$1" | sort -V -r | head -n 1; }
-	rel=$(pick '^6\.12\.')
-	[ -n "$rel" ] || rel=$(pick '^6\.1\.')
-	if [ -z "$rel" ]; then
-		"$here/fetch-kernels.sh" "$kernels" >/dev/null || :
-		rel=$(pick '^6\.12\.')
-		[ -n "$rel" ] || rel=$(pick '^6\.1\.')
-	fi
-fi
+rel=${COW_KERNEL:-$("$here/pick-kernel.sh" "$kernels")}
 [ -n "$rel" ] && [ -s "$kernels/$rel/vmlinuz" ] || die "no kernel (tests/vm/fetch-kernels.sh $kernels)"
 
 mkdir -p "$out"

@@ -17,17 +17,7 @@ lib=$(realpath "${FORKGUARD_LIB:-$root/build/libforkguard.so}")
 die() { echo "sink mode2: FAIL $*"; exit 1; }
 
 [ -e "$lib" ] || die "$lib missing (make)"
-rel=${SINK_KERNEL:-}
-if [ -z "$rel" ]; then
-	pick() { ls -1 "$kernels" 2>/dev/null | grep -E "$1" | sort -V -r | head -n 1; }
-	rel=$(pick '^6\.12\.')
-	[ -n "$rel" ] || rel=$(pick '^6\.1\.')
-	if [ -z "$rel" ]; then
-		"$here/fetch-kernels.sh" "$kernels" >/dev/null || :
-		rel=$(pick '^6\.12\.')
-		[ -n "$rel" ] || rel=$(pick '^6\.1\.')
-	fi
-fi
+rel=${SINK_KERNEL:-$("$here/pick-kernel.sh" "$kernels")}
 [ -n "$rel" ] && [ -s "$kernels/$rel/vmlinuz" ] || die "no kernel (tests/vm/fetch-kernels.sh $kernels)"
 
 mkdir -p "$out"
