@@ -24,29 +24,45 @@ SONAME := libforkguard.so.0
 # program built -rdynamic (Redis is) that exports a function of the same
 # name must not take over the guard's calls (-fno-semantic-interposition:
 # calls within a file; -Bsymbolic-functions: between files, at link time)
-FG_CFLAGS := -std=gnu11 -D_GNU_SOURCE -DFORKGUARD_BUILD -Iinclude -Ishim \
+FG_CFLAGS := -std=gnu11 -D_GNU_SOURCE -DFORKGUARD_BUILD -Iinclude \
 	-Wall -Wextra -Wshadow -Wstrict-prototypes -fPIC -fvisibility=hidden \
-	-fno-semantic-interposition
+	-fno-semantic-interposition -ffunction-sections -fdata-sections
 FG_LDLIBS := -Wl,--as-needed -ldl
 # extra include dirs for another libc's build (make musl)
 FG_SYSINC ?=
 FG_CFLAGS += $(FG_SYSINC)
 
-# the pure core and its I/O edge: shared by the library, the CLI and tests
-CORE := policy policy_cow policy_limits parse procfs cgroup check fmt describe \
-	report report_rule report_cow report_warn report_stamp event prom
-# the preload library on top: the fork path's cache, the flow, the symbols
-SHIM := config log cow fastpath guard remedy metrics interpose identity
-
-CORE_OBJ := $(CORE:%=$(B)/obj/%.o)
-SHIM_OBJ := $(SHIM:%=$(B)/obj/%.o)
+# Four layers, four folders under shim/, each including only from itself
+# and the layers below it (the -I list of each folder says which):
+#   core/    the pure core and its procfs/cgroup readers, the public API
+#   render/  numbers in, text/JSON/Prometheus out
+#   guard/   the preloaded runtime: interposition, the fork flow, sinks
+#   cli/     the forkguard command
+# libforkguard.so is core + render + guard; the command is core + render + cli.
+L_core := -Ishim/core
+L_render := $(L_core) -Ishim/render
+L_guard := $(L_render) -Ishim/guard
+L_cli := $(L_render) -Ishim/cli
+LAYERS := core render guard cli
+# every object of a layer, by folder
+layer_objs = $(patsubst shim/$(1)/%.c,$(B)/obj/$(1)/%.o,$(wildcard shim/$(1)/*.c))
+CORE_OBJ := $(call layer_objs,core)
+RENDER_OBJ := $(call layer_objs,render)
+GUARD_OBJ := $(call layer_objs,guard)
+CLI_OBJ := $(call layer_objs,cli)
+# the unit tests and tools see every layer
+L_all := $(L_guard) -Ishim/cli
 
 # the library and the command: a C compiler and libc's headers, nothing
 # else (the fixtures, one of which links jemalloc, build for the tests)
 all: $(B)/libforkguard.so $(B)/forkguard
 
-$(B)/obj/%.o: shim/%.c $(wildcard shim/*.h) include/forkguard.h | $(B)/obj
-	$(CC) $(FG_CFLAGS) $(CFLAGS) -c -o $@ $<
+define layer_rule
+$(B)/obj/$(1)/%.o: shim/$(1)/%.c $(wildcard shim/*/*.h) include/forkguard.h
+	@mkdir -p $$(@D)
+	$$(CC) $$(FG_CFLAGS) $$(L_$(1)) $$(CFLAGS) -c -o $$@ $$<
+endef
+$(foreach l,$(LAYERS),$(eval $(call layer_rule,$(l))))
 
 $(B)/obj $(B)/fixtures $(B)/tests:
 	mkdir -p $@
@@ -57,10 +73,10 @@ $(B)/obj $(B)/fixtures $(B)/tests:
 LIBSUB := $(patsubst $(PREFIX)%,%,$(LIBDIR))
 $(B)/obj/libsub: FORCE | $(B)/obj
 	@echo '$(LIBSUB)' | cmp -s - $@ || echo '$(LIBSUB)' >$@
-$(B)/obj/cli_run.o: $(B)/obj/libsub
-$(B)/obj/cli_run.o: FG_CFLAGS += -DFG_LIBSUB='"$(LIBSUB)"'
+$(B)/obj/cli/cli_run.o: $(B)/obj/libsub
+$(B)/obj/cli/cli_run.o: FG_CFLAGS += -DFG_LIBSUB='"$(LIBSUB)"'
 
-$(B)/libforkguard-core.a: $(CORE_OBJ)
+$(B)/libforkguard-core.a: $(CORE_OBJ) $(RENDER_OBJ)
 	rm -f $@ && ar rcs $@ $^
 
 # run as a program, the library prints what it is (identity.c): an entry
@@ -69,18 +85,21 @@ FG_INTERP = $(shell printf 'int main(void){return 0;}' | \
 	$(CC) -x c -o $(B)/obj/interp-probe - && \
 	readelf -l $(B)/obj/interp-probe | \
 	sed -n 's/.*program interpreter: \(.*\)]/\1/p')
-$(B)/obj/identity.o: FG_CFLAGS += -DFG_INTERP='"$(FG_INTERP)"'
+$(B)/obj/guard/identity.o: FG_CFLAGS += -DFG_INTERP='"$(FG_INTERP)"'
 
-$(B)/$(SONAME): $(CORE_OBJ) $(SHIM_OBJ)
+# --gc-sections: what only the command calls (fg_describe_policy, the
+# host-wide Prometheus view, ...) is not in the library; tests/transparency
+# lists the command's functions that must stay out
+$(B)/$(SONAME): $(CORE_OBJ) $(RENDER_OBJ) $(GUARD_OBJ)
 	$(CC) -shared -Wl,-soname,$(SONAME) -Wl,-z,defs,-z,relro,-z,now \
-		-Wl,-e,fg_main -Wl,-Bsymbolic-functions $(LDFLAGS) -o $@ $^ \
+		-Wl,-e,fg_main -Wl,-Bsymbolic-functions -Wl,--gc-sections \
+		$(LDFLAGS) -o $@ $^ \
 		$(FG_LDLIBS)
 
 $(B)/libforkguard.so: $(B)/$(SONAME)
 	ln -sf $(SONAME) $@
 
-$(B)/forkguard: $(patsubst shim/%.c,$(B)/obj/%.o,$(wildcard shim/cli*.c)) \
-		$(B)/obj/config.o $(B)/libforkguard-core.a
+$(B)/forkguard: $(CLI_OBJ) $(B)/libforkguard-core.a
 	$(CC) $(LDFLAGS) -o $@ $^
 
 # --- fixtures: small programs that reproduce real failures ---
@@ -97,19 +116,19 @@ UNIT := test_policy test_parse test_config test_report test_snapshots \
 	test_estimate test_cgroup test_stamp test_terms test_fuzz_regressions \
 	test_prom test_fastpath test_remedy test_guard
 UNIT_BIN := $(UNIT:%=$(B)/tests/%)
-UNIT_OBJ := $(B)/obj/config.o $(B)/obj/fastpath.o
+UNIT_OBJ := $(B)/obj/guard/fastpath.o
 $(B)/tests/%: tests/unit/%.c $(B)/libforkguard-core.a $(UNIT_OBJ) | $(B)/tests
-	$(CC) $(FG_CFLAGS) $(CFLAGS) -o $@ $< $(UNIT_OBJ) $(B)/libforkguard-core.a -lcmocka
+	$(CC) $(FG_CFLAGS) $(L_all) $(CFLAGS) -o $@ $< $(UNIT_OBJ) $(B)/libforkguard-core.a -lcmocka
 # the remedies' predicates and the guard's flow, with the library's objects
 # (test_guard brings its own sink in place of log.o)
-REMEDY_OBJ := $(B)/obj/remedy.o $(B)/obj/metrics.o $(B)/obj/cow.o
+REMEDY_OBJ := $(B)/obj/guard/remedy.o $(B)/obj/guard/metrics.o $(B)/obj/guard/cow.o
 $(B)/tests/test_remedy: tests/unit/test_remedy.c $(B)/libforkguard-core.a \
 		$(UNIT_OBJ) $(REMEDY_OBJ) | $(B)/tests
-	$(CC) $(FG_CFLAGS) $(CFLAGS) -o $@ $< $(REMEDY_OBJ) $(UNIT_OBJ) \
+	$(CC) $(FG_CFLAGS) $(L_all) $(CFLAGS) -o $@ $< $(REMEDY_OBJ) $(UNIT_OBJ) \
 		$(B)/libforkguard-core.a -lcmocka $(FG_LDLIBS)
 $(B)/tests/test_guard: tests/unit/test_guard.c $(B)/libforkguard-core.a \
-		$(UNIT_OBJ) $(REMEDY_OBJ) $(B)/obj/guard.o | $(B)/tests
-	$(CC) $(FG_CFLAGS) $(CFLAGS) -o $@ $< $(B)/obj/guard.o $(REMEDY_OBJ) \
+		$(UNIT_OBJ) $(REMEDY_OBJ) $(B)/obj/guard/guard.o | $(B)/tests
+	$(CC) $(FG_CFLAGS) $(L_all) $(CFLAGS) -o $@ $< $(B)/obj/guard/guard.o $(REMEDY_OBJ) \
 		$(UNIT_OBJ) $(B)/libforkguard-core.a -lcmocka $(FG_LDLIBS) -pthread
 
 # tests/metrics: a real node_exporter scrapes the guarded programs' files
@@ -134,11 +153,11 @@ $(B)/tests/bench: tests/bench/bench.c $(B)/tests/libfg_empty.so | $(B)/tests
 	$(CC) -std=gnu11 -Wall -Wextra $(CFLAGS) -Wl,-z,now -o $@ $< $(LDFLAGS) \
 		$(FG_LDLIBS)
 # the fork path's check alone, linked with the library's objects
-$(B)/tests/bench_pass: tests/bench/pass.c $(B)/obj/config.o $(B)/obj/log.o \
-		$(B)/obj/cow.o $(B)/obj/fastpath.o $(B)/obj/guard.o \
-		$(B)/obj/remedy.o $(B)/obj/metrics.o $(B)/libforkguard-core.a \
+$(B)/tests/bench_pass: tests/bench/pass.c $(B)/obj/guard/log.o \
+		$(B)/obj/guard/cow.o $(B)/obj/guard/fastpath.o $(B)/obj/guard/guard.o \
+		$(B)/obj/guard/remedy.o $(B)/obj/guard/metrics.o $(B)/libforkguard-core.a \
 		| $(B)/tests
-	$(CC) $(FG_CFLAGS) $(CFLAGS) -o $@ $^ $(LDFLAGS) $(FG_LDLIBS)
+	$(CC) $(FG_CFLAGS) $(L_all) $(CFLAGS) -o $@ $^ $(LDFLAGS) $(FG_LDLIBS)
 # the floor: what preloading any library costs a fork
 $(B)/tests/libfg_empty.so: tests/bench/empty.c | $(B)/tests
 	$(CC) -shared -fPIC $(CFLAGS) -Wl,-z,relro,-z,now -o $@ $< $(LDFLAGS)
@@ -227,14 +246,14 @@ FUZZ_CC ?= clang
 FUZZ_SECONDS ?= 20
 FUZZ_TARGETS := meminfo status maps zoneinfo numbers config report
 FUZZ_FLAGS := -g -O1 -fno-omit-frame-pointer -fno-sanitize-recover=all
-$(B)/fuzz/obj/%.o: shim/%.c $(wildcard shim/*.h) include/forkguard.h
+$(B)/fuzz/obj/%.o: shim/%.c $(wildcard shim/*/*.h) include/forkguard.h
 	@mkdir -p $(@D)
-	$(FUZZ_CC) $(FG_CFLAGS) $(FUZZ_FLAGS) \
+	$(FUZZ_CC) $(FG_CFLAGS) $(L_all) $(FUZZ_FLAGS) \
 		-fsanitize=fuzzer-no-link,address,undefined -c -o $@ $<
-$(B)/fuzz/libfg.a: $(CORE:%=$(B)/fuzz/obj/%.o) $(B)/fuzz/obj/config.o
+$(B)/fuzz/libfg.a: $(patsubst shim/%.c,$(B)/fuzz/obj/%.o,$(wildcard shim/core/*.c shim/render/*.c))
 	rm -f $@ && ar rcs $@ $^
 $(B)/fuzz/fuzz_%: tests/fuzz/fuzz_%.c tests/fuzz/fuzz.h $(B)/fuzz/libfg.a
-	$(FUZZ_CC) $(FG_CFLAGS) $(FUZZ_FLAGS) -fsanitize=fuzzer,address,undefined \
+	$(FUZZ_CC) $(FG_CFLAGS) $(L_all) $(FUZZ_FLAGS) -fsanitize=fuzzer,address,undefined \
 		-o $@ $< $(B)/fuzz/libfg.a -ldl
 fuzz: $(FUZZ_TARGETS:%=$(B)/fuzz/fuzz_%)
 	@bash tests/fuzz/run.sh $(FUZZ_SECONDS) $(FUZZ_TARGETS)
@@ -313,10 +332,10 @@ test-cow: all
 	@sh tests/vm/cow.sh
 
 format:
-	clang-format -i shim/*.c shim/*.h include/*.h
+	clang-format -i shim/*/*.c shim/*/*.h include/*.h
 
 check-format:
-	clang-format --dry-run --Werror shim/*.c shim/*.h include/*.h
+	clang-format --dry-run --Werror shim/*/*.c shim/*/*.h include/*.h
 
 clean:
 	rm -rf $(B)/obj $(B)/tests $(B)/fixtures $(B)/*.so* $(B)/*.a $(B)/forkguard \

@@ -10,10 +10,10 @@ out=$top/build/fuzz/cov
 mkdir -p "$out"
 [ $# -gt 0 ] || set -- meminfo status maps zoneinfo numbers config report
 cc=${FUZZ_CC:-clang}
-flags=(-std=gnu11 -D_GNU_SOURCE -DFORKGUARD_BUILD -I"$top/include" -I"$top/shim"
+flags=(-std=gnu11 -D_GNU_SOURCE -DFORKGUARD_BUILD -I"$top/include" -I"$top/shim/core" -I"$top/shim/render"
 	-g -O1 -fprofile-instr-generate -fcoverage-mapping)
 srcs=()
-for m in policy parse procfs check fmt report config; do
+for m in core/policy core/policy_limits core/parse core/procfs core/cgroup core/check core/fmt core/config core/event render/report render/report_rule render/report_cow render/describe; do
 	srcs+=("$top/shim/$m.c")
 done
 

@@ -2,7 +2,8 @@
 # Transparency: every case gives the same output with and without the
 # guard; only fork-like calls that copy the mm are reported; no heap
 # allocation on the fork path; a fork storm leaks nothing and the log stays
-# bounded; the exported symbols are exactly the allow-list.
+# bounded; the exported symbols are exactly the allow-list; the library
+# holds none of the command's code.
 source "$(dirname "$0")/../integration/lib.sh"
 T=$B/tests
 
@@ -87,4 +88,15 @@ check storm "$out; $lines log lines in ${secs}s (limit 10/s)" \
 exports=$(nm -D --defined-only "$B/libforkguard.so" | awk '$3 != "_init" && $3 != "_fini" && $3 !~ /^__odr_asan[.]/ {print $3}' | sort | tr '\n' ' ')
 allowed=$(sort "$(dirname "$0")/exports.txt" | tr '\n' ' ')
 check exports "exported: $exports" test "$exports" = "$allowed"
+
+# the library holds only what runs in a guarded process: no function of
+# the command (shim/cli/), nor the render code only the command calls
+# (a build of the library alone, make musl, takes the regular build's)
+cli_obj=$B/obj/cli
+[ -d "$cli_obj" ] || cli_obj=$TOP/build/obj/cli
+cli_fns=$( (nm --defined-only "$cli_obj"/*.o | awk '$2 == "T" {print $3}';
+	cat "$(dirname "$0")/cli_only.txt") | sort -u)
+in_lib=$(nm "$B/libforkguard.so" | awk '{print $NF}' | sort -u | comm -12 - <(echo "$cli_fns") | tr '\n' ' ')
+check no-cli-code "command functions in the library: ${in_lib:-none} (of $(echo "$cli_fns" | wc -l) checked)" \
+	test -z "$in_lib" -a "$(echo "$cli_fns" | wc -l)" -gt 10
 summary

@@ -11,7 +11,7 @@
 #include <string.h>
 
 #include "fmt.h"
-#include "metrics.h"
+#include "prom.h"
 
 const uint64_t fg_m_bucket_ns[FG_M_BUCKETS] = {
 	5000,	10000,	 25000,	  50000,    100000,

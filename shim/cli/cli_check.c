@@ -26,7 +26,7 @@
 #include "cli.h"
 #include "describe.h"
 #include "fmt.h"
-#include "metrics.h"
+#include "prom.h"
 
 static const char usage[] =
     "usage: forkguard check [OPTIONS] PID...\n"

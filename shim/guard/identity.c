@@ -32,7 +32,7 @@ extern const char fg_own_marker[sizeof(forkguard_copy_marker)]
     __attribute__((alias("forkguard_copy_marker"), visibility("hidden")));
 
 #ifdef FG_INTERP
-__attribute__((section(".interp"), used)) static const char interp[] =
+__attribute__((section(".interp"), used, retain)) static const char interp[] =
     FG_INTERP;
 #endif
 
