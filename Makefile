@@ -166,7 +166,7 @@ $(B)/tests/libfg_empty.so: tests/bench/empty.c | $(B)/tests
 # the sanitizer builds, a short fuzz pass (FUZZ_SECONDS each) and the format
 test: all test-unit test-integration test-transparency test-cli test-log test-metrics \
 	test-deb test-musl \
-	test-kernel test-redis-mode2 test-sink-mode2 test-vm-swap test-cow test-asan test-valgrind fuzz \
+	test-kernel test-redis-mode2 test-sink-mode2 test-vm-swap test-cow test-crun test-asan test-valgrind fuzz \
 	check-format
 
 # every binary runs, whatever an earlier one said; the failures are
@@ -331,6 +331,10 @@ test-vm-swap: all
 test-cow: all
 	@sh tests/vm/cow.sh
 
+# Redis in a crun container with memory.oom.group=1 (tests/vm/crun_redis.sh)
+test-crun: all
+	@sh tests/vm/crun_redis.sh
+
 format:
 	clang-format -i shim/*/*.c shim/*/*.h include/*.h
 
@@ -353,5 +357,5 @@ FORCE:
 
 .PHONY: FORCE check deb test-deb musl test-musl test-metrics all fixtures test test-unit test-integration test-transparency demo \
 	bench install uninstall fuzz test-asan test-valgrind test-cli test-log test-kernel \
-	test-redis-mode2 test-sink-mode2 test-vm-swap test-cow \
+	test-redis-mode2 test-sink-mode2 test-vm-swap test-cow test-crun \
 	format check-format clean
