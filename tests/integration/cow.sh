@@ -24,6 +24,14 @@ check cow-protect "protect: $(grep -o 'oom_score_adj.*' "$TMP/protect.out"), cow
 	test "$(grep -o 'oom_score_adj [0-9-]*' "$TMP/protect.out")" = "oom_score_adj 1000" -a \
 	"$(json_get "$TMP/protect.log" cow_protect)" = true
 
+# the same through clone(2) without CLONE_VM: the child's step runs too
+FORKGUARD_COW=protect FORKGUARD_SYSFS=$TMP/sys FORKGUARD_FORMAT=json \
+	FORKGUARD_LOG=$TMP/clone.log LD_PRELOAD="$LIB" "$F" 16 100 0 clone >"$TMP/clone.out" 2>&1
+check cow-protect-clone "protect, clone without CLONE_VM: $(grep -o 'oom_score_adj.*' "$TMP/clone.out"), call $(json_get "$TMP/clone.log" call), cow_protect $(json_get "$TMP/clone.log" cow_protect)" \
+	test "$(grep -o 'oom_score_adj [0-9-]*' "$TMP/clone.out")" = "oom_score_adj 1000" -a \
+	"$(json_get "$TMP/clone.log" call)" = clone -a \
+	"$(grep -c 'parent survived' "$TMP/clone.out")" = 1
+
 # 64 MiB of room: ok, quiet at the default level, the child untouched
 mksys 65536
 FORKGUARD_COW=protect FORKGUARD_SYSFS=$TMP/sys FORKGUARD_LOG=$TMP/ok.log \
