@@ -2,7 +2,7 @@
  * emit.c - the sink of the guard's finished events: one event rendered as
  * text or JSON (report.c) and sent to the log (log.c) at the syslog
  * severity its outcome calls for, with the rate limit's note when reports
- * were dropped before it.  It consumes: it never checks, reads /proc or
+ * were dropped before it; and the end of a followed child (watcher.c).  It consumes: it never checks, reads /proc or
  * decides again (guard.c completes the event first).
  */
 #include <unistd.h>
@@ -11,6 +11,7 @@
 #include "guard.h"
 #include "log.h"
 #include "report.h"
+#include "report_follow.h"
 
 void fg_emit_warning(const struct fg_config *c, const char *text, size_t n)
 {
@@ -72,4 +73,22 @@ void fg_emit(const struct fg_guard *g)
 	if (dropped)
 		suppressed(c, dropped);
 	fg_log_send(c, prio(&g->e), buf, n);
+}
+
+void fg_emit_child_end(const struct fg_config *c, const struct fg_child_end *e,
+		       const struct fg_cow *cow)
+{
+	char buf[2048];
+	size_t n;
+
+	if (fg_log_admit(c) == FG_LOG_DROP)
+		return;
+	n = c->format == FG_FORMAT_JSON
+		? fg_report_child_end_json(e, cow, buf, sizeof(buf))
+		: fg_report_child_end_text(e, cow, buf, sizeof(buf));
+	fg_log_send(c,
+		    e->cause == FG_END_OOM     ? FG_PRIO_ERR
+		    : e->cause == FG_END_ABORT ? FG_PRIO_WARNING
+					       : FG_PRIO_INFO,
+		    buf, n);
 }

@@ -7,6 +7,8 @@
  *   child:   nothing (no write, no page touched: kept fds and locks know
  *            their owner pid and are renewed lazily), except under
  *            FORKGUARD_COW=protect after a cow risk: its oom_score_adj
+ *            (FORKGUARD_COW=abort: refused during the back-off, or the
+ *            parent's watcher thread follows the child: watcher.c)
  *   parent:  the post-mortem of a failed call (ENOMEM the model did not
  *            predict is a mismatch; EAGAIN gets the task limits), then
  *            the finished event to the sinks: the report (emit.c), if
@@ -34,6 +36,7 @@
 #include "policy.h"
 #include "procfs.h"
 #include "remedy.h"
+#include "watcher.h"
 
 static void warn_once(const struct fg_config *c, const char *what, int err)
 {
@@ -164,7 +167,8 @@ bool fg_guard_before(struct fg_guard *g, const char *call)
 	} else if (fg_verdict_risky(e->r.verdict)) {
 		fg_remedy_stats(e);
 	}
-	if (c->mode == FG_MODE_ENFORCE && e->r.verdict == FG_FAIL) {
+	if ((c->mode == FG_MODE_ENFORCE && e->r.verdict == FG_FAIL) ||
+	    e->cow.refuse) {
 		e->refused = true;
 		fg_metrics_refused(call, (uint64_t)e->check_us * 1000);
 		report(g);
@@ -385,6 +389,9 @@ static void parent_step(struct fg_guard *g, enum fg_call_kind kind, long rc,
 			int err)
 {
 	bool failed = kind == FG_CALL_DAEMON ? rc != 0 : rc < 0;
+
+	if (!failed && kind != FG_CALL_DAEMON && g->active && g->e.cow.follow)
+		g->e.cow.follow = fg_follow_start(g->c, (pid_t)rc, &g->e);
 
 	/* a quiet success: nothing to write (each page written after a
 	 * fork is copied) */

@@ -11,6 +11,7 @@
 
 #include "config.h"
 #include "event.h"
+#include "follow.h"
 
 /*
  * The real libc functions, resolved by interpose.c; a unit test sets them
@@ -102,6 +103,10 @@ bool fg_guard_pass(void);
  * with the rate limit's note.  Reads nothing, decides nothing.
  */
 void fg_emit(const struct fg_guard *g);
+/* fg_emit_child_end - a followed child's end @e (its fork's verdict @cow)
+ * to the log, as text or JSON (watcher.c). */
+void fg_emit_child_end(const struct fg_config *c, const struct fg_child_end *e,
+		       const struct fg_cow *cow);
 /* fg_emit_warning - a warning line (a JSON line in JSON format). */
 void fg_emit_warning(const struct fg_config *c, const char *text, size_t n);
 

@@ -186,6 +186,18 @@ void fg_metrics_cow(enum fg_cow_verdict verdict, uint64_t worst_kb,
 		add(&m->cow_oom_kills, (uint64_t)oom_kills);
 }
 
+void fg_metrics_child_end(const struct fg_child_end *e)
+{
+	if (!fg_metrics_on() || (unsigned)e->cause >= FG_M_ENDS)
+		return;
+	add(&m->child_ends[e->cause], 1);
+	if (e->cause == FG_END_ABORT)
+		add(&m->cow_aborts, 1);
+	__atomic_store_n(&m->cow_last_copy_kb, e->copy_kb, __ATOMIC_RELAXED);
+	__atomic_store_n(&m->child_last_us, e->lifetime_us, __ATOMIC_RELAXED);
+	add(&m->child_us_sum, e->lifetime_us);
+}
+
 void fg_metrics_remedy(const char *name, const char *result, uint64_t kb)
 {
 	int n = name_index(fg_m_remedy_names, FG_M_REMEDIES, name);

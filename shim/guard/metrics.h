@@ -17,6 +17,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "follow.h"
 #include "prom.h"
 
 /* fg_metrics_on - FORKGUARD_METRICS is set (a load and a branch). */
@@ -40,6 +41,9 @@ void fg_metrics_refused(const char *call, uint64_t check_ns);
  */
 void fg_metrics_cow(enum fg_cow_verdict verdict, uint64_t worst_kb,
 		    uint64_t headroom_kb, int64_t oom_kills);
+/* fg_metrics_child_end - a followed child ended (watcher.c): its cause,
+ * copy and lifetime. */
+void fg_metrics_child_end(const struct fg_child_end *e);
 /* fg_metrics_remedy - remedy @name ended with @result, releasing @kb. */
 void fg_metrics_remedy(const char *name, const char *result, uint64_t kb);
 /*
