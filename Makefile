@@ -114,22 +114,33 @@ $(B)/fixtures/jemalloc_retention: fixtures/jemalloc_retention.c fixtures/merged.
 # --- tests ---
 UNIT := test_policy test_parse test_config test_report test_snapshots \
 	test_estimate test_cgroup test_stamp test_terms test_fuzz_regressions \
-	test_prom test_fastpath test_remedy test_guard
+	test_prom test_fastpath test_remedy test_guard test_interpose test_follow
 UNIT_BIN := $(UNIT:%=$(B)/tests/%)
 UNIT_OBJ := $(B)/obj/guard/fastpath.o
 $(B)/tests/%: tests/unit/%.c $(B)/libforkguard-core.a $(UNIT_OBJ) | $(B)/tests
 	$(CC) $(FG_CFLAGS) $(L_all) $(CFLAGS) -o $@ $< $(UNIT_OBJ) $(B)/libforkguard-core.a -lcmocka
 # the remedies' predicates and the guard's flow, with the library's objects
 # (test_guard brings its own sink in place of log.o)
-REMEDY_OBJ := $(B)/obj/guard/remedy.o $(B)/obj/guard/metrics.o $(B)/obj/guard/cow.o
+REMEDY_OBJ := $(B)/obj/guard/remedy.o $(B)/obj/guard/metrics.o $(B)/obj/guard/cow.o \
+	$(B)/obj/guard/watcher.o $(B)/obj/guard/plan.o
+# the sinks, for a test that does not bring its own
+SINK_OBJ := $(B)/obj/guard/emit.o $(B)/obj/guard/log.o
 $(B)/tests/test_remedy: tests/unit/test_remedy.c $(B)/libforkguard-core.a \
-		$(UNIT_OBJ) $(REMEDY_OBJ) | $(B)/tests
-	$(CC) $(FG_CFLAGS) $(L_all) $(CFLAGS) -o $@ $< $(REMEDY_OBJ) $(UNIT_OBJ) \
+		$(UNIT_OBJ) $(REMEDY_OBJ) $(SINK_OBJ) | $(B)/tests
+	$(CC) $(FG_CFLAGS) $(L_all) $(CFLAGS) -o $@ $< $(REMEDY_OBJ) $(SINK_OBJ) $(UNIT_OBJ) \
 		$(B)/libforkguard-core.a -lcmocka $(FG_LDLIBS)
+GUARD_FLOW_OBJ := $(B)/obj/guard/guard.o $(B)/obj/guard/emit.o
 $(B)/tests/test_guard: tests/unit/test_guard.c $(B)/libforkguard-core.a \
-		$(UNIT_OBJ) $(REMEDY_OBJ) $(B)/obj/guard/guard.o | $(B)/tests
-	$(CC) $(FG_CFLAGS) $(L_all) $(CFLAGS) -o $@ $< $(B)/obj/guard/guard.o $(REMEDY_OBJ) \
+		$(UNIT_OBJ) $(REMEDY_OBJ) $(GUARD_FLOW_OBJ) | $(B)/tests
+	$(CC) $(FG_CFLAGS) $(L_all) $(CFLAGS) -o $@ $< $(GUARD_FLOW_OBJ) $(REMEDY_OBJ) \
 		$(UNIT_OBJ) $(B)/libforkguard-core.a -lcmocka $(FG_LDLIBS) -pthread
+# the fork entry through its seam: interpose.o's wrappers with fg_real set
+# to fakes (its own sink, as test_guard)
+$(B)/tests/test_interpose: tests/unit/test_interpose.c $(B)/libforkguard-core.a \
+		$(UNIT_OBJ) $(REMEDY_OBJ) $(GUARD_FLOW_OBJ) $(B)/obj/guard/interpose.o | $(B)/tests
+	$(CC) $(FG_CFLAGS) $(L_all) $(CFLAGS) -o $@ $< $(B)/obj/guard/interpose.o \
+		$(GUARD_FLOW_OBJ) $(REMEDY_OBJ) $(UNIT_OBJ) $(B)/libforkguard-core.a \
+		-lcmocka $(FG_LDLIBS) -pthread
 
 # tests/metrics: a real node_exporter scrapes the guarded programs' files
 $(B)/tests/forker: tests/metrics/forker.c fixtures/merged.h | $(B)/tests
@@ -155,6 +166,7 @@ $(B)/tests/bench: tests/bench/bench.c $(B)/tests/libfg_empty.so | $(B)/tests
 # the fork path's check alone, linked with the library's objects
 $(B)/tests/bench_pass: tests/bench/pass.c $(B)/obj/guard/log.o \
 		$(B)/obj/guard/cow.o $(B)/obj/guard/fastpath.o $(B)/obj/guard/guard.o \
+		$(B)/obj/guard/emit.o $(B)/obj/guard/watcher.o $(B)/obj/guard/plan.o \
 		$(B)/obj/guard/remedy.o $(B)/obj/guard/metrics.o $(B)/libforkguard-core.a \
 		| $(B)/tests
 	$(CC) $(FG_CFLAGS) $(L_all) $(CFLAGS) -o $@ $^ $(LDFLAGS) $(FG_LDLIBS)

@@ -75,9 +75,31 @@ int fg_memcg_read(const char *procfs, const char *sysfs, pid_t pid,
  * verdict about the snapshot (struct fg_cow): kept in the event.
  */
 struct fg_cow_fork {
-	int64_t oom_kills; /* in the group since the last fork; -1 n/a */
-	bool protect;	   /* the child raises its oom_score_adj */
+	int64_t oom_kills;  /* in the group since the last fork; -1 n/a */
+	bool protect;	    /* the child raises its oom_score_adj */
+	bool follow;	    /* FORKGUARD_COW=abort: the child is followed */
+	bool refuse;	    /* abort's back-off: refused (ENOMEM) */
+	uint64_t backoff_s; /* refuse: what is left of the back-off */
+	/* from this process's recent followed forks: the copy to expect
+	 * (UINT64_MAX: no history) and how many forks that is from */
+	uint64_t expected_kb;
+	unsigned history;
 };
+
+/*
+ * Who an OOM kill in the process's place would take: the victim alone
+ * (the OOM killer's pick: protect makes it the child); the whole group
+ * (memory.oom.group=1); the whole systemd unit (a cgroup path through a
+ * NAME.service: systemd's OOMPolicy= defaults to stop, since v243).
+ */
+enum fg_blast { FG_BLAST_ONE, FG_BLAST_GROUP, FG_BLAST_UNIT };
+
+/*
+ * fg_cow_blast - the blast radius of an OOM kill for the verdict @c
+ * (pure, policy_cow.c); the unit's name (NAME.service) into @unit (@len
+ * bytes; "" unless FG_BLAST_UNIT).
+ */
+enum fg_blast fg_cow_blast(const struct fg_cow *c, char *unit, size_t len);
 
 /*
  * fg_cow_eval - the copy-on-write verdict (pure, policy.c): @worst_kb of

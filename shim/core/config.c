@@ -7,6 +7,7 @@
  * default: a typo must never change how the host program forks.
  */
 #include <errno.h>
+#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/auxv.h>
@@ -41,6 +42,21 @@ static const struct choice cows[] = {
 	{ "warn", FG_COW_WARN },
 	{ "off", FG_COW_OFF },
 	{ "protect", FG_COW_PROTECT },
+	{ "abort", FG_COW_ABORT },
+	{ NULL, 0 },
+};
+static const struct choice signals[] = {
+	{ "SIGUSR1", SIGUSR1 },
+	{ "SIGUSR2", SIGUSR2 },
+	{ "SIGTERM", SIGTERM },
+	{ "SIGKILL", SIGKILL },
+	{ "SIGINT", SIGINT },
+	{ "SIGHUP", SIGHUP },
+	{ NULL, 0 },
+};
+static const struct choice follows[] = {
+	{ "risk", 0 },
+	{ "all", 1 },
 	{ NULL, 0 },
 };
 static const struct choice remedies[] = {
@@ -171,6 +187,9 @@ int fg_config_parse(struct fg_config *c, const char *(*get)(const char *),
 	strcpy(c->procfs, "/proc");
 	strcpy(c->sysfs, "/sys");
 	c->cow_interval_s = 3600;
+	c->cow_signal = SIGUSR1;
+	c->cow_margin_mb = 16;
+	c->cow_backoff_s = 30;
 
 #define BAD(name, expect)                              \
 	do {                                           \
@@ -221,8 +240,35 @@ int fg_config_parse(struct fg_config *c, const char *(*get)(const char *),
 		if (pick(cows, v, &x))
 			c->cow = (enum fg_cow_mode)x;
 		else
-			BAD("FORKGUARD_COW", "warn|protect|off; using warn");
+			BAD("FORKGUARD_COW",
+			    "warn|protect|abort|off; using warn");
 	}
+	if ((v = get("FORKGUARD_COW_SIGNAL")) && *v) {
+		char name[12] = "SIG";
+
+		strncat(name, strncmp(v, "SIG", 3) ? v : v + 3, 8);
+		if (pick(signals, name, &x))
+			c->cow_signal = x;
+		else
+			BAD("FORKGUARD_COW_SIGNAL",
+			    "USR1|USR2|TERM|KILL|INT|HUP; using USR1");
+	}
+	if ((v = get("FORKGUARD_COW_FOLLOW")) && *v) {
+		if (pick(follows, v, &x))
+			c->cow_follow_all = x;
+		else
+			BAD("FORKGUARD_COW_FOLLOW", "risk|all; using risk");
+	}
+	if ((v = get("FORKGUARD_COW_MARGIN")) && *v &&
+	    !parse_uint(v, 1048576, &c->cow_margin_mb))
+		BAD("FORKGUARD_COW_MARGIN", "MiB of room kept below which a "
+					    "child is ended, 0..1048576; "
+					    "using 16");
+	if ((v = get("FORKGUARD_COW_BACKOFF")) && *v &&
+	    !parse_uint(v, 86400, &c->cow_backoff_s))
+		BAD("FORKGUARD_COW_BACKOFF",
+		    "seconds during which a risky fork after an abort is "
+		    "refused, 0..86400; using 30");
 	if ((v = get("FORKGUARD_COW_INTERVAL")) && *v &&
 	    !parse_uint(v, 31 * 86400, &c->cow_interval_s))
 		BAD("FORKGUARD_COW_INTERVAL",

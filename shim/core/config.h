@@ -28,7 +28,7 @@ enum fg_sink { FG_SINK_AUTO, FG_SINK_STDERR, FG_SINK_SYSLOG, FG_SINK_FILE };
 enum fg_format { FG_FORMAT_TEXT, FG_FORMAT_JSON };
 enum fg_report { FG_REPORT_RISKY, FG_REPORT_ALL };
 /* FORKGUARD_COW: the copy-on-write check after a fork that succeeds */
-enum fg_cow_mode { FG_COW_WARN, FG_COW_OFF, FG_COW_PROTECT };
+enum fg_cow_mode { FG_COW_WARN, FG_COW_OFF, FG_COW_PROTECT, FG_COW_ABORT };
 
 /* remedies, as FORKGUARD_REMEDY names them */
 #define FG_REMEDY_JEMALLOC 0x1u
@@ -49,6 +49,13 @@ struct fg_config {
 	char sysfs[FG_PATH_MAX]; /* FORKGUARD_SYSFS: cgroups, THP */
 	enum fg_cow_mode cow;
 	unsigned cow_interval_s; /* a cow risk is reported once per this */
+	/* FORKGUARD_COW=abort: the signal that ends a child, which forks
+	 * are followed (all, or those at risk), the margin's floor, and the
+	 * back-off after an abort (seconds, doubled at each abort in a row) */
+	int cow_signal;
+	bool cow_follow_all;
+	unsigned cow_margin_mb;
+	unsigned cow_backoff_s;
 	enum fg_rule rule;	 /* or FG_RULE_RUNNING (osrelease) */
 	unsigned rate;		 /* reports per second, 0: no limit */
 	unsigned remedies;	 /* FG_REMEDY_* */

@@ -11,6 +11,7 @@ void fg_event_init(struct fg_event *e, const char *call)
 	e->call = call;
 	e->outcome_errno = -1;
 	e->cow.oom_kills = -1;
+	e->cow.expected_kb = UINT64_MAX;
 	e->r.verdict = FG_UNKNOWN;
 }
 

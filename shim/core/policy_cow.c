@@ -132,3 +132,28 @@ const char *fg_cow_verdict_name(enum fg_cow_verdict v)
 
 	return (unsigned)v < 3 ? names[v] : "unknown";
 }
+
+enum fg_blast fg_cow_blast(const struct fg_cow *c, char *unit, size_t len)
+{
+	const char *end;
+	bool found = false;
+	size_t n;
+
+	if (len)
+		unit[0] = '\0';
+	/* the innermost "NAME.service" component of the path */
+	for (const char *at = c->cgroup; *at; at = end) {
+		while (*at == '/')
+			at++;
+		end = at + strcspn(at, "/");
+		n = (size_t)(end - at);
+		if (n > 8 && !memcmp(end - 8, ".service", 8)) {
+			found = true;
+			if (len)
+				copy_str(unit, len, at, n);
+		}
+	}
+	if (found)
+		return FG_BLAST_UNIT;
+	return c->oom_group ? FG_BLAST_GROUP : FG_BLAST_ONE;
+}

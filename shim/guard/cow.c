@@ -14,6 +14,8 @@
  * FORKGUARD_COW=protect the child of a risky fork raises its own
  * oom_score_adj to 1000 (an unprivileged process may raise its own), so
  * that the OOM killer takes the child, the save, and spares the parent.
+ * Under FORKGUARD_COW=abort the plan (watcher.c) says whether the child
+ * is followed, or the fork refused during the back-off after an abort.
  */
 #include <fcntl.h>
 #include <string.h>
@@ -25,6 +27,7 @@
 #include "cow.h"
 #include "fastpath.h"
 #include "metrics.h"
+#include "watcher.h"
 
 #define FRESH_US 1000000L
 
@@ -111,6 +114,7 @@ bool fg_cow_fork(const struct fg_config *c, const struct fg_sys *s,
 	if (out->oom_kill_count != cow.oom_kills)
 		cow.oom_kills = out->oom_kill_count;
 	f->protect = c->cow == FG_COW_PROTECT && out->verdict == FG_COW_RISK;
+	fg_follow_plan(c, out, f);
 	keep(out->headroom_kb, s->page_kb, now);
 	fg_metrics_cow(out->verdict, out->worst_kb, out->headroom_kb,
 		       f->oom_kills);

@@ -3,21 +3,25 @@
  *
  *   before:  check (fast, tiered) -> if risky, the exact diagnosis ->
  *            remediate and re-check (remediate mode) -> refuse (enforce)
- *   call:    the real fork, untouched
- *   after:   in the parent, the post-mortem of a failed fork (ENOMEM the
- *            model did not predict is a mismatch; EAGAIN gets the task
- *            limits), then one report if the level asks for it
+ *   call:    the real function, untouched (interpose.c's table)
  *   child:   nothing (no write, no page touched: kept fds and locks know
  *            their owner pid and are renewed lazily), except under
  *            FORKGUARD_COW=protect after a cow risk: its oom_score_adj
+ *            (FORKGUARD_COW=abort: refused during the back-off, or the
+ *            parent's watcher thread follows the child: watcher.c)
+ *   parent:  the post-mortem of a failed call (ENOMEM the model did not
+ *            predict is a mismatch; EAGAIN gets the task limits), then
+ *            the finished event to the sinks: the report (emit.c), if
+ *            the level asks for it, and the metrics
  *
- * Fail open: if the guard cannot read or decide, the call goes through
- * exactly as without it.  errno is restored by the caller (interpose.c).
+ * fg_guard_run is the one way for all four calls, and the one place that
+ * keeps errno.  Fail open: if the guard cannot read or decide, the call
+ * goes through exactly as without it.  The sinks get a finished event:
+ * what a report shows that the check skipped is read here, before.
  */
 #include <errno.h>
 #include <pthread.h>
 #include <string.h>
-#include <sys/syscall.h>
 #include <unistd.h>
 
 #include "check.h"
@@ -28,27 +32,11 @@
 #include "forksafe.h"
 #include "guard.h"
 #include "identity.h"
-#include "log.h"
 #include "metrics.h"
 #include "policy.h"
 #include "procfs.h"
 #include "remedy.h"
-#include "report.h"
-
-static void report(struct fg_guard *g);
-
-/* A warning to the log: in JSON format, a JSON line too. */
-static void warn_write(const struct fg_config *c, const char *text, size_t n)
-{
-	char buf[1536];
-
-	if (c->format == FG_FORMAT_JSON) {
-		n = fg_report_warning_json(getpid(), text, n, buf, sizeof(buf));
-		text = buf;
-	}
-	if (n)
-		fg_log_write(c, text, n);
-}
+#include "watcher.h"
 
 static void warn_once(const struct fg_config *c, const char *what, int err)
 {
@@ -64,7 +52,7 @@ static void warn_once(const struct fg_config *c, const char *what, int err)
 	fg_puts(&b, " (");
 	fg_puterrno(&b, err);
 	fg_puts(&b, "); forks are not checked, they go through unchanged\n");
-	warn_write(c, buf, b.at);
+	fg_emit_warning(c, buf, b.at);
 }
 
 static void config_warnings_once(const struct fg_config *c)
@@ -80,25 +68,34 @@ static void config_warnings_once(const struct fg_config *c)
 		return;
 	w = fg_config_warnings();
 	if (*w)
-		warn_write(c, w, strlen(w));
+		fg_emit_warning(c, w, strlen(w));
 	n = fg_remedy_missing(c, missing, sizeof(missing));
 	if (n)
-		warn_write(c, missing, n);
+		fg_emit_warning(c, missing, n);
 }
 
-static void fill_task(struct fg_result *r, const char *root)
+/* The event finished for the sinks: what the fast check skipped. */
+static void finish(struct fg_guard *g)
 {
+	struct fg_result *r = &g->e.r;
 	char buf[32];
 	size_t n;
 
-	fg_result_complete(root, r);
-	if (r->task.comm[0] || fg_read(root, 0, "comm", buf, sizeof(buf)) <= 0)
+	fg_result_complete(g->c->procfs, r);
+	if (r->task.comm[0] ||
+	    fg_read(g->c->procfs, 0, "comm", buf, sizeof(buf)) <= 0)
 		return;
 	n = strcspn(buf, "\n");
 	if (n >= sizeof(r->task.comm))
 		n = sizeof(r->task.comm) - 1;
 	memcpy(r->task.comm, buf, n);
 	r->task.comm[n] = '\0';
+}
+
+static void report(struct fg_guard *g)
+{
+	finish(g);
+	fg_emit(g);
 }
 
 /* The configuration, with what it settles for the fork-path check. */
@@ -111,58 +108,28 @@ static const struct fg_config *config(void)
 	return c;
 }
 
+/*
+ * In the parent after a fork: the metrics file, when due, with the margin
+ * of @r (NULL: of a check made now).  Out of line: a result is big.
+ */
+__attribute__((noinline)) static void metrics_tick(const struct fg_result *r)
+{
+	const struct fg_config *c;
+	struct fg_result now;
+
+	if (!fg_metrics_tick())
+		return;
+	c = config();
+	if (!r && c && !fg_fast_check(c->procfs, c->rule, false, &now))
+		r = &now;
+	fg_metrics_write(r && r->verdict != FG_UNKNOWN ? r : NULL);
+}
+
 bool fg_guard_off(void)
 {
 	const struct fg_config *c = fg_config();
 
 	return !c || c->mode == FG_MODE_OFF || fg_second_copy();
-}
-
-/*
- * The fast path's check of a fork that does not pass, handed to the whole
- * way that follows at once in the same thread, so that the fork is checked
- * once.  Written only then (a fork that goes the whole way anyway), under
- * the lock; taken only by the thread that left it, and while fresh.
- */
-#define FG_HANDOFF_US 100000L
-static struct {
-	pid_t lock;
-	pid_t tid; /* the thread that left it; 0: empty */
-	long at;
-	struct fg_result r;
-} handoff;
-
-static pid_t thread_id(void)
-{
-	return (pid_t)syscall(SYS_gettid);
-}
-
-static void handoff_leave(const struct fg_result *r)
-{
-	if (!fg_trylock(&handoff.lock, getpid()))
-		return;
-	handoff.r = *r;
-	handoff.at = fg_now_us();
-	__atomic_store_n(&handoff.tid, thread_id(), __ATOMIC_RELEASE);
-	fg_unlock(&handoff.lock);
-}
-
-static bool handoff_take(struct fg_result *r)
-{
-	bool took = false;
-
-	if (!__atomic_load_n(&handoff.tid, __ATOMIC_ACQUIRE) ||
-	    !fg_trylock(&handoff.lock, getpid()))
-		return false;
-	if (handoff.tid == thread_id() &&
-	    fg_now_us() - handoff.at < FG_HANDOFF_US) {
-		*r = handoff.r;
-		took = true;
-	}
-	if (handoff.tid)
-		handoff.tid = 0;
-	fg_unlock(&handoff.lock);
-	return took;
 }
 
 bool fg_guard_before(struct fg_guard *g, const char *call)
@@ -178,9 +145,7 @@ bool fg_guard_before(struct fg_guard *g, const char *call)
 		return false;
 	config_warnings_once(c);
 	fg_event_init(e, call);
-	rc = handoff_take(&e->r)
-		 ? 0
-		 : fg_fast_check(c->procfs, c->rule, false, &e->r);
+	rc = fg_fast_check(c->procfs, c->rule, false, &e->r);
 	e->check_us = e->r.check_us;
 	if (rc || e->r.verdict == FG_UNKNOWN) {
 		warn_once(c, "cannot read the overcommit policy",
@@ -202,11 +167,12 @@ bool fg_guard_before(struct fg_guard *g, const char *call)
 	} else if (fg_verdict_risky(e->r.verdict)) {
 		fg_remedy_stats(e);
 	}
-	if (c->mode == FG_MODE_ENFORCE && e->r.verdict == FG_FAIL) {
+	if ((c->mode == FG_MODE_ENFORCE && e->r.verdict == FG_FAIL) ||
+	    e->cow.refuse) {
 		e->refused = true;
 		fg_metrics_refused(call, (uint64_t)e->check_us * 1000);
 		report(g);
-		fg_metrics_tick();
+		metrics_tick(&e->r);
 		return true;
 	}
 	fg_metrics_attempt(call, e->r.verdict, (uint64_t)e->check_us * 1000);
@@ -214,17 +180,14 @@ bool fg_guard_before(struct fg_guard *g, const char *call)
 }
 
 /* Out of line: its result is big, and the fast path's stack stays short
- * (after a fork, each stack page written again is a fault). */
+ * (after a fork, each stack page written again is a fault).  A fork that
+ * does not pass is checked again by the whole way. */
 __attribute__((noinline)) static bool pass_checked(const struct fg_config *c)
 {
 	struct fg_result r;
 
-	if (fg_fast_check(c->procfs, c->rule, false, &r))
-		return false;
-	if (r.verdict == FG_OK)
-		return true;
-	handoff_leave(&r);
-	return false;
+	return !fg_fast_check(c->procfs, c->rule, false, &r) &&
+	       r.verdict == FG_OK;
 }
 
 bool fg_guard_pass(void)
@@ -240,7 +203,7 @@ bool fg_guard_pass(void)
 
 void fg_guard_child(const struct fg_guard *g)
 {
-	if (g->active && g->e.cow.protect)
+	if (g && g->active && g->e.cow.protect)
 		fg_cow_protect_child(g->c);
 }
 
@@ -275,11 +238,6 @@ static bool report_due(const struct fg_guard *g, bool failed)
 	       failed || e->nattempts || g->cow_due;
 }
 
-static bool quiet_after(const struct fg_guard *g)
-{
-	return !g->active || !report_due(g, false);
-}
-
 void fg_guard_after(struct fg_guard *g, bool failed, int err)
 {
 	const struct fg_config *c = g->c;
@@ -312,57 +270,10 @@ void fg_guard_after(struct fg_guard *g, bool failed, int err)
 	}
 	if (report_due(g, failed))
 		report(g);
-	fg_metrics_tick();
+	metrics_tick(&e->r);
 }
 
-/* syslog severity: a model the kernel contradicted and a borderline
- * verdict are warnings, a predicted or real failure an error */
-static int report_prio(const struct fg_event *e)
-{
-	enum fg_verdict v = e->r.verdict;
-
-	if (e->mismatch ||
-	    (v == FG_BORDERLINE && !e->refused && e->outcome_errno <= 0))
-		return FG_PRIO_WARNING;
-	if (v == FG_FAIL || e->refused || e->outcome_errno > 0)
-		return FG_PRIO_ERR;
-	return v == FG_OK ? FG_PRIO_INFO : FG_PRIO_WARNING;
-}
-
-static void report(struct fg_guard *g)
-{
-	const struct fg_config *c = g->c;
-	char buf[8192];
-	unsigned long dropped = fg_log_admit(c);
-	size_t n;
-
-	if (dropped == FG_LOG_DROP)
-		return;
-	fill_task(&g->e.r, c->procfs);
-	if (c->format == FG_FORMAT_JSON)
-		n = fg_event_json(&g->e, buf, sizeof(buf));
-	else
-		n = fg_event_text(&g->e, buf, sizeof(buf));
-	if (dropped) {
-		char note[96];
-		struct fg_buf b;
-
-		fg_buf_init(&b, note, sizeof(note));
-		if (c->format == FG_FORMAT_JSON) {
-			fg_puts(&b, "{\"event\":\"suppressed\",\"count\":");
-			fg_putu(&b, dropped);
-			fg_puts(&b, "}\n");
-		} else {
-			fg_puts(&b, "forkguard: ");
-			fg_putu(&b, dropped);
-			fg_puts(&b, " reports suppressed by the rate limit\n");
-		}
-		fg_log_write(c, note, b.at);
-	}
-	fg_log_send(c, report_prio(&g->e), buf, n);
-}
-
-/* --- the fork-like calls --- */
+/* --- the handlers and the calls --- */
 
 /*
  * What the atfork handlers know, per thread.  Two sets of handlers:
@@ -376,8 +287,7 @@ static void report(struct fg_guard *g)
  *     those, and explains the failure the early one noted.
  * Stores are made only when a value changes (after a fork each page
  * written is copied, this one too).  A call that goes the whole way
- * (guarded_fork, daemon) marks itself with our pid: it explains its own
- * failure.
+ * (fg_guard_run) marks itself with our pid: it explains its own failure.
  */
 static __thread struct {
 	int err;    /* errno just before the last fork */
@@ -416,8 +326,9 @@ static void pass_parent_late(void)
 	int err = errno, failed = pass.failed;
 
 	if (!failed) {
-		fg_metrics_tick(); /* reads a clock until a write is due */
-		return;		   /* the fork succeeded: read only */
+		metrics_tick(NULL); /* reads a clock until a write is due */
+		fg_errno_keep(err);
+		return; /* the fork succeeded: read only */
 	}
 	pass.failed = 0;
 	if (pass.slow != getpid())
@@ -473,73 +384,60 @@ __attribute__((noinline)) bool fg_guard_fork_passes(void)
 	return ok;
 }
 
+/* The parent's step after the real call returned @rc (errno @err). */
+static void parent_step(struct fg_guard *g, enum fg_call_kind kind, long rc,
+			int err)
+{
+	bool failed = kind == FG_CALL_DAEMON ? rc != 0 : rc < 0;
+
+	if (!failed && kind != FG_CALL_DAEMON && g->active && g->e.cow.follow)
+		g->e.cow.follow = fg_follow_start(g->c, (pid_t)rc, &g->e);
+
+	/* a quiet success: nothing to write (each page written after a
+	 * fork is copied) */
+	if (!failed && (!g->active || !report_due(g, false)))
+		return;
+	fg_guard_after(g, failed, err);
+}
+
 /* Kept out of line: its frame (the verdict) is paid only when guarding. */
-__attribute__((noinline)) pid_t fg_guard_fork(pid_t (*fn)(void),
-					      const char *call)
+__attribute__((noinline)) long fg_guard_run(struct fg_call *call)
 {
 	struct fg_guard g;
-	bool quiet;
-	pid_t pid, slow;
+	pid_t slow;
+	long rc;
 	int err = errno;
 
-	if (!fn) {
+	if (!call->real) {
 		errno = ENOSYS; /* no libc below us has this symbol */
 		return -1;
 	}
 	/* after the allocator's handlers, registered by now: see pass
 	 * (pthread_atfork is not async-signal-safe; neither is the first
 	 * fork's configuration) */
-	if (__atomic_load_n(&late, __ATOMIC_ACQUIRE) == HANDLERS_NONE)
+	if (call->kind == FG_CALL_FORK &&
+	    __atomic_load_n(&late, __ATOMIC_ACQUIRE) == HANDLERS_NONE)
 		register_once(&late, NULL, pass_parent_late);
-	if (fg_guard_before(&g, call)) {
+	if (fg_guard_before(&g, call->name)) {
 		errno = ENOMEM;
 		return -1;
 	}
-	quiet = quiet_after(&g);
+	call->g = &g;
 	/* restored, not cleared: a fork from a signal handler nests */
 	slow = pass.slow;
 	pass.slow = getpid();
 	fg_errno_keep(err);
-	pid = fn();
-	/* the child: write nothing (after a fork each page written is
-	 * copied, the stack's too) */
-	if (pid == 0) {
+	rc = call->real(call);
+	if (rc == 0 && call->kind == FG_CALL_FORK) {
+		/* the child: write nothing (after a fork each page written
+		 * is copied, the stack's too) */
 		fg_guard_child(&g);
-		return pid;
+		return 0;
 	}
+	/* the parent, or daemon's child (its parent has exited) */
 	err = errno;
 	pass.slow = slow;
-	if (pid > 0 && quiet) {
-		fg_errno_keep(err);
-		return pid;
-	}
-	fg_guard_after(&g, pid < 0, err);
-	fg_errno_keep(err);
-	return pid;
-}
-
-int fg_guard_daemon(int (*fn)(int, int), int nochdir, int noclose)
-{
-	struct fg_guard g;
-	int rc, err = errno;
-	pid_t slow;
-
-	if (!fn) {
-		errno = ENOSYS;
-		return -1;
-	}
-	if (fg_guard_before(&g, "daemon")) {
-		errno = ENOMEM;
-		return -1;
-	}
-	slow = pass.slow;
-	pass.slow = getpid();
-	fg_errno_keep(err);
-	rc = fn(nochdir, noclose);
-	err = errno;
-	pass.slow = slow;
-	/* on success the parent has exited: the child reports */
-	fg_guard_after(&g, rc != 0, err);
+	parent_step(&g, call->kind, rc, err);
 	fg_errno_keep(err);
 	return rc;
 }

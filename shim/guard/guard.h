@@ -1,5 +1,7 @@
 /*
- * guard.h - the decision flow around one fork-like call (guard.c).
+ * guard.h - the decision flow around one fork-like call (guard.c), the
+ * table of the real functions (interpose.c) and the sink of a finished
+ * event (emit.c).
  */
 #ifndef FG_GUARD_H
 #define FG_GUARD_H
@@ -9,12 +11,39 @@
 
 #include "config.h"
 #include "event.h"
+#include "follow.h"
+
+/*
+ * The real libc functions, resolved by interpose.c; a unit test sets them
+ * to fakes (the seam of the fork entry).  NULL: not resolved yet.
+ */
+struct fg_real {
+	pid_t (*fork)(void);
+	pid_t (*_Fork)(void);
+	int (*daemon)(int, int);
+	int (*clone)(int (*)(void *), void *, int, void *, ...);
+};
+extern struct fg_real fg_real;
 
 struct fg_guard {
 	struct fg_event e;
 	const struct fg_config *c;
 	bool active;  /* a verdict was reached: report after */
 	bool cow_due; /* the cow risk is to be reported (rate-limited) */
+};
+
+/* How a call's child goes on: as fork's, daemon's (the parent has exited:
+ * the child reports), or clone's (a trampoline runs the child's step). */
+enum fg_call_kind { FG_CALL_FORK, FG_CALL_DAEMON, FG_CALL_CLONE };
+
+/* One interposed call, made by interpose.c and run by fg_guard_run. */
+struct fg_call {
+	const char *name; /* "fork", "_Fork", "daemon", "clone" */
+	enum fg_call_kind kind;
+	/* the real function with the call's own arguments; NULL when libc
+	 * has none (the call then fails with ENOSYS) */
+	long (*real)(struct fg_call *call);
+	struct fg_guard *g; /* set by fg_guard_run: the child's step's */
 };
 
 /*
@@ -37,15 +66,21 @@ bool fg_guard_off(void);
 bool fg_guard_fork_passes(void);
 
 /*
- * fg_guard_fork - the whole way for fork-like @fn (fork, _Fork): check,
- * diagnose, remedy, refuse (enforce: -1, ENOMEM), the real call, the
- * post-mortem and the report.  Returns @fn's result with its errno;
- * without @fn, -1 and ENOSYS.
+ * fg_guard_run - the whole way for @call: before (check, diagnose,
+ * remedy, refuse: enforce returns -1 with ENOMEM without calling it),
+ * the real call, then in the child its step (fg_guard_child) and in the
+ * parent the post-mortem, the follow-up of the child, the report.  The
+ * one place where errno is saved and restored: the caller sees the real
+ * call's return value and errno; without a real function, -1 and ENOSYS.
  */
-pid_t fg_guard_fork(pid_t (*fn)(void), const char *call);
+long fg_guard_run(struct fg_call *call);
 
-/* fg_guard_daemon - the same around daemon(3); the child reports. */
-int fg_guard_daemon(int (*fn)(int, int), int nochdir, int noclose);
+/*
+ * fg_guard_child - in a child, right after the call (fork, _Fork: in
+ * fg_guard_run; clone: in its trampoline): under FORKGUARD_COW=protect
+ * and a cow risk, raise its own oom_score_adj.  errno is kept.
+ */
+void fg_guard_child(const struct fg_guard *g);
 
 /*
  * fg_guard_before - check, diagnose, remediate before @call.  Returns true
@@ -53,11 +88,6 @@ int fg_guard_daemon(int (*fn)(int, int), int nochdir, int noclose);
  * ENOMEM); false means: call the real function.
  */
 bool fg_guard_before(struct fg_guard *g, const char *call);
-/*
- * fg_guard_child - in the child, right after the call: under
- * FORKGUARD_COW=protect and a cow risk, raise its own oom_score_adj.
- */
-void fg_guard_child(const struct fg_guard *g);
 /* fg_guard_after - in the parent: post-mortem and report. */
 void fg_guard_after(struct fg_guard *g, bool failed, int err);
 
@@ -67,5 +97,17 @@ void fg_guard_after(struct fg_guard *g, bool failed, int err);
  * after it).  False sends the call the whole way.
  */
 bool fg_guard_pass(void);
+
+/*
+ * fg_emit - the finished event of @g to the log: rendered (text or JSON),
+ * with the rate limit's note.  Reads nothing, decides nothing.
+ */
+void fg_emit(const struct fg_guard *g);
+/* fg_emit_child_end - a followed child's end @e (its fork's verdict @cow)
+ * to the log, as text or JSON (watcher.c). */
+void fg_emit_child_end(const struct fg_config *c, const struct fg_child_end *e,
+		       const struct fg_cow *cow);
+/* fg_emit_warning - a warning line (a JSON line in JSON format). */
+void fg_emit_warning(const struct fg_config *c, const char *text, size_t n);
 
 #endif /* FG_GUARD_H */

@@ -1,49 +1,50 @@
 /*
  * interpose.c - the exported libc symbols: fork, _Fork, daemon, clone.
  *
- * Each wrapper runs the guard around the real function, found once with
- * dlsym(RTLD_NEXT) and safe to call before our constructor ran (another
- * library's constructor may fork).  The real call's return value and errno
- * reach the caller unchanged; only enforce mode refuses a fork itself.
+ * Every wrapper has one shape (lttng-ust's ustfork.c is the model): a fast
+ * predicate that may send the call straight to the real function, else
+ * fg_guard_run() (guard.c), which does before -> real call -> child or
+ * parent, and keeps errno, for all four alike.  The real functions sit in
+ * one table, fg_real, found with dlsym(RTLD_NEXT) once and safe to call
+ * before our constructor ran (another library's constructor may fork);
+ * the unit tests set the table to fakes (tests/unit/test_interpose.c).
  *
- * fork() has a fast path: when the guard says so (fg_guard_fork_passes),
- * it tail-calls the real fork, so that the child returns straight to the
- * caller and runs nothing of ours, and libc's frame lies where it would
- * without us (after a fork each page the child touches is a fault: our
- * code, a deeper stack page).  The decision flow is guard.c's.  vfork, posix_spawn, system and popen are not interposed: they share the
- * parent's mm (CLONE_VM), nothing is charged.  clone with CLONE_VM passes
- * straight through for the same reason.
+ * fork()'s fast predicate is the guard's check (fg_guard_fork_passes): on
+ * yes it tail-calls the real fork, so that the child returns straight to
+ * the caller and runs nothing of ours, and libc's frame lies where it
+ * would without us (after a fork each page the child touches is a fault).
+ * The others' predicate is "the guard is off".  clone with CLONE_VM makes
+ * a thread, not a process: nothing is charged, it passes straight through;
+ * without it, the child's step runs in a trampoline before the caller's
+ * function (the caller's frame, with the call, is in the child's copy of
+ * the memory).  vfork, posix_spawn, system and popen are not interposed:
+ * they share the parent's mm (CLONE_VM).
  */
 #include <dlfcn.h>
 #include <errno.h>
 #include <sched.h>
 #include <stdarg.h>
+#include <stddef.h>
 #include <unistd.h>
 
 #include "forksafe.h"
 #include "guard.h"
 #include "identity.h"
 
-typedef pid_t (*fork_fn)(void);
-typedef int (*daemon_fn)(int, int);
-typedef int (*clone_fn)(int (*)(void *), void *, int, void *, ...);
-
-static struct {
-	fork_fn fork, _Fork;
-	daemon_fn daemon;
-	clone_fn clone;
-} real;
+struct fg_real fg_real;
 
 /* Resolve one real symbol once; concurrent first calls agree. */
-#define REAL(name)                                                             \
-	({                                                                     \
-		__typeof__(real.name) fn_ = __atomic_load_n(&real.name,        \
-							    __ATOMIC_ACQUIRE); \
-		if (!fn_) {                                                    \
-			fn_ = (__typeof__(real.name))dlsym(RTLD_NEXT, #name);  \
-			__atomic_store_n(&real.name, fn_, __ATOMIC_RELEASE);   \
-		}                                                              \
-		fn_;                                                           \
+#define REAL(name)                                                       \
+	({                                                               \
+		__typeof__(fg_real.name) fn_ =                           \
+		    __atomic_load_n(&fg_real.name, __ATOMIC_ACQUIRE);    \
+		if (!fn_) {                                              \
+			fn_ = (__typeof__(fg_real.name))dlsym(RTLD_NEXT, \
+							      #name);    \
+			__atomic_store_n(&fg_real.name, fn_,             \
+					 __ATOMIC_RELEASE);              \
+		}                                                        \
+		fn_;                                                     \
 	})
 
 __attribute__((constructor)) static void fg_init(void)
@@ -69,62 +70,128 @@ __attribute__((constructor)) static void fg_init(void)
 #ifdef __GLIBC__
 	fg_guard_init(true);
 #else
-	fg_guard_init(real._Fork != NULL);
+	fg_guard_init(fg_real._Fork != NULL);
 #endif
 	fg_errno_keep(err);
 }
 
+/* --- the real calls, each with its own arguments --- */
+
+static long fork_real(struct fg_call *call)
+{
+	(void)call;
+	return fg_real.fork();
+}
+
+static long _Fork_real(struct fg_call *call)
+{
+	(void)call;
+	return fg_real._Fork();
+}
+
+struct daemon_call {
+	struct fg_call call;
+	int nochdir, noclose;
+};
+
+static long daemon_real(struct fg_call *call)
+{
+	struct daemon_call *d = (struct daemon_call *)call;
+
+	return fg_real.daemon(d->nochdir, d->noclose);
+}
+
+struct clone_call {
+	struct fg_call call;
+	int (*fn)(void *);
+	void *stack, *arg, *tls;
+	int flags;
+	pid_t *ptid, *ctid;
+};
+
+/* The child's first steps: ours, then the caller's function. */
+static int clone_child(void *p)
+{
+	struct clone_call *cc = p;
+
+	fg_guard_child(cc->call.g);
+	return cc->fn(cc->arg);
+}
+
+static long clone_real(struct fg_call *call)
+{
+	struct clone_call *cc = (struct clone_call *)call;
+
+	return fg_real.clone(clone_child, cc->stack, cc->flags, cc, cc->ptid,
+			     cc->tls, cc->ctid);
+}
+
+/* --- the wrappers: fast predicate, else the guard's way --- */
+
+/* Out of line: fork()'s own frame stays empty, its tail call possible. */
+__attribute__((noinline)) static pid_t fork_guarded(void)
+{
+	struct fg_call call = { "fork", FG_CALL_FORK,
+				REAL(fork) ? fork_real : NULL, NULL };
+
+	return (pid_t)fg_guard_run(&call);
+}
+
 FG_API pid_t fork(void)
 {
-	fork_fn fn = REAL(fork);
+	pid_t (*fn)(void) = REAL(fork);
 
 	if (fn && fg_guard_fork_passes())
 		return fn(); /* a tail call: see the top of this file */
-	return fg_guard_fork(fn, "fork");
+	return fork_guarded();
 }
 
 FG_API pid_t _Fork(void)
 {
-	fork_fn fn = REAL(_Fork);
+	pid_t (*fn)(void) = REAL(_Fork);
+	struct fg_call call = { "_Fork", FG_CALL_FORK, fn ? _Fork_real : NULL,
+				NULL };
 
 	if (fn && fg_guard_off())
 		return fn();
-	return fg_guard_fork(fn, "_Fork");
+	return (pid_t)fg_guard_run(&call);
 }
 
 FG_API int daemon(int nochdir, int noclose)
 {
-	return fg_guard_daemon(REAL(daemon), nochdir, noclose);
+	int (*fn)(int, int) = REAL(daemon);
+	struct daemon_call d = {
+		{ "daemon", FG_CALL_DAEMON, fn ? daemon_real : NULL, NULL },
+		nochdir,
+		noclose,
+	};
+
+	if (fn && fg_guard_off())
+		return fn(nochdir, noclose);
+	return (int)fg_guard_run(&d.call);
 }
 
 FG_API int clone(int (*fn)(void *), void *stack, int flags, void *arg, ...)
 {
-	clone_fn real_clone = REAL(clone);
-	struct fg_guard g;
-	pid_t *ptid, *ctid;
-	void *tls;
+	int (*real)(int (*)(void *), void *, int, void *, ...) = REAL(clone);
+	struct clone_call cc = {
+		{ "clone", FG_CALL_CLONE, real ? clone_real : NULL, NULL },
+		fn,
+		stack,
+		arg,
+		NULL,
+		flags,
+		NULL,
+		NULL,
+	};
 	va_list ap;
-	int rc, err = errno;
 
 	va_start(ap, arg);
-	ptid = va_arg(ap, pid_t *);
-	tls = va_arg(ap, void *);
-	ctid = va_arg(ap, pid_t *);
+	cc.ptid = va_arg(ap, pid_t *);
+	cc.tls = va_arg(ap, void *);
+	cc.ctid = va_arg(ap, pid_t *);
 	va_end(ap);
-	if (!real_clone) {
-		errno = ENOSYS;
-		return -1;
-	}
-	if (flags & CLONE_VM)
-		return real_clone(fn, stack, flags, arg, ptid, tls, ctid);
-	if (fg_guard_before(&g, "clone")) {
-		errno = ENOMEM;
-		return -1;
-	}
-	fg_errno_keep(err);
-	rc = real_clone(fn, stack, flags, arg, ptid, tls, ctid);
-	err = errno;
-	fg_guard_after(&g, rc < 0, err);
-	fg_errno_keep(err);
-	return rc;
+	if (real && ((flags & CLONE_VM) || fg_guard_off()))
+		return real(fn, stack, flags, arg, cc.ptid, cc.tls, cc.ctid);
+	return (int)fg_guard_run(&cc.call);
 }

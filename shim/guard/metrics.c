@@ -6,7 +6,7 @@
  * The fork path adds to counters with relaxed atomics (no lock, no
  * allocation); a successful fork is counted before it, a failure after
  * it (see metrics.h).  The file is written in the parent after a fork
- * (fg_metrics_tick), at most once per FORKGUARD_METRICS_INTERVAL seconds
+ * (fg_metrics_tick, fg_metrics_write), at most once per FORKGUARD_METRICS_INTERVAL seconds
  * (the first fork writes it at once), formatted into a stack buffer by
  * prom.c and replaced atomically: a temporary name that the collector
  * ignores (it reads only *.prom), then rename(2).  At exit a destructor
@@ -31,7 +31,6 @@
 #include <unistd.h>
 
 #include "config.h"
-#include "fastpath.h"
 #include "fmt.h"
 #include "forksafe.h"
 #include "metrics.h"
@@ -187,6 +186,18 @@ void fg_metrics_cow(enum fg_cow_verdict verdict, uint64_t worst_kb,
 		add(&m->cow_oom_kills, (uint64_t)oom_kills);
 }
 
+void fg_metrics_child_end(const struct fg_child_end *e)
+{
+	if (!fg_metrics_on() || (unsigned)e->cause >= FG_M_ENDS)
+		return;
+	add(&m->child_ends[e->cause], 1);
+	if (e->cause == FG_END_ABORT)
+		add(&m->cow_aborts, 1);
+	__atomic_store_n(&m->cow_last_copy_kb, e->copy_kb, __ATOMIC_RELAXED);
+	__atomic_store_n(&m->child_last_us, e->lifetime_us, __ATOMIC_RELAXED);
+	add(&m->child_us_sum, e->lifetime_us);
+}
+
 void fg_metrics_remedy(const char *name, const char *result, uint64_t kb)
 {
 	int n = name_index(fg_m_remedy_names, FG_M_REMEDIES, name);
@@ -274,10 +285,9 @@ static void name_files(const struct fg_config *c, pid_t self)
 	fg_puts(&b, ".tmp"); /* not *.prom: the collector skips it */
 }
 
-static void write_file(const struct fg_config *c)
+static void write_file(const struct fg_config *c, const struct fg_result *r)
 {
 	struct fg_metrics_view v;
-	struct fg_result r;
 	char buf[16384];
 	size_t n;
 	pid_t self = getpid();
@@ -297,11 +307,10 @@ static void write_file(const struct fg_config *c)
 	v.pid = self;
 	v.start_ns = st.start_ns;
 	v.pidns = st.pidns;
-	if (!fg_fast_check(c->procfs, c->rule, false, &r) &&
-	    r.verdict != FG_UNKNOWN) {
+	if (r) {
 		v.have_margin = true;
-		v.margin_kb = fg_eval_margin_kb(&r.ev);
-		v.verdict = r.verdict;
+		v.margin_kb = fg_eval_margin_kb(&r->ev);
+		v.verdict = r->verdict;
 	}
 	n = fg_prom_process(&v, buf, sizeof(buf));
 	if (!n)
@@ -413,20 +422,24 @@ __attribute__((noinline)) static void prune(const struct fg_config *c,
 	close(dir);
 }
 
-void fg_metrics_tick(void)
+bool fg_metrics_tick(void)
 {
-	const struct fg_config *c;
 	int64_t now;
-	int err = errno;
 
 	if (!fg_metrics_on())
-		return;
+		return false;
 	now = (int64_t)(now_ns(CLOCK_MONOTONIC) / 1000000000u);
 	/* read only until due: a write after a fork is a page copied */
-	if (now < __atomic_load_n(&st.next_s, __ATOMIC_RELAXED) ||
-	    __atomic_test_and_set(&st.writing, __ATOMIC_ACQUIRE))
-		return;
-	c = fg_config();
+	return now >= __atomic_load_n(&st.next_s, __ATOMIC_RELAXED) &&
+	       !__atomic_test_and_set(&st.writing, __ATOMIC_ACQUIRE);
+}
+
+void fg_metrics_write(const struct fg_result *r)
+{
+	const struct fg_config *c = fg_config();
+	int64_t now = (int64_t)(now_ns(CLOCK_MONOTONIC) / 1000000000u);
+	int err = errno;
+
 	if (c) {
 		__atomic_store_n(&st.next_s, now + (int64_t)st.interval,
 				 __ATOMIC_RELAXED);
@@ -436,7 +449,7 @@ void fg_metrics_tick(void)
 			st.pidns = fg_ns_inode(c->procfs, 0, "pid");
 			prune(c, getpid());
 		}
-		write_file(c);
+		write_file(c, r);
 	}
 	__atomic_clear(&st.writing, __ATOMIC_RELEASE);
 	fg_errno_keep(err);

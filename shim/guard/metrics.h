@@ -17,6 +17,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "follow.h"
 #include "prom.h"
 
 /* fg_metrics_on - FORKGUARD_METRICS is set (a load and a branch). */
@@ -40,12 +41,22 @@ void fg_metrics_refused(const char *call, uint64_t check_ns);
  */
 void fg_metrics_cow(enum fg_cow_verdict verdict, uint64_t worst_kb,
 		    uint64_t headroom_kb, int64_t oom_kills);
+/* fg_metrics_child_end - a followed child ended (watcher.c): its cause,
+ * copy and lifetime. */
+void fg_metrics_child_end(const struct fg_child_end *e);
 /* fg_metrics_remedy - remedy @name ended with @result, releasing @kb. */
 void fg_metrics_remedy(const char *name, const char *result, uint64_t kb);
 /*
- * fg_metrics_tick - in the parent after a fork: write the file when the
- * interval has passed (a clock read and a compare otherwise).
+ * fg_metrics_tick - in the parent after a fork: is a write of the file
+ * due (the interval has passed)?  A clock read and a compare until it is;
+ * true claims the write: the caller then calls fg_metrics_write.
  */
-void fg_metrics_tick(void);
+bool fg_metrics_tick(void);
+/*
+ * fg_metrics_write - write the file (claimed by fg_metrics_tick), with the
+ * verdict and margin of the guard's latest check @r (NULL: none known).
+ * The file shows what it is given: metrics never check.  errno is kept.
+ */
+void fg_metrics_write(const struct fg_result *r);
 
 #endif /* FG_METRICS_H */

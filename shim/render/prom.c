@@ -27,6 +27,8 @@ const char *const fg_m_err_names[FG_M_ERRS] = { "ENOMEM", "EAGAIN", "other" };
 const char *const fg_m_remedy_names[FG_M_REMEDIES] = { "trim", "jemalloc",
 						       "release", "split",
 						       "retry" };
+const char *const fg_m_end_names[FG_M_ENDS] = { "unknown", "exit", "signal",
+						"abort", "oom_kill" };
 const char *const fg_m_result_names[FG_M_RESULTS] = {
 	"pass", "helped", "no effect", "failed", "cannot help", "fail",
 };
@@ -237,6 +239,45 @@ static void cow(struct fg_buf *b, const struct fg_metrics_view *v)
 	}
 }
 
+/* The followed children (FORKGUARD_COW=abort): left out until one ended. */
+static void follow(struct fg_buf *b, const struct fg_metrics_view *v)
+{
+	const struct fg_metrics *m = &v->m;
+	uint64_t n = 0;
+	int i;
+
+	for (i = 0; i < FG_M_ENDS; i++)
+		n += m->child_ends[i];
+	if (!n)
+		return;
+	family(b, "forkguard_cow_aborts_total", "counter",
+	       "Children of risky forks the guard ended with its signal "
+	       "(FORKGUARD_COW=abort) before the room ran out.");
+	sample(b, "forkguard_cow_aborts_total", v->comm, v->pid);
+	value_u(b, m->cow_aborts);
+	family(b, "forkguard_child_ends_total", "counter",
+	       "Followed children that ended, by cause: exit, signal, abort "
+	       "(the guard's), oom_kill, unknown (reaped before a look).");
+	for (i = 0; i < FG_M_ENDS; i++) {
+		sample(b, "forkguard_child_ends_total", v->comm, v->pid);
+		label(b, "cause", fg_m_end_names[i]);
+		value_u(b, m->child_ends[i]);
+	}
+	family(b, "forkguard_cow_last_copy_bytes", "gauge",
+	       "The copy the last followed child caused: the limiting "
+	       "level's usage, peak minus at the fork.");
+	sample(b, "forkguard_cow_last_copy_bytes", v->comm, v->pid);
+	value_u(b, m->cow_last_copy_kb * 1024);
+	family(b, "forkguard_child_seconds", "gauge",
+	       "How long the last followed child lived.");
+	sample(b, "forkguard_child_seconds", v->comm, v->pid);
+	value_ns(b, m->child_last_us * 1000);
+	family(b, "forkguard_child_seconds_total", "counter",
+	       "How long all followed children lived, summed.");
+	sample(b, "forkguard_child_seconds_total", v->comm, v->pid);
+	value_ns(b, m->child_us_sum * 1000);
+}
+
 size_t fg_prom_process(const struct fg_metrics_view *v, char *buf, size_t len)
 {
 	struct fg_buf b;
@@ -256,6 +297,7 @@ size_t fg_prom_process(const struct fg_metrics_view *v, char *buf, size_t len)
 	remedies(&b, v);
 	check_time(&b, v);
 	cow(&b, v);
+	follow(&b, v);
 	if (v->have_margin) {
 		family(&b, "forkguard_fork_margin_bytes", "gauge",
 		       "The binding overcommit limit minus what a fork would "

@@ -19,12 +19,14 @@ enum fg_m_err { FG_M_ENOMEM, FG_M_EAGAIN, FG_M_EOTHER, FG_M_ERRS };
 #define FG_M_REMEDIES 5 /* fg_m_remedy_names */
 #define FG_M_RESULTS  6 /* fg_m_result_names */
 #define FG_M_BUCKETS  10
+#define FG_M_ENDS     5 /* enum fg_child_cause (follow.h) */
 /* the check_seconds histogram's upper bounds, ns (the last is +Inf) */
 extern const uint64_t fg_m_bucket_ns[FG_M_BUCKETS];
 extern const char *const fg_m_call_names[FG_M_CALLS];
 extern const char *const fg_m_err_names[FG_M_ERRS];
 extern const char *const fg_m_remedy_names[FG_M_REMEDIES];
 extern const char *const fg_m_result_names[FG_M_RESULTS];
+extern const char *const fg_m_end_names[FG_M_ENDS];
 
 struct fg_metrics {
 	uint64_t attempts[FG_M_CALLS][FG_M_VERDICTS]; /* went to the kernel */
@@ -40,6 +42,12 @@ struct fg_metrics {
 	uint64_t cow_worst_kb;	  /* RssAnon */
 	uint64_t cow_headroom_kb; /* FG_COW_NONE: no limit */
 	uint64_t cow_oom_kills;	  /* the cgroup's, seen between forks */
+	/* FORKGUARD_COW=abort: the followed children (watcher.c) */
+	uint64_t cow_aborts;		/* ended by the guard's signal */
+	uint64_t child_ends[FG_M_ENDS]; /* by enum fg_child_cause */
+	uint64_t cow_last_copy_kb;	/* the last one's copy caused */
+	uint64_t child_last_us;		/* the last one's lifetime */
+	uint64_t child_us_sum;		/* all of them */
 };
 
 /* What one file holds: the counters and the process around them. */

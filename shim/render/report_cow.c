@@ -32,9 +32,45 @@ void fg_report_cow_limit(struct fg_buf *b, const struct fg_cow *c)
 	}
 }
 
-/* The fixes for a cow risk, separated by @sep; @protect: already done. */
+/* Who an OOM kill here would take, and which FORKGUARD_COW keeps the
+ * service (the blast radius, fg_cow_blast). */
+static void put_blast(struct fg_buf *b, const struct fg_cow *c)
+{
+	char unit[128];
+
+	switch (fg_cow_blast(c, unit, sizeof(unit))) {
+	case FG_BLAST_UNIT:
+		fg_puts(b, "an OOM kill here stops the whole unit ");
+		fg_puts(b, unit);
+		fg_puts(b, " (systemd's OOMPolicy= defaults to stop; check: "
+			   "systemctl show -p OOMPolicy ");
+		fg_puts(b, unit);
+		fg_puts(b,
+			"): protect cannot keep it unless OOMPolicy=continue, "
+			"FORKGUARD_COW=abort can (it ends the child before "
+			"the limit)");
+		return;
+	case FG_BLAST_GROUP:
+		fg_puts(b,
+			"memory.oom.group=1: an OOM kill here takes the whole "
+			"group, the parent with the child: protect cannot "
+			"help, FORKGUARD_COW=abort can (it ends the child "
+			"before the limit); or set memory.oom.group=0, or "
+			"raise the limit");
+		return;
+	default:
+		fg_puts(b,
+			"an OOM kill here takes one process, without "
+			"protection the largest, the parent: "
+			"FORKGUARD_COW=protect makes it the child (the parent "
+			"likely lives), FORKGUARD_COW=abort ends the child "
+			"before the limit (no OOM kill)");
+	}
+}
+
+/* The fixes for a cow risk, separated by @sep; @f: what is in effect. */
 static void put_cow_fixes(struct fg_buf *b, const struct fg_cow *c,
-			  bool protect, const char *sep)
+			  const struct fg_cow_fork *f, const char *sep)
 {
 	fg_puts(b, "raise ");
 	fg_report_cow_limit(b, c);
@@ -51,17 +87,12 @@ static void put_cow_fixes(struct fg_buf *b, const struct fg_cow *c,
 			   "child)");
 	}
 	fg_puts(b, sep);
-	if (c->oom_group)
-		fg_puts(b, "memory.oom.group=1 kills the whole group, the "
-			   "parent with the child: FORKGUARD_COW=protect "
-			   "cannot help; set memory.oom.group=0 or raise the "
-			   "limit");
-	else if (protect)
-		fg_puts(b, "protected: the child's oom_score_adj is 1000, "
-			   "the OOM killer takes it before the parent");
-	else
-		fg_puts(b, "FORKGUARD_COW=protect makes the child the OOM "
-			   "killer's first victim");
+	put_blast(b, c);
+	if (f && f->protect)
+		fg_puts(b, " [in effect: protect, the child's oom_score_adj is "
+			   "1000]");
+	else if (f && f->follow)
+		fg_puts(b, " [in effect: abort, the child is followed]");
 }
 
 /* "  cow: ..." with the numbers; the fixes when at risk. */
@@ -74,7 +105,15 @@ void fg_report_cow_text(struct fg_buf *b, const struct fg_cow *c,
 	fg_puts(b, fg_cow_verdict_name(c->verdict));
 	fg_puts(b, ", worst case ");
 	fg_putsize(b, c->worst_kb);
-	fg_puts(b, " (private anonymous RSS), headroom ");
+	fg_puts(b, " (private anonymous RSS)");
+	if (f && f->expected_kb != UINT64_MAX) {
+		fg_puts(b, ", expected ");
+		fg_putsize(b, f->expected_kb);
+		fg_puts(b, " (the largest share of ");
+		fg_putu(b, f->history);
+		fg_puts(b, " recent fork(s))");
+	}
+	fg_puts(b, ", headroom ");
 	if (c->headroom_kb == FG_COW_NONE)
 		fg_puts(b, "unlimited");
 	else
@@ -109,19 +148,29 @@ void fg_report_cow_text(struct fg_buf *b, const struct fg_cow *c,
 		fg_puts(b, " OOM kill(s) in the group so far");
 	}
 	fg_putc(b, '\n');
+	if (f && f->refuse) {
+		fg_puts(b,
+			"  cow: refused (ENOMEM): a child of this process was "
+			"aborted for want of room and the room has not come "
+			"back; risky forks are refused for another ");
+		fg_putu(b, f->backoff_s);
+		fg_puts(b, " s (FORKGUARD_COW_BACKOFF)\n");
+	}
 	if (c->verdict != FG_COW_RISK)
 		return;
 	fg_puts(b, "  cow fix: ");
-	put_cow_fixes(b, c, f && f->protect, "\n  cow fix: ");
+	put_cow_fixes(b, c, f, "\n  cow fix: ");
 	fg_putc(b, '\n');
 }
+
+static const char *const blast_names[] = { "child", "group", "unit" };
 
 void fg_report_cow_json(struct fg_buf *b, const struct fg_cow *c,
 			const struct fg_cow_fork *f)
 {
 	int64_t kills = f ? f->oom_kills : -1;
 	bool protect = f && f->protect;
-	char tmp[512];
+	char tmp[1024];
 	struct fg_buf t;
 
 	fg_json_s(b, "cow_verdict", fg_cow_verdict_name(c->verdict));
@@ -154,9 +203,23 @@ void fg_report_cow_json(struct fg_buf *b, const struct fg_cow *c,
 	else
 		fg_putu(b, (uint64_t)c->oom_kill_count);
 	fg_json_b(b, "cow_protect", protect);
+	fg_json_s(b, "cow_blast", blast_names[fg_cow_blast(c, NULL, 0)]);
+	if (f) {
+		fg_json_b(b, "cow_follow", f->follow);
+		fg_json_key(b, "cow_expected_kb");
+		if (f->expected_kb == UINT64_MAX)
+			fg_puts(b, "null");
+		else
+			fg_putu(b, f->expected_kb);
+		fg_json_key(b, "cow_backoff_s");
+		if (f->refuse)
+			fg_putu(b, f->backoff_s);
+		else
+			fg_puts(b, "null");
+	}
 	if (c->verdict == FG_COW_RISK) {
 		fg_buf_init(&t, tmp, sizeof(tmp));
-		put_cow_fixes(&t, c, protect, " | ");
+		put_cow_fixes(&t, c, f, " | ");
 		fg_json_s(b, "cow_fix", tmp);
 	}
 }

@@ -153,7 +153,8 @@ int main(void)
 		t1 = now_ns();
 		c = fg_metrics_clock();
 		t2 = now_ns();
-		fg_metrics_tick();
+		if (fg_metrics_tick())
+			fg_metrics_write(NULL);
 		t3 = now_ns();
 		madd[i] = t1 - t0;
 		mtick[i] = t2 - t1;

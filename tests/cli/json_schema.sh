@@ -81,6 +81,28 @@ fi
 env "${G[@]}" FORKGUARD_SYSFS="$TMP/sys" FORKGUARD_LOG="$TMP/cow.json" LD_PRELOAD="$LIB" \
 	"$F/cow_fork" 16 10 0 >/dev/null
 forks+=("$TMP/cow.json")
+# FORKGUARD_COW=abort: the child followed and ended (4 MiB of room, below
+# the margin: aborted), then one allowed to live (a 1 MiB margin); the
+# back-off refuses the fork after the abort (cow_backoff_s)
+env "${G[@]}" FORKGUARD_COW=abort FORKGUARD_SYSFS="$TMP/sys" FORKGUARD_LOG="$TMP/abort.json" \
+	LD_PRELOAD="$LIB" bash -c "$F/cow_fork 16 1000 0; :" >/dev/null 2>&1
+env "${G[@]}" FORKGUARD_COW=abort FORKGUARD_COW_MARGIN=1 FORKGUARD_SYSFS="$TMP/sys" \
+	FORKGUARD_LOG="$TMP/abort.json" LD_PRELOAD="$LIB" "$F/cow_fork" 16 100 0 >/dev/null 2>&1
+cp -r "$TMP/sys" "$TMP/sys2" # 128 kB of room: a shell's fork is at risk
+for f in memory.usage_in_bytes memory.current; do
+	[ -e "${d/$TMP\/sys/$TMP/sys2}/$f" ] && echo $(((8 << 20) - (128 << 10))) >"${d/$TMP\/sys/$TMP/sys2}/$f"
+done
+env "${G[@]}" FORKGUARD_COW=abort FORKGUARD_SYSFS="$TMP/sys2" FORKGUARD_LOG="$TMP/abort.json" \
+	LD_PRELOAD="$LIB" bash -c '(sleep 1); (:)' >/dev/null 2>&1
+grep '"event":"child_end"' "$TMP/abort.json" >"$TMP/child_end.json"
+grep '"event":"fork"' "$TMP/abort.json" >"$TMP/abort-forks.json"
+kind child_end child_end "$TMP/child_end.json"
+check child-end-causes "abort and exit seen: $(grep -o '"child_end":"[a-z_]*"' "$TMP/child_end.json" | sort | uniq -c | tr '\n' ' ')" \
+	test "$(grep -c '"child_end":"abort"' "$TMP/child_end.json")" -ge 1 -a \
+	"$(grep -c '"aborted":false' "$TMP/child_end.json")" -ge 1
+check fork-backoff "a fork refused in the back-off carries cow_backoff_s: $(grep -o '"cow_backoff_s":[0-9][0-9]*' "$TMP/abort-forks.json" | head -n 1)" \
+	grep -q '"cow_backoff_s":[0-9]' "$TMP/abort-forks.json"
+forks+=("$TMP/abort-forks.json")
 for f in "${forks[@]}"; do kind "fork-$(basename "$f" .json)" fork "$f"; done
 
 # --- suppressed: bash forks /bin/true four times in one second, at one

@@ -24,6 +24,52 @@ check cow-protect "protect: $(grep -o 'oom_score_adj.*' "$TMP/protect.out"), cow
 	test "$(grep -o 'oom_score_adj [0-9-]*' "$TMP/protect.out")" = "oom_score_adj 1000" -a \
 	"$(json_get "$TMP/protect.log" cow_protect)" = true
 
+# the same through clone(2) without CLONE_VM: the child's step runs too
+FORKGUARD_COW=protect FORKGUARD_SYSFS=$TMP/sys FORKGUARD_FORMAT=json \
+	FORKGUARD_LOG=$TMP/clone.log LD_PRELOAD="$LIB" "$F" 16 100 0 clone >"$TMP/clone.out" 2>&1
+check cow-protect-clone "protect, clone without CLONE_VM: $(grep -o 'oom_score_adj.*' "$TMP/clone.out"), call $(json_get "$TMP/clone.log" call), cow_protect $(json_get "$TMP/clone.log" cow_protect)" \
+	test "$(grep -o 'oom_score_adj [0-9-]*' "$TMP/clone.out")" = "oom_score_adj 1000" -a \
+	"$(json_get "$TMP/clone.log" call)" = clone -a \
+	"$(grep -c 'parent survived' "$TMP/clone.out")" = 1
+
+# abort: the watcher thread follows the child; 8 MiB of room is below the
+# 16 MiB margin: the child ends with SIGUSR1 at the first look, the line
+# says so; with a 1 MiB margin it lives and its end is reported
+FORKGUARD_COW=abort FORKGUARD_SYSFS=$TMP/sys FORKGUARD_FORMAT=json \
+	FORKGUARD_LOG=$TMP/abort.log LD_PRELOAD="$LIB" "$F" 16 2000 0 >"$TMP/abort.out" 2>&1
+ab=$(grep '"event":"child_end"' "$TMP/abort.log")
+check cow-abort "abort, 8 MiB of room: $(grep -o 'child killed.*' "$TMP/abort.out"); $ab" \
+	test "$(grep -c 'child killed by signal 10' "$TMP/abort.out")" = 1 -a \
+	"$(json_get <(echo "$ab") child_end)" = abort -a \
+	"$(json_get <(echo "$ab") abort_signal)" = SIGUSR1 -a \
+	"$(json_get <(echo "$ab") abort_room_kb)" = 8192 -a \
+	"$(grep -c 'parent survived' "$TMP/abort.out")" = 1
+FORKGUARD_COW=abort FORKGUARD_COW_MARGIN=1 FORKGUARD_SYSFS=$TMP/sys FORKGUARD_FORMAT=json \
+	FORKGUARD_LOG=$TMP/follow.log LD_PRELOAD="$LIB" "$F" 16 300 0 >"$TMP/follow.out" 2>&1
+fl=$(grep '"event":"child_end"' "$TMP/follow.log")
+check cow-follow "abort, margin 1 MiB: $(grep -o 'child exit.*' "$TMP/follow.out"); $fl" \
+	test "$(grep -c 'child exit 0' "$TMP/follow.out")" = 1 -a \
+	"$(json_get <(echo "$fl") aborted)" = false -a \
+	"$(json_get <(echo "$fl") watch_looks)" -ge 2
+case $(json_get <(echo "$fl") child_end) in
+exit | unknown) ;; # unknown: the host reaped it before the thread looked
+*) fail cow-follow-end "child_end $(json_get <(echo "$fl") child_end)" ;;
+esac
+# the back-off: a shell forking after an abort - the first child is
+# aborted, the next fork refused (ENOMEM) within FORKGUARD_COW_BACKOFF
+mksys 256
+FORKGUARD_COW=abort FORKGUARD_SYSFS=$TMP/sys FORKGUARD_LOG=$TMP/backoff.log \
+	LD_PRELOAD="$LIB" bash -c '(sleep 1); (:)' >"$TMP/backoff.out" 2>&1
+check cow-backoff "abort then back-off: $(grep -c 'outcome refused' "$TMP/backoff.log") fork(s) refused, $(grep -c 'Cannot allocate memory' "$TMP/backoff.out") ENOMEM seen by bash; $(grep -o 'aborted with [A-Z0-9]*' "$TMP/backoff.log" | head -n 1)" \
+	test "$(grep -c 'outcome refused' "$TMP/backoff.log")" = 1 -a \
+	"$(grep -c 'Cannot allocate memory' "$TMP/backoff.out")" = 1 -a \
+	"$(grep -c 'aborted with SIGUSR1' "$TMP/backoff.log")" = 1
+FORKGUARD_COW=abort FORKGUARD_COW_BACKOFF=0 FORKGUARD_SYSFS=$TMP/sys FORKGUARD_LOG=$TMP/nobackoff.log \
+	LD_PRELOAD="$LIB" bash -c '(sleep 1); (sleep 1)' >/dev/null 2>&1
+check cow-backoff-0 "FORKGUARD_COW_BACKOFF=0: $(grep -c 'aborted with SIGUSR1' "$TMP/nobackoff.log") aborted, $(grep -c 'outcome refused' "$TMP/nobackoff.log") refused" \
+	test "$(grep -c 'aborted with SIGUSR1' "$TMP/nobackoff.log")" = 2 -a \
+	"$(grep -c 'outcome refused' "$TMP/nobackoff.log")" = 0
+
 # 64 MiB of room: ok, quiet at the default level, the child untouched
 mksys 65536
 FORKGUARD_COW=protect FORKGUARD_SYSFS=$TMP/sys FORKGUARD_LOG=$TMP/ok.log \

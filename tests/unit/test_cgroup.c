@@ -313,6 +313,33 @@ static void verdict_edges(void **state)
 	assert_int_equal(c.verdict, FG_COW_UNKNOWN);
 }
 
+/* Who an OOM kill takes: one process, the group, the systemd unit. */
+static void blast_radius(void **state)
+{
+	struct fg_cow c;
+	char unit[64];
+
+	(void)state;
+	memset(&c, 0, sizeof(c));
+	strcpy(c.cgroup, "/kubepods/pod1/ctr");
+	assert_int_equal(fg_cow_blast(&c, unit, sizeof(unit)), FG_BLAST_ONE);
+	assert_string_equal(unit, "");
+	c.oom_group = true;
+	assert_int_equal(fg_cow_blast(&c, unit, sizeof(unit)), FG_BLAST_GROUP);
+	/* a unit wins over the group: systemd stops all of it */
+	strcpy(c.cgroup, "/system.slice/redis-server.service");
+	assert_int_equal(fg_cow_blast(&c, unit, sizeof(unit)), FG_BLAST_UNIT);
+	assert_string_equal(unit, "redis-server.service");
+	c.oom_group = false;
+	strcpy(c.cgroup, "/system.slice/valkey.service/sub");
+	assert_int_equal(fg_cow_blast(&c, NULL, 0), FG_BLAST_UNIT);
+	assert_int_equal(fg_cow_blast(&c, unit, sizeof(unit)), FG_BLAST_UNIT);
+	assert_string_equal(unit, "valkey.service");
+	/* not a unit: ".service" alone, or inside a name */
+	strcpy(c.cgroup, "/a/.service/b.services");
+	assert_int_equal(fg_cow_blast(&c, unit, sizeof(unit)), FG_BLAST_ONE);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -323,6 +350,7 @@ int main(void)
 		cmocka_unit_test(parse_proc_cgroup),
 		cmocka_unit_test(pids_limits),
 		cmocka_unit_test(parse_values), cmocka_unit_test(verdict_edges),
+		cmocka_unit_test(blast_radius),
 	};
 
 	return cmocka_run_group_tests_name("cgroup", tests, NULL, NULL);

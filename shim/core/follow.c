@@ -1,0 +1,71 @@
+/*
+ * follow.c - the pure half of following a forked child (see follow.h):
+ * when to end it, when to look again, and what a fork can be expected to
+ * copy from the recent ones.  No I/O, no globals: guard/follow.c reads the
+ * room and acts; the unit tests drive these with numbers.
+ */
+#include "follow.h"
+
+void fg_follow_step(const struct fg_follow_in *in, struct fg_follow_out *out)
+{
+	uint64_t rate = in->rate_kb_s, inst = 0, left, t_ms;
+
+	if (in->dt_us && in->prev_room_kb > in->room_kb)
+		inst = (in->prev_room_kb - in->room_kb) * 1000000u / in->dt_us;
+	if (in->dt_us)
+		rate = inst >= rate ? inst : (rate + inst) / 2;
+	out->rate_kb_s = rate;
+	out->margin_kb = in->floor_kb + rate * 2 * FG_FOLLOW_MIN_MS / 1000;
+	out->abort = in->room_kb <= out->margin_kb;
+	out->next_ms = FG_FOLLOW_MAX_MS;
+	if (out->abort) {
+		out->next_ms = FG_FOLLOW_MIN_MS;
+		return;
+	}
+	if (!rate)
+		return;
+	left = in->room_kb - out->margin_kb;
+	t_ms = left * 1000 / rate / 4;
+	if (t_ms < FG_FOLLOW_MIN_MS)
+		out->next_ms = FG_FOLLOW_MIN_MS;
+	else if (t_ms < FG_FOLLOW_MAX_MS)
+		out->next_ms = (unsigned)t_ms;
+}
+
+uint64_t fg_copy_expected_kb(const struct fg_fork_cost *h, unsigned n,
+			     uint64_t worst_kb)
+{
+	uint64_t best_num = 0, best_den = 0, e;
+	unsigned i, used = 0;
+
+	for (i = 0; i < n && i < 8; i++) {
+		if (!h[i].worst_kb)
+			continue;
+		used++;
+		/* copy/worst > best_num/best_den, without dividing */
+		if (!best_den ||
+		    h[i].copy_kb * best_den > best_num * h[i].worst_kb) {
+			best_num = h[i].copy_kb;
+			best_den = h[i].worst_kb;
+		}
+	}
+	if (!used)
+		return UINT64_MAX;
+	if (best_num >= best_den)
+		return worst_kb;
+	/* worst * num / den without overflow for sizes below 2^40 kB */
+	e = worst_kb / best_den * best_num +
+	    worst_kb % best_den * best_num / best_den;
+	return e < worst_kb ? e : worst_kb;
+}
+
+const char *fg_child_cause_name(enum fg_child_cause c)
+{
+	static const char *const names[] = {
+		[FG_END_UNKNOWN] = "unknown", [FG_END_EXIT] = "exit",
+		[FG_END_SIGNAL] = "signal",   [FG_END_ABORT] = "abort",
+		[FG_END_OOM] = "oom_kill",
+	};
+
+	return (unsigned)c < FG_END_CAUSES ? names[c] : "unknown";
+}

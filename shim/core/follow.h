@@ -1,0 +1,99 @@
+/*
+ * follow.h - following a forked child under FORKGUARD_COW=abort: the pure
+ * decision at each look (follow.c), the expected copy from a process's
+ * recent forks, and what the guard learns when the child ends.
+ *
+ * Conventions: sizes in kB, rates in kB/s, times in ms or us as named;
+ * pure functions, no I/O, no globals.
+ */
+#ifndef FG_FOLLOW_H
+#define FG_FOLLOW_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+/* The look interval's bounds (ms): fast when the room shrinks. */
+#define FG_FOLLOW_MIN_MS 5u
+#define FG_FOLLOW_MAX_MS 250u
+
+/* One look at the room (the tightest limit the cow verdict found). */
+struct fg_follow_in {
+	uint64_t room_kb;      /* room left now */
+	uint64_t prev_room_kb; /* at the previous look */
+	uint64_t dt_us;	       /* since it; 0: this is the first look */
+	uint64_t rate_kb_s;    /* the copy rate estimated before this look */
+	uint64_t floor_kb;     /* the margin's floor (FORKGUARD_COW_MARGIN) */
+};
+
+struct fg_follow_out {
+	uint64_t rate_kb_s; /* the copy rate estimated with this look */
+	uint64_t
+	    margin_kb;	  /* floor + what that rate copies in two fast looks */
+	bool abort;	  /* room <= margin: end the child now */
+	unsigned next_ms; /* when to look again */
+};
+
+/*
+ * fg_follow_step - the decision at one look: the copy rate (the fall of
+ * the room since the previous look, taken at once when it rises, halved
+ * toward it when it falls), the margin (the floor plus what that rate
+ * consumes in two looks at the fastest interval, as a look may come late),
+ * abort when the room is at or below it, else the next look at a quarter
+ * of the time the room takes to reach the margin at that rate, within
+ * [FG_FOLLOW_MIN_MS, FG_FOLLOW_MAX_MS].
+ */
+void fg_follow_step(const struct fg_follow_in *in, struct fg_follow_out *out);
+
+/* One past fork of this process, measured when its child ended. */
+struct fg_fork_cost {
+	uint64_t worst_kb; /* RssAnon at the fork */
+	uint64_t copy_kb;  /* the copy it caused (usage peak - at the fork) */
+};
+
+/*
+ * fg_copy_expected_kb - the copy to expect from a fork of @worst_kb of
+ * private anonymous memory, from the @n (at most 8) recent forks in @h:
+ * the largest fraction copy/worst any of them showed, applied to
+ * @worst_kb (never above it).  UINT64_MAX when there is no history.
+ */
+uint64_t fg_copy_expected_kb(const struct fg_fork_cost *h, unsigned n,
+			     uint64_t worst_kb);
+
+/* How a followed child ended. */
+enum fg_child_cause {
+	FG_END_UNKNOWN, /* reaped by the host before we could look */
+	FG_END_EXIT,	/* it exited */
+	FG_END_SIGNAL,	/* a signal not ours, not the OOM killer's */
+	FG_END_ABORT,	/* our signal, the room below the margin */
+	FG_END_OOM,	/* SIGKILL with an OOM kill in the group */
+	FG_END_CAUSES
+};
+
+/* fg_child_cause_name - "unknown", "exit", "signal", "abort", "oom_kill". */
+const char *fg_child_cause_name(enum fg_child_cause c);
+
+/* What the guard learned of one followed child (rendered by
+ * report_follow.c, counted by metrics). */
+struct fg_child_end {
+	pid_t parent, child;
+	const char *call;
+	enum fg_child_cause cause;
+	int status;	       /* exit code, or the signal */
+	uint64_t worst_kb;     /* RssAnon at the fork */
+	uint64_t room_fork_kb; /* the room at the fork */
+	uint64_t room_min_kb;  /* the least room seen */
+	uint64_t copy_kb;      /* usage's peak - usage at the fork */
+	uint64_t expected_kb;  /* expected at the fork; UINT64_MAX: none */
+	uint64_t lifetime_us;
+	/* the abort, when cause is FG_END_ABORT or the signal was sent */
+	bool aborted;
+	int abort_signal;
+	uint64_t abort_room_kb, abort_margin_kb, abort_rate_kb_s;
+	uint64_t abort_copy_kb, abort_us; /* copied, run until then */
+	int64_t oom_kills; /* in the group while it lived; -1 n/a */
+	unsigned looks;
+	uint64_t cpu_us; /* the watcher's CPU time spent on it */
+};
+
+#endif /* FG_FOLLOW_H */

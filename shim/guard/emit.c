@@ -1,0 +1,94 @@
+/*
+ * emit.c - the sink of the guard's finished events: one event rendered as
+ * text or JSON (report.c) and sent to the log (log.c) at the syslog
+ * severity its outcome calls for, with the rate limit's note when reports
+ * were dropped before it; and the end of a followed child (watcher.c).  It consumes: it never checks, reads /proc or
+ * decides again (guard.c completes the event first).
+ */
+#include <unistd.h>
+
+#include "fmt.h"
+#include "guard.h"
+#include "log.h"
+#include "report.h"
+#include "report_follow.h"
+
+void fg_emit_warning(const struct fg_config *c, const char *text, size_t n)
+{
+	char buf[1536];
+
+	if (c->format == FG_FORMAT_JSON) {
+		n = fg_report_warning_json(getpid(), text, n, buf, sizeof(buf));
+		text = buf;
+	}
+	if (n)
+		fg_log_write(c, text, n);
+}
+
+/* syslog severity: a model the kernel contradicted and a borderline
+ * verdict are warnings, a predicted or real failure an error */
+static int prio(const struct fg_event *e)
+{
+	enum fg_verdict v = e->r.verdict;
+
+	if (e->mismatch ||
+	    (v == FG_BORDERLINE && !e->refused && e->outcome_errno <= 0))
+		return FG_PRIO_WARNING;
+	if (v == FG_FAIL || e->refused || e->outcome_errno > 0)
+		return FG_PRIO_ERR;
+	return v == FG_OK ? FG_PRIO_INFO : FG_PRIO_WARNING;
+}
+
+static void suppressed(const struct fg_config *c, unsigned long dropped)
+{
+	char note[96];
+	struct fg_buf b;
+
+	fg_buf_init(&b, note, sizeof(note));
+	if (c->format == FG_FORMAT_JSON) {
+		fg_puts(&b, "{\"event\":\"suppressed\",\"count\":");
+		fg_putu(&b, dropped);
+		fg_puts(&b, "}\n");
+	} else {
+		fg_puts(&b, "forkguard: ");
+		fg_putu(&b, dropped);
+		fg_puts(&b, " reports suppressed by the rate limit\n");
+	}
+	fg_log_write(c, note, b.at);
+}
+
+void fg_emit(const struct fg_guard *g)
+{
+	const struct fg_config *c = g->c;
+	char buf[8192];
+	unsigned long dropped = fg_log_admit(c);
+	size_t n;
+
+	if (dropped == FG_LOG_DROP)
+		return;
+	if (c->format == FG_FORMAT_JSON)
+		n = fg_event_json(&g->e, buf, sizeof(buf));
+	else
+		n = fg_event_text(&g->e, buf, sizeof(buf));
+	if (dropped)
+		suppressed(c, dropped);
+	fg_log_send(c, prio(&g->e), buf, n);
+}
+
+void fg_emit_child_end(const struct fg_config *c, const struct fg_child_end *e,
+		       const struct fg_cow *cow)
+{
+	char buf[2048];
+	size_t n;
+
+	if (fg_log_admit(c) == FG_LOG_DROP)
+		return;
+	n = c->format == FG_FORMAT_JSON
+		? fg_report_child_end_json(e, cow, buf, sizeof(buf))
+		: fg_report_child_end_text(e, cow, buf, sizeof(buf));
+	fg_log_send(c,
+		    e->cause == FG_END_OOM     ? FG_PRIO_ERR
+		    : e->cause == FG_END_ABORT ? FG_PRIO_WARNING
+					       : FG_PRIO_INFO,
+		    buf, n);
+}

@@ -1,0 +1,413 @@
+/*
+ * watcher.c - FORKGUARD_COW=abort: follow a risky fork's child until it
+ * exits, and end it with a signal before the copies run the room out.
+ *
+ * How it runs, and why so.  A thread of the parent, created after the
+ * real fork returned (in the parent step of fg_guard_run) and ending when
+ * the last followed child has ended:
+ * - not a process: nothing the host can see as its child (no SIGCHLD,
+ *   nothing for its waitpid(-1)); the child is seen through a pidfd
+ *   (readable when it exits, before anyone reaps it) and its end status
+ *   through waitid(WNOWAIT), which leaves it to the host to reap;
+ * - nothing runs when no followed child lives: the thread exits with the
+ *   last one, and is created again at the next followed fork;
+ * - it blocks every signal, so the host's handlers never run on it;
+ * - nothing on the fork itself: the fork path only decides (fg_follow_plan,
+ *   no heap) and the child runs nothing of ours.  Creating the thread, in
+ *   the parent after the fork, is the one place glibc's pthread_create
+ *   allocates (its thread-local table) - only after a fork that is
+ *   followed, never in a fork that is not;
+ * - its state is static slots: at most FG_FOLLOW_SLOTS children at once
+ *   (a fork beyond them is not followed; the report says so).
+ * Each look reads the bound level's usage (memory.current, v1
+ * memory.usage_in_bytes, or the host's MemAvailable + SwapFree) with one
+ * pread of a kept fd, and the whole room (cgroup.c + policy_cow.c, the
+ * verdict's own rule, page cache included) once a second or when the
+ * cheap figure comes near the margin; core/follow.c decides.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <pthread.h>
+#include <signal.h>
+#include <string.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "cgroup.h"
+#include "check.h"
+#include "follow.h"
+#include "forksafe.h"
+#include "guard.h"
+#include "metrics.h"
+#include "parse.h"
+#include "procfs.h"
+#include "watcher.h"
+
+#define FG_FOLLOW_SLOTS 4
+#define FULL_EVERY_US	1000000L
+
+enum { SLOT_FREE, SLOT_TAKEN, SLOT_LIVE };
+
+struct slot {
+	int state; /* SLOT_* */
+	pid_t child;
+	const char *call;
+	const struct fg_config *c;
+	struct fg_sys sys; /* the host at the fork (mode, page size) */
+	struct fg_cow cow; /* the verdict at the fork */
+	long t0_us;
+	/* the watcher's */
+	int pidfd, usage_fd;
+	char usage_path[FG_PATH_MAX * 2];
+	long full_at_us, look_at_us;
+	uint64_t room_full, room_prev, rate;
+	int64_t u_full, u0, upeak;
+	int64_t oom0;
+	unsigned next_ms;
+	uint64_t cpu0;
+	struct fg_child_end end;
+};
+
+static struct slot slots[FG_FOLLOW_SLOTS];
+static int running; /* the thread lives */
+
+static uint64_t thread_cpu_us(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+	return (uint64_t)ts.tv_sec * 1000000u + (uint64_t)ts.tv_nsec / 1000;
+}
+
+/* The bound's usage file, for the cheap look: "" for the host. */
+static void usage_path(struct slot *sl)
+{
+	const struct fg_cow *w = &sl->cow;
+	struct fg_buf b;
+
+	sl->usage_path[0] = '\0';
+	if (w->bind != FG_BIND_MEMCG && w->bind != FG_BIND_MEMCG_SWAP)
+		return;
+	fg_buf_init(&b, sl->usage_path, sizeof(sl->usage_path));
+	fg_puts(&b, sl->c->sysfs);
+	fg_puts(&b, w->cg_version == 1 ? "/fs/cgroup/memory" : "/fs/cgroup");
+	if (strcmp(w->bind_path, "/"))
+		fg_puts(&b, w->bind_path);
+	fg_puts(&b, w->cg_version == 1 ? "/memory.usage_in_bytes"
+				       : "/memory.current");
+	if (b.full)
+		sl->usage_path[0] = '\0';
+}
+
+/* The cheap figure: the bound's usage in kB (host: minus its room). */
+static bool usage(struct slot *sl, int64_t *u)
+{
+	char buf[4096];
+	struct fg_sys s;
+	uint64_t v;
+	ssize_t n;
+
+	if (!sl->usage_path[0]) {
+		if (fg_read(sl->c->procfs, -1, "meminfo", buf, sizeof(buf)) <=
+			0 ||
+		    !fg_parse_meminfo(buf, &s))
+			return false;
+		*u = -(int64_t)((s.mem_available_kb ? s.mem_available_kb
+						    : s.mem_free_kb) +
+				s.swap_free_kb);
+		return true;
+	}
+	if (sl->usage_fd < 0)
+		sl->usage_fd = open(sl->usage_path, O_RDONLY | O_CLOEXEC);
+	n = sl->usage_fd < 0 ? -1 : pread(sl->usage_fd, buf, 31, 0);
+	if (n <= 0)
+		return false;
+	buf[n] = '\0';
+	if (!fg_parse_u64(buf, &v))
+		return false;
+	*u = (int64_t)(v / 1024);
+	return true;
+}
+
+/* The whole room, by the verdict's rule; the bound may have moved. */
+static bool full(struct slot *sl, uint64_t *room)
+{
+	struct fg_memcg cg;
+	struct fg_cow out;
+	struct fg_sys s = sl->sys;
+	char buf[4096];
+
+	if (fg_read(sl->c->procfs, -1, "meminfo", buf, sizeof(buf)) > 0)
+		fg_parse_meminfo(buf, &s);
+	fg_memcg_read(sl->c->procfs, sl->c->sysfs, 0, &cg);
+	fg_cow_eval(&cg, &s, 0, &out);
+	if (out.headroom_kb == FG_COW_NONE)
+		return false;
+	if (out.bind != sl->cow.bind ||
+	    strcmp(out.bind_path, sl->cow.bind_path)) {
+		memcpy(sl->cow.bind_path, out.bind_path, sizeof(out.bind_path));
+		sl->cow.bind = out.bind;
+		if (sl->usage_fd >= 0)
+			close(sl->usage_fd);
+		sl->usage_fd = -1;
+		usage_path(sl);
+	}
+	if (cg.oom_kill >= 0 && sl->oom0 >= 0 && cg.oom_kill > sl->oom0)
+		sl->end.oom_kills = cg.oom_kill - sl->oom0;
+	*room = out.headroom_kb;
+	return true;
+}
+
+static void start(struct slot *sl)
+{
+	uint64_t expected = sl->end.expected_kb;
+	int64_t u;
+
+	sl->end = (struct fg_child_end){
+		.expected_kb = expected,
+		.parent = getpid(),
+		.child = sl->child,
+		.call = sl->call,
+		.worst_kb = sl->cow.worst_kb,
+		.room_fork_kb = sl->cow.headroom_kb,
+		.room_min_kb = sl->cow.headroom_kb,
+		.oom_kills = 0,
+	};
+	sl->pidfd = (int)syscall(SYS_pidfd_open, sl->child, 0);
+	sl->usage_fd = -1;
+	sl->oom0 = sl->cow.oom_kill_count;
+	sl->full_at_us = 0;
+	sl->rate = 0;
+	sl->room_prev = sl->room_full = sl->cow.headroom_kb;
+	usage_path(sl);
+	sl->u0 = sl->upeak = sl->u_full = usage(sl, &u) ? u : 0;
+	sl->cpu0 = thread_cpu_us();
+	sl->next_ms = FG_FOLLOW_MIN_MS;
+}
+
+/* One look: the room, the decision, the signal. */
+static void look(struct slot *sl)
+{
+	long now = fg_now_us();
+	struct fg_follow_in in = { .floor_kb = (uint64_t)sl->c->cow_margin_mb *
+					       1024 };
+	struct fg_follow_out out;
+	uint64_t room = sl->room_prev;
+	int64_t u;
+	bool have_u = usage(sl, &u);
+
+	sl->end.looks++;
+	if (have_u && u > sl->upeak)
+		sl->upeak = u;
+	if (have_u && sl->full_at_us && now - sl->full_at_us < FULL_EVERY_US) {
+		int64_t d = u - sl->u_full;
+
+		room = d >= (int64_t)sl->room_full ? 0
+		       : d <= 0			   ? sl->room_full
+				: sl->room_full - (uint64_t)d;
+	}
+	if (!have_u || !sl->full_at_us ||
+	    now - sl->full_at_us >= FULL_EVERY_US ||
+	    room <= 2 * in.floor_kb + sl->rate * 4 * FG_FOLLOW_MIN_MS / 1000) {
+		if (!full(sl, &room)) {
+			sl->next_ms = FG_FOLLOW_MAX_MS;
+			return;
+		}
+		sl->room_full = room;
+		sl->full_at_us = now;
+		sl->u_full = usage(sl, &u) ? u : sl->u_full;
+	}
+	in.room_kb = room;
+	in.prev_room_kb = sl->room_prev;
+	in.dt_us = sl->look_at_us ? (uint64_t)(now - sl->look_at_us) : 0;
+	in.rate_kb_s = sl->rate;
+	fg_follow_step(&in, &out);
+	sl->rate = out.rate_kb_s;
+	sl->room_prev = room;
+	sl->look_at_us = now;
+	sl->next_ms = out.next_ms;
+	if (room < sl->end.room_min_kb)
+		sl->end.room_min_kb = room;
+	if (!out.abort || sl->end.aborted)
+		return;
+	if (sl->pidfd >= 0 ? syscall(SYS_pidfd_send_signal, sl->pidfd,
+				     sl->c->cow_signal, NULL, 0)
+			   : kill(sl->child, sl->c->cow_signal))
+		return;
+	sl->end.aborted = true;
+	sl->end.abort_signal = sl->c->cow_signal;
+	sl->end.abort_room_kb = room;
+	sl->end.abort_margin_kb = out.margin_kb;
+	sl->end.abort_rate_kb_s = out.rate_kb_s;
+	sl->end.abort_copy_kb = sl->upeak > sl->u0
+				    ? (uint64_t)(sl->upeak - sl->u0)
+				    : 0;
+	sl->end.abort_us = (uint64_t)(now - sl->t0_us);
+	fg_follow_learn_abort();
+}
+
+/* Has the child exited (pidfd readable, or no pidfd: /proc says so)? */
+static bool gone(struct slot *sl, short revents)
+{
+	char buf[256], *p;
+
+	if (sl->pidfd >= 0)
+		return revents != 0;
+	if (fg_read(sl->c->procfs, sl->child, "stat", buf, sizeof(buf)) <= 0)
+		return true;
+	p = strrchr(buf, ')');
+	return !p || p[1] != ' ' || p[2] == 'Z' || p[2] == 'X';
+}
+
+static void finish(struct slot *sl)
+{
+	struct fg_child_end *e = &sl->end;
+	siginfo_t si;
+	uint64_t room;
+
+	memset(&si, 0, sizeof(si));
+	full(sl, &room);
+	e->lifetime_us = (uint64_t)(fg_now_us() - sl->t0_us);
+	e->copy_kb = sl->upeak > sl->u0 ? (uint64_t)(sl->upeak - sl->u0) : 0;
+	e->cause = FG_END_UNKNOWN;
+	if (!waitid(P_PID, (id_t)sl->child, &si, WEXITED | WNOWAIT | WNOHANG) &&
+	    si.si_pid == sl->child) {
+		e->status = si.si_status;
+		e->cause = si.si_code == CLD_EXITED ? FG_END_EXIT
+						    : FG_END_SIGNAL;
+	}
+	if (e->aborted &&
+	    (e->cause == FG_END_UNKNOWN ||
+	     (e->cause == FG_END_SIGNAL && e->status == e->abort_signal)))
+		e->cause = FG_END_ABORT;
+	else if (e->oom_kills > 0 && e->cause != FG_END_EXIT)
+		e->cause = FG_END_OOM;
+	e->cpu_us = thread_cpu_us() - sl->cpu0;
+	if (sl->pidfd >= 0)
+		close(sl->pidfd);
+	if (sl->usage_fd >= 0)
+		close(sl->usage_fd);
+	fg_follow_learn(e);
+	fg_metrics_child_end(e);
+	fg_emit_child_end(sl->c, e, &sl->cow);
+}
+
+static void *watch(void *arg)
+{
+	struct pollfd pfd[FG_FOLLOW_SLOTS];
+	struct slot *at[FG_FOLLOW_SLOTS];
+	unsigned i, n, wait_ms;
+
+	(void)arg;
+	for (;;) {
+		n = 0;
+		wait_ms = FG_FOLLOW_MAX_MS;
+		for (i = 0; i < FG_FOLLOW_SLOTS; i++) {
+			struct slot *sl = &slots[i];
+
+			if (__atomic_load_n(&sl->state, __ATOMIC_ACQUIRE) !=
+			    SLOT_LIVE)
+				continue;
+			if (!sl->end.child)
+				start(sl);
+			look(sl);
+			if (sl->next_ms < wait_ms)
+				wait_ms = sl->next_ms;
+			pfd[n] = (struct pollfd){ sl->pidfd, POLLIN, 0 };
+			at[n++] = sl;
+		}
+		if (!n) {
+			/* the last one ended: stop, unless one came meanwhile */
+			__atomic_store_n(&running, 0, __ATOMIC_RELEASE);
+			for (i = 0; i < FG_FOLLOW_SLOTS; i++)
+				if (__atomic_load_n(&slots[i].state,
+						    __ATOMIC_ACQUIRE) ==
+				    SLOT_LIVE)
+					break;
+			if (i == FG_FOLLOW_SLOTS ||
+			    __atomic_exchange_n(&running, 1, __ATOMIC_ACQ_REL))
+				return NULL;
+			continue;
+		}
+		if (poll(pfd, n, (int)wait_ms) < 0 && errno != EINTR)
+			return NULL;
+		for (i = 0; i < n; i++) {
+			if (!gone(at[i], pfd[i].revents))
+				continue;
+			finish(at[i]);
+			__atomic_store_n(&at[i]->state, SLOT_FREE,
+					 __ATOMIC_RELEASE);
+		}
+	}
+}
+
+static pid_t owner; /* the process whose thread runs */
+
+/*
+ * At exit, a process that follows a child gives its thread up to 200 ms
+ * to report the end (a host that reaps the child and exits at once would
+ * otherwise lose the line).  Only the process that runs the thread waits.
+ */
+__attribute__((destructor)) static void drain(void)
+{
+	struct timespec ms = { 0, 1000000 };
+	int i;
+
+	if (__atomic_load_n(&owner, __ATOMIC_ACQUIRE) != getpid())
+		return;
+	for (i = 0; i < 200 && __atomic_load_n(&running, __ATOMIC_ACQUIRE); i++)
+		nanosleep(&ms, NULL);
+}
+
+static void launch(void)
+{
+	pthread_attr_t a;
+	pthread_t t;
+	sigset_t all, old;
+
+	if (__atomic_exchange_n(&running, 1, __ATOMIC_ACQ_REL))
+		return;
+	__atomic_store_n(&owner, getpid(), __ATOMIC_RELEASE);
+	sigfillset(&all);
+	pthread_sigmask(SIG_SETMASK, &all, &old);
+	if (pthread_attr_init(&a) ||
+	    pthread_attr_setstacksize(&a, 128 * 1024) ||
+	    pthread_attr_setdetachstate(&a, PTHREAD_CREATE_DETACHED) ||
+	    pthread_create(&t, &a, watch, NULL))
+		__atomic_store_n(&running, 0, __ATOMIC_RELEASE);
+	pthread_attr_destroy(&a);
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
+}
+
+bool fg_follow_start(const struct fg_config *c, pid_t child,
+		     const struct fg_event *e)
+{
+	int err = errno;
+
+	for (unsigned i = 0; i < FG_FOLLOW_SLOTS; i++) {
+		struct slot *sl = &slots[i];
+		int expect = SLOT_FREE;
+
+		if (!__atomic_compare_exchange_n(
+			&sl->state, &expect, SLOT_TAKEN, false,
+			__ATOMIC_ACQUIRE, __ATOMIC_RELAXED))
+			continue;
+		sl->child = child;
+		sl->call = e->call;
+		sl->c = c;
+		sl->sys = e->r.sys;
+		sl->cow = e->r.cow;
+		sl->t0_us = fg_now_us();
+		sl->end.child = 0; /* the thread starts it */
+		sl->end.expected_kb = e->cow.expected_kb;
+		__atomic_store_n(&sl->state, SLOT_LIVE, __ATOMIC_RELEASE);
+		launch();
+		fg_errno_keep(err);
+		return true;
+	}
+	fg_errno_keep(err);
+	return false;
+}
