@@ -64,6 +64,7 @@ struct slot {
 	char usage_path[FG_PATH_MAX * 2];
 	long full_at_us, look_at_us;
 	uint64_t room_full, room_prev, rate;
+	uint64_t reclaim, margin; /* at the last full read, the last look */
 	int64_t u_full, u0, upeak;
 	int64_t oom0;
 	unsigned next_ms;
@@ -135,6 +136,7 @@ static bool usage(struct slot *sl, int64_t *u)
 /* The whole room, by the verdict's rule; the bound may have moved. */
 static bool full(struct slot *sl, uint64_t *room)
 {
+	/* the whole room; its clean page cache kept in sl->reclaim */
 	struct fg_memcg cg;
 	struct fg_cow out;
 	struct fg_sys s = sl->sys;
@@ -158,6 +160,7 @@ static bool full(struct slot *sl, uint64_t *room)
 	if (cg.oom_kill >= 0 && sl->oom0 >= 0 && cg.oom_kill > sl->oom0)
 		sl->end.oom_kills = cg.oom_kill - sl->oom0;
 	*room = out.headroom_kb;
+	sl->reclaim = out.reclaim_kb;
 	return true;
 }
 
@@ -181,6 +184,8 @@ static void start(struct slot *sl)
 	sl->oom0 = sl->cow.oom_kill_count;
 	sl->full_at_us = 0;
 	sl->rate = 0;
+	sl->reclaim = sl->cow.reclaim_kb;
+	sl->margin = (uint64_t)sl->c->cow_margin_mb * 1024;
 	sl->room_prev = sl->room_full = sl->cow.headroom_kb;
 	usage_path(sl);
 	sl->u0 = sl->upeak = sl->u_full = usage(sl, &u) ? u : 0;
@@ -209,9 +214,11 @@ static void look(struct slot *sl)
 		       : d <= 0			   ? sl->room_full
 				: sl->room_full - (uint64_t)d;
 	}
+	/* the whole room once a second, and when the cheap figure less the
+	 * page cache (which reclaim may be eating unseen) nears the margin */
 	if (!have_u || !sl->full_at_us ||
 	    now - sl->full_at_us >= FULL_EVERY_US ||
-	    room <= 2 * in.floor_kb + sl->rate * 4 * FG_FOLLOW_MIN_MS / 1000) {
+	    room <= sl->reclaim + sl->margin + sl->margin / 2) {
 		if (!full(sl, &room)) {
 			sl->next_ms = FG_FOLLOW_MAX_MS;
 			return;
@@ -226,6 +233,7 @@ static void look(struct slot *sl)
 	in.rate_kb_s = sl->rate;
 	fg_follow_step(&in, &out);
 	sl->rate = out.rate_kb_s;
+	sl->margin = out.margin_kb;
 	sl->room_prev = room;
 	sl->look_at_us = now;
 	sl->next_ms = out.next_ms;
