@@ -46,6 +46,14 @@
 #include "procfs.h"
 #include "watcher.h"
 
+/* the same number on every architecture (Linux 5.1, 5.3) */
+#ifndef SYS_pidfd_send_signal
+#define SYS_pidfd_send_signal 424
+#endif
+#ifndef SYS_pidfd_open
+#define SYS_pidfd_open 434
+#endif
+
 #define FG_FOLLOW_SLOTS 4
 #define FULL_EVERY_US	1000000L
 
@@ -74,6 +82,7 @@ struct slot {
 
 static struct slot slots[FG_FOLLOW_SLOTS];
 static int running; /* the thread lives */
+static pid_t owner; /* the process it was started in */
 
 static uint64_t thread_cpu_us(void)
 {
@@ -340,8 +349,7 @@ static void *watch(void *arg)
 				return NULL;
 			continue;
 		}
-		if (poll(pfd, n, (int)wait_ms) < 0 && errno != EINTR)
-			return NULL;
+		(void)poll(pfd, n, (int)wait_ms); /* an error: a timeout */
 		for (i = 0; i < n; i++) {
 			if (!gone(at[i], pfd[i].revents))
 				continue;
@@ -351,8 +359,6 @@ static void *watch(void *arg)
 		}
 	}
 }
-
-static pid_t owner; /* the process whose thread runs */
 
 /*
  * At exit, a process that follows a child gives its thread up to 200 ms
@@ -378,7 +384,6 @@ static void launch(void)
 
 	if (__atomic_exchange_n(&running, 1, __ATOMIC_ACQ_REL))
 		return;
-	__atomic_store_n(&owner, getpid(), __ATOMIC_RELEASE);
 	sigfillset(&all);
 	pthread_sigmask(SIG_SETMASK, &all, &old);
 	if (pthread_attr_init(&a) ||
@@ -393,8 +398,19 @@ static void launch(void)
 bool fg_follow_start(const struct fg_config *c, pid_t child,
 		     const struct fg_event *e)
 {
+	pid_t was = __atomic_load_n(&owner, __ATOMIC_ACQUIRE), self = getpid();
 	int err = errno;
 
+	if (was != self &&
+	    __atomic_compare_exchange_n(&owner, &was, self, false,
+					__ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE)) {
+		/* a new process (a child of a process that followed): the
+		 * thread and the children in the slots were its parent's */
+		for (unsigned i = 0; i < FG_FOLLOW_SLOTS; i++)
+			__atomic_store_n(&slots[i].state, SLOT_FREE,
+					 __ATOMIC_RELAXED);
+		__atomic_store_n(&running, 0, __ATOMIC_RELEASE);
+	}
 	for (unsigned i = 0; i < FG_FOLLOW_SLOTS; i++) {
 		struct slot *sl = &slots[i];
 		int expect = SLOT_FREE;

@@ -163,7 +163,7 @@ run_abort() {
 	A_VERDICT=$(json cow_verdict /run/$1.log)
 	rmdir "$g" 2>/dev/null
 }
-ab_total=0 ab_ok=0 rm_total=0 rm_ok=0 cpu_us=0 life_ms=0
+ab_total=0 ab_ok=0 rm_total=0 rm_ok=0 cpu_ab=0 life_ab=0 cpu_rm=0 life_rm=0 looks_rm=0
 below_min=999999999 below_max=0 least=999999999
 for thp in madvise always; do
 	echo $thp >$THP
@@ -181,8 +181,8 @@ for thp in madvise always; do
 			else
 				fail "abort THP $thp oom.group $og run $i: verdict $A_VERDICT, oom_kill $A_KILLS, parent $A_PARENT, child $A_CHILD, end $A_END"
 			fi
-			cpu_us=$((cpu_us + ${A_CPU:-0}))
-			life_ms=$((life_ms + ${ms:-0}))
+			cpu_ab=$((cpu_ab + ${A_CPU:-0}))
+			life_ab=$((life_ab + ${ms:-0}))
 			d=$((${A_MARGIN:-0} - ${A_ROOM:-0}))
 			[ $d -lt $below_min ] && below_min=$d
 			[ $d -gt $below_max ] && below_max=$d
@@ -203,8 +203,9 @@ for thp in madvise always; do
 				fail "room 3 N THP $thp oom.group $og run $i: verdict $A_VERDICT, oom_kill $A_KILLS, parent $A_PARENT, child $A_CHILD, end $A_END $A_SIG"
 			fi
 			[ $i = 1 ] && S "room 3 N THP $thp oom.group $og run 1: cow $A_VERDICT; child $A_CHILD ($A_END after $ms ms, copy $A_COPY kB), least room $A_MIN kB; $A_LOOKS looks, $A_CPU us CPU"
-			cpu_us=$((cpu_us + ${A_CPU:-0}))
-			life_ms=$((life_ms + ${ms:-0}))
+			cpu_rm=$((cpu_rm + ${A_CPU:-0}))
+			life_rm=$((life_rm + ${ms:-0}))
+			looks_rm=$((looks_rm + ${A_LOOKS:-0}))
 			i=$((i + 1))
 		done
 		rm_total=$((rm_total + RM))
@@ -213,10 +214,15 @@ for thp in madvise always; do
 	done
 done
 echo "${cow_thp:-madvise}" >$THP
-cpu_pm=$((cpu_us * 10 / (life_ms > 0 ? life_ms : 1)))
+# per mille of a core: CPU us / child life ms
+pm() { echo $(($1 / ($2 > 0 ? $2 : 1))); }
+pct() { echo "$(($1 / 10)).$(($1 % 10)) %"; }
+cpu_rm_pm=$(pm "$cpu_rm" "$life_rm")
+cpu_ab_pm=$(pm "$cpu_ab" "$life_ab")
 S "abort: $ab_ok of $ab_total risky runs aborted without an OOM kill, the parent alive; $rm_ok of $rm_total roomy runs not aborted"
-S "watcher: $cpu_us us of CPU over $life_ms ms of followed child life: $((cpu_pm / 10)).$((cpu_pm % 10)) % of a core;" \
-	"room at the abort between $below_max and $below_min kB under the margin (negative: above), least room seen $least kB"
+S "watcher CPU per second of child life: followed without abort (room 3 N) $cpu_rm us over $life_rm ms, $looks_rm looks: $(pct "$cpu_rm_pm") of a core;" \
+	"aborted runs (room 1.5 N) $cpu_ab us over $life_ab ms: $(pct "$cpu_ab_pm")"
+S "reaction: room at the abort between $below_max and $below_min kB under the margin (negative: above), least room seen $least kB"
 [ "$ab_ok" = "$ab_total" ] && [ "$rm_ok" = "$rm_total" ] || fail "abort: $ab_ok/$ab_total aborted cleanly, $rm_ok/$rm_total roomy"
 
 if [ "${cow_only:-}" != abort ]; then
@@ -360,7 +366,7 @@ fi
 fi # sections 2 and 3
 
 if [ $status = 0 ]; then
-	echo "cow vm: PASS $(uname -r): abort: $ab_ok/$ab_total aborted, 0 OOM kills, parent alive, $rm_ok/$rm_total roomy not aborted, watcher $((cpu_pm / 10)).$((cpu_pm % 10)) % of a core; protect: child first every run, parent alive $ok/$RUNS; without it the parent died $pk/$BARE; THP always: child first $first/$ALWAYS, parent alive $alive/$ALWAYS; redis survived $rsurvived/$RRUNS killed saves; clean page cache counted as room, no OOM kill"
+	echo "cow vm: PASS $(uname -r): abort: $ab_ok/$ab_total aborted, 0 OOM kills, parent alive, $rm_ok/$rm_total roomy not aborted, watcher $(pct "$cpu_rm_pm") of a core (aborted runs $(pct "$cpu_ab_pm")); protect: child first every run, parent alive $ok/$RUNS; without it the parent died $pk/$BARE; THP always: child first $first/$ALWAYS, parent alive $alive/$ALWAYS; redis survived $rsurvived/$RRUNS killed saves; clean page cache counted as room, no OOM kill"
 else
 	echo "cow vm: FAIL $(uname -r):${fails#;}"
 fi
