@@ -22,10 +22,11 @@ void fg_follow_step(const struct fg_follow_in *in, struct fg_follow_out *out)
 		out->next_ms = FG_FOLLOW_MIN_MS;
 		return;
 	}
-	if (!rate)
-		return;
 	left = in->room_kb - out->margin_kb;
-	t_ms = left * 1000 / rate / 4;
+	/* a burst from a standstill: the margin's room at the peak rate */
+	t_ms = left * 1000 / FG_FOLLOW_PEAK_KB_S;
+	if (rate && left * 1000 / rate / 4 < t_ms)
+		t_ms = left * 1000 / rate / 4;
 	if (t_ms < FG_FOLLOW_MIN_MS)
 		out->next_ms = FG_FOLLOW_MIN_MS;
 	else if (t_ms < FG_FOLLOW_MAX_MS)

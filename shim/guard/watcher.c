@@ -46,6 +46,14 @@
 #include "procfs.h"
 #include "watcher.h"
 
+/* the same number on every architecture (Linux 5.1, 5.3) */
+#ifndef SYS_pidfd_send_signal
+#define SYS_pidfd_send_signal 424
+#endif
+#ifndef SYS_pidfd_open
+#define SYS_pidfd_open 434
+#endif
+
 #define FG_FOLLOW_SLOTS 4
 #define FULL_EVERY_US	1000000L
 
@@ -64,6 +72,7 @@ struct slot {
 	char usage_path[FG_PATH_MAX * 2];
 	long full_at_us, look_at_us;
 	uint64_t room_full, room_prev, rate;
+	uint64_t reclaim, margin; /* at the last full read, the last look */
 	int64_t u_full, u0, upeak;
 	int64_t oom0;
 	unsigned next_ms;
@@ -73,6 +82,7 @@ struct slot {
 
 static struct slot slots[FG_FOLLOW_SLOTS];
 static int running; /* the thread lives */
+static pid_t owner; /* the process it was started in */
 
 static uint64_t thread_cpu_us(void)
 {
@@ -135,6 +145,7 @@ static bool usage(struct slot *sl, int64_t *u)
 /* The whole room, by the verdict's rule; the bound may have moved. */
 static bool full(struct slot *sl, uint64_t *room)
 {
+	/* the whole room; its clean page cache kept in sl->reclaim */
 	struct fg_memcg cg;
 	struct fg_cow out;
 	struct fg_sys s = sl->sys;
@@ -158,6 +169,7 @@ static bool full(struct slot *sl, uint64_t *room)
 	if (cg.oom_kill >= 0 && sl->oom0 >= 0 && cg.oom_kill > sl->oom0)
 		sl->end.oom_kills = cg.oom_kill - sl->oom0;
 	*room = out.headroom_kb;
+	sl->reclaim = out.reclaim_kb;
 	return true;
 }
 
@@ -181,6 +193,8 @@ static void start(struct slot *sl)
 	sl->oom0 = sl->cow.oom_kill_count;
 	sl->full_at_us = 0;
 	sl->rate = 0;
+	sl->reclaim = sl->cow.reclaim_kb;
+	sl->margin = (uint64_t)sl->c->cow_margin_mb * 1024;
 	sl->room_prev = sl->room_full = sl->cow.headroom_kb;
 	usage_path(sl);
 	sl->u0 = sl->upeak = sl->u_full = usage(sl, &u) ? u : 0;
@@ -209,9 +223,11 @@ static void look(struct slot *sl)
 		       : d <= 0			   ? sl->room_full
 				: sl->room_full - (uint64_t)d;
 	}
+	/* the whole room once a second, and when the cheap figure less the
+	 * page cache (which reclaim may be eating unseen) nears the margin */
 	if (!have_u || !sl->full_at_us ||
 	    now - sl->full_at_us >= FULL_EVERY_US ||
-	    room <= 2 * in.floor_kb + sl->rate * 4 * FG_FOLLOW_MIN_MS / 1000) {
+	    room <= sl->reclaim + sl->margin + sl->margin / 2) {
 		if (!full(sl, &room)) {
 			sl->next_ms = FG_FOLLOW_MAX_MS;
 			return;
@@ -226,6 +242,7 @@ static void look(struct slot *sl)
 	in.rate_kb_s = sl->rate;
 	fg_follow_step(&in, &out);
 	sl->rate = out.rate_kb_s;
+	sl->margin = out.margin_kb;
 	sl->room_prev = room;
 	sl->look_at_us = now;
 	sl->next_ms = out.next_ms;
@@ -332,8 +349,7 @@ static void *watch(void *arg)
 				return NULL;
 			continue;
 		}
-		if (poll(pfd, n, (int)wait_ms) < 0 && errno != EINTR)
-			return NULL;
+		(void)poll(pfd, n, (int)wait_ms); /* an error: a timeout */
 		for (i = 0; i < n; i++) {
 			if (!gone(at[i], pfd[i].revents))
 				continue;
@@ -343,8 +359,6 @@ static void *watch(void *arg)
 		}
 	}
 }
-
-static pid_t owner; /* the process whose thread runs */
 
 /*
  * At exit, a process that follows a child gives its thread up to 200 ms
@@ -370,7 +384,6 @@ static void launch(void)
 
 	if (__atomic_exchange_n(&running, 1, __ATOMIC_ACQ_REL))
 		return;
-	__atomic_store_n(&owner, getpid(), __ATOMIC_RELEASE);
 	sigfillset(&all);
 	pthread_sigmask(SIG_SETMASK, &all, &old);
 	if (pthread_attr_init(&a) ||
@@ -385,8 +398,19 @@ static void launch(void)
 bool fg_follow_start(const struct fg_config *c, pid_t child,
 		     const struct fg_event *e)
 {
+	pid_t was = __atomic_load_n(&owner, __ATOMIC_ACQUIRE), self = getpid();
 	int err = errno;
 
+	if (was != self &&
+	    __atomic_compare_exchange_n(&owner, &was, self, false,
+					__ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE)) {
+		/* a new process (a child of a process that followed): the
+		 * thread and the children in the slots were its parent's */
+		for (unsigned i = 0; i < FG_FOLLOW_SLOTS; i++)
+			__atomic_store_n(&slots[i].state, SLOT_FREE,
+					 __ATOMIC_RELAXED);
+		__atomic_store_n(&running, 0, __ATOMIC_RELEASE);
+	}
 	for (unsigned i = 0; i < FG_FOLLOW_SLOTS; i++) {
 		struct slot *sl = &slots[i];
 		int expect = SLOT_FREE;

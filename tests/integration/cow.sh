@@ -70,6 +70,19 @@ check cow-backoff-0 "FORKGUARD_COW_BACKOFF=0: $(grep -c 'aborted with SIGUSR1' "
 	test "$(grep -c 'aborted with SIGUSR1' "$TMP/nobackoff.log")" = 2 -a \
 	"$(grep -c 'outcome refused' "$TMP/nobackoff.log")" = 0
 
+# the watcher's cost here (a made-up sysfs: a look is one pread of a file,
+# as of memory.current): 64 MiB of room, a 2 s child followed (FOLLOW=all),
+# the interval 47 ms (48 MiB over the margin at 1 GiB/s); printed, as a
+# share of a core per second of child life
+mksys 65536
+FORKGUARD_COW=abort FORKGUARD_COW_FOLLOW=all FORKGUARD_SYSFS=$TMP/sys FORKGUARD_FORMAT=json \
+	FORKGUARD_LOG=$TMP/cost.log LD_PRELOAD="$LIB" "$F" 16 2000 0 >/dev/null 2>&1
+cl=$(grep '"event":"child_end"' "$TMP/cost.log")
+cpu=$(json_get <(echo "$cl") watch_cpu_us)
+secs=$(json_get <(echo "$cl") child_seconds)
+check cow-watch-cost "a 2 s child, 64 MiB of room: $(json_get <(echo "$cl") watch_looks) looks, ${cpu:-?} us of CPU in ${secs:-?} s: $(awk -v c="${cpu:-0}" -v s="${secs:-1}" 'BEGIN { printf "%.3f", c / (s * 1e6) * 100 }') % of a core" \
+	test "$(json_get <(echo "$cl") watch_looks)" -ge 10 -a "$(json_get <(echo "$cl") aborted)" = false
+
 # 64 MiB of room: ok, quiet at the default level, the child untouched
 mksys 65536
 FORKGUARD_COW=protect FORKGUARD_SYSFS=$TMP/sys FORKGUARD_LOG=$TMP/ok.log \

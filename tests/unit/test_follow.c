@@ -33,6 +33,11 @@ static void wide_room_looks_slowly(void **state)
 	assert_int_equal(o.rate_kb_s, 0);
 	assert_int_equal(o.margin_kb, 16 * MIB);
 	assert_int_equal(o.next_ms, FG_FOLLOW_MAX_MS);
+	/* a tight room and no rate yet: as soon as a burst could eat it,
+	 * 32 - 16 MiB at 1 GiB/s */
+	o = step(32 * MIB, 0, 0, 0, 16 * MIB);
+	assert_false(o.abort);
+	assert_int_equal(o.next_ms, 15);
 }
 
 static void at_the_floor_aborts(void **state)
@@ -55,8 +60,19 @@ static void falling_room_looks_sooner(void **state)
 	assert_int_equal(o.rate_kb_s, 100 * MIB);
 	assert_int_equal(o.margin_kb, 16 * MIB + 1 * MIB);
 	assert_false(o.abort);
-	/* (90 - 17) MiB at 100 MiB/s is 730 ms; a quarter: 182 ms */
-	assert_int_equal(o.next_ms, 182);
+	/* (90 - 17) MiB at 100 MiB/s is 730 ms, a quarter: 182 ms; at
+	 * the peak rate (1 GiB/s) 71 ms: the sooner */
+	assert_int_equal(o.next_ms, 71);
+	/* 1000 MiB left, the same rate: a quarter of 9.8 s, or 0.96 s at
+	 * the peak: the slowest look */
+	o = step(1000 * MIB, 1010 * MIB, 100000, 0, 16 * MIB);
+	assert_int_equal(o.next_ms, FG_FOLLOW_MAX_MS);
+	/* 300 MiB at 1000 MiB/s measured: 274 MiB over the margin is 274
+	 * ms at that rate, a quarter: 68 ms (267 ms at the peak) */
+	o = step(300 * MIB, 400 * MIB, 100000, 0, 16 * MIB);
+	assert_int_equal(o.rate_kb_s, 1000 * MIB);
+	assert_int_equal(o.margin_kb, 26 * MIB);
+	assert_int_equal(o.next_ms, 68);
 	/* the same fall with 18 MiB left: 1 MiB over the margin, 10 ms
 	 * at that rate, a quarter of it is below the fastest look */
 	o = step(18 * MIB, 28 * MIB, 100000, 0, 16 * MIB);

@@ -2,7 +2,8 @@
 # cow_init.sh - /init of the initramfs tests/vm/cow.sh boots (see there).
 # Summary lines start with "@@S ", the verdict line is "cow vm: ...".
 # Kernel command line parameters: cow_mb cow_runs cow_bare cow_redis_mb
-# cow_always_runs cow_thp cow_redis_runs cow_redis_dir.
+# cow_always_runs cow_thp cow_redis_runs cow_redis_dir cow_abort_runs
+# cow_roomy_runs cow_only.
 RUN_FS=tmpfs
 . /fg/vm_setup.sh
 ip link set lo up 2>/dev/null || ifconfig lo 127.0.0.1 up
@@ -71,6 +72,7 @@ S "kernel $(uname -r), cgroup v2, MemTotal $(awk '/MemTotal/ { print $2 }' /proc
 
 # ---- 1. cow_fork: N MiB dirty, memory.max 1.5 N --------------------------
 MAX=$((N * 1024 * 3 / 2))
+if [ "${cow_only:-}" != abort ]; then
 pk=0 ck=0 i=1
 while [ $i -le "$BARE" ]; do
 	run_one bare$i $MAX warn
@@ -124,6 +126,106 @@ S "memory.max 3 N: cow $R_VERDICT (worst $R_WORST kB, headroom $R_ROOM kB), oom_
 [ "$R_VERDICT" = ok ] && [ "${R_KILLS:-1}" = 0 ] && [ $R_PARENT = alive ] && [ "$R_ADJ" = 0 ] ||
 	fail "3 N: verdict $R_VERDICT, oom_kill $R_KILLS, parent $R_PARENT, adj $R_ADJ"
 
+fi # section 1
+
+# ---- 1b. FORKGUARD_COW=abort: no OOM kill at all -------------------------
+# cow_fork N MiB, the parent rewriting every page during a 2 s child, at
+# memory.max 1.5 N (risk) and 3 N (room: followed too, FOLLOW=all), with
+# memory.oom.group 1 and 0, THP madvise and always, ABORT runs each: the
+# child ended by SIGUSR1 before the limit, no OOM kill (memory.events), the
+# parent alive; with room, no abort.  The watcher's CPU per second of child
+# life and its reaction (room at the abort against the margin) summed up.
+AB=${cow_abort_runs:-20}
+RM=${cow_roomy_runs:-20}
+# run_abort NAME MAX_KB OOMGROUP SLEEP_MS: one run; A_* results
+run_abort() {
+	g=$CG/$1
+	mkdir "$g"
+	echo $(($2 * 1024)) >"$g/memory.max"
+	echo 0 >"$g/memory.swap.max" 2>/dev/null
+	echo "$3" >"$g/memory.oom.group"
+	sh -c "echo \$\$ >$g/cgroup.procs; exec env LD_PRELOAD=$LIB \
+		FORKGUARD_COW=abort FORKGUARD_COW_FOLLOW=all FORKGUARD_FORMAT=json FORKGUARD_REPORT=all \
+		FORKGUARD_LOG=/run/$1.log /fg/cow_fork $N $4 1" >/run/$1.out 2>&1
+	A_KILLS=$(ev "$g" oom_kill)
+	A_PARENT=dead
+	grep -q 'parent survived' /run/$1.out && A_PARENT=alive
+	A_CHILD=$(sed -n 's/^child \(killed by signal [0-9]*\|exit [0-9]*\)$/\1/p' /run/$1.out)
+	A_END=$(json child_end /run/$1.log)
+	A_SIG=$(json abort_signal /run/$1.log)
+	A_ROOM=$(json abort_room_kb /run/$1.log)
+	A_MARGIN=$(json abort_margin_kb /run/$1.log)
+	A_MIN=$(json room_min_kb /run/$1.log)
+	A_CPU=$(json watch_cpu_us /run/$1.log)
+	A_SECS=$(json child_seconds /run/$1.log)
+	A_COPY=$(json child_copy_kb /run/$1.log)
+	A_LOOKS=$(json watch_looks /run/$1.log)
+	A_VERDICT=$(json cow_verdict /run/$1.log)
+	rmdir "$g" 2>/dev/null
+}
+ab_total=0 ab_ok=0 rm_total=0 rm_ok=0 cpu_ab=0 life_ab=0 cpu_rm=0 life_rm=0 looks_rm=0
+below_min=999999999 below_max=0 least=999999999
+for thp in madvise always; do
+	echo $thp >$THP
+	for og in 1 0; do
+		ok=0 i=1
+		while [ $i -le "$AB" ]; do
+			run_abort ab-$thp-$og-$i $MAX $og 2000
+			ms=$(echo "$A_SECS" | awk '{ printf "%d", $1 * 1000 }')
+			S "abort THP $thp oom.group $og run $i: cow $A_VERDICT; child $A_CHILD ($A_END $A_SIG after $ms ms, copy $A_COPY kB);" \
+				"room at the abort $A_ROOM kB, margin $A_MARGIN kB, least $A_MIN kB; $A_LOOKS looks, $A_CPU us CPU;" \
+				"oom_kill $A_KILLS; parent $A_PARENT"
+			if [ "$A_VERDICT" = risk ] && [ "${A_KILLS:-1}" = 0 ] && [ $A_PARENT = alive ] &&
+				[ "$A_END" = abort ] && [ "$A_CHILD" = "killed by signal 10" ]; then
+				ok=$((ok + 1))
+			else
+				fail "abort THP $thp oom.group $og run $i: verdict $A_VERDICT, oom_kill $A_KILLS, parent $A_PARENT, child $A_CHILD, end $A_END"
+			fi
+			cpu_ab=$((cpu_ab + ${A_CPU:-0}))
+			life_ab=$((life_ab + ${ms:-0}))
+			d=$((${A_MARGIN:-0} - ${A_ROOM:-0}))
+			[ $d -lt $below_min ] && below_min=$d
+			[ $d -gt $below_max ] && below_max=$d
+			[ "${A_MIN:-0}" -lt $least ] && least=${A_MIN:-0}
+			i=$((i + 1))
+		done
+		ab_total=$((ab_total + AB))
+		ab_ok=$((ab_ok + ok))
+		S "abort, THP $thp, memory.oom.group $og: $ok of $AB runs with the child aborted, no OOM kill, the parent alive"
+		ok=0 i=1
+		while [ $i -le "$RM" ]; do
+			run_abort rm-$thp-$og-$i $((N * 1024 * 3)) $og 1000
+			ms=$(echo "$A_SECS" | awk '{ printf "%d", $1 * 1000 }')
+			if [ "$A_VERDICT" = ok ] && [ "${A_KILLS:-1}" = 0 ] && [ $A_PARENT = alive ] &&
+				[ "$A_CHILD" = "exit 0" ] && [ -z "$A_SIG" ] && [ -n "$A_END" ]; then
+				ok=$((ok + 1))
+			else
+				fail "room 3 N THP $thp oom.group $og run $i: verdict $A_VERDICT, oom_kill $A_KILLS, parent $A_PARENT, child $A_CHILD, end $A_END $A_SIG"
+			fi
+			[ $i = 1 ] && S "room 3 N THP $thp oom.group $og run 1: cow $A_VERDICT; child $A_CHILD ($A_END after $ms ms, copy $A_COPY kB), least room $A_MIN kB; $A_LOOKS looks, $A_CPU us CPU"
+			cpu_rm=$((cpu_rm + ${A_CPU:-0}))
+			life_rm=$((life_rm + ${ms:-0}))
+			looks_rm=$((looks_rm + ${A_LOOKS:-0}))
+			i=$((i + 1))
+		done
+		rm_total=$((rm_total + RM))
+		rm_ok=$((rm_ok + ok))
+		S "room 3 N (followed), THP $thp, memory.oom.group $og: $ok of $RM runs with no abort, no OOM kill, the child's own exit"
+	done
+done
+echo "${cow_thp:-madvise}" >$THP
+# per mille of a core: CPU us / child life ms
+pm() { echo $(($1 / ($2 > 0 ? $2 : 1))); }
+pct() { echo "$(($1 / 10)).$(($1 % 10)) %"; }
+cpu_rm_pm=$(pm "$cpu_rm" "$life_rm")
+cpu_ab_pm=$(pm "$cpu_ab" "$life_ab")
+S "abort: $ab_ok of $ab_total risky runs aborted without an OOM kill, the parent alive; $rm_ok of $rm_total roomy runs not aborted"
+S "watcher CPU per second of child life: followed without abort (room 3 N) $cpu_rm us over $life_rm ms, $looks_rm looks: $(pct "$cpu_rm_pm") of a core;" \
+	"aborted runs (room 1.5 N) $cpu_ab us over $life_ab ms: $(pct "$cpu_ab_pm")"
+S "reaction: room at the abort between $below_max and $below_min kB under the margin (negative: above), least room seen $least kB"
+[ "$ab_ok" = "$ab_total" ] && [ "$rm_ok" = "$rm_total" ] || fail "abort: $ab_ok/$ab_total aborted cleanly, $rm_ok/$rm_total roomy"
+
+if [ "${cow_only:-}" != abort ]; then
 # ---- 2. redis-server: a BGSAVE under a write load -------------------------
 # cow_redis_runs saves (3), each in a fresh Redis and group; the RDB in
 # /run/NAME (tmpfs) or cow_redis_dir.
@@ -261,8 +363,10 @@ else
 	fail "page cache: the ext2 disk is not mounted"
 fi
 
+fi # sections 2 and 3
+
 if [ $status = 0 ]; then
-	echo "cow vm: PASS $(uname -r): protect: child first every run, parent alive $ok/$RUNS; without it the parent died $pk/$BARE; THP always: child first $first/$ALWAYS, parent alive $alive/$ALWAYS; redis survived $rsurvived/$RRUNS killed saves; clean page cache counted as room, no OOM kill"
+	echo "cow vm: PASS $(uname -r): abort: $ab_ok/$ab_total aborted, 0 OOM kills, parent alive, $rm_ok/$rm_total roomy not aborted, watcher $(pct "$cpu_rm_pm") of a core (aborted runs $(pct "$cpu_ab_pm")); protect: child first every run, parent alive $ok/$RUNS; without it the parent died $pk/$BARE; THP always: child first $first/$ALWAYS, parent alive $alive/$ALWAYS; redis survived $rsurvived/$RRUNS killed saves; clean page cache counted as room, no OOM kill"
 else
 	echo "cow vm: FAIL $(uname -r):${fails#;}"
 fi
