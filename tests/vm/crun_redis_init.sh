@@ -2,7 +2,8 @@
 # crun_redis_init.sh - /init of the initramfs tests/vm/crun_redis.sh boots
 # (see there for the cases).  Summary lines start with "@@S ", the verdict
 # line is "crun redis vm: ...".  Kernel command line parameters: crun_mb
-# crun_saves crun_rate_s crun_dead crun_abort (1: the library knows
+# crun_saves crun_default_saves crun_rate_s crun_rate0_s crun_dead crun_debug
+# crun_abort (1: the library knows
 # FORKGUARD_COW=abort).
 RUN_FS=tmpfs
 . /fg/vm_setup.sh
@@ -19,7 +20,9 @@ echo madvise >/sys/kernel/mm/transparent_hugepage/enabled
 MB=${crun_mb:-64}
 KEYS=$((MB * 16))
 SAVES=${crun_saves:-20}
+DSAVES=${crun_default_saves:-4}
 RATE_S=${crun_rate_s:-60}
+RATE0_S=${crun_rate0_s:-30}
 DEAD=${crun_dead:-3}
 status=0
 S() { echo "@@S $*"; }
@@ -62,7 +65,7 @@ start() {
     "args": ["/usr/bin/redis-server", "--bind", "127.0.0.1", "--port", "6379",
       "--save", "$save", "--appendonly", "no", "--dir", "/data",
       "--logfile", "/data/redis.log", "--enable-debug-command", "yes",
-      "--rdb-key-save-delay", "2000"],
+      "--rdb-key-save-delay", "$DELAY"],
     "env": [$env]
   },
   "root": {"path": "rootfs"},
@@ -105,6 +108,12 @@ EOF
 	[ "$D0" = $KEYS ] || fail "$NAME: the container did not start or fill (DBSIZE '$D0'; $(head -c 300 "$D/crun.out"))"
 }
 up() { kill -0 "$CPID" 2>/dev/null; }
+# alive: UP=alive when the container runs and Redis answers PING (PONG, or
+# MISCONF: after a failed save Redis refuses PING as it refuses writes)
+alive() {
+	UP=dead
+	up && case $(rcli PING) in PONG | MISCONF*) UP=alive ;; esac
+}
 
 # bgsave: one BGSAVE under the write load, waited for (or for the
 # container's end).  Sets BG LOAD MS UP BGST D1.
@@ -119,8 +128,7 @@ bgsave() {
 		j=$((j + 1))
 	done
 	MS=$(($(now) - t0))
-	UP=dead
-	up && [ "$(rcli PING)" = PONG ] && UP=alive
+	alive
 	BGST=$(info persistence rdb_last_bgsave_status)
 	D1=$(rcli DBSIZE)
 }
@@ -138,6 +146,10 @@ stop() {
 	crun delete -f "$NAME" >/dev/null 2>&1
 	KILLS=$(($(fgev oom_kill) - K0)) GKILLS=$(($(fgev oom_group_kill) - G0))
 	rm -rf "$B" "$D"/*.rdb
+	if [ "${crun_debug:-0}" = 1 ]; then
+		grep -v '^ *$' "$D/guard.log" 2>/dev/null | tail -n 30 | while IFS= read -r l; do S "  guard: $l"; done
+		grep -v '^ *$' "$D/redis.log" 2>/dev/null | tail -n 30 | while IFS= read -r l; do S "  redis: $l"; done
+	fi
 }
 # killed NAME: the processes the OOM killer took in /fg/NAME, in order
 # (dmesg), as "pid/adj" words: the chosen victim first, then, with
@@ -153,6 +165,7 @@ S "kernel $(uname -r), cgroup v2, $(crun --version | head -n 1), MemTotal $(awk 
 # the guard as docs/containers.md sets it, every fork reported
 GUARD="LD_PRELOAD=/opt/forkguard/libforkguard.so.0 FORKGUARD_FORMAT=json FORKGUARD_LOG=/data/guard.log FORKGUARD_REPORT=all FORKGUARD_COW_INTERVAL=0 FORKGUARD_METRICS=/data"
 ROOMY_MODE=warn
+DELAY=2000
 [ "${crun_abort:-0}" = 1 ] && ROOMY_MODE=abort
 
 # ---- roomy: memory.limit 3 times the data ---------------------------------
@@ -161,11 +174,21 @@ start roomy $((MB * 3 * 1024)) "" $GUARD FORKGUARD_COW=$ROOMY_MODE
 CUR=$(($(cat $CG/fg/roomy/memory.current) / 1024))
 ANON=$(awk '{ print ($2 - $3) * 4 }' /proc/$RPID/statm)
 TIGHT=$((CUR + ANON / 2))
+# A save copies only what is written while it runs: it must outlast a
+# round of the load.  One round timed here (no save: nothing copied), and
+# Redis's rdb-key-save-delay set so that a save takes 3 rounds at least
+t0=$(now)
+LOAD=$(load)
+T_LOAD=$(($(now) - t0))
+DELAY=$((T_LOAD * 3000 / KEYS))
+[ $DELAY -ge 2000 ] || DELAY=2000
+rcli CONFIG SET rdb-key-save-delay $DELAY >/dev/null
+S "roomy: a round of the load ($LOAD) took $T_LOAD ms: rdb-key-save-delay $DELAY us, a save $((DELAY * KEYS / 1000)) ms at least"
 bgsave
 G=$D/guard.log
 S "roomy ($ROOMY_MODE): BGSAVE '$BG' under a load of $((KEYS * 16)) SETRANGE ($LOAD): $MS ms," \
 	"rdb_last_bgsave_status $BGST, Redis $UP, DBSIZE $D0 -> $D1; guard: cow $(key $G cow_verdict), worst $(key $G cow_worst_kb) kB, headroom $(key $G cow_headroom_kb) kB ($(key $G cow_limit))"
-ABORTS=$(grep -c '"event":"cow_abort"' $G 2>/dev/null)
+ABORTS=$(grep -c '"aborted":true' $G 2>/dev/null)
 stop
 S "roomy: oom_kill $KILLS, oom_group_kill $GKILLS, guard aborts ${ABORTS:-0}; memory.current after the fill $CUR kB, RssAnon $ANON kB: tight limit $TIGHT kB"
 [ "$BGST" = ok ] && [ $UP = alive ] && [ "$D1" = "$D0" ] && [ $KILLS = 0 ] && [ "${ABORTS:-0}" = 0 ] ||
