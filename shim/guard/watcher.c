@@ -224,10 +224,11 @@ static void look(struct slot *sl)
 				: sl->room_full - (uint64_t)d;
 	}
 	/* the whole room once a second, and when the cheap figure less the
-	 * page cache (which reclaim may be eating unseen) nears the margin */
+	 * page cache (which reclaim may be eating unseen) is at the margin:
+	 * an abort is decided on the whole room only */
 	if (!have_u || !sl->full_at_us ||
 	    now - sl->full_at_us >= FULL_EVERY_US ||
-	    room <= sl->reclaim + sl->margin + sl->margin / 2) {
+	    room <= sl->reclaim + sl->margin) {
 		if (!full(sl, &room)) {
 			sl->next_ms = FG_FOLLOW_MAX_MS;
 			return;
