@@ -390,14 +390,13 @@ static void parent_step(struct fg_guard *g, enum fg_call_kind kind, long rc,
 {
 	bool failed = kind == FG_CALL_DAEMON ? rc != 0 : rc < 0;
 
+	/* a quiet success writes nothing (each page written after a fork
+	 * is copied); the report goes before the watcher starts, which
+	 * logs from its own thread */
+	if (failed || (g->active && report_due(g, false)))
+		fg_guard_after(g, failed, err);
 	if (!failed && kind != FG_CALL_DAEMON && g->active && g->e.cow.follow)
-		g->e.cow.follow = fg_follow_start(g->c, (pid_t)rc, &g->e);
-
-	/* a quiet success: nothing to write (each page written after a
-	 * fork is copied) */
-	if (!failed && (!g->active || !report_due(g, false)))
-		return;
-	fg_guard_after(g, failed, err);
+		fg_follow_start(g->c, (pid_t)rc, &g->e);
 }
 
 /* Kept out of line: its frame (the verdict) is paid only when guarding. */

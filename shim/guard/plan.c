@@ -48,6 +48,9 @@ void fg_follow_plan(const struct fg_config *c, const struct fg_cow *cow,
 	}
 	f->follow = cow->verdict == FG_COW_RISK ||
 		    (c->cow_follow_all && cow->verdict == FG_COW_OK);
+	/* and protected, should the watcher come late: then an OOM kill
+	 * without oom.group takes the child first */
+	f->protect = cow->verdict == FG_COW_RISK;
 }
 
 /* An abort starts the back-off at once: the host may fork again as soon

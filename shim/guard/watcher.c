@@ -13,7 +13,10 @@
  *   last one, and is created again at the next followed fork;
  * - it blocks every signal, so the host's handlers never run on it;
  * - nothing on the fork itself: the fork path only decides (fg_follow_plan,
- *   no heap) and the child runs nothing of ours.  Creating the thread, in
+ *   no heap) and the child runs nothing of ours but its protection (its
+ *   oom_score_adj raised, as under protect: should the thread come late,
+ *   an OOM kill without oom.group takes the child).  The parent's fork()
+ *   returns once the thread has made its first look (at most 50 ms).  Creating the thread, in
  *   the parent after the fork, is the one place glibc's pthread_create
  *   allocates (its thread-local table) - only after a fork that is
  *   followed, never in a fork that is not;
@@ -213,7 +216,7 @@ static void look(struct slot *sl)
 	int64_t u;
 	bool have_u = usage(sl, &u);
 
-	sl->end.looks++;
+	__atomic_fetch_add(&sl->end.looks, 1, __ATOMIC_RELEASE);
 	if (have_u && u > sl->upeak)
 		sl->upeak = u;
 	if (have_u && sl->full_at_us && now - sl->full_at_us < FULL_EVERY_US) {
@@ -224,10 +227,11 @@ static void look(struct slot *sl)
 				: sl->room_full - (uint64_t)d;
 	}
 	/* the whole room once a second, and when the cheap figure less the
-	 * page cache (which reclaim may be eating unseen) nears the margin */
+	 * page cache (which reclaim may be eating unseen) is at the margin:
+	 * an abort is decided on the whole room only */
 	if (!have_u || !sl->full_at_us ||
 	    now - sl->full_at_us >= FULL_EVERY_US ||
-	    room <= sl->reclaim + sl->margin + sl->margin / 2) {
+	    room <= sl->reclaim + sl->margin) {
 		if (!full(sl, &room)) {
 			sl->next_ms = FG_FOLLOW_MAX_MS;
 			return;
@@ -429,6 +433,18 @@ bool fg_follow_start(const struct fg_config *c, pid_t child,
 		sl->end.expected_kb = e->cow.expected_kb;
 		__atomic_store_n(&sl->state, SLOT_LIVE, __ATOMIC_RELEASE);
 		launch();
+		/* the first look before the program goes on: a thread that
+		 * starts late cannot watch copies already made (50 ms at most) */
+		for (int k = 0;
+		     k < 250 && __atomic_load_n(&running, __ATOMIC_ACQUIRE);
+		     k++) {
+			struct timespec ts = { 0, 200000 };
+
+			if (__atomic_load_n(&sl->end.child, __ATOMIC_ACQUIRE) &&
+			    __atomic_load_n(&sl->end.looks, __ATOMIC_ACQUIRE))
+				break;
+			nanosleep(&ts, NULL);
+		}
 		fg_errno_keep(err);
 		return true;
 	}

@@ -88,11 +88,12 @@ static void put_cow_fixes(struct fg_buf *b, const struct fg_cow *c,
 	}
 	fg_puts(b, sep);
 	put_blast(b, c);
-	if (f && f->protect)
+	if (f && f->follow)
+		fg_puts(b, " [in effect: abort, the child is followed (and its "
+			   "oom_score_adj 1000)]");
+	else if (f && f->protect)
 		fg_puts(b, " [in effect: protect, the child's oom_score_adj is "
 			   "1000]");
-	else if (f && f->follow)
-		fg_puts(b, " [in effect: abort, the child is followed]");
 }
 
 /* "  cow: ..." with the numbers; the fixes when at risk. */

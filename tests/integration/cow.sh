@@ -82,6 +82,14 @@ cpu=$(json_get <(echo "$cl") watch_cpu_us)
 secs=$(json_get <(echo "$cl") child_seconds)
 check cow-watch-cost "a 2 s child, 64 MiB of room: $(json_get <(echo "$cl") watch_looks) looks, ${cpu:-?} us of CPU in ${secs:-?} s: $(awk -v c="${cpu:-0}" -v s="${secs:-1}" 'BEGIN { printf "%.3f", c / (s * 1e6) * 100 }') % of a core" \
 	test "$(json_get <(echo "$cl") watch_looks)" -ge 10 -a "$(json_get <(echo "$cl") aborted)" = false
+# what a fork cost, learned: the last fork of a shell states the copy its
+# first child caused as the one to expect (null before any ended)
+FORKGUARD_COW=abort FORKGUARD_COW_FOLLOW=all FORKGUARD_REPORT=all FORKGUARD_SYSFS=$TMP/sys \
+	FORKGUARD_FORMAT=json FORKGUARD_LOG=$TMP/expect.log LD_PRELOAD="$LIB" \
+	bash -c '(:); sleep 0.5; (:)' >/dev/null 2>&1
+ex=$(grep '"event":"fork"' "$TMP/expect.log" | grep -o '"cow_expected_kb":[0-9a-z]*' | tr '\n' ' ')
+check cow-expected "a shell's forks, in order: $ex" \
+	test "${ex%% *}" = '"cow_expected_kb":null' -a "$(echo "$ex" | awk '{ print $NF }')" = '"cow_expected_kb":0'
 
 # 64 MiB of room: ok, quiet at the default level, the child untouched
 mksys 65536

@@ -20,10 +20,10 @@
 #   THP is madvise for these (what Redis asks for).  With THP always the
 #   child is still the first victim (asserted), but the parent may be
 #   killed too a moment later (counted, not asserted): COW_ALWAYS_RUNS.
-#   1b. FORKGUARD_COW=abort: the same cow_fork at 1.5 N with memory.oom.group
+#   1b. FORKGUARD_COW=abort: cow_fork COW_ABORT_MB (128) at 150 % with memory.oom.group
 #      1 and 0, THP madvise and always, COW_ABORT_RUNS (20) each: the child
 #      ended by SIGUSR1, no OOM kill, the parent alive every run; at 3 N
-#      (followed: FORKGUARD_COW_FOLLOW=all) COW_ROOMY_RUNS (20) each with no
+#      (300 %, followed: FORKGUARD_COW_FOLLOW=all) COW_ROOMY_RUNS (20) each with no
 #      abort; the watcher's CPU per second of child life and the room at
 #      each abort against its margin.
 #   3. page cache: 2 N MiB written to an ext2 disk (a sparse image on NVMe)
@@ -36,7 +36,7 @@
 # COW_MB (64), COW_RUNS (10), COW_BARE (3), COW_REDIS_MB (96),
 # COW_ALWAYS_RUNS (10), COW_THP (madvise: THP for the asserted cases),
 # COW_REDIS_RUNS (3), COW_REDIS_DIR (/run), COW_ABORT_RUNS (20),
-# COW_ROOMY_RUNS (20), COW_ONLY (abort: only section 1b), BOOT_TIMEOUT
+# COW_ROOMY_RUNS (20), COW_ABORT_MB (128), COW_ONLY (abort: only section 1b), BOOT_TIMEOUT
 # (1500).
 set -eu
 
@@ -67,7 +67,7 @@ rm -f "$img"
 truncate -s 512M "$img" # sparse: the page cache case's ext2
 rc=0
 BOOT_TIMEOUT=${BOOT_TIMEOUT:-1500} \
-BOOT_APPEND="cow_mb=${COW_MB:-64} cow_runs=${COW_RUNS:-10} cow_bare=${COW_BARE:-3} cow_redis_mb=${COW_REDIS_MB:-96} cow_always_runs=${COW_ALWAYS_RUNS:-10} cow_thp=${COW_THP:-} cow_redis_runs=${COW_REDIS_RUNS:-3} cow_redis_dir=${COW_REDIS_DIR:-} cow_abort_runs=${COW_ABORT_RUNS:-20} cow_roomy_runs=${COW_ROOMY_RUNS:-20} cow_only=${COW_ONLY:-}" \
+BOOT_APPEND="cow_mb=${COW_MB:-64} cow_runs=${COW_RUNS:-10} cow_bare=${COW_BARE:-3} cow_redis_mb=${COW_REDIS_MB:-96} cow_always_runs=${COW_ALWAYS_RUNS:-10} cow_thp=${COW_THP:-} cow_redis_runs=${COW_REDIS_RUNS:-3} cow_redis_dir=${COW_REDIS_DIR:-} cow_abort_runs=${COW_ABORT_RUNS:-20} cow_roomy_runs=${COW_ROOMY_RUNS:-20} cow_abort_mb=${COW_ABORT_MB:-128} cow_only=${COW_ONLY:-}" \
 	"$here/boot.sh" "$kernels/$rel/vmlinuz" "$out/initramfs.cpio.gz" 3G \
 	-drive "file=$img,if=none,id=disk,format=raw" \
 	-device nvme,serial=fgcow,drive=disk >"$log" 2>&1 || rc=$?

@@ -3,7 +3,7 @@
 # Summary lines start with "@@S ", the verdict line is "cow vm: ...".
 # Kernel command line parameters: cow_mb cow_runs cow_bare cow_redis_mb
 # cow_always_runs cow_thp cow_redis_runs cow_redis_dir cow_abort_runs
-# cow_roomy_runs cow_only.
+# cow_roomy_runs cow_abort_mb cow_only.
 RUN_FS=tmpfs
 . /fg/vm_setup.sh
 ip link set lo up 2>/dev/null || ifconfig lo 127.0.0.1 up
@@ -129,14 +129,18 @@ S "memory.max 3 N: cow $R_VERDICT (worst $R_WORST kB, headroom $R_ROOM kB), oom_
 fi # section 1
 
 # ---- 1b. FORKGUARD_COW=abort: no OOM kill at all -------------------------
-# cow_fork N MiB, the parent rewriting every page during a 2 s child, at
-# memory.max 1.5 N (risk) and 3 N (room: followed too, FOLLOW=all), with
+# cow_fork AN MiB (cow_abort_mb, 128), the parent rewriting every page
+# during a 2 s child, at memory.max 1.5 AN (risk) and 3 AN (room: followed too, FOLLOW=all), with
 # memory.oom.group 1 and 0, THP madvise and always, ABORT runs each: the
 # child ended by SIGUSR1 before the limit, no OOM kill (memory.events), the
 # parent alive; with room, no abort.  The watcher's CPU per second of child
 # life and its reaction (room at the abort against the margin) summed up.
 AB=${cow_abort_runs:-20}
 RM=${cow_roomy_runs:-20}
+# the issue's own case is 200 MiB dirty at 150 %; 128 MiB here (the room
+# 64 MiB, the margin 16 MiB and more)
+AN=${cow_abort_mb:-128}
+AMAX=$((AN * 1024 * 3 / 2))
 # run_abort NAME MAX_KB OOMGROUP SLEEP_MS: one run; A_* results
 run_abort() {
 	g=$CG/$1
@@ -146,7 +150,7 @@ run_abort() {
 	echo "$3" >"$g/memory.oom.group"
 	sh -c "echo \$\$ >$g/cgroup.procs; exec env LD_PRELOAD=$LIB \
 		FORKGUARD_COW=abort FORKGUARD_COW_FOLLOW=all FORKGUARD_FORMAT=json FORKGUARD_REPORT=all \
-		FORKGUARD_LOG=/run/$1.log /fg/cow_fork $N $4 1" >/run/$1.out 2>&1
+		FORKGUARD_LOG=/run/$1.log /fg/cow_fork $AN $4 1" >/run/$1.out 2>&1
 	A_KILLS=$(ev "$g" oom_kill)
 	A_PARENT=dead
 	grep -q 'parent survived' /run/$1.out && A_PARENT=alive
@@ -170,7 +174,7 @@ for thp in madvise always; do
 	for og in 1 0; do
 		ok=0 i=1
 		while [ $i -le "$AB" ]; do
-			run_abort ab-$thp-$og-$i $MAX $og 2000
+			run_abort ab-$thp-$og-$i $AMAX $og 2000
 			ms=$(echo "$A_SECS" | awk '{ printf "%d", $1 * 1000 }')
 			S "abort THP $thp oom.group $og run $i: cow $A_VERDICT; child $A_CHILD ($A_END $A_SIG after $ms ms, copy $A_COPY kB);" \
 				"room at the abort $A_ROOM kB, margin $A_MARGIN kB, least $A_MIN kB; $A_LOOKS looks, $A_CPU us CPU;" \
@@ -180,6 +184,9 @@ for thp in madvise always; do
 				ok=$((ok + 1))
 			else
 				fail "abort THP $thp oom.group $og run $i: verdict $A_VERDICT, oom_kill $A_KILLS, parent $A_PARENT, child $A_CHILD, end $A_END"
+				# what the guard wrote, and the kernel's times of the kills
+				S "  guard log: $(wc -l </run/ab-$thp-$og-$i.log) line(s); $(cut -c1-160 /run/ab-$thp-$og-$i.log | tail -n 1)"
+				dmesg | grep -E 'Killed process|oom-kill:' | tail -n 3 | while IFS= read -r l; do S "  dmesg: $l"; done
 			fi
 			cpu_ab=$((cpu_ab + ${A_CPU:-0}))
 			life_ab=$((life_ab + ${ms:-0}))
@@ -194,15 +201,15 @@ for thp in madvise always; do
 		S "abort, THP $thp, memory.oom.group $og: $ok of $AB runs with the child aborted, no OOM kill, the parent alive"
 		ok=0 i=1
 		while [ $i -le "$RM" ]; do
-			run_abort rm-$thp-$og-$i $((N * 1024 * 3)) $og 1000
+			run_abort rm-$thp-$og-$i $((AN * 1024 * 3)) $og 1000
 			ms=$(echo "$A_SECS" | awk '{ printf "%d", $1 * 1000 }')
 			if [ "$A_VERDICT" = ok ] && [ "${A_KILLS:-1}" = 0 ] && [ $A_PARENT = alive ] &&
 				[ "$A_CHILD" = "exit 0" ] && [ -z "$A_SIG" ] && [ -n "$A_END" ]; then
 				ok=$((ok + 1))
 			else
-				fail "room 3 N THP $thp oom.group $og run $i: verdict $A_VERDICT, oom_kill $A_KILLS, parent $A_PARENT, child $A_CHILD, end $A_END $A_SIG"
+				fail "room 300 % THP $thp oom.group $og run $i: verdict $A_VERDICT, oom_kill $A_KILLS, parent $A_PARENT, child $A_CHILD, end $A_END $A_SIG"
 			fi
-			[ $i = 1 ] && S "room 3 N THP $thp oom.group $og run 1: cow $A_VERDICT; child $A_CHILD ($A_END after $ms ms, copy $A_COPY kB), least room $A_MIN kB; $A_LOOKS looks, $A_CPU us CPU"
+			[ $i = 1 ] && S "room 300 % THP $thp oom.group $og run 1: cow $A_VERDICT; child $A_CHILD ($A_END after $ms ms, copy $A_COPY kB), least room $A_MIN kB; $A_LOOKS looks, $A_CPU us CPU"
 			cpu_rm=$((cpu_rm + ${A_CPU:-0}))
 			life_rm=$((life_rm + ${ms:-0}))
 			looks_rm=$((looks_rm + ${A_LOOKS:-0}))
@@ -210,7 +217,7 @@ for thp in madvise always; do
 		done
 		rm_total=$((rm_total + RM))
 		rm_ok=$((rm_ok + ok))
-		S "room 3 N (followed), THP $thp, memory.oom.group $og: $ok of $RM runs with no abort, no OOM kill, the child's own exit"
+		S "room 300 % (followed), THP $thp, memory.oom.group $og: $ok of $RM runs with no abort, no OOM kill, the child's own exit"
 	done
 done
 echo "${cow_thp:-madvise}" >$THP
@@ -220,8 +227,8 @@ pct() { echo "$(($1 / 10)).$(($1 % 10)) %"; }
 cpu_rm_pm=$(pm "$cpu_rm" "$life_rm")
 cpu_ab_pm=$(pm "$cpu_ab" "$life_ab")
 S "abort: $ab_ok of $ab_total risky runs aborted without an OOM kill, the parent alive; $rm_ok of $rm_total roomy runs not aborted"
-S "watcher CPU per second of child life: followed without abort (room 3 N) $cpu_rm us over $life_rm ms, $looks_rm looks: $(pct "$cpu_rm_pm") of a core;" \
-	"aborted runs (room 1.5 N) $cpu_ab us over $life_ab ms: $(pct "$cpu_ab_pm")"
+S "watcher CPU per second of child life: followed without abort (room 300 %) $cpu_rm us over $life_rm ms, $looks_rm looks: $(pct "$cpu_rm_pm") of a core;" \
+	"aborted runs (room 150 %) $cpu_ab us over $life_ab ms: $(pct "$cpu_ab_pm")"
 S "reaction: room at the abort between $below_max and $below_min kB under the margin (negative: above), least room seen $least kB"
 [ "$ab_ok" = "$ab_total" ] && [ "$rm_ok" = "$rm_total" ] || fail "abort: $ab_ok/$ab_total aborted cleanly, $rm_ok/$rm_total roomy"
 
