@@ -62,7 +62,11 @@ saves() {
 		SEQ="$SEQ$x"
 		case $W in OK) WOK=$((WOK + 1)) ;; MISCONF*) WMISCONF=$((WMISCONF + 1)) ;; esac
 		[ "$n" = 1 ] && W1=$W
-		case $x in [Xx]) fail "$NAME save $n: the container died (killed: $(killed "$NAME"))"; break ;; esac
+		case $x in [Xx])
+			fail "$NAME save $n: the container died (killed: $(killed "$NAME"); $(oomstat "$NAME"))"
+			S "$NAME: the guard's last line: $(tail -n 1 "$D/guard.log" | cut -c 1-1500)"
+			break ;;
+		esac
 		[ "$D1" = "$D0" ] || [ "$D1" = $((D0 + 1)) ] || fail "$NAME save $n: DBSIZE $D0 -> $D1"
 		n=$((n + 1))
 	done

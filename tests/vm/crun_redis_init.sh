@@ -151,6 +151,12 @@ stop() {
 		grep -v '^ *$' "$D/redis.log" 2>/dev/null | tail -n 30 | while IFS= read -r l; do S "  redis: $l"; done
 	fi
 }
+# oomstat NAME: the kernel's account of the OOM kill in /fg/NAME: the
+# group's usage and limit then (dmesg "memory: usage ...")
+oomstat() {
+	dmesg | awk -v g="oom_memcg=/fg/$1," 'index($0, g) { f = 1; next }
+		f && /memory: usage/ { sub(/^\[[^]]*\] */, ""); print; exit }'
+}
 # killed NAME: the processes the OOM killer took in /fg/NAME, in order
 # (dmesg), as "pid/adj" words: the chosen victim first, then, with
 # memory.oom.group=1, every member of the group
