@@ -12,21 +12,22 @@
  * - nothing runs when no followed child lives: the thread exits with the
  *   last one, and is created again at the next followed fork;
  * - it blocks every signal, so the host's handlers never run on it;
- * - nothing on the fork itself: the fork path only decides (fg_follow_plan,
- *   no heap) and the child runs nothing of ours but its protection (its
+ * - nothing on the fork itself: the fork path only decides (plan.c, no
+ *   heap) and the child runs nothing of ours but its protection (its
  *   oom_score_adj raised, as under protect: should the thread come late,
  *   an OOM kill without oom.group takes the child).  The parent's fork()
- *   returns once the thread has made its first look (at most 50 ms).  Creating the thread, in
- *   the parent after the fork, is the one place glibc's pthread_create
- *   allocates (its thread-local table) - only after a fork that is
- *   followed, never in a fork that is not;
+ *   returns once the thread has made its first look (at most 50 ms).
+ *   Creating the thread, in the parent after the fork, is the one place
+ *   glibc's pthread_create allocates (its thread-local table): only after
+ *   a fork that is followed, never in one that is not;
  * - its state is static slots: at most FG_FOLLOW_SLOTS children at once
- *   (a fork beyond them is not followed; the report says so).
+ *   (a fork beyond them is not followed, only protected).
  * Each look reads the bound level's usage (memory.current, v1
  * memory.usage_in_bytes, or the host's MemAvailable + SwapFree) with one
- * pread of a kept fd, and the whole room (cgroup.c + policy_cow.c, the
- * verdict's own rule, page cache included) once a second or when the
- * cheap figure comes near the margin; core/follow.c decides.
+ * pread of a kept fd; the whole room (cgroup.c + policy_cow.c, the
+ * verdict's own rule, page cache included) is read once a second, and
+ * when the cheap figure less the page cache reaches the margin: an abort
+ * is decided on it.  core/follow.c decides.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -194,7 +195,7 @@ static void start(struct slot *sl)
 	sl->pidfd = (int)syscall(SYS_pidfd_open, sl->child, 0);
 	sl->usage_fd = -1;
 	sl->oom0 = sl->cow.oom_kill_count;
-	sl->full_at_us = 0;
+	sl->full_at_us = sl->look_at_us = 0;
 	sl->rate = 0;
 	sl->reclaim = sl->cow.reclaim_kb;
 	sl->margin = (uint64_t)sl->c->cow_margin_mb * 1024;
@@ -364,20 +365,24 @@ static void *watch(void *arg)
 	}
 }
 
-/*
- * At exit, a process that follows a child gives its thread up to 200 ms
- * to report the end (a host that reaps the child and exits at once would
- * otherwise lose the line).  Only the process that runs the thread waits.
- */
+/* Sleep in steps of @ns, @n at most, while the thread runs and, given
+ * @sl, until it has made its first look at it. */
+static void wait_thread(const struct slot *sl, int n, long ns)
+{
+	struct timespec ts = { 0, ns };
+
+	while (n-- > 0 && __atomic_load_n(&running, __ATOMIC_ACQUIRE) &&
+	       !(sl && __atomic_load_n(&sl->end.child, __ATOMIC_ACQUIRE) &&
+		 __atomic_load_n(&sl->end.looks, __ATOMIC_ACQUIRE)))
+		nanosleep(&ts, NULL);
+}
+
+/* At exit, the process that runs the thread gives it up to 200 ms to
+ * report the end (a host that reaps and exits at once would lose it). */
 __attribute__((destructor)) static void drain(void)
 {
-	struct timespec ms = { 0, 1000000 };
-	int i;
-
-	if (__atomic_load_n(&owner, __ATOMIC_ACQUIRE) != getpid())
-		return;
-	for (i = 0; i < 200 && __atomic_load_n(&running, __ATOMIC_ACQUIRE); i++)
-		nanosleep(&ms, NULL);
+	if (__atomic_load_n(&owner, __ATOMIC_ACQUIRE) == getpid())
+		wait_thread(NULL, 200, 1000000);
 }
 
 static void launch(void)
@@ -435,16 +440,7 @@ bool fg_follow_start(const struct fg_config *c, pid_t child,
 		launch();
 		/* the first look before the program goes on: a thread that
 		 * starts late cannot watch copies already made (50 ms at most) */
-		for (int k = 0;
-		     k < 250 && __atomic_load_n(&running, __ATOMIC_ACQUIRE);
-		     k++) {
-			struct timespec ts = { 0, 200000 };
-
-			if (__atomic_load_n(&sl->end.child, __ATOMIC_ACQUIRE) &&
-			    __atomic_load_n(&sl->end.looks, __ATOMIC_ACQUIRE))
-				break;
-			nanosleep(&ts, NULL);
-		}
+		wait_thread(sl, 250, 200000);
 		fg_errno_keep(err);
 		return true;
 	}

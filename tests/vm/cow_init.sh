@@ -172,7 +172,7 @@ below_min=999999999 below_max=0 least=999999999
 for thp in madvise always; do
 	echo $thp >$THP
 	for og in 1 0; do
-		ok=0 i=1
+		aok=0 i=1
 		while [ $i -le "$AB" ]; do
 			run_abort ab-$thp-$og-$i $AMAX $og 2000
 			ms=$(echo "$A_SECS" | awk '{ printf "%d", $1 * 1000 }')
@@ -181,7 +181,7 @@ for thp in madvise always; do
 				"oom_kill $A_KILLS; parent $A_PARENT"
 			if [ "$A_VERDICT" = risk ] && [ "${A_KILLS:-1}" = 0 ] && [ $A_PARENT = alive ] &&
 				[ "$A_END" = abort ] && [ "$A_CHILD" = "killed by signal 10" ]; then
-				ok=$((ok + 1))
+				aok=$((aok + 1))
 			else
 				fail "abort THP $thp oom.group $og run $i: verdict $A_VERDICT, oom_kill $A_KILLS, parent $A_PARENT, child $A_CHILD, end $A_END"
 				# what the guard wrote, and the kernel's times of the kills
@@ -197,15 +197,15 @@ for thp in madvise always; do
 			i=$((i + 1))
 		done
 		ab_total=$((ab_total + AB))
-		ab_ok=$((ab_ok + ok))
-		S "abort, THP $thp, memory.oom.group $og: $ok of $AB runs with the child aborted, no OOM kill, the parent alive"
-		ok=0 i=1
+		ab_ok=$((ab_ok + aok))
+		S "abort, THP $thp, memory.oom.group $og: $aok of $AB runs with the child aborted, no OOM kill, the parent alive"
+		aok=0 i=1
 		while [ $i -le "$RM" ]; do
 			run_abort rm-$thp-$og-$i $((AN * 1024 * 3)) $og 1000
 			ms=$(echo "$A_SECS" | awk '{ printf "%d", $1 * 1000 }')
 			if [ "$A_VERDICT" = ok ] && [ "${A_KILLS:-1}" = 0 ] && [ $A_PARENT = alive ] &&
 				[ "$A_CHILD" = "exit 0" ] && [ -z "$A_SIG" ] && [ -n "$A_END" ]; then
-				ok=$((ok + 1))
+				aok=$((aok + 1))
 			else
 				fail "room 300 % THP $thp oom.group $og run $i: verdict $A_VERDICT, oom_kill $A_KILLS, parent $A_PARENT, child $A_CHILD, end $A_END $A_SIG"
 			fi
@@ -216,8 +216,8 @@ for thp in madvise always; do
 			i=$((i + 1))
 		done
 		rm_total=$((rm_total + RM))
-		rm_ok=$((rm_ok + ok))
-		S "room 300 % (followed), THP $thp, memory.oom.group $og: $ok of $RM runs with no abort, no OOM kill, the child's own exit"
+		rm_ok=$((rm_ok + aok))
+		S "room 300 % (followed), THP $thp, memory.oom.group $og: $aok of $RM runs with no abort, no OOM kill, the child's own exit"
 	done
 done
 echo "${cow_thp:-madvise}" >$THP
