@@ -35,11 +35,10 @@ summary() {
 	[ "$FAILED" -eq 0 ]
 }
 
-# json_get FILE KEY: the value of KEY (a string, number, bool or null) in
-# the first line of FILE; nested objects are not descended into.
-json_get() {
-	sed -n "s/.*\"$2\":\(\"[^\"]*\"\|[^,}]*\).*/\1/p" "$1" | head -n1 | tr -d '"'
-}
+# json_get FILE KEY: the value of KEY (or of a dotted path, cow.cow_fix) in
+# the first JSON line of FILE that has it, read by a JSON parser: strings
+# bare unless they would pass for a number, null or a bool (then quoted)
+json_get() { python3 "$TOP/tests/cli/json_get.py" "$1" "$2"; }
 # json_valid FILE: FILE has at least one line, and every line is one whole
 # JSON object (an empty or missing file is not valid)
 json_valid() {

@@ -47,10 +47,10 @@ rule_5_2() {
 	maj=${v%%.*} v=${v#*.} min=${v%%.*}
 	[ "$maj" -gt 5 ] || { [ "$maj" -eq 5 ] && [ "$min" -ge 2 ]; }
 }
-# json_get FILE KEY: the value of KEY in the first JSON line of FILE
-json_get() {
-	sed -n "s/.*\"$2\":\(\"[^\"]*\"\|[^,}]*\).*/\1/p" "$1" | head -n1 | tr -d '"'
-}
+# json_get FILE KEY: the value of KEY (or of a dotted path, cow.cow_fix) in
+# the first JSON line of FILE that has it, read by a JSON parser: strings
+# bare unless they would pass for a number, null or a bool (then quoted)
+json_get() { python3 "$TOP/tests/cli/json_get.py" "$1" "$2"; }
 # a free TCP port on 127.0.0.1
 free_port() {
 	local p
