@@ -2,13 +2,17 @@
 """json_get.py - one value from a file of JSON lines, its type kept.
 
 usage: json_get.py FILE KEY
+       json_get.py --all FILE
 KEY is a name (looked up at the top level of each object, then in the
 objects nested in it, in order) or a dotted path (cow.cow_fix).  The first
 line that has it gives the value, printed as: a string bare, unless it
 would read as another type (a number, null, true, false: then quoted, so
 that "102400" never passes for 102400); an int or a float as JSON writes
 it; true, false, null; an object or array as compact JSON.  Nothing is
-printed when no line has the key or a line is not JSON (exit 1).
+printed when no line has the key or a line is not JSON (exit 1).  --all
+prints every name and dotted path json_get.py FILE KEY would answer, as
+"KEY=VALUE" records each ended by a NUL (the shell's cache: one python per
+file, not per key).
 """
 import json
 import re
@@ -43,6 +47,40 @@ def show(v):
     return json.dumps(v, separators=(",", ":"))
 
 
+def names(obj, prefix=""):
+    """Every name and dotted path of obj, in json_get's order of search."""
+    if not isinstance(obj, dict):
+        return
+    for k in obj:
+        yield prefix + k
+    for k, v in obj.items():
+        if isinstance(v, dict):
+            yield from names(v, prefix + k + ".")
+    for v in obj.values():
+        for item in v if isinstance(v, list) else [v]:
+            if isinstance(item, dict):
+                yield from (n.rsplit(".", 1)[-1] for n in names(item))
+
+
+def dump(path):
+    seen = set()
+    try:
+        lines = open(path).read().splitlines()
+        for line in lines:
+            if not line.strip():
+                continue
+            obj = json.loads(line)
+            for n in names(obj):
+                if n not in seen:
+                    seen.add(n)
+                    v = find(obj, n)
+                    if v is not MISSING:
+                        sys.stdout.write(f"{n}={show(v)}\0")
+    except (OSError, ValueError):
+        return 1
+    return 0
+
+
 def main(path, key):
     try:
         lines = open(path).read().splitlines()
@@ -64,4 +102,6 @@ def main(path, key):
 if __name__ == "__main__":
     if len(sys.argv) != 3:
         sys.exit(__doc__)
+    if sys.argv[1] == "--all":
+        sys.exit(dump(sys.argv[2]))
     sys.exit(main(*sys.argv[1:]))
