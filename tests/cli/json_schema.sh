@@ -61,7 +61,7 @@ if [ "$big" = yes ]; then
 	env "${G[@]}" FORKGUARD_MODE=remediate FORKGUARD_LOG="$TMP/trim.json" LD_PRELOAD="$LIB" \
 		"$F/heap_retention" $((2 * gib)) 64 >/dev/null
 	env "${G[@]}" FORKGUARD_MODE=remediate FORKGUARD_LOG="$TMP/je.json" LD_PRELOAD="$LIB" \
-		"$F/jemalloc_retention" 64 nopurge oversize >/dev/null
+		"$F/jemalloc_retention" 64 nopurge oversize="$gib" >/dev/null
 	forks+=("$TMP/fail.json" "$TMP/split.json" "$TMP/trim.json" "$TMP/je.json")
 else
 	skip fork-risky "the refused, remediated and jemalloc reports need overcommit_memory 0 (mode $mode)"
