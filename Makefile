@@ -331,10 +331,20 @@ test-vm-swap: all
 test-cow: all
 	@sh tests/vm/cow.sh
 
+# the layout (tests/layout.sh): no file under shim/ over 450 lines, no
+# include or call circle between modules, no include going up a layer
+check-layout: all
+	@bash tests/layout.sh $(B)/obj
+
 format:
 	clang-format -i shim/*/*.c shim/*/*.h include/*.h
 
-check-format:
+check-# the layout (tests/layout.sh): no file under shim/ over 450 lines, no
+# include or call circle between modules, no include going up a layer
+check-layout: all
+	@bash tests/layout.sh $(B)/obj
+
+format:
 	clang-format --dry-run --Werror shim/*/*.c shim/*/*.h include/*.h
 
 clean:
@@ -351,7 +361,7 @@ test-deb: deb all
 
 FORCE:
 
-.PHONY: FORCE check deb test-deb musl test-musl test-metrics all fixtures test test-unit test-integration test-transparency demo \
+.PHONY: FORCE check check-layout deb test-deb musl test-musl test-metrics all fixtures test test-unit test-integration test-transparency demo \
 	bench install uninstall fuzz test-asan test-valgrind test-cli test-log test-kernel \
 	test-redis-mode2 test-sink-mode2 test-vm-swap test-cow \
 	format check-format clean
