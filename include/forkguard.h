@@ -182,7 +182,7 @@ struct fg_limits {
  * After a fork that succeeds: will the copy-on-write copies fit?  The
  * worst case is every private anonymous resident page of the parent copied
  * once; the headroom is the tightest of the memory cgroups that limit the
- * process and, in modes 0/1, the host.  Filled by fg_cow_eval() (policy.c).
+ * process and, in modes 0/1, the host.  Filled by fg_cow_eval() (policy_cow.c).
  */
 enum fg_cow_verdict { FG_COW_UNKNOWN, FG_COW_OK, FG_COW_RISK };
 /* Which limit leaves the least room (the report names it). */

@@ -77,9 +77,15 @@ loops() {
 }
 loops include "$inc_edges"
 
-objs=("$OBJ"/*/*.o)
-if [ ! -f "${objs[0]}" ]; then
-	fault "no objects under $OBJ: run make all first"
+# the object of each source (an object whose source is gone is not read)
+objs=()
+for f in shim/*/*.c; do
+	o=${f#shim/}
+	objs+=("$OBJ/${o%.c}.o")
+done
+missing=$(for o in "${objs[@]}"; do [ -f "$o" ] || echo "$o"; done)
+if [ -n "$missing" ]; then
+	fault "no object" $missing "(run make all first)"
 else
 	for o in "${objs[@]}"; do
 		l=${o%/*}

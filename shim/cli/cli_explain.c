@@ -23,6 +23,7 @@
 #include "cli.h"
 #include "describe.h"
 #include "fmt.h"
+#include "report_cow.h"
 
 static const char usage[] =
     "usage: forkguard explain [OPTIONS]\n"

@@ -27,6 +27,7 @@
 #include "cgroup.h"
 #include "check.h"
 #include "cli.h"
+#include "report_cow.h"
 
 static const char usage[] =
     "usage: forkguard watch [OPTIONS] PID\n"

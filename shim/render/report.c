@@ -15,6 +15,7 @@
 #include "describe.h"
 #include "event.h"
 #include "policy.h"
+#include "report_cow.h"
 #include "fmt.h"
 #include "report_rule.h"
 
