@@ -9,6 +9,63 @@
 #include "describe.h"
 #include "policy.h"
 
+const char *fg_describe_outcome(const struct fg_event *e)
+{
+	if (e->refused)
+		return "refused";
+	if (e->outcome_errno < 0)
+		return NULL;
+	if (!e->outcome_errno)
+		return "ok";
+	return fg_errno_name(e->outcome_errno) ? fg_errno_name(e->outcome_errno)
+					       : "error";
+}
+
+const char *fg_describe_uncertain(const struct fg_eval *ev)
+{
+	bool anon = ev->unsure & (1u << FG_UNSURE_ANON);
+	bool clean = ev->unsure & (1u << FG_UNSURE_CLEAN);
+
+	if (anon && clean)
+		return "noreserve, dontfork and a past mprotect to writable "
+		       "are "
+		       "not visible before 3.8";
+	if (anon)
+		return "noreserve and dontfork are not visible before 3.8";
+	if (clean)
+		return "a read-only mapping made writable once stays charged; "
+		       "not visible before 3.8";
+	return NULL;
+}
+
+void fg_describe_settle(struct fg_buf *b, const struct fg_eval *ev)
+{
+	if (ev->unsure & (1u << FG_UNSURE_ANON)) {
+		fg_puts(
+		    b,
+		    "an anonymous mapping is charged unless it was mapped "
+		    "MAP_NORESERVE (jemalloc >= 4.2 and glibc < 2.37 "
+		    "thread arenas do so in modes 0/1; jemalloc <= 4.1, "
+		    "as bundled with Redis 3.x and 4.x, does not; Redis: INFO "
+		    "memory mem_allocator) or madvised MADV_DONTFORK");
+		if (ev->mode == 2)
+			fg_puts(b,
+				"; mode 2 ignores MAP_NORESERVE for mappings "
+				"made in mode 2");
+	}
+	if (ev->unsure & (1u << FG_UNSURE_CLEAN)) {
+		if (ev->unsure & (1u << FG_UNSURE_ANON))
+			fg_puts(b, "; ");
+		fg_puts(b, "a never-written read-only mapping is charged only "
+			   "if the program made it writable once (mprotect)");
+	}
+	if (ev->unsure & (1u << FG_UNSURE_ANON))
+		fg_puts(b, "; when none is, say so: forkguard check "
+			   "--anon-charged, FORKGUARD_ANON_CHARGED=1");
+	fg_puts(b, "; kernels 3.8+ show it exactly (smaps VmFlags ac, nr, "
+		   "dc)");
+}
+
 static void split_note(struct fg_buf *b, const struct fg_attempt *a)
 {
 	if (a->stop == FG_SPLIT_FLAGGED)

@@ -21,6 +21,17 @@
 void fg_describe_fixes(struct fg_buf *b, const struct fg_result *r,
 		       const struct fg_event *e, const char *sep);
 
+/* fg_describe_outcome - "ok", "refused", "ENOMEM"...; NULL: no call made. */
+const char *fg_describe_outcome(const struct fg_event *e);
+
+/*
+ * fg_describe_uncertain - why the estimate tier's bounds differ (mappings
+ * whose charge the kernel before 3.8 does not show), or NULL.
+ */
+const char *fg_describe_uncertain(const struct fg_eval *ev);
+/* fg_describe_settle - how the operator settles those mappings' charge. */
+void fg_describe_settle(struct fg_buf *b, const struct fg_eval *ev);
+
 /* fg_describe_attempts - @e's remedies, as the body of a JSON array. */
 void fg_describe_attempts(struct fg_buf *b, const struct fg_event *e);
 
