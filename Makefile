@@ -121,7 +121,8 @@ $(B)/tests/%: tests/unit/%.c $(B)/libforkguard-core.a $(UNIT_OBJ) | $(B)/tests
 	$(CC) $(FG_CFLAGS) $(L_all) $(CFLAGS) -o $@ $< $(UNIT_OBJ) $(B)/libforkguard-core.a -lcmocka
 # the remedies' predicates and the guard's flow, with the library's objects
 # (test_guard brings its own sink in place of log.o)
-REMEDY_OBJ := $(B)/obj/guard/remedy.o $(B)/obj/guard/metrics.o $(B)/obj/guard/cow.o
+REMEDY_OBJ := $(B)/obj/guard/remedy.o $(B)/obj/guard/remedy_alloc.o \
+	$(B)/obj/guard/remedy_split.o $(B)/obj/guard/metrics.o $(B)/obj/guard/cow.o
 $(B)/tests/test_remedy: tests/unit/test_remedy.c $(B)/libforkguard-core.a \
 		$(UNIT_OBJ) $(REMEDY_OBJ) | $(B)/tests
 	$(CC) $(FG_CFLAGS) $(L_all) $(CFLAGS) -o $@ $< $(REMEDY_OBJ) $(UNIT_OBJ) \
@@ -155,7 +156,7 @@ $(B)/tests/bench: tests/bench/bench.c $(B)/tests/libfg_empty.so | $(B)/tests
 # the fork path's check alone, linked with the library's objects
 $(B)/tests/bench_pass: tests/bench/pass.c $(B)/obj/guard/log.o \
 		$(B)/obj/guard/cow.o $(B)/obj/guard/fastpath.o $(B)/obj/guard/guard.o \
-		$(B)/obj/guard/remedy.o $(B)/obj/guard/metrics.o $(B)/libforkguard-core.a \
+		$(REMEDY_OBJ) $(B)/libforkguard-core.a \
 		| $(B)/tests
 	$(CC) $(FG_CFLAGS) $(L_all) $(CFLAGS) -o $@ $^ $(LDFLAGS) $(FG_LDLIBS)
 # the floor: what preloading any library costs a fork

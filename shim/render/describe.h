@@ -10,6 +10,7 @@
 #include "event.h"
 #include "fmt.h"
 #include "forkguard.h"
+#include "policy_remedy.h"
 
 /* (the sentence on a report's rule is report_rule.h's fg_report_rule:
  * its limit as the very terms the rule used) */
@@ -31,6 +32,12 @@ const char *fg_describe_outcome(const struct fg_event *e);
 const char *fg_describe_uncertain(const struct fg_eval *ev);
 /* fg_describe_settle - how the operator settles those mappings' charge. */
 void fg_describe_settle(struct fg_buf *b, const struct fg_eval *ev);
+
+/*
+ * fg_describe_fit - why a remedy cannot change a verdict, in a sentence
+ * (policy_remedy.c's reason); NULL when there is nothing to tell.
+ */
+const char *fg_describe_fit(enum fg_fit fit);
 
 /* fg_describe_attempts - @e's remedies, as the body of a JSON array. */
 void fg_describe_attempts(struct fg_buf *b, const struct fg_event *e);
