@@ -175,11 +175,13 @@ test: all test-unit test-integration test-transparency test-cli test-log test-me
 test-unit: $(UNIT_BIN)
 	@FG_FIXTURES=$(CURDIR)/fixtures bash tests/unit/run.sh $(UNIT_BIN)
 
-# the quick loop: the unit tests and the host suites (no VM, no fuzzing,
+# the quick loop: the layout (tests/layout.sh), the unit tests and the
+# host suites (no VM, no fuzzing,
 # no sanitizer rebuild), every suite run even if one fails; FG_QUICK=1
 # makes the heavy host cases smaller (fewer storm forks, a smaller peak)
 check: all $(UNIT_BIN) $(TPROG_BIN) $(LOGPROGS)
 	@start=$$(date +%s); failed=; \
+	bash tests/layout.sh $(B)/obj || failed=" check-layout"; \
 	for t in test-unit test-integration test-transparency test-cli test-log; do \
 		FG_QUICK=1 $(MAKE) --no-print-directory $$t || failed="$$failed $$t"; \
 	done; echo "check: $$(($$(date +%s) - start)) s"; \

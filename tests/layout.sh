@@ -6,6 +6,9 @@
 # up across the layers (core < render < guard, cli; guard and cli never
 # see each other).  Prints each fault; exits 1 if there is one.
 # Usage: tests/layout.sh [OBJDIR]   (default build/obj; run after make all)
+# A file over MAX whose split is an open issue may be named in
+# tests/layout.pending ("path issue-number"): it is reported, not failed,
+# and a name there that is no longer over MAX is reported to be removed.
 set -u
 cd "$(dirname "$0")/.." || exit 2
 MAX=450
@@ -27,9 +30,20 @@ allowed() {
 	esac
 }
 
+pending() {
+	[ -f tests/layout.pending ] && grep -v '^#' tests/layout.pending |
+		awk -v f="$1" '$1 == f { print $2; exit }'
+}
 for f in shim/*/*.[ch]; do
 	n=$(wc -l <"$f")
-	[ "$n" -gt "$MAX" ] && fault "$f: $n lines (at most $MAX)"
+	issue=$(pending "$f")
+	if [ "$n" -gt "$MAX" ] && [ -n "$issue" ]; then
+		echo "layout: pending: $f: $n lines (at most $MAX; issue $issue)"
+	elif [ "$n" -gt "$MAX" ]; then
+		fault "$f: $n lines (at most $MAX)"
+	elif [ -n "$issue" ]; then
+		echo "layout: $f is $n lines now: remove it from tests/layout.pending"
+	fi
 done
 
 # module = layer/name; an edge per #include "x.h" of a shim header; a
