@@ -15,7 +15,7 @@
 #include "cli.h"
 #include "cli_check_all.h"
 #include "cli_check_pids.h"
-#include "describe.h"
+#include "report_rule.h"
 #include "fmt.h"
 
 struct found {

@@ -26,10 +26,10 @@ static void limits(const char *root, struct cli_host *h)
 	/* fg_sys_read reads zoneinfo only for the mode it found */
 	if (!s.totalreserve_kb && fg_rule_reads_totalreserve(0, s.rule))
 		fg_totalreserve_read(root, &s);
-	s.mode = 0;
+	s.mode = FG_OVERCOMMIT_GUESS;
 	fg_eval_begin(&ev, &s, &t);
 	h->mode0_max_kb = fg_eval_vma_max_pages(&ev) * ev.page_kb;
-	s.mode = 2;
+	s.mode = FG_OVERCOMMIT_NEVER;
 	fg_eval_begin(&ev, &s, &t);
 	h->mode2_allowed_kb = ev.limit_pages * ev.page_kb;
 	h->mode2_room_kb = fg_eval_room_pages(&ev) * ev.page_kb;

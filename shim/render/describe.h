@@ -42,18 +42,4 @@ const char *fg_describe_fit(enum fg_fit fit);
 /* fg_describe_attempts - @e's remedies, as the body of a JSON array. */
 void fg_describe_attempts(struct fg_buf *b, const struct fg_event *e);
 
-/*
- * fg_describe_rule_line - one line on the rule of @s (check --all: what
- * every listed process was measured against).
- */
-void fg_describe_rule_line(struct fg_buf *b, const struct fg_sys *s);
-
-/*
- * fg_describe_policy - what the mode of @s refuses, with the largest VMA
- * mode 0 passes now, mode 2's allowed and its room (explain).
- */
-void fg_describe_policy(struct fg_buf *b, const struct fg_sys *s,
-			uint64_t mode0_max_kb, uint64_t allowed_kb,
-			uint64_t room_kb);
-
 #endif /* FG_DESCRIBE_H */
