@@ -78,9 +78,8 @@ static void find_services(const char *root, struct cli_host *h)
 			continue;
 		pid = strtol(e->d_name, NULL, 10);
 		if (pid <= 0 ||
-		    fg_read(root, (pid_t)pid, "comm", comm, sizeof(comm)) <= 0)
+		    fg_comm_read(root, (pid_t)pid, comm, sizeof(comm)))
 			continue;
-		comm[strcspn(comm, "\n")] = '\0';
 		if (!strncmp(comm, "redis-server", 12))
 			p = &h->redis;
 		else if (!strcmp(comm, "postgres") ||

@@ -29,6 +29,7 @@
 #include "cli.h"
 #include "cli_watch_line.h"
 #include "fmt.h"
+#include "parse.h"
 #include "report_cow.h"
 
 static const char usage[] =
@@ -57,16 +58,14 @@ static const char usage[] =
 static bool stat_of(const char *root, pid_t pid, char *state,
 		    unsigned long *flags, uint64_t *own, uint64_t *reaped)
 {
-	char buf[1024], *p;
-	unsigned long long f[4];
+	struct fg_stat st;
 
-	if (fg_read(root, pid, "stat", buf, sizeof(buf)) <= 0 ||
-	    !(p = strrchr(buf, ')')) ||
-	    sscanf(p + 1, " %c %*d %*d %*d %*d %*d %lu %llu %llu %llu %llu",
-		   state, flags, &f[0], &f[1], &f[2], &f[3]) != 6)
+	if (fg_stat_read(root, pid, &st))
 		return false;
-	*own = f[0] + f[1] + f[2] + f[3];
-	*reaped = f[1] + f[3];
+	*state = st.state;
+	*flags = st.flags;
+	*own = st.minflt + st.cminflt + st.majflt + st.cmajflt;
+	*reaped = st.cminflt + st.cmajflt;
 	return true;
 }
 

@@ -39,7 +39,7 @@ __attribute__((section(".interp"), used, retain)) static const char interp[] =
 
 static int copy_state; /* 0: not known yet, 1: the first copy, 2: another */
 static struct {
-	char armed;	/* the note is due at the first fork */
+	char armed;		 /* the note is due at the first fork */
 	const char *first, *own; /* the two copies' paths (dladdr's) */
 } note;
 
