@@ -121,7 +121,8 @@ $(B)/tests/%: tests/unit/%.c $(B)/libforkguard-core.a $(UNIT_OBJ) | $(B)/tests
 	$(CC) $(FG_CFLAGS) $(L_all) $(CFLAGS) -o $@ $< $(UNIT_OBJ) $(B)/libforkguard-core.a -lcmocka
 # the remedies' predicates and the guard's flow, with the library's objects
 # (test_guard brings its own sink in place of log.o)
-REMEDY_OBJ := $(B)/obj/guard/remedy.o $(B)/obj/guard/metrics.o $(B)/obj/guard/cow.o
+REMEDY_OBJ := $(B)/obj/guard/remedy.o $(B)/obj/guard/remedy_alloc.o \
+	$(B)/obj/guard/remedy_split.o $(B)/obj/guard/metrics.o $(B)/obj/guard/cow.o
 $(B)/tests/test_remedy: tests/unit/test_remedy.c $(B)/libforkguard-core.a \
 		$(UNIT_OBJ) $(REMEDY_OBJ) | $(B)/tests
 	$(CC) $(FG_CFLAGS) $(L_all) $(CFLAGS) -o $@ $< $(REMEDY_OBJ) $(UNIT_OBJ) \
@@ -132,9 +133,11 @@ $(B)/tests/test_guard: tests/unit/test_guard.c $(B)/libforkguard-core.a \
 		$(UNIT_OBJ) $(B)/libforkguard-core.a -lcmocka $(FG_LDLIBS) -pthread
 
 # the sinks alone: the test brings its own clock (fg_now_us) and /dev/log
-$(B)/tests/test_log: tests/unit/test_log.c $(B)/obj/guard/log.o \
+# log.c and what it is split into (log_*.c)
+LOG_OBJ := $(patsubst shim/guard/%.c,$(B)/obj/guard/%.o,$(wildcard shim/guard/log*.c))
+$(B)/tests/test_log: tests/unit/test_log.c $(LOG_OBJ) \
 		$(B)/libforkguard-core.a | $(B)/tests
-	$(CC) $(FG_CFLAGS) $(L_all) $(CFLAGS) -o $@ $< $(B)/obj/guard/log.o \
+	$(CC) $(FG_CFLAGS) $(L_all) $(CFLAGS) -o $@ $< $(LOG_OBJ) \
 		$(B)/libforkguard-core.a -lcmocka
 
 # tests/metrics: a real node_exporter scrapes the guarded programs' files
@@ -161,7 +164,7 @@ $(B)/tests/bench: tests/bench/bench.c $(B)/tests/libfg_empty.so | $(B)/tests
 # the fork path's check alone, linked with the library's objects
 $(B)/tests/bench_pass: tests/bench/pass.c $(B)/obj/guard/log.o \
 		$(B)/obj/guard/cow.o $(B)/obj/guard/fastpath.o $(B)/obj/guard/guard.o \
-		$(B)/obj/guard/remedy.o $(B)/obj/guard/metrics.o $(B)/libforkguard-core.a \
+		$(REMEDY_OBJ) $(B)/libforkguard-core.a \
 		| $(B)/tests
 	$(CC) $(FG_CFLAGS) $(L_all) $(CFLAGS) -o $@ $^ $(LDFLAGS) $(FG_LDLIBS)
 # the floor: what preloading any library costs a fork
@@ -180,19 +183,21 @@ test: all test-unit test-integration test-transparency test-cli test-log test-me
 test-unit: $(UNIT_BIN)
 	@FG_FIXTURES=$(CURDIR)/fixtures bash tests/unit/run.sh $(UNIT_BIN)
 
-# the quick loop: the unit tests and the host suites (no VM, no fuzzing,
+# the quick loop: the layout (tests/layout.sh), the unit tests and the
+# host suites (no VM, no fuzzing,
 # no sanitizer rebuild), every suite run even if one fails; FG_QUICK=1
 # makes the heavy host cases smaller (fewer storm forks, a smaller peak)
 # and the metrics suite read its files without node_exporter.  A SKIP that
 # tests/skips.txt does not expect on this machine fails the run.
 check: all $(UNIT_BIN) $(TPROG_BIN) $(LOGPROGS) $(B)/tests/forker
 	@start=$$(date +%s); failed=; : >$(B)/check.log; \
+	bash tests/layout.sh $(B)/obj || failed=" check-layout"; \
 	for t in test-unit test-integration test-transparency test-cli test-log \
 		test-metrics; do \
 		{ FG_QUICK=1 $(MAKE) --no-print-directory $$t || \
 			echo "check: FAILED $$t"; } 2>&1 | tee -a $(B)/check.log; \
 	done; echo "check: $$(($$(date +%s) - start)) s"; \
-	bash tests/skips.sh $(B)/check.log || failed=" skips"; \
+	bash tests/skips.sh $(B)/check.log || failed="$$failed skips"; \
 	failed="$$(sed -n 's/^check: FAILED \(.*\)/\1/p' $(B)/check.log | tr '\n' ' ')$$failed"; \
 	if [ -n "$$failed" ]; then echo "check: FAILED: $$failed"; exit 1; fi; \
 	echo "check: all suites passed"
@@ -343,6 +348,11 @@ test-vm-swap: all
 test-cow: all
 	@sh tests/vm/cow.sh
 
+# the layout (tests/layout.sh): no file under shim/ over 450 lines, no
+# include or call circle between modules, no include going up a layer
+check-layout: all
+	@bash tests/layout.sh $(B)/obj
+
 format:
 	clang-format -i shim/*/*.c shim/*/*.h include/*.h
 
@@ -363,7 +373,7 @@ test-deb: deb all
 
 FORCE:
 
-.PHONY: FORCE check deb test-deb musl test-musl test-metrics all fixtures test test-unit test-integration test-transparency demo \
+.PHONY: FORCE check check-layout deb test-deb musl test-musl test-metrics all fixtures test test-unit test-integration test-transparency demo \
 	bench install uninstall fuzz test-asan test-valgrind test-cli test-log test-kernel \
 	test-redis-mode2 test-sink-mode2 test-vm-swap test-cow \
 	format check-format clean
