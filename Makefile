@@ -114,7 +114,7 @@ $(B)/fixtures/jemalloc_retention: fixtures/jemalloc_retention.c fixtures/merged.
 # --- tests ---
 UNIT := test_policy test_parse test_config test_report test_snapshots \
 	test_estimate test_cgroup test_stamp test_terms test_fuzz_regressions \
-	test_prom test_fastpath test_remedy test_guard test_log
+	test_prom test_fastpath test_remedy test_guard test_log test_metrics
 UNIT_BIN := $(UNIT:%=$(B)/tests/%)
 UNIT_OBJ := $(B)/obj/guard/fastpath.o
 $(B)/tests/%: tests/unit/%.c $(B)/libforkguard-core.a $(UNIT_OBJ) | $(B)/tests
@@ -139,6 +139,12 @@ $(B)/tests/test_log: tests/unit/test_log.c $(LOG_OBJ) \
 		$(B)/libforkguard-core.a | $(B)/tests
 	$(CC) $(FG_CFLAGS) $(L_all) $(CFLAGS) -o $@ $< $(LOG_OBJ) \
 		$(B)/libforkguard-core.a -lcmocka
+
+# the counters and their file: metrics.o with the fast path it asks
+$(B)/tests/test_metrics: tests/unit/test_metrics.c $(B)/obj/guard/metrics.o \
+		$(UNIT_OBJ) $(B)/libforkguard-core.a | $(B)/tests
+	$(CC) $(FG_CFLAGS) $(L_all) $(CFLAGS) -o $@ $< $(B)/obj/guard/metrics.o \
+		$(UNIT_OBJ) $(B)/libforkguard-core.a -lcmocka $(FG_LDLIBS)
 
 # tests/metrics: a real node_exporter scrapes the guarded programs' files
 $(B)/tests/forker: tests/metrics/forker.c fixtures/merged.h | $(B)/tests

@@ -33,13 +33,23 @@ out=$(run "$big" "$TMP/16.json")
 real=$(sed -n 's/^fork: //p' <<<"$out")
 v=$(json_get "$TMP/16.json" verdict)
 o=$(json_get "$TMP/16.json" outcome)
-kb=$(sed -n 's/.*"failing_vma":{[^}]*"kb":\([0-9]*\).*/\1/p' "$TMP/16.json")
 check fail-verdict "2x$big GiB: verdict $v, real fork $real, guard saw $o" \
 	test "$v" = fail -a "$real" = ENOMEM -a "$o" = ENOMEM
+kb=$(json_get "$TMP/16.json" failing_vma.kb)
 kbytes=$(klog "$(json_get "$TMP/16.json" pid)")
+# the kernel rate-limits that line (5 s, 10 lines): when other failing
+# forks on the host used the burst, fail again in the next window
+if [ -z "$kbytes" ] && dmesg >/dev/null 2>&1; then
+	sleep 5.5
+	run "$big" "$TMP/16b.json" >/dev/null
+	kb=$(json_get "$TMP/16b.json" failing_vma.kb)
+	kbytes=$(klog "$(json_get "$TMP/16b.json" pid)")
+fi
 if [ -n "$kbytes" ]; then
 	check kernel-bytes "predicted failing VMA $((kb * 1024)) bytes, kernel log says $kbytes" \
 		test "$((kb * 1024))" = "$kbytes"
+elif dmesg >/dev/null 2>&1; then
+	skip kernel-bytes-ratelimited "the kernel dropped its line twice (__vm_enough_memory callbacks suppressed: other failing forks on this host)"
 else
 	skip kernel-bytes "the kernel log is not readable here"
 fi

@@ -8,8 +8,9 @@
  * closed to steer the fallback.  Checked: a failed log file falls back to
  * stderr, or to syslog when fd 2 is /dev/null or closed, with one note;
  * it is not tried again before its 10 s retry window ends and is the first
- * time after; the rate limit's one-second window and its count of dropped
- * reports.  The sink's state is process-wide: the tests run in order.
+ * time after; an entry cut mid-line in the file (RLIMIT_FSIZE) is whole at
+ * syslog, and the next one the file takes starts a line of its own; the
+ * rate limit's one-second window and its count of dropped reports.  The sink's state is process-wide: the tests run in order.
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -18,9 +19,11 @@
 #include <cmocka.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
@@ -271,6 +274,42 @@ static void fallback_order(void **state)
 	assert_int_equal(count(datagrams(), "entry auto2"), 1);
 }
 
+/* a write cut mid-line (RLIMIT_FSIZE: the file takes part of an entry,
+ * then refuses it): the entry goes to syslog whole, and once the file is
+ * retried the first entry starts on a line of its own */
+static void cut_line(void **state)
+{
+	struct fg_config c = file_config("cut.log");
+	struct rlimit was, rl;
+	struct stat st;
+	char *text, *after, *line;
+
+	(void)state;
+	signal(SIGXFSZ, SIG_IGN);
+	stderr_to("null");
+	at(600.0);
+	send_line(&c, "entry first\n");
+	assert_int_equal(stat(c.log_path, &st), 0);
+	assert_int_equal(getrlimit(RLIMIT_FSIZE, &was), 0);
+	rl = was;
+	rl.rlim_cur = (rlim_t)st.st_size + 40; /* a date and "forkguard[" */
+	assert_int_equal(setrlimit(RLIMIT_FSIZE, &rl), 0);
+	send_line(&c, "entry long, cut in the file, whole at syslog\n");
+	assert_int_equal(setrlimit(RLIMIT_FSIZE, &was), 0);
+	at(611.0);
+	send_line(&c, "entry after\n");
+	restore();
+	assert_int_equal(count(datagrams(), "entry long, cut in the file, whole at syslog"), 1);
+	text = slurp(c.log_path);
+	after = strstr(text, "entry after");
+	assert_non_null(after);
+	for (line = after; line > text && line[-1] != '\n'; line--)
+		;
+	/* its line holds one entry: its own date and attribution */
+	assert_int_equal(count(line, "forkguard[") - count(after, "forkguard["), 1);
+	assert_int_equal(count(text, "forkguard["), 3);
+}
+
 /* at most `rate` reports in one second of the clock; the first admitted
  * after a drop says how many were dropped */
 static void rate_limit(void **state)
@@ -301,6 +340,7 @@ int main(void)
 		cmocka_unit_test(retry_window),
 		cmocka_unit_test(fails_again),
 		cmocka_unit_test(fallback_order),
+		cmocka_unit_test(cut_line),
 		cmocka_unit_test(rate_limit),
 	};
 
