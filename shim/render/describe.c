@@ -1,7 +1,9 @@
 /*
- * describe.c - the sentences: what a rule compares, the fixes that fit a
- * verdict, what each remedy did.  One home for each, used by the reports
- * (report.c) and the CLI (the rule lines of check --all and explain).
+ * describe.c - the sentences: the fixes that fit a verdict, why a remedy
+ * cannot help, what each remedy did, the outcome's name, why an estimate
+ * is uncertain and how to settle it.  One home for each, used by the
+ * reports (report.c, report_json.c) and the guard's remedies.  The rule
+ * in words is report_rule.c's.
  * Numbers in, text out through a fixed buffer: no stdio, no heap.
  */
 #include <string.h>
