@@ -102,14 +102,18 @@ $(B)/libforkguard.so: $(B)/$(SONAME)
 $(B)/forkguard: $(CLI_OBJ) $(B)/libforkguard-core.a
 	$(CC) $(LDFLAGS) -o $@ $^
 
+# the recipe of every test program and fixture (one C file): the user's
+# flags; $(1) before the file (-pthread, -rdynamic), $(2) after (-l...)
+TEST_PROG = $(CC) -std=gnu11 -Wall -Wextra $(CFLAGS) $(1) -o $@ $< $(LDFLAGS) $(2)
+
 # --- fixtures: small programs that reproduce real failures ---
 FIXTURES := merged_vma heap_retention jemalloc_retention cow_fork
 fixtures: $(FIXTURES:%=$(B)/fixtures/%)
 $(B)/fixtures/%: fixtures/%.c | $(B)/fixtures
-	$(CC) -std=gnu11 -Wall -Wextra $(CFLAGS) -o $@ $< $(LDFLAGS)
+	$(call TEST_PROG)
 $(B)/fixtures/jemalloc_retention: fixtures/jemalloc_retention.c fixtures/merged.h \
 		| $(B)/fixtures
-	$(CC) -std=gnu11 -Wall -Wextra $(CFLAGS) -o $@ $< $(LDFLAGS) -ljemalloc
+	$(call TEST_PROG,,-ljemalloc)
 
 # --- tests ---
 UNIT := test_policy test_parse test_config test_report test_snapshots \
@@ -134,7 +138,7 @@ $(B)/tests/test_guard: tests/unit/test_guard.c $(B)/libforkguard-core.a \
 
 # tests/metrics: a real node_exporter scrapes the guarded programs' files
 $(B)/tests/forker: tests/metrics/forker.c fixtures/merged.h | $(B)/tests
-	$(CC) -std=gnu11 -Wall -Wextra $(CFLAGS) -o $@ $< $(LDFLAGS)
+	$(call TEST_PROG)
 test-metrics: all $(B)/tests/forker
 	@bash tests/metrics/run.sh
 
@@ -144,10 +148,10 @@ TPROG_BIN := $(TPROGS:%=$(B)/tests/%)
 $(B)/tests/transparency $(B)/tests/noalloc $(B)/tests/storm \
 		$(B)/tests/hostexports: $(B)/tests/%: \
 		tests/transparency/%.c | $(B)/tests
-	$(CC) -std=gnu11 -Wall -Wextra $(CFLAGS) -pthread -o $@ $< $(LDFLAGS)
+	$(call TEST_PROG,-pthread)
 # the same program exporting its own fg_* functions, as -rdynamic hosts do
 $(B)/tests/hostexports-rdynamic: tests/transparency/hostexports.c | $(B)/tests
-	$(CC) -std=gnu11 -Wall -Wextra $(CFLAGS) -rdynamic -o $@ $< $(LDFLAGS)
+	$(call TEST_PROG,-rdynamic)
 # bound at load (-z now) as Debian's hardened binaries are: a child that
 # resolves _exit lazily would time the dynamic linker, not the fork
 $(B)/tests/bench: tests/bench/bench.c $(B)/tests/libfg_empty.so | $(B)/tests
@@ -190,7 +194,7 @@ check: all $(UNIT_BIN) $(TPROG_BIN) $(LOGPROGS)
 
 # tests/integration/multifork.sh: several forks in one process
 $(B)/tests/multifork: tests/integration/multifork.c | $(B)/tests
-	$(CC) -std=gnu11 -Wall -Wextra $(CFLAGS) -pthread -o $@ $< $(LDFLAGS)
+	$(call TEST_PROG,-pthread)
 
 test-integration: all $(B)/tests/multifork fixtures
 	@bash tests/integration/run.sh
@@ -199,10 +203,9 @@ test-integration: all $(B)/tests/multifork fixtures
 LOGPROGS := $(B)/tests/log/forker $(B)/tests/log/dgram_sink
 $(LOGPROGS): $(B)/tests/log/%: tests/log/%.c
 	@mkdir -p $(@D)
-	$(CC) -std=gnu11 -Wall -Wextra $(CFLAGS) -o $@ $< $(LDFLAGS)
+	$(call TEST_PROG)
 test-log: all $(LOGPROGS) fixtures
-	@rc=0; for t in tests/log/*.sh; do [ $${t##*/} = lib.sh ] && continue; \
-		echo "== $$t"; bash $$t || rc=1; done; exit $$rc
+	@bash tests/log/run.sh
 
 test-transparency: all $(TPROG_BIN) fixtures
 	@bash tests/transparency/run.sh

@@ -12,8 +12,6 @@ source "$(dirname "$0")/../integration/lib.sh"
 F=$B/tests/forker
 D=$TMP/textfile
 mkdir -p "$D"
-PIDS=()
-trap 'for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null; done; rm -rf "$TMP"' EXIT
 
 NE=$(command -v prometheus-node-exporter || command -v node_exporter)
 if [ -z "$NE" ] || ! command -v promtool >/dev/null || ! command -v curl >/dev/null; then
@@ -41,7 +39,7 @@ start() {
 	env FORKGUARD_METRICS="$D" "${envs[@]}" LD_PRELOAD="$LIB" \
 		"$F" "$TMP/$name.stop" "$@" >"$TMP/$name.out" 2>"$TMP/$name.err" &
 	PID[$name]=$!
-	PIDS+=($!)
+	HELD+=($!)
 	for i in $(seq 200); do
 		grep -q '^done' "$TMP/$name.out" 2>/dev/null && return 0
 		sleep 0.05
@@ -76,7 +74,7 @@ port=$(free_port)
 "$NE" --web.listen-address="127.0.0.1:$port" --collector.disable-defaults \
 	--collector.textfile --collector.textfile.directory="$D" >"$TMP/ne.log" 2>&1 &
 NEPID=$!
-PIDS+=("$NEPID")
+HELD+=("$NEPID")
 for i in $(seq 100); do
 	curl -sf "http://127.0.0.1:$port/metrics" >"$TMP/scrape" 2>/dev/null && break
 	sleep 0.1
