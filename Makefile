@@ -149,9 +149,14 @@ $(B)/tests/hostexports-rdynamic: tests/transparency/hostexports.c | $(B)/tests
 	$(CC) -std=gnu11 -Wall -Wextra $(CFLAGS) -rdynamic -o $@ $< $(LDFLAGS)
 # bound at load (-z now) as Debian's hardened binaries are: a child that
 # resolves _exit lazily would time the dynamic linker, not the fork
-$(B)/tests/bench: tests/bench/bench.c $(B)/tests/libfg_empty.so | $(B)/tests
+$(B)/tests/bench: tests/bench/bench.c tests/bench/common.h \
+		$(B)/tests/libfg_empty.so | $(B)/tests
 	$(CC) -std=gnu11 -Wall -Wextra $(CFLAGS) -Wl,-z,now -o $@ $< $(LDFLAGS) \
 		$(FG_LDLIBS)
+# forks a service makes once in a while (0.1 s, 1.1 s, 5 s apart)
+$(B)/tests/occasional: tests/bench/occasional.c tests/bench/common.h \
+		$(B)/tests/libfg_empty.so | $(B)/tests
+	$(CC) -std=gnu11 -Wall -Wextra $(CFLAGS) -Wl,-z,now -o $@ $< $(LDFLAGS)
 # the fork path's check alone, linked with the library's objects
 $(B)/tests/bench_pass: tests/bench/pass.c $(B)/obj/guard/log.o \
 		$(B)/obj/guard/cow.o $(B)/obj/guard/fastpath.o $(B)/obj/guard/guard.o \
@@ -207,9 +212,18 @@ test-transparency: all $(TPROG_BIN) fixtures
 demo: all fixtures
 	@bash tests/integration/demo.sh
 
-bench: all $(B)/tests/bench $(B)/tests/bench_pass
-	@$(B)/tests/bench -r $(or $(ROUNDS),9)
-	@echo && $(B)/tests/bench_pass
+# pinned to one CPU (BENCH_CPU, default 1) without ASLR: the ratios of
+# one run; OCCASIONAL picks the occasional workloads (size@gap,...),
+# OROUNDS x OFORKS their forks per variant
+BENCH_CPU ?= 1
+BENCH_RUN := setarch -R taskset -c $(BENCH_CPU)
+bench: all $(B)/tests/bench $(B)/tests/bench_pass $(B)/tests/occasional
+	@$(BENCH_RUN) $(B)/tests/bench -c $(BENCH_CPU) -r $(or $(ROUNDS),9) \
+		$(if $(WORKLOADS),-w $(WORKLOADS))
+	@echo && $(BENCH_RUN) $(B)/tests/occasional -c $(BENCH_CPU) \
+		-r $(or $(OROUNDS),3) -n $(or $(OFORKS),9) \
+		$(if $(OCCASIONAL),-w $(OCCASIONAL))
+	@echo && $(BENCH_RUN) $(B)/tests/bench_pass
 
 # --- musl (README "musl"): the library for musl programs (Alpine
 # images), built by musl-gcc in $(B)/musl with the programs the tests run.

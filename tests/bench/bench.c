@@ -15,7 +15,7 @@
  * to the next).  Per round: the median of the per-batch ratios; printed:
  * the median over rounds and their range.
  *
- * usage: bench [-r rounds] [-w workload,...]   (run by `make bench`)
+ * usage: bench [-r rounds] [-c cpu] [-w workload,...]   (make bench: -c 1)
  *        bench serve WORKLOAD                  (internal)
  * No assertions: this prints figures; README quotes them.
  */
@@ -34,6 +34,8 @@
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
+
+#include "common.h"
 
 #define GiB (1UL << 30)
 #define MAX_ROUNDS 100
@@ -68,42 +70,6 @@ static const struct workload loads[] = {
 
 /* How a worker runs: without a preload, with the guard, with an empty one. */
 enum variant { BARE, GUARD, EMPTY, NVARIANTS };
-
-static double now_us(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec * 1e6 + ts.tv_nsec / 1e3;
-}
-
-static int cmp_double(const void *a, const void *b)
-{
-	double x = *(const double *)a, y = *(const double *)b;
-
-	return (x > y) - (x < y);
-}
-
-/* The median of @n values (sorts a copy). */
-static double median(const double *v, int n)
-{
-	double c[MAX_ROUNDS > MAX_BATCHES ? MAX_ROUNDS : MAX_BATCHES];
-
-	memcpy(c, v, sizeof(*v) * (size_t)n);
-	qsort(c, (size_t)n, sizeof(*c), cmp_double);
-	return n % 2 ? c[n / 2] : (c[n / 2 - 1] + c[n / 2]) / 2;
-}
-
-static void range(const double *v, int n, double *lo, double *hi)
-{
-	*lo = *hi = v[0];
-	for (int i = 1; i < n; i++) {
-		if (v[i] < *lo)
-			*lo = v[i];
-		if (v[i] > *hi)
-			*hi = v[i];
-	}
-}
 
 /* --- the worker --- */
 
@@ -147,9 +113,11 @@ static int setup(const char *name)
 			return -1;
 	}
 	if (strstr(name, "1g")) {
+		/* no huge pages: where the mapping lands (what is preloaded
+		 * moves it) would decide which variant gets them */
 		p = mmap(NULL, GiB, PROT_READ | PROT_WRITE,
 			 MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-		if (p == MAP_FAILED)
+		if (p == MAP_FAILED || madvise(p, GiB, MADV_NOHUGEPAGE))
 			return -1;
 		touch(p, GiB);
 	}
@@ -195,11 +163,6 @@ static void rss_kb(double out[3])
 	}
 	if (f)
 		fclose(f);
-}
-
-static bool full_read(int fd, void *buf, size_t len)
-{
-	return read(fd, buf, len) == (ssize_t)len;
 }
 
 /*
@@ -415,34 +378,31 @@ static void memory(const char *tag, const char *what,
 int main(int argc, char **argv)
 {
 	static struct figures f;
-	char self[1024], lib[1200], empty[1200];
-	int rounds = 9, opt;
+	char self[1024], lib[1024], empty[1024];
+	int rounds = 9, cpu = -1, opt;
 	const char *only = NULL;
 	double fast_extra = 0, lo, hi;
 	struct utsname u;
-	ssize_t n;
 
 	if (argc >= 3 && !strcmp(argv[1], "serve"))
 		return serve(argv[2]);
-	while ((opt = getopt(argc, argv, "r:w:")) != -1)
+	while ((opt = getopt(argc, argv, "r:w:c:")) != -1)
 		if (opt == 'r')
 			rounds = atoi(optarg);
+		else if (opt == 'c')
+			cpu = atoi(optarg);
 		else if (opt == 'w')
 			only = optarg;
 	if (rounds < 1 || rounds > MAX_ROUNDS)
 		rounds = 9;
-	n = readlink("/proc/self/exe", self, sizeof(self) - 1);
-	if (n <= 0)
+	cpu = bench_setup(self, lib, empty, sizeof(self), cpu);
+	if (cpu < -1)
 		return 2;
-	self[n] = '\0';
-	snprintf(lib, sizeof(lib), "%.*s/../libforkguard.so",
-		 (int)(strrchr(self, '/') - self), self);
-	snprintf(empty, sizeof(empty), "%.*s/libfg_empty.so",
-		 (int)(strrchr(self, '/') - self), self);
 	signal(SIGPIPE, SIG_IGN);
 	uname(&u);
-	printf("forkguard bench: kernel %s, %ld cores, overcommit_memory=",
-	       u.release, sysconf(_SC_NPROCESSORS_ONLN));
+	printf("forkguard bench: kernel %s, %ld cores, %s%d, overcommit_memory=",
+	       u.release, sysconf(_SC_NPROCESSORS_ONLN),
+	       cpu < 0 ? "not pinned" : "pinned to CPU ", cpu < 0 ? 0 : cpu);
 	fflush(stdout);
 	system("cat /proc/sys/vm/overcommit_memory");
 	printf("%d rounds, each with fresh workers; a worker times batches of "
