@@ -114,7 +114,7 @@ $(B)/fixtures/jemalloc_retention: fixtures/jemalloc_retention.c fixtures/merged.
 # --- tests ---
 UNIT := test_policy test_parse test_config test_report test_snapshots \
 	test_estimate test_cgroup test_stamp test_terms test_fuzz_regressions \
-	test_prom test_fastpath test_remedy test_guard
+	test_prom test_fastpath test_window test_remedy test_guard
 UNIT_BIN := $(UNIT:%=$(B)/tests/%)
 UNIT_OBJ := $(B)/obj/guard/fastpath.o
 $(B)/tests/%: tests/unit/%.c $(B)/libforkguard-core.a $(UNIT_OBJ) | $(B)/tests
