@@ -7,14 +7,14 @@
  * host's figures of the fast path (fastpath.c).  The staleness accepted,
  * with W the fast path's window (1 s):
  * - a headroom at most W old passes a worst case up to half of it;
- * - an older one passes a worst case up to a quarter of it; the host's
- *   figures are then taken again right after the fork, in the parent
- *   (fg_cow_after: the atfork handler), with the last cgroup walk;
- * - a worst case over that quarter reads the host and walks the cgroup
- *   again before the fork;
- * - the cgroup itself (limits, usage, membership) is walked again after a
- *   fork when its last walk is older than FG_COW_WALK windows (10 s): a
- *   process far below every limit needs no fresh walk for every fork.
+ * - an older one passes a worst case up to a quarter of it (usage that
+ *   doubles in the group or on the host since it was read is missed); when
+ *   it is older than FG_FAST_FAR windows (10 s), the host's figures and
+ *   the cgroup (limits, usage, membership) are read again right after
+ *   that fork, in the parent (fg_cow_after: the atfork handler);
+ * - a worst case over that quarter, with a headroom older than W, reads
+ *   the host and walks the cgroup again before the fork.
+ * A process far below every limit forks without reading them.
  * Any other fork reads the cgroup and the host afresh
  * (cgroup.c, no heap), counts the OOM kills in the cgroup since the fork
  * before (kept in the event: struct fg_cow_fork), and decides
@@ -34,9 +34,6 @@
 #include "cow.h"
 #include "fastpath.h"
 #include "metrics.h"
-
-/* the cgroup is walked again after this many windows */
-#define FG_COW_WALK 10
 
 static struct {
 	struct fg_memcg cg; /* the last walk (cg_at; 0: never), under lock */
@@ -58,25 +55,23 @@ static void keep(uint64_t headroom_kb, uint64_t page_kb, long now)
 }
 
 /*
- * Out of line (its frame is big): the headroom again, from the fast path's
- * host figures (renewed first) and the cgroup, walked again when @walk or
- * its walk is older than FG_COW_WALK windows.  False: unread, or another
- * thread is at it.
+ * Out of line (its frame is big): the headroom again from the fast path's
+ * host figures and the cgroup, each read again when older than @older_us.
+ * False: unread, or another thread is at it.
  */
 __attribute__((noinline)) static bool refresh(const struct fg_config *c,
-					      long now, bool walk)
+					      long now, long older_us)
 {
 	struct fg_sys s;
 	struct fg_cow out;
 	bool ok = false;
 
-	fg_fast_renew(c->procfs, c->rule);
+	fg_fast_renew(c->procfs, c->rule, older_us);
 	if (!fg_trylock(&cow.lock, getpid()))
 		return false;
-	if (!fg_fast_sys(&s) && fg_sys_read(c->procfs, &s))
+	if (!fg_fast_sys(&s, older_us) && fg_sys_read(c->procfs, &s))
 		goto out;
-	if (walk || !cow.cg_at ||
-	    now - cow.cg_at > FG_COW_WALK * fg_fast_window()) {
+	if (!cow.cg_at || now - cow.cg_at > older_us) {
 		cow.cg_at = 0;
 		if (fg_memcg_read(c->procfs, c->sysfs, 0, &cow.cg))
 			goto out;
@@ -92,20 +87,22 @@ out:
 
 bool fg_cow_quick(const struct fg_config *c, uint64_t anon)
 {
-	long now = fg_now_us(), at = __atomic_load_n(&cow.at, __ATOMIC_ACQUIRE);
+	long now = fg_now_us(), w = fg_fast_window(),
+	     at = __atomic_load_n(&cow.at, __ATOMIC_ACQUIRE);
 	uint64_t room, limit, page_kb;
-	bool stale;
 	char buf[128];
 
 	if (c->cow == FG_COW_OFF)
 		return true;
-	if (!at && !refresh(c, now, true))
-		return false;
+	if (!at) {
+		if (!refresh(c, now, w))
+			return false;
+		at = now;
+	}
 	if (anon == FG_ANON_UNREAD &&
 	    (fg_fast_statm(c->procfs, buf, sizeof(buf)) <= 0 ||
 	     !fg_parse_statm_anon(buf, &anon)))
 		return false;
-	stale = at && now - at > fg_fast_window();
 	for (;;) {
 		limit = __atomic_load_n(&cow.headroom_kb, __ATOMIC_RELAXED);
 		page_kb = __atomic_load_n(&cow.page_kb, __ATOMIC_RELAXED);
@@ -113,11 +110,11 @@ bool fg_cow_quick(const struct fg_config *c, uint64_t anon)
 			return false;
 		room = limit == FG_COW_NONE ? UINT64_MAX - 1 : limit;
 		/* older than the window: a quarter, else read again first */
-		if (!stale || anon <= room / 4 / page_kb)
+		if (now - at <= w || anon <= room / 4 / page_kb)
 			break;
-		if (!refresh(c, now, true))
+		if (!refresh(c, now, w))
 			return false;
-		stale = false;
+		at = now;
 	}
 	if (anon > room / 2 / page_kb)
 		return false;
@@ -128,16 +125,16 @@ bool fg_cow_quick(const struct fg_config *c, uint64_t anon)
 
 void fg_cow_after(const struct fg_config *c)
 {
-	long now, at;
+	long far, now, at;
 	int err = errno;
 
 	if (!c || c->mode == FG_MODE_OFF)
 		return;
-	fg_fast_renew(c->procfs, c->rule);
+	far = FG_FAST_FAR * fg_fast_window();
+	fg_fast_after(c->procfs, c->rule);
 	at = __atomic_load_n(&cow.at, __ATOMIC_ACQUIRE);
-	if (c->cow != FG_COW_OFF && at &&
-	    (now = fg_now_us()) - at > fg_fast_window())
-		refresh(c, now, false);
+	if (c->cow != FG_COW_OFF && at && (now = fg_now_us()) - at > far)
+		refresh(c, now, far);
 	fg_errno_keep(err);
 }
 

@@ -23,9 +23,9 @@ bool fg_cow_quick(const struct fg_config *c, uint64_t anon);
 
 /*
  * fg_cow_after - right after a fork, in the parent (the atfork handler):
- * the fast path's base and the kept headroom read again when older than
- * the window (the cgroup walked again after FG_COW_WALK windows).  No
- * heap; errno is kept; nothing when @c is NULL or the mode is off.
+ * the fast path's base and the kept headroom (the host's figures, the
+ * cgroup walked again) read again when older than FG_FAST_FAR windows.
+ * No heap; errno is kept; nothing when @c is NULL or the mode is off.
  */
 void fg_cow_after(const struct fg_config *c);
 

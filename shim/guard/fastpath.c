@@ -3,20 +3,28 @@
  * calling process, with procfs fds kept open (one per file) and the host's
  * facts cached.
  *
- * At every fork it preads what moves and decides: overcommit_memory and
- * statm (in mode 2 and the pre-5.2 rules also meminfo).  The rest is a
- * cached base: RAM, swap, CommitLimit, MemAvailable, SwapFree (meminfo,
- * one pread of a kept fd), the sysctls, the kernel rule.  The staleness
- * accepted, with W the window (1 s; fg_fast_set_window() for tests):
- * - a base at most W old decides any fork;
- * - an older base decides only a fork of at most half of the size it
- *   passes (a limit that halves between two forks is missed once); the
- *   base is read again right after that fork, in the parent
- *   (fg_fast_renew() from the atfork handler), so the next fork sees
- *   facts no older than the time between the two forks;
- * - a fork nearer the limit than that reads the base again first;
- * - in mode 2 and the pre-5.2 rules (whose limits include the sysctls and
- *   the user ns) the sysctls are at most W old, meminfo read at every fork;
+ * At every fork it preads statm through its kept fd: the process's own
+ * size is what changes the verdict most often and fastest (one mmap).  It
+ * keeps a base: overcommit_memory, RAM, swap, MemAvailable, SwapFree
+ * (meminfo, one pread of a kept fd), the sysctls, the kernel rule.  The
+ * staleness accepted, with W the window (1 s; fg_fast_set_window() for
+ * tests):
+ * - a base at most W old decides any fork, overcommit_memory included (a
+ *   new mode counts after W at the latest);
+ * - older, overcommit_memory is read at each fork too, and a base up to
+ *   FG_FAST_FAR windows old (10 s) decides a fork of at most half of the
+ *   size it passes: a limit that halves within that time is missed,
+ *   nothing less;
+ * - a fork nearer the limit than that, with a base older than W, reads it
+ *   again first;
+ * - the base is read again right after a fork, in the parent
+ *   (fg_fast_after() from the atfork handler), when it is older than W
+ *   and the forks come less than W apart (then they read statm only), or
+ *   when it is older than FG_FAST_FAR windows (a fork far below goes on
+ *   with it first);
+ * - in mode 2 and the pre-5.2 rules (whose limits also take the sysctls,
+ *   the user ns and Committed_AS) the base is at most W old, and meminfo
+ *   and statm are read at every fork;
  * - the kernel release, page size and CPU count are read once.
  * Library only: the CLI checks other processes and has no use for a cache.
  */
@@ -44,6 +52,8 @@ static struct {
 	struct fg_sys base;
 	uint64_t pass_kb[3]; /* per mode: fg_eval_pass_kb() */
 	long base_at;
+	/* the last two forks that found the base older than the window */
+	long stale_at, stale_prev;
 	long window_us;
 	bool have_base;
 	bool init_ns;
@@ -139,13 +149,13 @@ static int refresh_base(const char *root, enum fg_rule forced, long now,
 }
 
 /*
- * Copies of the base (@s), its per-mode bounds (@pass) and page size
- * (@page_kb), each may be NULL, and its age into @age, without storing to
- * @fast; false: none yet, or being written (then the lock, or the whole
- * check).
+ * Copies of the base (@s), its mode (@mode), its per-mode bounds (@pass)
+ * and page size (@page_kb), each may be NULL, and its age into @age, without
+ * storing to @fast; false: none yet, or being written (then the lock, or
+ * the whole check).
  */
-static bool base_copy(long now, long *age, struct fg_sys *s, uint64_t pass[3],
-		      uint64_t *page_kb)
+static bool base_copy(long now, long *age, struct fg_sys *s, int *mode,
+		      uint64_t pass[3], uint64_t *page_kb)
 {
 	unsigned seq = __atomic_load_n(&fast.seq, __ATOMIC_ACQUIRE);
 	bool have;
@@ -156,6 +166,8 @@ static bool base_copy(long now, long *age, struct fg_sys *s, uint64_t pass[3],
 	*age = now - fast.base_at;
 	if (s)
 		*s = fast.base;
+	if (mode)
+		*mode = fast.base.mode;
 	if (pass)
 		memcpy(pass, fast.pass_kb, sizeof(fast.pass_kb));
 	if (page_kb)
@@ -174,12 +186,12 @@ void fg_fast_set_window(long us)
 	__atomic_store_n(&fast.window_us, us, __ATOMIC_RELAXED);
 }
 
-bool fg_fast_sys(struct fg_sys *s)
+bool fg_fast_sys(struct fg_sys *s, long older_us)
 {
 	long age;
 
-	return base_copy(fg_now_us(), &age, s, NULL, NULL) &&
-	       age <= fg_fast_window();
+	return base_copy(fg_now_us(), &age, s, NULL, NULL, NULL) &&
+	       age <= older_us;
 }
 
 ssize_t fg_fast_statm(const char *root, char *buf, size_t len)
@@ -188,19 +200,29 @@ ssize_t fg_fast_statm(const char *root, char *buf, size_t len)
 			    len);
 }
 
+/* A fork found the base older than the window (for fg_fast_after). */
+static void stale_seen(long now)
+{
+	__atomic_store_n(&fast.stale_prev, fast.stale_at, __ATOMIC_RELAXED);
+	__atomic_store_n(&fast.stale_at, now, __ATOMIC_RELEASE);
+}
+
 bool fg_fast_pass(const char *root, uint64_t *anon)
 {
-	long now = fg_now_us(), age;
+	long now = fg_now_us(), age, w = fg_fast_window();
 	pid_t self = getpid();
 	uint64_t pass[3], page_kb, size, resident, most;
 	char buf[128];
 	int v;
 
 	*anon = FG_ANON_UNREAD;
-	if (!base_copy(now, &age, NULL, pass, &page_kb))
+	if (!base_copy(now, &age, NULL, &v, pass, &page_kb) || !page_kb)
 		return false;
-	v = read_mode(root, self);
-	if (v < 0 || !pass[v])
+	if (age > w) {
+		stale_seen(now);
+		v = read_mode(root, self);
+	}
+	if (v < 0 || v > 2 || !pass[v])
 		return false;
 	if (pass[v] == UINT64_MAX)
 		return true;
@@ -209,21 +231,31 @@ bool fg_fast_pass(const char *root, uint64_t *anon)
 		return false;
 	if (!fg_parse_statm_anon(buf, anon))
 		*anon = FG_ANON_UNREAD;
-	if (!page_kb)
-		return false;
 	/* size * page_kb <= pass[v], without the product overflowing; a
 	 * base older than the window only for half of it */
 	most = pass[v] / page_kb;
-	return size <= (age > fg_fast_window() ? most / 2 : most);
+	return size <= (age > w ? most / 2 : most);
 }
 
-void fg_fast_renew(const char *root, enum fg_rule forced)
+void fg_fast_after(const char *root, enum fg_rule forced)
+{
+	long w = fg_fast_window(),
+	     at = __atomic_load_n(&fast.stale_at, __ATOMIC_ACQUIRE),
+	     prev = __atomic_load_n(&fast.stale_prev, __ATOMIC_RELAXED);
+
+	/* forks less than a window apart: renewed once per window, so that
+	 * they read nothing; further apart each reads its own two numbers */
+	fg_fast_renew(root, forced,
+		      prev && at - prev <= w ? w : FG_FAST_FAR * w);
+}
+
+void fg_fast_renew(const char *root, enum fg_rule forced, long older_us)
 {
 	long now = fg_now_us(), age;
 	pid_t self;
 	int mode;
 
-	if (!base_copy(now, &age, NULL, NULL, NULL) || age <= fg_fast_window())
+	if (base_copy(now, &age, NULL, &mode, NULL, NULL) && age <= older_us)
 		return;
 	self = getpid();
 	mode = read_mode(root, self);
@@ -251,7 +283,8 @@ int fg_fast_check(const char *root, enum fg_rule forced, bool full,
 		r->read_error = mode;
 		goto done;
 	}
-	if (!base_copy(t0, &age, s, NULL, NULL) || age > fg_fast_window()) {
+	if (!base_copy(t0, &age, s, NULL, NULL, NULL) ||
+	    age > fg_fast_window()) {
 		if (!fg_trylock(&fast.lock, self)) {
 			/* another thread is refreshing the cache: read afresh */
 			rc = fg_check(root, 0, forced, full, r);

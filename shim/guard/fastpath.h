@@ -12,6 +12,8 @@
 
 /* how long the cached base decides any fork (fastpath.c's top) */
 #define FG_FAST_WINDOW_US 1000000L
+/* in windows: how old a base may grow for a fork far below its limits */
+#define FG_FAST_FAR 10
 
 /*
  * fg_fast_check - the fork-path check with kept fds and cached constants;
@@ -20,11 +22,18 @@
 int fg_fast_check(const char *root, enum fg_rule forced, bool full,
 		  struct fg_result *r);
 /*
- * fg_fast_renew - after a fork, in the parent: read the base again when it
- * is older than the window (one pread of the kept meminfo, or, for the
- * rules that read the sysctls, all of it).  No heap; errno is kept.
+ * fg_fast_renew - read the base again when it is older than @older_us
+ * (overcommit_memory and one pread of the kept meminfo; all of it for the
+ * rules that read the sysctls), as after a fork in the parent.  No heap;
+ * errno is kept.
  */
-void fg_fast_renew(const char *root, enum fg_rule forced);
+void fg_fast_renew(const char *root, enum fg_rule forced, long older_us);
+/*
+ * fg_fast_after - after a fork, in the parent (the atfork handler):
+ * fg_fast_renew() past a window when the forks come less than a window
+ * apart, else past FG_FAST_FAR windows.
+ */
+void fg_fast_after(const char *root, enum fg_rule forced);
 /* fg_fast_window - the window in us; fg_fast_set_window - for tests */
 long fg_fast_window(void);
 void fg_fast_set_window(long us);
@@ -47,10 +56,10 @@ ssize_t fg_fast_statm(const char *root, char *buf, size_t len);
  */
 bool fg_fast_pass(const char *root, uint64_t *anon);
 /*
- * fg_fast_sys - the host facts the fork path read within the window into
- * @s; false when there are none that fresh (then read them afresh).
+ * fg_fast_sys - the host facts the fork path read at most @older_us ago
+ * into @s; false when there are none that fresh (then read them afresh).
  */
-bool fg_fast_sys(struct fg_sys *s);
+bool fg_fast_sys(struct fg_sys *s, long older_us);
 /*
  * fg_result_complete - before a report: fill what the fast path skipped
  * (CAP_SYS_ADMIN; in mode 1, the statm bound).

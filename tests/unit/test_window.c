@@ -7,8 +7,9 @@
  * or a write to vm.overcommit_ratio would change them.  Within the window
  * the cached base decides; past it, a fork near the limit (over half of
  * the size the base passes) is decided on the new figures, one far below
- * on the old ones until fg_fast_renew() (the atfork handler's) reads them
- * again.  In mode 2, a new overcommit_ratio (CommitLimit) counts once the
+ * on the old ones until FG_FAST_FAR windows are past and fg_fast_renew()
+ * (the atfork handler's) reads them again.  A new overcommit_memory
+ * counts once the window is past.  In mode 2, a new overcommit_ratio (CommitLimit) counts once the
  * window is past, and a new SwapTotal at once (meminfo is read at every
  * fork there).  The window is shortened through fg_fast_set_window(); the
  * real one (1 s) is waited out once.
@@ -102,52 +103,96 @@ static int teardown(void **state)
 	return system(cmd) ? -1 : 0;
 }
 
-/* Mode 0: swap taken away between two forks. */
-static void swap_gone(long window_us)
+static void wait_us(long us)
+{
+	usleep((useconds_t)us + 50000);
+}
+
+/* Mode 0, a fork near the limit: swap taken away between two forks. */
+static void swap_gone(long w)
 {
 	/* in pages: over RAM alone, under RAM + swap, over half of either */
-	uint64_t near = (MEM_KB + SWAP_KB / 2) / 4, far = MEM_KB / 4 / 4;
+	uint64_t near = (MEM_KB + SWAP_KB / 2) / 4;
 	struct fg_sys s;
 	uint64_t anon;
 
-	fg_fast_set_window(window_us);
+	fg_fast_set_window(w);
 	put("sys/vm/overcommit_memory", "0\n");
 	meminfo(SWAP_KB, 0);
 	statm_pages(near);
-	usleep((useconds_t)window_us + 50000);
+	wait_us(w);
 	assert_int_equal(verdict(), FG_OK); /* the base read again */
 	assert_true(fg_fast_pass(root, &anon));
 	meminfo(0, 0); /* swapoff */
 	/* within the window: the cached base decides */
 	assert_true(fg_fast_pass(root, &anon));
-	usleep((useconds_t)window_us + 50000);
+	wait_us(w);
 	/* past it, near the limit: not from the cache; the new limit */
 	assert_false(fg_fast_pass(root, &anon));
 	assert_int_equal(verdict(), FG_FAIL);
-	assert_true(fg_fast_sys(&s));
+	assert_true(fg_fast_sys(&s, w));
 	assert_int_equal(s.swap_total_kb, 0);
+}
 
-	/* far below: the old base passes it, and is read after the fork */
-	statm_pages(far);
-	meminfo(SWAP_KB, 0); /* swapon */
-	usleep((useconds_t)window_us + 50000);
-	assert_false(fg_fast_sys(&s)); /* older than the window */
+/*
+ * Far below (a quarter of RAM): the old base decides up to FG_FAST_FAR
+ * windows and is renewed after a fork past that; the mode is kept within
+ * the window only, statm never.
+ */
+static void far_below(long w)
+{
+	struct fg_sys s;
+	uint64_t anon;
+
+	statm_pages(MEM_KB / 4 / 4);
+	put("sys/vm/overcommit_memory", "0\n");
+	meminfo(0, 0);
+	wait_us(w);
+	fg_fast_renew(root, FG_RULE_COUNT, w);
+	assert_true(fg_fast_sys(&s, w));
+	assert_int_equal(s.swap_total_kb, 0);
+	/* statm is read at every fork: a growth past the limit counts at
+	 * once, within the window too */
+	assert_true(fg_fast_pass(root, &anon));
+	statm_pages(MEM_KB / 4 + 1);
+	assert_false(fg_fast_pass(root, &anon));
+	statm_pages(MEM_KB / 4 / 4);
+	/* a new mode: counts once the window is past */
+	put("sys/vm/overcommit_memory", "2\n");
+	assert_true(fg_fast_pass(root, &anon));
+	wait_us(w);
+	assert_false(fg_fast_pass(root, &anon));
+	put("sys/vm/overcommit_memory", "0\n");
+	meminfo(SWAP_KB, 0);		  /* swapon */
+	assert_false(fg_fast_sys(&s, w)); /* older than the window */
 	assert_true(fg_fast_pass(root, &anon));
 	assert_true(anon == 90);
-	fg_fast_renew(root, FG_RULE_COUNT);
-	assert_true(fg_fast_sys(&s));
+	/* renewed after a fork only past FG_FAST_FAR windows */
+	fg_fast_renew(root, FG_RULE_COUNT, FG_FAST_FAR * w);
+	assert_true(fg_fast_sys(&s, FG_FAST_FAR * w));
+	assert_int_equal(s.swap_total_kb, 0);
+	wait_us(FG_FAST_FAR * w);
+	assert_true(fg_fast_pass(root, &anon));
+	fg_fast_after(root, FG_RULE_COUNT);
+	assert_true(fg_fast_sys(&s, w));
 	assert_int_equal(s.swap_total_kb, SWAP_KB);
-	/* renewed within the window: nothing read again */
-	meminfo(0, 0);
-	fg_fast_renew(root, FG_RULE_COUNT);
-	assert_true(fg_fast_sys(&s));
-	assert_int_equal(s.swap_total_kb, SWAP_KB);
+
+	/* after a fork: forks more than a window apart leave the base as it
+	 * is (each reads its own mode and statm); a window's forks renew it */
+	wait_us(w);
+	assert_true(fg_fast_pass(root, &anon));
+	fg_fast_after(root, FG_RULE_COUNT);
+	assert_false(fg_fast_sys(&s, w));
+	assert_true(fg_fast_pass(root, &anon));
+	fg_fast_after(root, FG_RULE_COUNT);
+	assert_true(fg_fast_sys(&s, w));
 }
 
 static void mode0_short_window(void **state)
 {
 	(void)state;
 	swap_gone(100000);
+	far_below(100000);
 }
 
 /* The real window, waited out once. */
@@ -155,8 +200,8 @@ static void mode0_real_window(void **state)
 {
 	(void)state;
 	assert_int_equal(FG_FAST_WINDOW_US, 1000000);
+	assert_int_equal(FG_FAST_FAR, 10);
 	swap_gone(FG_FAST_WINDOW_US);
-	fg_fast_set_window(FG_FAST_WINDOW_US);
 	assert_int_equal(fg_fast_window(), FG_FAST_WINDOW_US);
 }
 
@@ -164,7 +209,7 @@ static void mode0_real_window(void **state)
 static void mode2_commit_limit(void **state)
 {
 	/* ratio 50: CommitLimit 8 GiB + 1 GiB swap; 7 GiB committed, 1.5 more */
-	uint64_t committed = 7 * 1048576, pages = 1536 * 256;
+	uint64_t committed = 7 * 1048576, pages = 1536 * 256, anon;
 
 	(void)state;
 	fg_fast_set_window(100000);
@@ -178,11 +223,7 @@ static void mode2_commit_limit(void **state)
 	usleep(150000);
 	assert_int_equal(verdict(), FG_OK);
 	/* the whole check decides mode 2: no cached one-number pass */
-	{
-		uint64_t anon;
-
-		assert_false(fg_fast_pass(root, &anon));
-	}
+	assert_false(fg_fast_pass(root, &anon));
 	/* ratio 40: CommitLimit 6.4 GiB + 1 GiB swap < 8.5 GiB */
 	put("sys/vm/overcommit_ratio", "40\n");
 	assert_int_equal(verdict(), FG_OK); /* the sysctls: within W */
