@@ -14,8 +14,8 @@ VERSION := $(shell sed -n 's/^\#define FG_VERSION "\(.*\)"/\1/p' include/forkgua
 
 CC ?= cc
 # -Os: the library's pages are mapped in every guarded process (60 kB of
-# it, 72 kB at -O2); its fork path is bound by its five syscalls, not by
-# its code
+# it, 72 kB at -O2); its fork path is bound by its syscalls (getpid, fstat
+# and pread of the kept statm), not by its code
 CFLAGS ?= -Os -g
 B := build
 SONAME := libforkguard.so.0
@@ -89,9 +89,14 @@ $(B)/obj/guard/identity.o: FG_CFLAGS += -DFG_INTERP='"$(FG_INTERP)"'
 
 # --gc-sections: what only the command calls (fg_describe_policy, the
 # host-wide Prometheus view, ...) is not in the library; tests/transparency
-# lists the command's functions that must stay out
+# lists the command's functions that must stay out.  -z noseparate-code:
+# the headers, text and read-only data in one executable segment, four
+# mappings instead of six (every fork copies each one, every exit tears
+# it down: make bench, libmem); RELRO, BIND_NOW and non-executable data
+# stay
 $(B)/$(SONAME): $(CORE_OBJ) $(RENDER_OBJ) $(GUARD_OBJ)
 	$(CC) -shared -Wl,-soname,$(SONAME) -Wl,-z,defs,-z,relro,-z,now \
+		-Wl,-z,noseparate-code \
 		-Wl,-e,fg_main -Wl,-Bsymbolic-functions -Wl,--gc-sections \
 		$(LDFLAGS) -o $@ $^ \
 		$(FG_LDLIBS)
@@ -163,6 +168,9 @@ $(B)/tests/bench_pass: tests/bench/pass.c $(B)/obj/guard/log.o \
 		$(B)/obj/guard/remedy.o $(B)/obj/guard/metrics.o $(B)/libforkguard-core.a \
 		| $(B)/tests
 	$(CC) $(FG_CFLAGS) $(L_all) $(CFLAGS) -o $@ $^ $(LDFLAGS) $(FG_LDLIBS)
+# the preloaded library's mappings, size and private pages in a process
+$(B)/tests/libmem: tests/bench/libmem.c | $(B)/tests
+	$(CC) -std=gnu11 -Wall -Wextra $(CFLAGS) -o $@ $< $(LDFLAGS)
 # the floor: what preloading any library costs a fork
 $(B)/tests/libfg_empty.so: tests/bench/empty.c | $(B)/tests
 	$(CC) -shared -fPIC $(CFLAGS) -Wl,-z,relro,-z,now -o $@ $< $(LDFLAGS)
@@ -217,7 +225,10 @@ demo: all fixtures
 # OROUNDS x OFORKS their forks per variant
 BENCH_CPU ?= 1
 BENCH_RUN := setarch -R taskset -c $(BENCH_CPU)
-bench: all $(B)/tests/bench $(B)/tests/bench_pass $(B)/tests/occasional
+bench: all $(B)/tests/bench $(B)/tests/bench_pass $(B)/tests/occasional \
+		$(B)/tests/libmem
+	@for l in $(B)/libforkguard.so $(B)/tests/libfg_empty.so; do \
+		LD_PRELOAD=$(CURDIR)/$$l $(B)/tests/libmem || exit 1; done; echo
 	@$(BENCH_RUN) $(B)/tests/bench -c $(BENCH_CPU) -r $(or $(ROUNDS),9) \
 		$(if $(WORKLOADS),-w $(WORKLOADS))
 	@echo && $(BENCH_RUN) $(B)/tests/occasional -c $(BENCH_CPU) \

@@ -21,18 +21,15 @@
  */
 #define _GNU_SOURCE
 #include <dlfcn.h>
-#include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
 #include <stdbool.h>
-#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/utsname.h>
 #include <sys/wait.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "common.h"
@@ -126,15 +123,11 @@ static int setup(const char *name)
 	return 0;
 }
 
-/*
- * out[0] VmRSS, out[1] RssAnon of this process, out[2] the Rss of the
- * preloaded library's own mappings (shared file pages), kB.
- */
+/* out[0] VmRSS, out[1] RssAnon of this process, kB (libmem.c: the
+ * library's own mappings) */
 static void rss_kb(double out[3])
 {
-	char line[512], lib[4096] = "", *path;
-	const char *preload = getenv("LD_PRELOAD");
-	bool in_lib = false;
+	char line[512];
 	long kb;
 	FILE *f = fopen("/proc/self/status", "r");
 
@@ -145,21 +138,6 @@ static void rss_kb(double out[3])
 			out[0] = (double)kb;
 		if (sscanf(line, "RssAnon: %ld", &kb) == 1)
 			out[1] = (double)kb;
-	}
-	if (f)
-		fclose(f);
-	if (!preload || !realpath(preload, lib))
-		return;
-	f = fopen("/proc/self/smaps", "r");
-	while (f && fgets(line, sizeof(line), f)) {
-		line[strcspn(line, "\n")] = '\0';
-		if (strchr(line, '-') && strchr(line, '-') < strchr(line, ' ') &&
-		    (path = strchr(line, '/')) != NULL)
-			in_lib = !strcmp(path, lib);
-		else if (strchr(line, '-') && strchr(line, '-') < strchr(line, ' '))
-			in_lib = false;
-		if (in_lib && sscanf(line, "Rss: %ld", &kb) == 1)
-			out[2] += (double)kb;
 	}
 	if (f)
 		fclose(f);
@@ -186,7 +164,7 @@ static int serve(const char *name)
 		return 2;
 	}
 	reply[0] = reply[1] = reply[2] = 0;
-	write(1, reply, sizeof(reply)); /* ready */
+	(void)!write(1, reply, sizeof(reply)); /* ready */
 	while (full_read(0, &k, sizeof(k))) {
 		if (k == 0) {
 			rss_kb(reply);
@@ -211,11 +189,8 @@ static int serve(const char *name)
 				waitpid(pid, NULL, 0);
 				t[i] = now_us() - t0;
 			}
-			if (reply[0] == 0) {
-				qsort(t, (size_t)k, sizeof(*t), cmp_double);
-				reply[0] = k % 2 ? t[k / 2]
-						 : (t[k / 2 - 1] + t[k / 2]) / 2;
-			}
+			if (reply[0] == 0)
+				reply[0] = median(t, k);
 		}
 		if (write(1, reply, sizeof(reply)) != sizeof(reply))
 			return 2;
@@ -306,8 +281,7 @@ static bool listed(const char *list, const char *name)
 struct figures {
 	double t[NVARIANTS][MAX_ROUNDS];     /* per round: median batch, us */
 	double ratio[MAX_ROUNDS], floor_ratio[MAX_ROUNDS], self_ratio[MAX_ROUNDS];
-	double rss[NVARIANTS][MAX_ROUNDS], anon[NVARIANTS][MAX_ROUNDS],
-	    lib[NVARIANTS][MAX_ROUNDS];
+	double rss[NVARIANTS][MAX_ROUNDS], anon[NVARIANTS][MAX_ROUNDS];
 };
 
 /* One round of @w: fresh workers, batches interleaved. */
@@ -351,7 +325,6 @@ static int round_of(const struct workload *w, const char *self,
 
 		f->rss[v][r] = ask(&wk[v], 0, more);
 		f->anon[v][r] = more[0];
-		f->lib[v][r] = more[1];
 	}
 	if (!rc) {
 		f->ratio[r] = median(br, w->batches);
@@ -452,10 +425,6 @@ int main(int argc, char **argv)
 			       f.rss, rounds);
 			memory("anon", "RssAnon (private) after the forks, kB",
 			       f.anon, rounds);
-			printf("%-9s %-44s %9s %9.0f %8s kB (empty: %.0f)\n",
-			       "lib", "the preloaded library's mappings, Rss kB",
-			       "-", median(f.lib[GUARD], rounds), "",
-			       median(f.lib[EMPTY], rounds));
 		}
 		if (!strcmp(w->name, "maps60k"))
 			printf("%-9s %-44s %+8.1f us\n", "",
