@@ -78,8 +78,12 @@ mkdir -p "$TMP/bind"
 if unshare -m --propagation private sh -c \
 	"mount --bind /proc '$TMP/bind' && '$FG' explain --json --procfs '$TMP/bind'" \
 	>"$TMP/json" 2>"$TMP/e"; then
-	check explain-bind "--procfs on a bind of /proc: live, container $(j container), thp $(j thp)" \
-		test "$(j container)" != null -a "$(j thp)" != null
+	# live: the container verdict known (a bool), THP and the mode as read
+	# here, one object
+	check explain-bind "--procfs on a bind of /proc: live, container $(j container), thp $(j thp) (here: ${thp:-none}), mode $(j overcommit_mode)" \
+		bash -c '[ "$(wc -l <"$1")" = 1 ] && case $2 in true | false) ;; *) exit 1 ;; esac &&
+			[ "$3" = "${4:-null}" ] && [ "$5" = "$(cat /proc/sys/vm/overcommit_memory)" ]' _ \
+		"$TMP/json" "$(j container)" "$(j thp)" "$thp" "$(j overcommit_mode)"
 else
 	skip explain-bind "cannot bind /proc in a private mount namespace: $(head -c 100 "$TMP/e")"
 fi

@@ -7,6 +7,11 @@ skipped "$(basename "$0" .sh)" && exit 0
 # the host's facts for the mode-0 reproductions: the mode, RAM + swap
 HOST_MODE=$(cat /proc/sys/vm/overcommit_memory)
 RAM_SWAP_KB=$(awk '/^MemTotal:|^SwapTotal:/ { kb += $2 } END { print kb }' /proc/meminfo)
+# the merged-VMA sizes from them: two adjacent BIG_GIB mappings, each
+# under RAM + swap, merge into one VMA over it (refused in mode 0, 5.2+);
+# two SMALL_GIB ones stay under it together
+BIG_GIB=$((RAM_SWAP_KB / 2 / 1048576 + 1))
+SMALL_GIB=$((BIG_GIB / 2 > 0 ? BIG_GIB / 2 : 1))
 # rule_5_2: the running kernel is 5.2 or later, where mode 0 refuses a
 # single VMA larger than RAM + swap
 rule_5_2() {
