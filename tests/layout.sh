@@ -58,7 +58,12 @@ for f in shim/*/*.[ch]; do
 	mod=$layer/${base%.*}
 	sed -n 's/^[[:space:]]*#[[:space:]]*include[[:space:]]*"\([^"]*\)".*/\1/p' "$f" |
 		while read -r h; do
-			if [ -f "shim/$layer/$h" ]; then
+			if [[ $h == */* ]]; then
+				# a path: the folder it lands in is its layer
+				tl=$(realpath -m --relative-to=shim "shim/$layer/$h")
+				tl=${tl%%/*}
+				h=${h##*/}
+			elif [ -f "shim/$layer/$h" ]; then
 				tl=$layer
 			else
 				tl=
