@@ -34,6 +34,8 @@
 #include "cow.h"
 #include "fastpath.h"
 #include "metrics.h"
+#include "parse.h"
+#include "policy_cow.h"
 
 static struct {
 	struct fg_memcg cg; /* the last walk (cg_at; 0: never), under lock */

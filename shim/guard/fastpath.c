@@ -307,7 +307,7 @@ int fg_fast_check(const char *root, enum fg_rule forced, bool full,
 	s->mode = mode;
 	if ((unsigned)forced < FG_RULE_COUNT)
 		s->rule = forced;
-	if (s->mode == 1 && !full) {
+	if (!fg_mode_refuses(s->mode) && !full) {
 		/* mode 1 refuses nothing: one pread decides */
 		fg_eval_begin(&r->ev, s, &r->task);
 		r->verdict = FG_OK;

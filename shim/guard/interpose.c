@@ -33,7 +33,9 @@ static struct {
 	daemon_fn daemon;
 	clone_fn clone;
 } real;
-/* FORKGUARD_MODE=off or a second copy: decided once, by the constructor */
+/* FORKGUARD_MODE=off: decided once, by the constructor (a second copy
+ * still enters the guard, which passes the call through after its one
+ * note at the first fork) */
 static bool passthrough;
 
 /* Resolve one real symbol once; concurrent first calls agree. */
@@ -56,7 +58,7 @@ __attribute__((constructor)) static void fg_init(void)
 	REAL(_Fork);
 	REAL(daemon);
 	REAL(clone);
-	passthrough = fg_guard_off();
+	passthrough = fg_guard_off() && !fg_second_copy();
 	if (fg_second_copy()) {
 		/* another copy guards: this one only passes calls through */
 		fg_second_copy_say();
