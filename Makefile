@@ -94,11 +94,22 @@ $(B)/obj/guard/identity.o: FG_CFLAGS += -DFG_INTERP='"$(FG_INTERP)"'
 # mappings instead of six (every fork copies each one, every exit tears
 # it down: make bench, libmem); RELRO, BIND_NOW and non-executable data
 # stay
-$(B)/$(SONAME): $(CORE_OBJ) $(RENDER_OBJ) $(GUARD_OBJ)
+# The fork path's functions (shim/guard/fork_path.txt) are renamed to
+# .text.hot.* in copies of the objects, under $(B)/obj/so: the linker lays
+# them out together.
+FORK_PATH := shim/guard/fork_path.txt
+OBJCOPY ?= objcopy
+$(B)/$(SONAME): $(CORE_OBJ) $(RENDER_OBJ) $(GUARD_OBJ) $(FORK_PATH)
+	@rm -rf $(B)/obj/so && mkdir -p $(addprefix $(B)/obj/so/,$(LAYERS))
+	@hot=$$(sed -n 's/^\([a-zA-Z_][a-zA-Z0-9_]*\)$$/--rename-section .text.\1=.text.hot.\1/p' \
+		$(FORK_PATH)); \
+	for o in $(CORE_OBJ) $(RENDER_OBJ) $(GUARD_OBJ); do \
+		$(OBJCOPY) $$hot $$o $(B)/obj/so/$${o#$(B)/obj/} || exit 1; done
 	$(CC) -shared -Wl,-soname,$(SONAME) -Wl,-z,defs,-z,relro,-z,now \
 		-Wl,-z,noseparate-code \
 		-Wl,-e,fg_main -Wl,-Bsymbolic-functions -Wl,--gc-sections \
-		$(LDFLAGS) -o $@ $^ \
+		$(LDFLAGS) -o $@ \
+		$(patsubst $(B)/obj/%,$(B)/obj/so/%,$(CORE_OBJ) $(RENDER_OBJ) $(GUARD_OBJ)) \
 		$(FG_LDLIBS)
 
 $(B)/libforkguard.so: $(B)/$(SONAME)
