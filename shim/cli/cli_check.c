@@ -234,6 +234,8 @@ static int check_pids(const struct opts *o, const struct fg_sys *s, char **args,
 				  args[i]);
 			return FG_EXIT_UNKNOWN;
 		}
+		if (!o->json && !o->prom && fg_procfs_live(o->root))
+			cli_guard_say(o->root, pid);
 		status = worse(status, status_of(r.verdict));
 	}
 	return status;

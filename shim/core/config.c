@@ -137,6 +137,52 @@ static bool parse_path(const char *v, char *dst, size_t len)
 	return true;
 }
 
+/* labels a sample already has, or that Prometheus keeps for itself */
+static bool label_reserved(const char *name, size_t n)
+{
+	static const char *const taken[] = { "comm",  "pid",	 "pidns",
+					     "call",  "verdict", "outcome",
+					     "errno", "remedy",	 "result",
+					     "le",    NULL };
+
+	if (n >= 2 && name[0] == '_' && name[1] == '_')
+		return true;
+	for (const char *const *t = taken; *t; t++)
+		if (strlen(*t) == n && !strncmp(*t, name, n))
+			return true;
+	return false;
+}
+
+/* FORKGUARD_METRICS_LABELS: name=value[,name=value...], names as
+ * Prometheus wants them, values without " \ , or control bytes */
+static bool parse_labels(const char *v, char *dst, size_t len)
+{
+	const char *p = v;
+
+	if (strlen(v) >= len)
+		return false;
+	while (*p) {
+		const char *name = p;
+
+		if (!((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') ||
+		      *p == '_'))
+			return false;
+		while ((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') ||
+		       (*p >= '0' && *p <= '9') || *p == '_')
+			p++;
+		if (*p != '=' || label_reserved(name, (size_t)(p - name)))
+			return false;
+		for (p++; *p && *p != ','; p++)
+			if (*p == '"' || *p == '\\' ||
+			    (unsigned char)*p < 0x20 || *p == 0x7f)
+				return false;
+		if (*p == ',' && !*++p)
+			return false;
+	}
+	memcpy(dst, v, strlen(v) + 1);
+	return true;
+}
+
 void fg_config_expand_pid(struct fg_config *c, pid_t pid)
 {
 	struct fg_buf b;
@@ -263,6 +309,12 @@ int fg_config_parse(struct fg_config *c, const char *(*get)(const char *),
 	    !parse_path(v, c->metrics_dir, sizeof(c->metrics_dir) - 64))
 		BAD("FORKGUARD_METRICS",
 		    "an absolute directory path; no metrics");
+	if ((v = get("FORKGUARD_METRICS_LABELS")) && *v &&
+	    !parse_labels(v, c->metrics_labels, sizeof(c->metrics_labels)))
+		BAD("FORKGUARD_METRICS_LABELS",
+		    "name=value[,name=value...] (names [A-Za-z_][A-Za-z0-9_]* "
+		    "but comm, pid and the metrics' own, values without "
+		    "\\\" \\\\ ,); no extra labels");
 	if ((v = get("FORKGUARD_METRICS_INTERVAL")) && *v &&
 	    !parse_uint(v, 86400, &c->metrics_interval))
 		BAD("FORKGUARD_METRICS_INTERVAL", "0..86400 seconds; using 15");

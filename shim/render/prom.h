@@ -52,6 +52,7 @@ struct fg_metrics_view {
 	bool have_margin;  /* a check ran when the file was written */
 	int64_t margin_kb; /* from it: the binding limit minus the charge */
 	enum fg_verdict verdict; /* from it */
+	const char *labels; /* the operator's, "a=b,c=d" (valid); NULL: none */
 };
 
 /* One process in `forkguard check --all --format prometheus`. */

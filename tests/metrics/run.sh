@@ -21,6 +21,30 @@ if [ -z "$NE" ] || ! command -v promtool >/dev/null || ! command -v curl >/dev/n
 	summary
 	exit
 fi
+# a directory the file cannot go to: one line, once, at the start
+bad_dir() { # NAME DIR ERRNO [WRAP...]: 3 forks under FORKGUARD_METRICS=DIR
+	local name=$1 dir=$2 err=$3
+	shift 3
+	"$@" env FORKGUARD_METRICS="$dir" LD_PRELOAD="$LIB" bash -c ': & wait; : & wait; : & wait' \
+		2>"$TMP/$name.err"
+	check "metrics-$name" "FORKGUARD_METRICS=$dir: $(grep -c 'cannot write the metrics file' "$TMP/$name.err") line(s) from 3 forks: $(head -n1 "$TMP/$name.err" | cut -c1-190)" \
+		bash -c "[ \$(grep -c 'cannot write the metrics file $dir/forkguard-bash-[0-9]*.prom ($err' '$TMP/$name.err') = 1 ] && [ \$(wc -l <'$TMP/$name.err') = 1 ]"
+}
+bad_dir missing "$TMP/missing" ENOENT
+touch "$TMP/regular"
+bad_dir regular "$TMP/regular" ENOTDIR
+if [ "$(id -u)" = 0 ] && command -v setpriv >/dev/null; then
+	mkdir -p "$TMP/rootonly" && chmod 755 "$TMP/rootonly" "$TMP"
+	bad_dir unwritable "$TMP/rootonly" EACCES setpriv --reuid nobody --regid nogroup --clear-groups
+else
+	echo "SKIP metrics-unwritable: needs root and setpriv"
+fi
+# the file exists from the start: a guarded process that has not forked
+mkdir -p "$TMP/early"
+env FORKGUARD_METRICS="$TMP/early" LD_PRELOAD="$LIB" bash -c 'ls "$0"; cat "$0"/*.prom' "$TMP/early" >"$TMP/early.out" 2>&1
+check file-before-fork "a process that never forked: $(head -n1 "$TMP/early.out"), $(grep -c '^forkguard_' "$TMP/early.out") samples" \
+	bash -c "grep -q '^forkguard-bash-[0-9]*.prom\$' '$TMP/early.out' && grep -q '^forkguard_process_start_time_seconds' '$TMP/early.out'"
+
 mode=$(cat /proc/sys/vm/overcommit_memory)
 limit_gib=$(awk '/^MemTotal:|^SwapTotal:/ {kb += $2} END {print int(kb / 1048576)}' /proc/meminfo)
 big=16
@@ -60,12 +84,13 @@ start slow FORKGUARD_METRICS_INTERVAL=3600 -- ok ok ok ok
 start rem FORKGUARD_METRICS_INTERVAL=0 FORKGUARD_MODE=remediate -- big $big
 mksys 16 # 16 KiB of room in this shell's cgroup of a made-up tree: a cow risk
 start cow FORKGUARD_METRICS_INTERVAL=0 FORKGUARD_SYSFS="$TMP/sys" -- ok ok
+start lab FORKGUARD_METRICS_INTERVAL=0 FORKGUARD_METRICS_LABELS=instance=cache-a,role=cache -- ok
 check forks-real "observe: $(grep -c 'fork: ok' "$TMP/obs.out") ok + $(grep -c 'fork: ENOMEM' "$TMP/obs.out") ENOMEM; enforce: $(grep -c 'fork: ok' "$TMP/enf.out") ok + $(grep -c 'fork: ENOMEM' "$TMP/enf.out") ENOMEM" \
 	test "$(grep -c 'fork: ok' "$TMP/obs.out") $(grep -c ENOMEM "$TMP/obs.out") $(grep -c 'fork: ok' "$TMP/enf.out") $(grep -c ENOMEM "$TMP/enf.out")" = "3 1 2 1"
 
 ls "$D" >"$TMP/files"
 check files "one file per process: $(tr '\n' ' ' <"$TMP/files")" \
-	test "$(grep -c "^forkguard-forker-\(${PID[obs]}\|${PID[enf]}\|${PID[slow]}\|${PID[rem]}\|${PID[cow]}\)\.prom\$" "$TMP/files")" = 5 -a "$(wc -l <"$TMP/files")" = 5
+	test "$(grep -c "^forkguard-forker-\(${PID[obs]}\|${PID[enf]}\|${PID[slow]}\|${PID[rem]}\|${PID[cow]}\|${PID[lab]}\)\.prom\$" "$TMP/files")" = 6 -a "$(wc -l <"$TMP/files")" = 6
 for f in "$D"/*.prom; do
 	promtool check metrics <"$f" >"$TMP/lint" 2>&1
 	check "promtool-$(basename "$f" .prom)" "promtool check metrics: $(wc -l <"$TMP/lint") complaint(s)$(head -n2 "$TMP/lint" | sed 's/^/; /')" \
@@ -103,6 +128,11 @@ want() { # want NAME PID LABELS EXPECTED
 	check "$1{$3}" "pid $2: ${got:-absent} (expected $4)" test "$got" = "$4"
 }
 o=${PID[obs]} e=${PID[enf]} s=${PID[slow]}
+# the operator's labels (FORKGUARD_METRICS_LABELS) on its samples, scraped
+l=${PID[lab]}
+check operator-labels "instance=cache-a,role=cache: $(grep -c 'instance="cache-a",.*role="cache"' "$TMP/scrape") samples of pid $l carry them, of $(grep -c "pid=\"$l\"" "$TMP/scrape")" \
+	bash -c "grep -q '^forkguard_forks_total{call=\"fork\",comm=\"forker\",instance=\"cache-a\",outcome=\"ok\",pid=\"$l\",role=\"cache\",verdict=\"ok\"} 1\$' '$TMP/scrape' &&
+		[ \$(grep -c 'pid=\"$l\"' '$TMP/scrape') = \$(grep -c 'instance=\"cache-a\",.*role=\"cache\"' '$TMP/scrape') ]"
 want forks_total "$o" 'call="fork",verdict="ok",outcome="ok"' 3
 want forks_total "$o" 'call="fork",verdict="fail",outcome="failed"' 1
 want forks_total "$o" 'call="fork",verdict="fail",outcome="ok"' 0
@@ -117,7 +147,7 @@ want check_seconds_count "$e" "" 3
 # remediate: the split remedy cut the merged VMA, the fork passed
 r=${PID[rem]}
 want forks_total "$r" 'call="fork",verdict="ok",outcome="ok"' 1
-want remedies_total "$r" 'name="split",result="pass"' 1
+want remedies_total "$r" 'remedy="split",result="pass"' 1
 check remedy-fork "remediate: the real fork $(sed -n 's/^fork: //p' "$TMP/rem.out")" grep -qx 'fork: ok' "$TMP/rem.out"
 # written at the first fork, then held back by the interval (3600 s)
 want forks_total "$s" 'call="fork",verdict="ok",outcome="ok"' 1
@@ -153,9 +183,9 @@ curl -sf "http://127.0.0.1:$port/metrics" >"$TMP/scrape2"
 check check-all-scrape "the host view beside the process files: scrape error $(sed -n 's/^node_textfile_scrape_error //p' "$TMP/scrape2")" \
 	bash -c "grep -qx 'node_textfile_scrape_error 0' '$TMP/scrape2' && grep -q '^forkguard_check_margin_bytes{comm=\"forker\",pid=\"$o\"' '$TMP/scrape2'"
 
-for n in obs enf slow rem cow; do stop "$n"; done
+for n in obs enf slow rem cow lab; do stop "$n"; done
 left=$(ls "$D" | grep -v '^forkguard-host.prom$')
-check exit-removes "after the five exit: ${left:-no process file left}" test -z "$left"
+check exit-removes "after the six exit: ${left:-no process file left}" test -z "$left"
 # stale files: a guarded process's first write removes the files of dead
 # pids that name its pid namespace, and nothing else (a directory of its own)
 P=$TMP/prune
