@@ -123,7 +123,8 @@ $(B)/tests/%: tests/unit/%.c $(B)/libforkguard-core.a $(UNIT_OBJ) | $(B)/tests
 LOG_OBJ := $(B)/obj/guard/log.o $(B)/obj/guard/log_fd.o
 # the remedies' predicates and the guard's flow, with the library's objects
 # (test_guard brings its own sink in place of log.o)
-REMEDY_OBJ := $(B)/obj/guard/remedy.o $(B)/obj/guard/metrics.o \
+REMEDY_OBJ := $(B)/obj/guard/remedy.o $(B)/obj/guard/remedy_alloc.o \
+	$(B)/obj/guard/remedy_split.o $(B)/obj/guard/metrics.o \
 	$(B)/obj/guard/metrics_prune.o $(B)/obj/guard/cow.o
 $(B)/tests/test_remedy: tests/unit/test_remedy.c $(B)/libforkguard-core.a \
 		$(UNIT_OBJ) $(REMEDY_OBJ) $(LOG_OBJ) | $(B)/tests
@@ -158,8 +159,7 @@ $(B)/tests/bench: tests/bench/bench.c $(B)/tests/libfg_empty.so | $(B)/tests
 # the fork path's check alone, linked with the library's objects
 $(B)/tests/bench_pass: tests/bench/pass.c $(B)/obj/guard/log.o $(B)/obj/guard/log_fd.o \
 		$(B)/obj/guard/cow.o $(B)/obj/guard/fastpath.o $(B)/obj/guard/guard.o \
-		$(B)/obj/guard/remedy.o $(B)/obj/guard/metrics.o \
-		$(B)/obj/guard/metrics_prune.o $(B)/libforkguard-core.a \
+		$(REMEDY_OBJ) $(B)/libforkguard-core.a \
 		| $(B)/tests
 	$(CC) $(FG_CFLAGS) $(L_all) $(CFLAGS) -o $@ $^ $(LDFLAGS) $(FG_LDLIBS)
 # the floor: what preloading any library costs a fork
@@ -178,11 +178,13 @@ test: all test-unit test-integration test-transparency test-cli test-log test-me
 test-unit: $(UNIT_BIN)
 	@FG_FIXTURES=$(CURDIR)/fixtures bash tests/unit/run.sh $(UNIT_BIN)
 
-# the quick loop: the unit tests and the host suites (no VM, no fuzzing,
+# the quick loop: the layout (tests/layout.sh), the unit tests and the
+# host suites (no VM, no fuzzing,
 # no sanitizer rebuild), every suite run even if one fails; FG_QUICK=1
 # makes the heavy host cases smaller (fewer storm forks, a smaller peak)
 check: all $(UNIT_BIN) $(TPROG_BIN) $(LOGPROGS)
 	@start=$$(date +%s); failed=; \
+	bash tests/layout.sh $(B)/obj || failed=" check-layout"; \
 	for t in test-unit test-integration test-transparency test-cli test-log; do \
 		FG_QUICK=1 $(MAKE) --no-print-directory $$t || failed="$$failed $$t"; \
 	done; echo "check: $$(($$(date +%s) - start)) s"; \
@@ -336,6 +338,11 @@ test-vm-swap: all
 test-cow: all
 	@sh tests/vm/cow.sh
 
+# the layout (tests/layout.sh): no file under shim/ over 450 lines, no
+# include or call circle between modules, no include going up a layer
+check-layout: all
+	@bash tests/layout.sh $(B)/obj
+
 format:
 	clang-format -i shim/*/*.c shim/*/*.h include/*.h
 
@@ -356,7 +363,7 @@ test-deb: deb all
 
 FORCE:
 
-.PHONY: FORCE check deb test-deb musl test-musl test-metrics all fixtures test test-unit test-integration test-transparency demo \
+.PHONY: FORCE check check-layout deb test-deb musl test-musl test-metrics all fixtures test test-unit test-integration test-transparency demo \
 	bench install uninstall fuzz test-asan test-valgrind test-cli test-log test-kernel \
 	test-redis-mode2 test-sink-mode2 test-vm-swap test-cow \
 	format check-format clean

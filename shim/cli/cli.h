@@ -2,9 +2,9 @@
  * cli.h - what the parts of the forkguard command share.
  *
  * The command is a thin front end over the same core the preload library
- * uses (libforkguard-core.a): cli.c parses the subcommand and holds the
- * helpers below, cli_check.c, cli_run.c and cli_explain.c are the three
- * subcommands.  Unlike the library, the CLI is never on a fork path, so it
+ * uses (libforkguard-core.a): main.c dispatches to the four subcommands
+ * (cli_check.c, cli_run.c, cli_explain.c, cli_watch.c), cli.c holds the
+ * helpers below.  Unlike the library, the CLI is never on a fork path, so it
  * may use stdio and malloc.  Conventions: helpers return 0 or -errno,
  * predicates return bool, subcommands return the process exit status.
  */

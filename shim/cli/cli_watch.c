@@ -27,8 +27,9 @@
 #include "cgroup.h"
 #include "check.h"
 #include "cli.h"
-#include "cli_watch.h"
+#include "cli_watch_line.h"
 #include "fmt.h"
+#include "report_cow.h"
 
 static const char usage[] =
     "usage: forkguard watch [OPTIONS] PID\n"

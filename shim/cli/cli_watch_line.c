@@ -8,7 +8,7 @@
 #include <stdio.h>
 
 #include "cli.h"
-#include "cli_watch.h"
+#include "cli_watch_line.h"
 #include "fmt.h"
 
 static const char *const state_names[] = { "running", "exited",

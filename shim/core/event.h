@@ -15,8 +15,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "cgroup.h"
 #include "forkguard.h"
+#include "memcg.h"
 
 /* jemalloc's own statistics in kB (mallctl "stats.*" after "epoch"). */
 struct fg_alloc_stats {

@@ -17,6 +17,7 @@
 
 #include "parse.h"
 #include "policy.h"
+#include "policy_limits.h"
 
 static const char *const rule_names[FG_RULE_COUNT] = {
 	[FG_RULE_2_6] = "<=3.0",      [FG_RULE_3_1] = "3.1-3.9",

@@ -8,7 +8,7 @@
  * what the verdict used.  Kernel facts: KERNEL.md section 2, and each
  * function's comment.  Pure: no I/O, no globals.
  */
-#include "policy.h"
+#include "policy_limits.h"
 
 /* NR_FILE_PAGES: page cache, swap cache and buffers (Cached has shmem). */
 static int64_t file_pages(const struct fg_sys *s)

@@ -1,5 +1,7 @@
 /*
- * procfs.h - zero-allocation readers of a procfs root (procfs.c).
+ * procfs.h - zero-allocation readers of a procfs root: its files
+ * (procfs.c), the host's zone reserves (procfs_sys.c), a task's
+ * namespaces (procfs_task.c).
  *
  * Actions return 0 or -errno (readers: bytes or -errno).
  */
@@ -76,13 +78,5 @@ struct fg_kept {
  */
 ssize_t fg_kept_read(struct fg_kept *k, pid_t self, const char *root,
 		     const char *rel, char *buf, size_t len);
-
-/*
- * fg_limits_read_at - fg_limits_read() with the pids controller's cgroup
- * (v2, or v1 "N:pids:/path") read under @sysfs (FORKGUARD_SYSFS) instead
- * of /sys, through cgroup.c's parser.  No heap.
- */
-int fg_limits_read_at(const char *root, const char *sysfs, pid_t pid,
-		      struct fg_limits *l);
 
 #endif /* FG_PROCFS_H */

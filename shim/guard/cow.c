@@ -25,6 +25,8 @@
 #include "cow.h"
 #include "fastpath.h"
 #include "metrics.h"
+#include "parse.h"
+#include "policy_cow.h"
 
 #define FRESH_US 1000000L
 

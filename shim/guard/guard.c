@@ -28,6 +28,7 @@
 #include "forksafe.h"
 #include "guard.h"
 #include "identity.h"
+#include "task_limits.h"
 #include "log.h"
 #include "metrics.h"
 #include "policy.h"

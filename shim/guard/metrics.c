@@ -36,6 +36,7 @@
 #include "fmt.h"
 #include "forksafe.h"
 #include "metrics.h"
+#include "metrics_prune.h"
 #include "policy.h"
 #include "procfs.h"
 #include "report.h"

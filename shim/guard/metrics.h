@@ -48,11 +48,4 @@ void fg_metrics_remedy(const char *name, const char *result, uint64_t kb);
  */
 void fg_metrics_tick(void);
 
-/*
- * fg_metrics_prune - in @metrics_dir, remove the files (and their .tmp) of
- * processes that are gone (kill 0: ESRCH) and that name pid namespace
- * @pidns; never @self's, another namespace's or one without the label.
- */
-void fg_metrics_prune(const char *metrics_dir, pid_t self, uint64_t pidns);
-
 #endif /* FG_METRICS_H */

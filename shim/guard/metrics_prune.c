@@ -13,7 +13,7 @@
 #include <unistd.h>
 
 #include "fmt.h"
-#include "metrics.h"
+#include "metrics_prune.h"
 
 /* what getdents64(2) returns, one after the other (linux_dirent64) */
 struct dent {

@@ -6,8 +6,90 @@
  */
 #include <string.h>
 
+#include "config.h"
 #include "describe.h"
 #include "policy.h"
+#include "policy_remedy.h"
+
+const char *fg_describe_outcome(const struct fg_event *e)
+{
+	if (e->refused)
+		return "refused";
+	if (e->outcome_errno < 0)
+		return NULL;
+	if (!e->outcome_errno)
+		return "ok";
+	return fg_errno_name(e->outcome_errno) ? fg_errno_name(e->outcome_errno)
+					       : "error";
+}
+
+const char *fg_describe_uncertain(const struct fg_eval *ev)
+{
+	bool anon = ev->unsure & (1u << FG_UNSURE_ANON);
+	bool clean = ev->unsure & (1u << FG_UNSURE_CLEAN);
+
+	if (anon && clean)
+		return "noreserve, dontfork and a past mprotect to writable "
+		       "are "
+		       "not visible before 3.8";
+	if (anon)
+		return "noreserve and dontfork are not visible before 3.8";
+	if (clean)
+		return "a read-only mapping made writable once stays charged; "
+		       "not visible before 3.8";
+	return NULL;
+}
+
+void fg_describe_settle(struct fg_buf *b, const struct fg_eval *ev)
+{
+	if (ev->unsure & (1u << FG_UNSURE_ANON)) {
+		fg_puts(
+		    b,
+		    "an anonymous mapping is charged unless it was mapped "
+		    "MAP_NORESERVE (jemalloc >= 4.2 and glibc < 2.37 "
+		    "thread arenas do so in modes 0/1; jemalloc <= 4.1, "
+		    "as bundled with Redis 3.x and 4.x, does not; Redis: INFO "
+		    "memory mem_allocator) or madvised MADV_DONTFORK");
+		if (ev->mode == 2)
+			fg_puts(b,
+				"; mode 2 ignores MAP_NORESERVE for mappings "
+				"made in mode 2");
+	}
+	if (ev->unsure & (1u << FG_UNSURE_CLEAN)) {
+		if (ev->unsure & (1u << FG_UNSURE_ANON))
+			fg_puts(b, "; ");
+		fg_puts(b, "a never-written read-only mapping is charged only "
+			   "if the program made it writable once (mprotect)");
+	}
+	if (ev->unsure & (1u << FG_UNSURE_ANON))
+		fg_puts(b, "; when none is, say so: forkguard check "
+			   "--anon-charged, FORKGUARD_ANON_CHARGED=1");
+	fg_puts(b, "; kernels 3.8+ show it exactly (smaps VmFlags ac, nr, "
+		   "dc)");
+}
+
+const char *fg_describe_fit(enum fg_fit fit)
+{
+	switch (fit) {
+	case FG_FIT_NORESERVE:
+		return "mode 0: jemalloc maps MAP_NORESERVE, never charged; "
+		       "a purge frees RSS, not this VMA";
+	case FG_FIT_NO_CHARGE:
+		return "mode 2: tcmalloc frees RSS but returns no commit "
+		       "charge";
+	case FG_FIT_RSS_ONLY:
+		return "mode 0: it frees RSS; VMA sizes stay, the verdict with "
+		       "them";
+	case FG_FIT_SUM:
+		return "mode 2 charges the sum of the VMAs: the pieces of a "
+		       "split add up to the same";
+	case FG_FIT_TOO_SMALL: return "the limit is too small to cut under";
+	case FG_FIT_SPECIAL: return "the VMA is a stack or special mapping";
+	/* trim is in every glibc process: that it does not fit is no news */
+	case FG_FIT_NOT_HEAP:
+	default: return NULL;
+	}
+}
 
 static void split_note(struct fg_buf *b, const struct fg_attempt *a)
 {
@@ -127,8 +209,7 @@ void fg_describe_fixes(struct fg_buf *b, const struct fg_result *r,
 			"remediate does this before the fork");
 		fg_puts(b, sep);
 	} else if (vsz > 2 * rss + 1048576 &&
-		   (ev->mode == 2 || ev->rule != FG_RULE_5_2 ||
-		    fg_eval_heap_fails(ev))) {
+		   fg_remedy_fit(FG_REMEDY_TRIM, ev, false) == FG_FIT_HELPS) {
 		/* retained allocator memory: in mode 0 on 5.2+ only [heap] */
 		fg_puts(b, "VSZ ");
 		fg_putsize(b, vsz);

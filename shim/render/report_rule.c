@@ -9,6 +9,7 @@
  */
 #include "forkguard.h"
 #include "policy.h"
+#include "policy_limits.h"
 #include "fmt.h"
 #include "report_rule.h"
 

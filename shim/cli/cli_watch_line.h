@@ -1,9 +1,9 @@
 /*
- * cli_watch.h - what `forkguard watch` knows of each child (cli_watch.c
+ * cli_watch_line.h - what `forkguard watch` knows of each child (cli_watch.c
  * samples it, cli_watch_line.c prints its line).
  */
-#ifndef FG_CLI_WATCH_H
-#define FG_CLI_WATCH_H
+#ifndef FG_CLI_WATCH_LINE_H
+#define FG_CLI_WATCH_LINE_H
 
 #include <stdbool.h>
 #include <stdint.h>
@@ -53,4 +53,4 @@ void watch_print_child(const struct watch *w, const struct child *c,
 /* watch_print_unseen - the line for at least one child never listed. */
 void watch_print_unseen(const struct watch *w);
 
-#endif /* FG_CLI_WATCH_H */
+#endif /* FG_CLI_WATCH_LINE_H */
