@@ -15,8 +15,8 @@
 #include "check.h"
 #include "cli.h"
 #include "cli_check_pids.h"
+#include "cli_check_prom.h"
 #include "fmt.h"
-#include "prom.h"
 
 int cli_check_status(enum fg_verdict v)
 {
@@ -122,13 +122,13 @@ const char *cli_check_no_verdict(int rc, const struct fg_result *r, char *why,
 
 int cli_check_print(const struct fg_result *r, const struct cli_check_opts *o)
 {
-	struct fg_prom_task t = { r->task.pid, r->task.comm, r->verdict, true,
-				  fg_eval_margin_kb(&r->ev) };
 	char buf[16384];
-	size_t n = o->prom   ? fg_prom_host_task(&t, buf, sizeof(buf))
-		   : o->json ? fg_report_json(r, buf, sizeof(buf))
-			     : fg_report_text(r, buf, sizeof(buf));
+	size_t n;
 
+	if (o->prom) /* printed family by family at the end */
+		return cli_prom_add(r);
+	n = o->json ? fg_report_json(r, buf, sizeof(buf))
+		    : fg_report_text(r, buf, sizeof(buf));
 	if (!n)
 		return -ENOSPC;
 	return fwrite(buf, 1, n, stdout) == n ? 0 : -EIO;

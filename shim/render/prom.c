@@ -317,26 +317,61 @@ size_t fg_prom_process(const struct fg_metrics_view *v, char *buf, size_t len)
 	return b.full ? 0 : b.at;
 }
 
-size_t fg_prom_host_head(char *buf, size_t len)
+/* the host-wide view's families: name, help */
+static const char *const host_family[FG_PROM_HOST_FAMILIES][2] = {
+	{ "forkguard_check_margin_bytes",
+	  "Per process: the binding overcommit limit minus what its fork "
+	  "would be charged against it now; negative: it would fail." },
+	{ "forkguard_check_verdict",
+	  "Per process: the overcommit verdict on its fork now: 0 ok, 1 "
+	  "borderline, 2 fail." },
+	{ "forkguard_check_cow_risk",
+	  "Per process: 1 when the pages its fork's child could copy (worst) "
+	  "do not fit the room under its tightest memory limit, 0 when they "
+	  "do." },
+	{ "forkguard_check_cow_worst_bytes",
+	  "Per process: its private anonymous resident memory, the most a "
+	  "fork's copies-on-write could charge." },
+	{ "forkguard_check_cow_headroom_bytes",
+	  "Per process: the room under its tightest memory limit (cgroup or "
+	  "host); absent: no limit." },
+};
+
+size_t fg_prom_host_head(int f, char *buf, size_t len)
 {
 	struct fg_buf b;
 
 	fg_buf_init(&b, buf, len);
-	family(&b, "forkguard_check_margin_bytes", "gauge",
-	       "Per process: the binding overcommit limit minus what its fork "
-	       "would be charged against it now; negative: it would fail.");
+	if (f < 0 || f >= FG_PROM_HOST_FAMILIES)
+		return 0;
+	family(&b, host_family[f][0], "gauge", host_family[f][1]);
 	return b.full ? 0 : b.at;
 }
 
-size_t fg_prom_host_task(const struct fg_prom_task *t, char *buf, size_t len)
+size_t fg_prom_host_task(int f, const struct fg_prom_task *t, char *buf,
+			 size_t len)
 {
+	bool cow = t->cow == FG_COW_OK || t->cow == FG_COW_RISK;
 	struct fg_buf b;
 
 	fg_buf_init(&b, buf, len);
-	if (!t->have_margin)
+	if (f < 0 || f >= FG_PROM_HOST_FAMILIES ||
+	    (f <= FG_PROM_HOST_VERDICT && !t->have_margin) ||
+	    (f >= FG_PROM_HOST_COW_RISK && !cow) ||
+	    (f == FG_PROM_HOST_COW_HEADROOM &&
+	     t->cow_headroom_kb == FG_COW_NONE))
 		return 0;
-	sample(&b, "forkguard_check_margin_bytes", t->comm, t->pid);
-	label(&b, "verdict", fg_verdict_name(t->verdict));
-	value_i(&b, t->margin_kb * 1024);
+	sample(&b, host_family[f][0], t->comm, t->pid);
+	switch (f) {
+	case FG_PROM_HOST_MARGIN: value_i(&b, t->margin_kb * 1024); break;
+	case FG_PROM_HOST_VERDICT:
+		value_u(&b, t->verdict == FG_FAIL	  ? 2
+			    : t->verdict == FG_BORDERLINE ? 1
+							  : 0);
+		break;
+	case FG_PROM_HOST_COW_RISK: value_u(&b, t->cow == FG_COW_RISK); break;
+	case FG_PROM_HOST_COW_WORST: value_u(&b, t->cow_worst_kb * 1024); break;
+	default: value_u(&b, t->cow_headroom_kb * 1024); break;
+	}
 	return b.full ? 0 : b.at;
 }

@@ -16,7 +16,7 @@ if hold_start big "$(merged_gib)"; then
 	if id nobody >/dev/null 2>&1 && command -v setpriv >/dev/null; then
 		got=$(st setpriv --reuid=nobody --regid=nogroup --clear-groups "$FG" check --all)
 		check nobody-all "as nobody: check --all exits $got (want non-zero), stderr: $(head -c 160 "$TMP/e")" \
-			bash -c "[ $got -ne 0 ] && grep -q 'could not be evaluated' '$TMP/e'"
+			bash -c "[ $got -ne 0 ] && grep -q 'could not be evaluated' '$TMP/e' && grep -q '$HOLD_PID (hold_fork)' '$TMP/e'"
 		got=$(st setpriv --reuid=nobody --regid=nogroup --clear-groups "$FG" check --all --json)
 		last=$(tail -n1 "$TMP/o")
 		check nobody-json-summary "as nobody: --all --json exits $got, last line: $last" \

@@ -177,7 +177,10 @@ check timestamps "last fork $t, start $st (from /proc: $pst), now $now" \
 "$B/forkguard" check --all --format prometheus >"$TMP/all.prom" 2>"$TMP/all.err"
 promtool check metrics <"$TMP/all.prom" >"$TMP/lint" 2>&1
 check check-all-promtool "check --all --format prometheus: $(grep -c '^forkguard_' "$TMP/all.prom") samples, promtool: $(wc -l <"$TMP/lint") complaint(s)" \
-	bash -c "[ ! -s '$TMP/lint' ] && grep -q '^forkguard_check_margin_bytes{comm=\"forker\",pid=\"$o\",verdict=\"fail\"} -' '$TMP/all.prom' && grep -q '^forkguard_check_margin_bytes{comm=\"forker\",pid=\"$s\",verdict=\"ok\"} [0-9]' '$TMP/all.prom'"
+	bash -c "[ ! -s '$TMP/lint' ] && grep -q '^forkguard_check_margin_bytes{comm=\"forker\",pid=\"$o\"} -' '$TMP/all.prom' && grep -q '^forkguard_check_margin_bytes{comm=\"forker\",pid=\"$s\"} [0-9]' '$TMP/all.prom' &&
+		grep -q '^forkguard_check_verdict{comm=\"forker\",pid=\"$o\"} 2\$' '$TMP/all.prom' && grep -q '^forkguard_check_verdict{comm=\"forker\",pid=\"$s\"} 0\$' '$TMP/all.prom' &&
+		grep -q '^forkguard_check_cow_risk{comm=\"forker\",pid=\"$s\"} 0\$' '$TMP/all.prom' && grep -q '^forkguard_check_cow_worst_bytes{comm=\"forker\",pid=\"$s\"} [1-9]' '$TMP/all.prom' &&
+		! grep -q 'verdict=' '$TMP/all.prom'"
 cp "$TMP/all.prom" "$D/forkguard-host.prom"
 curl -sf "http://127.0.0.1:$port/metrics" >"$TMP/scrape2"
 check check-all-scrape "the host view beside the process files: scrape error $(sed -n 's/^node_textfile_scrape_error //p' "$TMP/scrape2")" \

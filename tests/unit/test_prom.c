@@ -185,20 +185,39 @@ static void test_small_buffer(void **state)
 
 static void test_host(void **state)
 {
-	struct fg_prom_task t = { 7, "redis", FG_FAIL, true, -1 };
+	struct fg_prom_task t = { 7,	      "redis", FG_FAIL, true, -1,
+				  FG_COW_RISK, 16,      8 };
 	char buf[512];
 	size_t n;
 
 	(void)state;
-	n = fg_prom_host_head(buf, sizeof(buf));
+	n = fg_prom_host_head(FG_PROM_HOST_MARGIN, buf, sizeof(buf));
 	assert_true(n > 0);
 	has(buf, "# TYPE forkguard_check_margin_bytes gauge\n");
-	n = fg_prom_host_task(&t, buf, sizeof(buf));
+	n = fg_prom_host_task(FG_PROM_HOST_MARGIN, &t, buf, sizeof(buf));
 	assert_true(n > 0);
+	/* the verdict is a number of its own, never a label */
 	assert_string_equal(buf, "forkguard_check_margin_bytes{comm=\"redis\","
-				 "pid=\"7\",verdict=\"fail\"} -1024\n");
+				 "pid=\"7\"} -1024\n");
+	fg_prom_host_task(FG_PROM_HOST_VERDICT, &t, buf, sizeof(buf));
+	assert_string_equal(buf, "forkguard_check_verdict{comm=\"redis\","
+				 "pid=\"7\"} 2\n");
+	fg_prom_host_task(FG_PROM_HOST_COW_RISK, &t, buf, sizeof(buf));
+	assert_string_equal(buf, "forkguard_check_cow_risk{comm=\"redis\","
+				 "pid=\"7\"} 1\n");
+	fg_prom_host_task(FG_PROM_HOST_COW_HEADROOM, &t, buf, sizeof(buf));
+	assert_string_equal(buf, "forkguard_check_cow_headroom_bytes{comm="
+				 "\"redis\",pid=\"7\"} 8192\n");
+	t.cow_headroom_kb = FG_COW_NONE;
+	assert_int_equal(fg_prom_host_task(FG_PROM_HOST_COW_HEADROOM, &t, buf,
+					   sizeof(buf)),
+			 0);
 	t.have_margin = false;
-	assert_int_equal(fg_prom_host_task(&t, buf, sizeof(buf)), 0);
+	assert_int_equal(
+	    fg_prom_host_task(FG_PROM_HOST_MARGIN, &t, buf, sizeof(buf)), 0);
+	assert_int_equal(fg_prom_host_head(FG_PROM_HOST_FAMILIES, buf,
+					   sizeof(buf)),
+			 0);
 }
 
 int main(void)
