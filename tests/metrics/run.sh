@@ -41,9 +41,14 @@ else
 fi
 # the file exists from the start: a guarded process that has not forked
 mkdir -p "$TMP/early"
-env FORKGUARD_METRICS="$TMP/early" LD_PRELOAD="$LIB" bash -c 'ls "$0"; cat "$0"/*.prom' "$TMP/early" >"$TMP/early.out" 2>&1
-check file-before-fork "a process that never forked: $(head -n1 "$TMP/early.out"), $(grep -c '^forkguard_' "$TMP/early.out") samples" \
-	bash -c "grep -q '^forkguard-bash-[0-9]*.prom\$' '$TMP/early.out' && grep -q '^forkguard_process_start_time_seconds' '$TMP/early.out'"
+env FORKGUARD_METRICS="$TMP/early" LD_PRELOAD="$LIB" sleep 3 &
+sp=$!
+for _ in $(seq 40); do [ -e "$TMP/early/forkguard-sleep-$sp.prom" ] && break; sleep 0.05; done
+ls "$TMP/early" >"$TMP/early.out"
+cat "$TMP/early"/*.prom >>"$TMP/early.out" 2>/dev/null
+kill "$sp"
+check file-before-fork "sleep, which never forks: $(head -n1 "$TMP/early.out"), $(grep -c '^forkguard_' "$TMP/early.out") samples" \
+	bash -c "grep -qx 'forkguard-sleep-$sp.prom' '$TMP/early.out' && grep -q '^forkguard_process_start_time_seconds' '$TMP/early.out'"
 
 mode=$(cat /proc/sys/vm/overcommit_memory)
 limit_gib=$(awk '/^MemTotal:|^SwapTotal:/ {kb += $2} END {print int(kb / 1048576)}' /proc/meminfo)
