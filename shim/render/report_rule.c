@@ -4,7 +4,7 @@
  *
  * The limit is printed with the very terms the rule computed it from
  * (policy_limits.c), in exact kB, so that they add up to it; an ok verdict
- * gets the limit and the headroom left.  Part of the rendering (report.c
+ * gets the limit and the margin left.  Part of the rendering (report.c
  * calls it for the text and the JSON "rule"); no stdio, no heap.
  */
 #include "forkguard.h"
@@ -14,8 +14,9 @@
 #include "report_rule.h"
 
 /*
- * "N kB = a kB + name b kB - name c kB": the limit as the terms the rule
- * used (policy.c's fg_limit_terms), exact, so that they add up.
+ * "23.5 GiB: N kB = name a kB + name b kB - name c kB": the limit as a
+ * size, then as the terms the rule used (policy.c's fg_limit_terms),
+ * exact, so that they add up.
  */
 static void put_terms(struct fg_buf *b, const struct fg_result *r)
 {
@@ -26,6 +27,9 @@ static void put_terms(struct fg_buf *b, const struct fg_result *r)
 	fg_limit_terms(&r->sys, &r->task, r->ev.rule, &ts);
 	for (i = 0; i < ts.n; i++)
 		total += ts.t[i].pages;
+	/* the size as every other size of the report, then the exact sum */
+	fg_putsize(b, total > 0 ? (uint64_t)total * r->ev.page_kb : 0);
+	fg_puts(b, ": ");
 	fg_puti(b, total * (int64_t)r->ev.page_kb);
 	fg_puts(b, " kB");
 	if (total < 0)
@@ -44,7 +48,7 @@ static void put_terms(struct fg_buf *b, const struct fg_result *r)
 
 /*
  * An ok verdict's limit and how far below it the fork stays (policy.c's
- * margin; from a bound, the headroom is at least that).
+ * margin; from a bound, the margin is at least that).
  */
 void fg_report_headroom(struct fg_buf *b, const struct fg_result *r)
 {
@@ -52,7 +56,8 @@ void fg_report_headroom(struct fg_buf *b, const struct fg_result *r)
 
 	fg_puts(b, r->ev.mode == 2 ? "; allowed " : "; limit per VMA ");
 	fg_putsize(b, r->ev.limit_pages * r->ev.page_kb);
-	fg_puts(b, r->exact ? ", headroom " : ", headroom at least ");
+	/* "margin": "headroom" is the copy-on-write room (cow: line) */
+	fg_puts(b, r->exact ? ", margin " : ", margin at least ");
 	fg_putsize(b, m > 0 ? (uint64_t)m : 0);
 }
 
