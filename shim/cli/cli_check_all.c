@@ -16,7 +16,7 @@
 #include "cli.h"
 #include "cli_check_all.h"
 #include "cli_check_pids.h"
-#include "describe.h"
+#include "report_rule.h"
 #include "fmt.h"
 #include "report_cow.h"
 
@@ -38,6 +38,29 @@ static int push(struct found *f, const struct fg_result *r)
 	}
 	f->v[f->n++] = *r;
 	return 0;
+}
+
+/* --all --json's last line, in fmt.h's buffer */
+static void print_summary(unsigned checked, unsigned fail, size_t borderline,
+			  unsigned unreadable, unsigned na, long ms, int status)
+{
+	char line[256];
+	struct fg_buf b;
+
+	fg_buf_init(&b, line, sizeof(line));
+	fg_putc(&b, '{');
+	fg_json_s(&b, "event", "summary");
+	fg_json_u(&b, "checked", checked);
+	fg_json_u(&b, "fail", fail);
+	fg_json_u(&b, "borderline", borderline);
+	fg_json_u(&b, "not_evaluated", unreadable);
+	fg_json_u(&b, "not_applicable", na);
+	fg_json_key(&b, "ms");
+	fg_puti(&b, ms);
+	fg_json_key(&b, "exit");
+	fg_puti(&b, status);
+	fg_puts(&b, "}\n");
+	fwrite(line, 1, b.at, stdout);
 }
 
 static int by_charge(const void *a, const void *b)
@@ -193,11 +216,8 @@ int cli_check_all(const struct cli_check_opts *o, const struct fg_sys *s)
 		for (i = 0; i < f.n; i++)
 			if (cli_check_print(&f.v[i], o))
 				status = FG_EXIT_UNKNOWN;
-		printf("{\"event\":\"summary\",\"checked\":%u,\"fail\":%u,"
-		       "\"borderline\":%zu,\"not_evaluated\":%u,"
-		       "\"not_applicable\":%u,\"ms\":%ld,\"exit\":%d}\n",
-		       checked, nfail, f.n - nfail, unreadable, na,
-		       (fg_now_us() - t0 + 500) / 1000, status);
+		print_summary(checked, nfail, f.n - nfail, unreadable, na,
+			      (fg_now_us() - t0 + 500) / 1000, status);
 	} else {
 		print_table(&f, s);
 		print_cow(&cow);

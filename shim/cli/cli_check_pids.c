@@ -17,6 +17,7 @@
 #include "cli_check_pids.h"
 #include "cli_check_prom.h"
 #include "fmt.h"
+#include "parse.h"
 
 int cli_check_status(enum fg_verdict v)
 {
@@ -55,22 +56,15 @@ static const char *errname(int err)
  * counts: a zombie (state Z or X) or a kernel thread (PF_KTHREAD in the
  * flags of /proc/PID/stat).  The reason, or NULL when it has one.
  */
-#define FG_PF_KTHREAD 0x00200000UL
-
 const char *cli_check_na(const char *root, pid_t pid)
 {
-	char buf[1024], *p;
-	unsigned long flags = 0;
-	char state = 0;
-	ssize_t n = fg_read(root, pid, "stat", buf, sizeof(buf));
+	struct fg_stat st;
 
-	if (n <= 0 || !(p = strrchr(buf, ')')))
+	if (fg_stat_read(root, pid, &st))
 		return NULL;
-	if (sscanf(p + 1, " %c %*d %*d %*d %*d %*d %lu", &state, &flags) < 1)
-		return NULL;
-	if (state == 'Z' || state == 'X')
+	if (st.state == 'Z' || st.state == 'X')
 		return "not applicable: a zombie has no memory map to fork";
-	if (flags & FG_PF_KTHREAD)
+	if (st.flags & FG_PF_KTHREAD)
 		return "not applicable: a kernel thread has no memory map to "
 		       "fork";
 	return NULL;

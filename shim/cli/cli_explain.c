@@ -19,7 +19,7 @@
 #include "cgroup.h"
 #include "cli.h"
 #include "cli_explain_host.h"
-#include "describe.h"
+#include "report_rule.h"
 #include "fmt.h"
 #include "report_cow.h"
 
@@ -43,20 +43,6 @@ static const char usage[] =
     "\n"
     "exit status: 0, 3 if the policy cannot be read, 64 usage error.\n";
 
-/* The kernel's names (OVERCOMMIT_GUESS, _ALWAYS, _NEVER) in words. */
-static const char *mode_name(int mode, bool long_form)
-{
-	static const char *const names[] = { "heuristic", "always", "never" };
-	static const char *const words[] = {
-		"heuristic overcommit", "always overcommit",
-		"never overcommit: strict accounting"
-	};
-
-	if (mode < 0 || mode > 2)
-		return "?";
-	return long_form ? words[mode] : names[mode];
-}
-
 /* The conflicts, each one sentence; @i-th into @b; false past the end. */
 static bool conflict(const struct cli_host *h, unsigned i, struct fg_buf *b)
 {
@@ -64,14 +50,14 @@ static bool conflict(const struct cli_host *h, unsigned i, struct fg_buf *b)
 
 	switch (i) {
 	case 0:
-		if (h->s.mode == 1) {
+		if (h->s.mode == FG_OVERCOMMIT_ALWAYS) {
 			fg_puts(b, "Redis: satisfied (it asks for "
 				   "vm.overcommit_memory=1)");
 			return true;
 		}
 		fg_puts(b, "Redis: logs \"WARNING Memory overcommit must be "
 			   "enabled!\" at start unless vm.overcommit_memory=1");
-		if (h->s.mode == 2)
+		if (h->s.mode == FG_OVERCOMMIT_NEVER)
 			fg_puts(b, "; in mode 2 every BGSAVE/AOF rewrite fork "
 				   "is charged the whole accountable heap "
 				   "again, and ENOMEM follows once it exceeds "
@@ -81,7 +67,7 @@ static bool conflict(const struct cli_host *h, unsigned i, struct fg_buf *b)
 				   "VMA the rule rejects (see above)");
 		return true;
 	case 1:
-		if (h->s.mode == 2) {
+		if (h->s.mode == FG_OVERCOMMIT_NEVER) {
 			fg_puts(b, "PostgreSQL: satisfied (its documentation "
 				   "recommends vm.overcommit_memory=2)");
 			return true;
@@ -132,7 +118,7 @@ static void json(struct fg_buf *b, const struct cli_host *h)
 	fg_json_s(b, "event", "explain");
 	fg_json_key(b, "overcommit_mode");
 	fg_puti(b, s->mode);
-	fg_json_s(b, "mode_name", mode_name(s->mode, false));
+	fg_json_s(b, "mode_name", fg_mode_word(s->mode));
 	fg_json_u(b, "overcommit_ratio", s->ratio);
 	fg_json_u(b, "overcommit_kbytes", s->kbytes);
 	fg_json_u(b, "commit_limit_kb", s->commit_limit_kb);
@@ -205,7 +191,7 @@ static void text(struct fg_buf *b, const struct cli_host *h, const char *root)
 	    " rule of __vm_enough_memory applies\n  vm.overcommit_memory = ");
 	fg_puti(b, s->mode);
 	fg_puts(b, " (");
-	fg_puts(b, mode_name(s->mode, true));
+	fg_describe_mode(b, s);
 	fg_puts(b, ")\n");
 	fg_describe_policy(b, s, h->mode0_max_kb, h->mode2_allowed_kb,
 			   h->mode2_room_kb);
@@ -216,9 +202,12 @@ static void text(struct fg_buf *b, const struct cli_host *h, const char *root)
 	fg_puts(b, s->kbytes ? "" : " (unset: the ratio applies)");
 	fg_puts(b, "\n  CommitLimit ");
 	fg_puts(b, cli_size(s->commit_limit_kb, x));
-	fg_puts(b, s->kbytes ? " (= overcommit_kbytes + swap)"
-			     : " (= (RAM - hugetlb) x ratio + swap)");
-	fg_puts(b, s->mode == 2 ? ", enforced" : ", enforced only in mode 2");
+	fg_puts(b, " (= ");
+	fg_describe_commit_limit(b, s);
+	fg_putc(b, ')');
+	fg_puts(b, s->mode == FG_OVERCOMMIT_NEVER
+		       ? ", enforced"
+		       : ", enforced only in mode 2");
 	fg_puts(b, "; Committed_AS ");
 	fg_puts(b, cli_size(s->committed_kb, y));
 	if (s->commit_limit_kb) {
@@ -247,11 +236,11 @@ static void text(struct fg_buf *b, const struct cli_host *h, const char *root)
 		fg_puts(b, " (Redis warns: copy-on-write of 2 MiB pages after "
 			   "a fork costs memory and latency)");
 	fg_puts(b, "\n  largest fork that would pass now:\n    mode 0");
-	fg_puts(b, s->mode == 0 ? " (current)" : "");
+	fg_puts(b, s->mode == FG_OVERCOMMIT_GUESS ? " (current)" : "");
 	fg_puts(b, ": one accountable VMA up to ");
 	fg_puts(b, cli_size(h->mode0_max_kb, x));
 	fg_puts(b, "\n    mode 2");
-	fg_puts(b, s->mode == 2 ? " (current)" : "");
+	fg_puts(b, s->mode == FG_OVERCOMMIT_NEVER ? " (current)" : "");
 	fg_puts(b, ": a total charge below ");
 	fg_puts(b, cli_size(h->mode2_room_kb, y));
 	fg_puts(b, " (allowed ");
@@ -328,6 +317,7 @@ int cli_explain(int argc, char **argv)
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
+	struct cli_opts g = { "explain", ":jp:s:k:h", longopts, usage, 0 };
 	const char *root = "/proc", *sysfs = NULL;
 	struct cli_host h = { 0 };
 	char out[16384];
@@ -336,9 +326,7 @@ int cli_explain(int argc, char **argv)
 	enum fg_rule rule = FG_RULE_RUNNING;
 	int c;
 
-	opterr = 0;
-	while ((c = getopt_long(argc, argv, ":jp:s:k:h", longopts, NULL)) !=
-	       -1) {
+	while ((c = cli_next_opt(&g, argc, argv)) > 0) {
 		switch (c) {
 		case 'j': as_json = true; break;
 		case 'p': root = optarg; break;
@@ -348,16 +336,10 @@ int cli_explain(int argc, char **argv)
 			if (rule == FG_RULE_COUNT)
 				return FG_EXIT_USAGE;
 			break;
-		case 'h': fputs(usage, stdout); return FG_EXIT_OK;
-		case ':':
-			return cli_usage_error("explain",
-					       "%s needs an argument",
-					       argv[optind - 1]);
-		default:
-			return cli_usage_error("explain", "unknown option '%s'",
-					       argv[optind - 1]);
 		}
 	}
+	if (c < 0)
+		return g.status;
 	if (optind < argc)
 		return cli_usage_error("explain", "unexpected argument '%s'",
 				       argv[optind]);

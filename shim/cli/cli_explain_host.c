@@ -26,10 +26,10 @@ static void limits(const char *root, struct cli_host *h)
 	/* fg_sys_read reads zoneinfo only for the mode it found */
 	if (!s.totalreserve_kb && fg_rule_reads_totalreserve(0, s.rule))
 		fg_totalreserve_read(root, &s);
-	s.mode = 0;
+	s.mode = FG_OVERCOMMIT_GUESS;
 	fg_eval_begin(&ev, &s, &t);
 	h->mode0_max_kb = fg_eval_vma_max_pages(&ev) * ev.page_kb;
-	s.mode = 2;
+	s.mode = FG_OVERCOMMIT_NEVER;
 	fg_eval_begin(&ev, &s, &t);
 	h->mode2_allowed_kb = ev.limit_pages * ev.page_kb;
 	h->mode2_room_kb = fg_eval_room_pages(&ev) * ev.page_kb;
@@ -78,9 +78,8 @@ static void find_services(const char *root, struct cli_host *h)
 			continue;
 		pid = strtol(e->d_name, NULL, 10);
 		if (pid <= 0 ||
-		    fg_read(root, (pid_t)pid, "comm", comm, sizeof(comm)) <= 0)
+		    fg_comm_read(root, (pid_t)pid, comm, sizeof(comm)))
 			continue;
-		comm[strcspn(comm, "\n")] = '\0';
 		if (!strncmp(comm, "redis-server", 12))
 			p = &h->redis;
 		else if (!strcmp(comm, "postgres") ||

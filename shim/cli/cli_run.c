@@ -254,6 +254,7 @@ int cli_run(int argc, char **argv)
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
+	struct cli_opts g = { "run", "+:m:l:jr:h", longopts, usage, 0 };
 	static const char *const modes[] = { "observe", "remediate", "enforce",
 					     "off", NULL };
 	static const char *const reports[] = { "risky", "all", NULL };
@@ -262,24 +263,17 @@ int cli_run(int argc, char **argv)
 	bool json = false;
 	int c, err;
 
-	opterr = 0;
 	/* '+': the first non-option is CMD; its own options are its own */
-	while ((c = getopt_long(argc, argv, "+:m:l:jr:h", longopts, NULL)) !=
-	       -1) {
+	while ((c = cli_next_opt(&g, argc, argv)) > 0) {
 		switch (c) {
 		case 'm': mode = optarg; break;
 		case 'l': log = optarg; break;
 		case 'j': json = true; break;
 		case 'r': report = optarg; break;
-		case 'h': fputs(usage, stdout); return FG_EXIT_OK;
-		case ':':
-			return cli_usage_error("run", "%s needs an argument",
-					       argv[optind - 1]);
-		default:
-			return cli_usage_error("run", "unknown option '%s'",
-					       argv[optind - 1]);
 		}
 	}
+	if (c < 0)
+		return g.status;
 	if (mode && !one_of(mode, modes))
 		return cli_usage_error("run",
 				       "unknown mode '%s': expected "

@@ -29,6 +29,7 @@
 #include "cli.h"
 #include "cli_watch_line.h"
 #include "fmt.h"
+#include "parse.h"
 #include "report_cow.h"
 
 static const char usage[] =
@@ -57,16 +58,14 @@ static const char usage[] =
 static bool stat_of(const char *root, pid_t pid, char *state,
 		    unsigned long *flags, uint64_t *own, uint64_t *reaped)
 {
-	char buf[1024], *p;
-	unsigned long long f[4];
+	struct fg_stat st;
 
-	if (fg_read(root, pid, "stat", buf, sizeof(buf)) <= 0 ||
-	    !(p = strrchr(buf, ')')) ||
-	    sscanf(p + 1, " %c %*d %*d %*d %*d %*d %lu %llu %llu %llu %llu",
-		   state, flags, &f[0], &f[1], &f[2], &f[3]) != 6)
+	if (fg_stat_read(root, pid, &st))
 		return false;
-	*own = f[0] + f[1] + f[2] + f[3];
-	*reaped = f[1] + f[3];
+	*state = st.state;
+	*flags = st.flags;
+	*own = st.minflt + st.cminflt + st.majflt + st.cmajflt;
+	*reaped = st.cminflt + st.cmajflt;
 	return true;
 }
 
@@ -353,13 +352,12 @@ int cli_watch(int argc, char **argv)
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
+	struct cli_opts g = { "watch", ":i:n:d:jp:s:h", longopts, usage, 0 };
 	struct watch w = { .root = "/proc", .sysfs = "/sys" };
 	long interval = 250, count = 0, duration = 0, pid;
 	int c;
 
-	opterr = 0;
-	while ((c = getopt_long(argc, argv, ":i:n:d:jp:s:h", longopts, NULL)) !=
-	       -1) {
+	while ((c = cli_next_opt(&g, argc, argv)) > 0) {
 		switch (c) {
 		case 'i':
 			if (!parse_num(optarg, 3600000, &interval) ||
@@ -383,15 +381,10 @@ int cli_watch(int argc, char **argv)
 		case 'j': w.json = true; break;
 		case 'p': w.root = optarg; break;
 		case 's': w.sysfs = optarg; break;
-		case 'h': fputs(usage, stdout); return FG_EXIT_OK;
-		case ':':
-			return cli_usage_error("watch", "%s needs an argument",
-					       argv[optind - 1]);
-		default:
-			return cli_usage_error("watch", "unknown option '%s'",
-					       argv[optind - 1]);
 		}
 	}
+	if (c < 0)
+		return g.status;
 	if (optind + 1 != argc || !parse_num(argv[optind], INT_MAX, &pid) ||
 	    pid < 1)
 		return cli_usage_error("watch", "one PID is needed");

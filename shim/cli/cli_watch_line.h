@@ -12,8 +12,7 @@
 #include "cgroup.h"
 #include "check.h"
 
-#define MAX_CHILDREN  64
-#define FG_PF_KTHREAD 0x00200000UL
+#define MAX_CHILDREN 64
 
 /* what became of a child, as its line says */
 enum state { RUNNING, EXITED, UNSAMPLED, UNREADABLE };

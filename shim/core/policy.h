@@ -32,6 +32,16 @@ bool fg_verdict_risky(enum fg_verdict v);
  * /proc/zoneinfo.  Mode 1 reads nothing.
  */
 bool fg_rule_reads_free(int mode, enum fg_rule rule);
+/*
+ * fg_mode_refuses - does overcommit mode @mode ever refuse a fork?  Modes
+ * 0 and 2 have a limit; mode 1, and an unreadable mode (-1), do not.
+ */
+bool fg_mode_refuses(int mode);
+/*
+ * fg_mode_reads_totalreserve - may a rule of @mode read /proc/zoneinfo
+ * (mode 0's free-memory eras), whatever rule is forced after the read?
+ */
+bool fg_mode_reads_totalreserve(int mode);
 bool fg_rule_reads_admin(int mode, enum fg_rule rule);
 bool fg_rule_reads_totalreserve(int mode, enum fg_rule rule);
 

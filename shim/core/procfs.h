@@ -42,6 +42,18 @@ ssize_t fg_read(const char *root, pid_t pid, const char *rel, char *buf,
 int fg_lines(const char *path, char *buf, size_t len,
 	     void (*fn)(const char *line, size_t n, void *arg), void *arg);
 
+/*
+ * fg_stat_read - @root/@pid/stat parsed (parse.h struct fg_stat).
+ * Returns 0, -errno of the read, or -EINVAL.
+ */
+struct fg_stat;
+int fg_stat_read(const char *root, pid_t pid, struct fg_stat *st);
+/*
+ * fg_comm_read - @root/@pid/comm without its newline, cut to @len - 1
+ * bytes, into @out.  Returns 0 or -errno (then @out is "").
+ */
+int fg_comm_read(const char *root, pid_t pid, char *out, size_t len);
+
 /* fg_ns_inode - the inode of @pid's namespace @type ("pid", "user"): what
  * @root/PID/ns/TYPE links to; 0 when unreadable. */
 uint64_t fg_ns_inode(const char *root, pid_t pid, const char *type);

@@ -57,7 +57,7 @@ int fg_sys_read(const char *root, struct fg_sys *s)
 	if (!s->page_kb)
 		s->page_kb = 4;
 	mode = read_sysctl(root, "sys/vm/overcommit_memory", &err);
-	s->mode = mode <= 2 ? (int)mode : -1;
+	s->mode = mode <= FG_OVERCOMMIT_NEVER ? (int)mode : -1;
 	s->ratio = read_sysctl(root, "sys/vm/overcommit_ratio", NULL);
 	s->kbytes = read_sysctl(root, "sys/vm/overcommit_kbytes", NULL);
 	s->admin_reserve_kb = read_sysctl(root, "sys/vm/admin_reserve_kbytes",
@@ -75,7 +75,7 @@ int fg_sys_read(const char *root, struct fg_sys *s)
 	    !fg_parse_meminfo(buf, s))
 		err = err ? err : -EINVAL;
 	/* only the free-memory rules use it, but a rule may be forced */
-	if (s->mode == 0)
+	if (fg_mode_reads_totalreserve(s->mode))
 		fg_totalreserve_read(root, s);
 	return err;
 }

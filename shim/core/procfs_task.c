@@ -2,7 +2,7 @@
  * procfs_task.c - one task's facts from a procfs root: status (its
  * commit charge, CAP_SYS_ADMIN), statm (total_vm, resident), and its
  * namespaces (an admin outside the initial user namespace is not the
- * host's admin).
+ * host's admin), stat and comm.
  */
 #include <errno.h>
 #include <string.h>
@@ -63,5 +63,35 @@ int fg_task_read(const char *root, pid_t pid, struct fg_task *t)
 		t->vsz_kb = size * page_kb;
 		t->rss_kb = resident * page_kb;
 	}
+	return 0;
+}
+
+int fg_stat_read(const char *root, pid_t pid, struct fg_stat *st)
+{
+	char buf[1024];
+	ssize_t n = fg_read(root, pid, "stat", buf, sizeof(buf));
+
+	if (n < 0)
+		return (int)n;
+	return fg_parse_stat(buf, st) ? 0 : -EINVAL;
+}
+
+int fg_comm_read(const char *root, pid_t pid, char *out, size_t len)
+{
+	char buf[64];
+	ssize_t n = fg_read(root, pid, "comm", buf, sizeof(buf));
+	size_t k;
+
+	if (len)
+		out[0] = '\0';
+	if (n < 0)
+		return (int)n;
+	k = strcspn(buf, "\n");
+	if (!len)
+		return 0;
+	if (k >= len)
+		k = len - 1;
+	memcpy(out, buf, k);
+	out[k] = '\0';
 	return 0;
 }

@@ -30,6 +30,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "clock.h"
 #include "config.h"
 #include "fastpath.h"
 #include "log.h"
@@ -37,6 +38,7 @@
 #include "forksafe.h"
 #include "metrics.h"
 #include "metrics_prune.h"
+#include "parse.h"
 #include "policy.h"
 #include "procfs.h"
 #include "report.h"
@@ -60,17 +62,9 @@ static struct {
 	char path[FG_PATH_MAX], tmp[FG_PATH_MAX];
 } st;
 
-static uint64_t now_ns(clockid_t id)
-{
-	struct timespec ts;
-
-	clock_gettime(id, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
-}
-
 uint64_t fg_metrics_clock(void)
 {
-	return now_ns(CLOCK_MONOTONIC);
+	return fg_mono_ns();
 }
 
 static void add(uint64_t *p, uint64_t v)
@@ -155,7 +149,7 @@ void fg_metrics_attempt(const char *call, enum fg_verdict verdict,
 		return;
 	add(&m->attempts[c][verdict], 1);
 	observe_check(check_ns);
-	__atomic_store_n(&m->last_fork_ns, (int64_t)now_ns(CLOCK_REALTIME),
+	__atomic_store_n(&m->last_fork_ns, (int64_t)fg_real_ns(),
 			 __ATOMIC_RELAXED);
 }
 
@@ -179,7 +173,7 @@ void fg_metrics_refused(const char *call, uint64_t check_ns)
 		return;
 	add(&m->refused[c], 1);
 	observe_check(check_ns);
-	__atomic_store_n(&m->last_fork_ns, (int64_t)now_ns(CLOCK_REALTIME),
+	__atomic_store_n(&m->last_fork_ns, (int64_t)fg_real_ns(),
 			 __ATOMIC_RELAXED);
 }
 
@@ -213,9 +207,8 @@ static void read_comm(const char *root, char *out, size_t len)
 	char buf[64];
 	size_t i;
 
-	if (fg_read(root, 0, "comm", buf, sizeof(buf)) <= 0)
+	if (fg_comm_read(root, 0, buf, sizeof(buf)) || !buf[0])
 		strcpy(buf, "unknown");
-	buf[strcspn(buf, "\n")] = '\0';
 	for (i = 0; buf[i] && i + 1 < len; i++) {
 		char ch = buf[i];
 		bool keep = (ch >= 'a' && ch <= 'z') ||
@@ -231,27 +224,19 @@ static void read_comm(const char *root, char *out, size_t len)
 /* The process's start, realtime: now - uptime + starttime (stat field 22). */
 static uint64_t start_time_ns(const char *root)
 {
-	char buf[1024], up[64], *p, *end;
-	unsigned long long ticks, up_cs;
+	char up[64], *end;
+	unsigned long long up_cs;
 	long hz = sysconf(_SC_CLK_TCK);
-	int field;
+	struct fg_stat ps;
 
-	if (hz <= 0 || fg_read(root, 0, "stat", buf, sizeof(buf)) <= 0 ||
+	if (hz <= 0 || fg_stat_read(root, 0, &ps) ||
 	    fg_read(root, -1, "uptime", up, sizeof(up)) <= 0)
 		return 0;
 	up_cs = strtoull(up, &end, 10) * 100;
 	if (*end == '.')
 		up_cs += strtoull(end + 1, NULL, 10) % 100;
-	p = strrchr(buf, ')');
-	for (field = 2; p && field < 22; field++)
-		p = strchr(p + 1, ' ');
-	if (!p)
-		return 0;
-	ticks = strtoull(p + 1, &end, 10);
-	if (end == p + 1)
-		return 0;
-	return now_ns(CLOCK_REALTIME) - up_cs * 10000000ull +
-	       ticks * (1000000000ull / (unsigned long long)hz);
+	return fg_real_ns() - up_cs * 10000000ull +
+	       ps.starttime * (1000000000ull / (unsigned long long)hz);
 }
 
 static void snapshot(struct fg_metrics *out)
@@ -381,7 +366,7 @@ void fg_metrics_tick(void)
 
 	if (!fg_metrics_on())
 		return;
-	now = (int64_t)(now_ns(CLOCK_MONOTONIC) / 1000000000u);
+	now = (int64_t)(fg_mono_ns() / 1000000000u);
 	/* read only until due: a write after a fork is a page copied */
 	if (now < __atomic_load_n(&st.next_s, __ATOMIC_RELAXED) ||
 	    __atomic_test_and_set(&st.writing, __ATOMIC_ACQUIRE))

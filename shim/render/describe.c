@@ -1,7 +1,9 @@
 /*
- * describe.c - the sentences: what a rule compares, the fixes that fit a
- * verdict, what each remedy did.  One home for each, used by the reports
- * (report.c) and the CLI (the rule lines of check --all and explain).
+ * describe.c - the sentences: the fixes that fit a verdict, why a remedy
+ * cannot help, what each remedy did, the outcome's name, why an estimate
+ * is uncertain and how to settle it.  One home for each, used by the
+ * reports (report.c, report_json.c) and the guard's remedies.  The rule
+ * in words is report_rule.c's.
  * Numbers in, text out through a fixed buffer: no stdio, no heap.
  */
 #include <string.h>
@@ -50,7 +52,7 @@ void fg_describe_settle(struct fg_buf *b, const struct fg_eval *ev)
 		    "thread arenas do so in modes 0/1; jemalloc <= 4.1, "
 		    "as bundled with Redis 3.x and 4.x, does not; Redis: INFO "
 		    "memory mem_allocator) or madvised MADV_DONTFORK");
-		if (ev->mode == 2)
+		if (ev->mode == FG_OVERCOMMIT_NEVER)
 			fg_puts(b,
 				"; mode 2 ignores MAP_NORESERVE for mappings "
 				"made in mode 2");
@@ -215,20 +217,20 @@ void fg_describe_fixes(struct fg_buf *b, const struct fg_result *r,
 			"swap");
 		fg_puts(b, sep);
 	}
-	if (ev->mode == 2 && r->sys.kbytes) {
+	if (ev->mode == FG_OVERCOMMIT_NEVER && r->sys.kbytes) {
 		/* overcommit_kbytes, once set, replaces the ratio */
 		fg_puts(b, "raise vm.overcommit_kbytes (now ");
 		fg_putu(b, r->sys.kbytes);
 		fg_puts(b, "), or add swap");
 		fg_puts(b, sep);
-	} else if (ev->mode == 2) {
+	} else if (ev->mode == FG_OVERCOMMIT_NEVER) {
 		fg_puts(b, "raise vm.overcommit_ratio (now ");
 		fg_putu(b, r->sys.ratio);
 		fg_puts(b, ") or set vm.overcommit_kbytes, or add swap");
 		fg_puts(b, sep);
 	}
 	/* mode 2: jemalloc's freed pages stay committed until purged */
-	if (ev->mode == 2 && je->have_stats &&
+	if (ev->mode == FG_OVERCOMMIT_NEVER && je->have_stats &&
 	    je->mapped_kb > je->active_kb + FG_FREED_KB) {
 		fg_puts(b, "jemalloc holds ");
 		fg_putsize(b, je->mapped_kb - je->active_kb);
@@ -252,71 +254,10 @@ void fg_describe_fixes(struct fg_buf *b, const struct fg_result *r,
 			"remediate does this before the fork");
 		fg_puts(b, sep);
 	}
-	if (ev->mode != 1) {
+	if (ev->mode != FG_OVERCOMMIT_ALWAYS) {
 		fg_puts(b, "vm.overcommit_memory=1 lets this fork pass (risk: "
 			   "memory is then promised freely and the OOM killer, "
 			   "not ENOMEM, ends an overrun); it is host-wide and "
 			   "cannot be set from inside a container");
-	}
-}
-
-void fg_describe_rule_line(struct fg_buf *b, const struct fg_sys *s)
-{
-	struct fg_task t = { 0 };
-	struct fg_eval ev;
-
-	fg_eval_begin(&ev, s, &t);
-	fg_puts(b, "overcommit_memory=");
-	fg_puti(b, s->mode);
-	fg_puts(b, ", kernel ");
-	fg_puts(b, s->release[0] ? s->release : "?");
-	fg_puts(b, ", rule ");
-	fg_puts(b, fg_rule_name(ev.rule));
-	fg_puts(b, ": ");
-	if (s->mode == 1) {
-		fg_puts(b, "no fork is refused\n");
-	} else if (s->mode == 0) {
-		fg_puts(b, ev.rule == FG_RULE_5_2
-			       ? "a fork fails when one accountable VMA is "
-				 "larger than RAM + swap = "
-			       : "a fork fails when one accountable VMA is not "
-				 "smaller than the free estimate ");
-		fg_putsize(b, ev.limit_pages * ev.page_kb);
-		fg_putc(b, '\n');
-	} else {
-		fg_puts(b, "a fork fails when Committed_AS ");
-		fg_putsize(b, s->committed_kb);
-		fg_puts(b, " + its charge reaches allowed ");
-		fg_putsize(b, ev.limit_pages * ev.page_kb);
-		fg_puts(b, " (less min(VSZ/32, user_reserve))\n");
-	}
-}
-
-void fg_describe_policy(struct fg_buf *b, const struct fg_sys *s,
-			uint64_t mode0_max_kb, uint64_t allowed_kb,
-			uint64_t room_kb)
-{
-	switch (s->mode) {
-	case 0:
-		fg_puts(b, "  mode 0 (heuristic): a fork is refused when one "
-			   "accountable VMA of the parent is ");
-		fg_puts(b, s->rule == FG_RULE_5_2
-			       ? "larger than RAM + swap ("
-			       : "not smaller than the free-memory estimate (");
-		fg_putsize(b, mode0_max_kb);
-		fg_puts(b, " passes now); the total does not matter\n");
-		return;
-	case 1:
-		fg_puts(b, "  mode 1 (always): no fork is ever refused for "
-			   "memory; an overrun meets the OOM killer instead\n");
-		return;
-	default:
-		fg_puts(b, "  mode 2 (strict): a fork is refused once "
-			   "Committed_AS + its charge (every accountable VMA "
-			   "of the parent) reaches allowed = ");
-		fg_putsize(b, allowed_kb);
-		fg_puts(b, " (");
-		fg_putsize(b, room_kb);
-		fg_puts(b, " of room now)\n");
 	}
 }

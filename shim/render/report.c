@@ -154,7 +154,7 @@ static size_t text(const struct fg_result *r, const struct fg_event *e,
 	}
 	fg_puti(&b, check_us);
 	fg_puts(&b, " us");
-	if (r->verdict == FG_OK && (ev->mode == 0 || ev->mode == 2))
+	if (r->verdict == FG_OK && fg_mode_refuses(ev->mode))
 		fg_report_headroom(&b, r);
 	fg_putc(&b, '\n');
 	if (r->read_error) {

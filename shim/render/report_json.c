@@ -80,12 +80,12 @@ static void json_body(struct fg_buf *b, const struct fg_result *r,
 	fg_json_s(b, "uncertain", fg_describe_uncertain(ev));
 	fg_json_b(b, "anon_charged", ev->anon_charged);
 	fg_json_key(b, "limit_kb");
-	if (ev->mode == 0 || ev->mode == 2)
+	if (fg_mode_refuses(ev->mode))
 		fg_putu(b, fg_report_kb(r, ev->limit_pages));
 	else
 		fg_puts(b, "null");
 	fg_json_key(b, "committed_kb");
-	if (ev->mode == 2)
+	if (ev->mode == FG_OVERCOMMIT_NEVER)
 		fg_putu(b, fg_report_kb(r, ev->committed_pages));
 	else
 		fg_puts(b, "null");

@@ -35,11 +35,7 @@ summary() {
 	[ "$FAILED" -eq 0 ]
 }
 
-# json_get FILE KEY: the value of KEY (a string, number, bool or null) in
-# the first line of FILE; nested objects are not descended into.
-json_get() {
-	sed -n "s/.*\"$2\":\(\"[^\"]*\"\|[^,}]*\).*/\1/p" "$1" | head -n1 | tr -d '"'
-}
+source "$TOP/tests/json.sh" # json_get FILE KEY
 # json_valid FILE: FILE has at least one line, and every line is one whole
 # JSON object (an empty or missing file is not valid)
 json_valid() {

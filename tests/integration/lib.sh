@@ -39,6 +39,11 @@ summary() {
 # the host's facts for the mode-0 reproductions: the mode, RAM + swap
 HOST_MODE=$(cat /proc/sys/vm/overcommit_memory)
 RAM_SWAP_KB=$(awk '/^MemTotal:|^SwapTotal:/ { kb += $2 } END { print kb }' /proc/meminfo)
+# the merged-VMA sizes from them: two adjacent BIG_GIB mappings, each
+# under RAM + swap, merge into one VMA over it (refused in mode 0, 5.2+);
+# two SMALL_GIB ones stay under it together
+BIG_GIB=$((RAM_SWAP_KB / 2 / 1048576 + 1))
+SMALL_GIB=$((BIG_GIB / 2 > 0 ? BIG_GIB / 2 : 1))
 # rule_5_2: the running kernel is 5.2 or later, where mode 0 refuses a
 # single VMA larger than RAM + swap
 rule_5_2() {
@@ -47,10 +52,7 @@ rule_5_2() {
 	maj=${v%%.*} v=${v#*.} min=${v%%.*}
 	[ "$maj" -gt 5 ] || { [ "$maj" -eq 5 ] && [ "$min" -ge 2 ]; }
 }
-# json_get FILE KEY: the value of KEY in the first JSON line of FILE
-json_get() {
-	sed -n "s/.*\"$2\":\(\"[^\"]*\"\|[^,}]*\).*/\1/p" "$1" | head -n1 | tr -d '"'
-}
+source "$TOP/tests/json.sh" # json_get FILE KEY
 # a free TCP port on 127.0.0.1
 free_port() {
 	local p

@@ -185,7 +185,7 @@ static void text_diagnosis(void **state)
 	fixture_event(&r, "mode2-5.2plus-fail");
 	reported(fg_event_text(&r, buf, sizeof(buf)), buf);
 	assert_non_null(strstr(buf, "verdict fail, outcome ENOMEM"));
-	assert_non_null(strstr(buf, "mode 2 (strict)"));
+	assert_non_null(strstr(buf, "mode 2 (never)"));
 	assert_non_null(strstr(buf, "CommitLimit"));
 	assert_non_null(strstr(buf, "admin_reserve"));
 	assert_non_null(strstr(buf, "failing VMA"));
