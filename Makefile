@@ -139,13 +139,16 @@ UNIT_BIN := $(UNIT:%=$(B)/tests/%)
 UNIT_OBJ := $(B)/obj/guard/fastpath.o
 $(B)/tests/%: tests/unit/%.c $(B)/libforkguard-core.a $(UNIT_OBJ) | $(B)/tests
 	$(CC) $(FG_CFLAGS) $(L_all) $(CFLAGS) -o $@ $< $(UNIT_OBJ) $(B)/libforkguard-core.a -lcmocka
+# the sinks (the metrics writer says through them that it cannot write)
+LOG_OBJ := $(B)/obj/guard/log.o $(B)/obj/guard/log_fd.o
 # the remedies' predicates and the guard's flow, with the library's objects
 # (test_guard brings its own sink in place of log.o)
 REMEDY_OBJ := $(B)/obj/guard/remedy.o $(B)/obj/guard/remedy_alloc.o \
-	$(B)/obj/guard/remedy_split.o $(B)/obj/guard/metrics.o $(B)/obj/guard/cow.o
+	$(B)/obj/guard/remedy_split.o $(B)/obj/guard/metrics.o \
+	$(B)/obj/guard/metrics_prune.o $(B)/obj/guard/cow.o
 $(B)/tests/test_remedy: tests/unit/test_remedy.c $(B)/libforkguard-core.a \
-		$(UNIT_OBJ) $(REMEDY_OBJ) | $(B)/tests
-	$(CC) $(FG_CFLAGS) $(L_all) $(CFLAGS) -o $@ $< $(REMEDY_OBJ) $(UNIT_OBJ) \
+		$(UNIT_OBJ) $(REMEDY_OBJ) $(LOG_OBJ) | $(B)/tests
+	$(CC) $(FG_CFLAGS) $(L_all) $(CFLAGS) -o $@ $< $(REMEDY_OBJ) $(LOG_OBJ) $(UNIT_OBJ) \
 		$(B)/libforkguard-core.a -lcmocka $(FG_LDLIBS)
 $(B)/tests/test_guard: tests/unit/test_guard.c $(B)/libforkguard-core.a \
 		$(UNIT_OBJ) $(REMEDY_OBJ) $(B)/obj/guard/guard.o | $(B)/tests
@@ -153,9 +156,9 @@ $(B)/tests/test_guard: tests/unit/test_guard.c $(B)/libforkguard-core.a \
 		$(UNIT_OBJ) $(B)/libforkguard-core.a -lcmocka $(FG_LDLIBS) -pthread
 
 # the sinks alone: the test brings its own clock (fg_now_us) and /dev/log
-$(B)/tests/test_log: tests/unit/test_log.c $(B)/obj/guard/log.o \
+$(B)/tests/test_log: tests/unit/test_log.c $(LOG_OBJ) \
 		$(B)/libforkguard-core.a | $(B)/tests
-	$(CC) $(FG_CFLAGS) $(L_all) $(CFLAGS) -o $@ $< $(B)/obj/guard/log.o \
+	$(CC) $(FG_CFLAGS) $(L_all) $(CFLAGS) -o $@ $< $(LOG_OBJ) \
 		$(B)/libforkguard-core.a -lcmocka
 
 # tests/metrics: a real node_exporter scrapes the guarded programs' files
@@ -185,7 +188,7 @@ $(B)/tests/occasional: tests/bench/occasional.c tests/bench/common.h \
 		$(B)/tests/libfg_empty.so | $(B)/tests
 	$(CC) -std=gnu11 -Wall -Wextra $(CFLAGS) -Wl,-z,now -o $@ $< $(LDFLAGS)
 # the fork path's check alone, linked with the library's objects
-$(B)/tests/bench_pass: tests/bench/pass.c $(B)/obj/guard/log.o \
+$(B)/tests/bench_pass: tests/bench/pass.c $(B)/obj/guard/log.o $(B)/obj/guard/log_fd.o \
 		$(B)/obj/guard/cow.o $(B)/obj/guard/fastpath.o $(B)/obj/guard/guard.o \
 		$(REMEDY_OBJ) $(B)/libforkguard-core.a \
 		| $(B)/tests
@@ -246,7 +249,8 @@ test-log: all $(LOGPROGS) fixtures
 test-transparency: all $(TPROG_BIN) fixtures
 	@bash tests/transparency/run.sh
 
-demo: all fixtures
+# only the fixture it runs: a C compiler is enough (build-essential)
+demo: all $(B)/fixtures/merged_vma
 	@bash tests/integration/demo.sh
 
 # pinned to one CPU (BENCH_CPU, default 1) without ASLR: the ratios of

@@ -97,8 +97,22 @@ int cli_interp(const char *cmd, char *interp, size_t len);
 enum cli_libc cli_libc_of(const char *interp);
 
 /* The subcommands: @argc/@argv start at the subcommand's name. */
+/*
+ * cli_guard_say - the "guard:" line(s) of `forkguard check PID`: whether a
+ * libforkguard is mapped in @pid (under procfs @root), its version, mode
+ * and where its reports and metrics go.
+ */
+void cli_guard_say(const char *root, pid_t pid);
+
 int cli_check(int argc, char **argv);
 int cli_run(int argc, char **argv);
+/*
+ * cli_run_env_valid - may `forkguard run` exec @cmd with this environment?
+ * false (its lines said) for a malformed FORKGUARD_* value, a log path or
+ * a metrics directory the library could not write; with @warn_sink, a
+ * warning when syslog would be used and /dev/log does not answer.
+ */
+bool cli_run_env_valid(const char *cmd, bool warn_sink);
 int cli_explain(int argc, char **argv);
 int cli_watch(int argc, char **argv);
 

@@ -22,7 +22,7 @@
 #include "cli.h"
 #include "cli_check_all.h"
 #include "cli_check_pids.h"
-#include "prom.h"
+#include "cli_check_prom.h"
 
 static const char usage[] =
     "usage: forkguard check [OPTIONS] PID...\n"
@@ -123,15 +123,9 @@ int cli_check(int argc, char **argv)
 	if (cli_sys_read("check", o.root, o.rule, &s))
 		return FG_EXIT_UNKNOWN;
 	s.anon_charged = o.anon_charged;
-	if (o.prom) {
-		char head[512];
-		size_t n = fg_prom_host_head(head, sizeof(head));
-
-		fwrite(head, 1, n, stdout);
-	}
 	c = o.all ? cli_check_all(&o, &s)
 		  : cli_check_pids(&o, &s, argv + optind, argc - optind);
-	if (fflush(stdout)) {
+	if ((o.prom && cli_prom_flush()) || fflush(stdout)) {
 		cli_error("check", "cannot write the report: %s",
 			  strerror(errno));
 		return FG_EXIT_UNKNOWN;

@@ -214,10 +214,10 @@ static unsigned sample(struct watch *w, struct child *c,
 		return 1;
 	}
 	err = private_dirty_kb(w->root, c->pid, &kb);
-	if (err) {
+	if (err == -EACCES || err == -EPERM)
 		c->err = -err;
+	if (err) /* or it exited since the stat: the next round says so */
 		return 0;
-	}
 	c->sample_us += fg_now_us() - t0;
 	c->samples++;
 	if (kb > c->peak_kb)

@@ -5,6 +5,16 @@ HELPER=$B/tests/cli/hold_fork
 HOLD_WRAP=() # a command hold_start runs the helper under (setpriv ...)
 PORT_BASE=20200
 
+# redis_up PORT: wait (bounded, 10 s) until a Redis on 127.0.0.1:PORT answers
+redis_up() {
+	local i
+	for i in $(seq 100); do
+		redis-cli -p "$1" ping 2>/dev/null | grep -q PONG && return 0
+		sleep 0.1
+	done
+	return 1
+}
+
 # build_helper: compile tests/cli/hold_fork.c when it is newer than the binary
 build_helper() {
 	mkdir -p "$B/tests/cli"
