@@ -239,7 +239,7 @@ struct fg_result {
 	struct fg_cow cow; /* copy-on-write headroom (check, guard) */
 };
 
-/* --- snapshot (procfs.c) --- */
+/* --- snapshot (procfs_sys.c, procfs_task.c, procfs_vmas.c) --- */
 
 /*
  * fg_sys_read - fill @s from @root (e.g. "/proc").  Missing optional files
@@ -316,7 +316,7 @@ FG_API int fg_check(const char *root, pid_t pid, enum fg_rule rule, bool full,
 FG_API int fg_check_task(const char *root, pid_t pid, const struct fg_sys *s,
 			 bool full, struct fg_result *r);
 
-/* --- reports (report.c) --- */
+/* --- reports (report.c, report_json.c) --- */
 
 /*
  * fg_report_text / fg_report_json - render @r into @buf (always

@@ -1,9 +1,11 @@
 /*
  * cli.c - what the subcommands of the forkguard command share: the
- * one-line error messages, sizes in words, the --kernel-rule argument and
+ * options loop (getopt_long, --help, usage errors), the one-line error
+ * messages, sizes in words, the --kernel-rule argument and
  * the policy read with its message.  Every error is one line on stderr.
  */
 #include <errno.h>
+#include <getopt.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
@@ -92,4 +94,28 @@ int cli_sys_read(const char *cmd, const char *root, enum fg_rule rule,
 	if (rule != FG_RULE_RUNNING)
 		s->rule = rule;
 	return 0;
+}
+
+int cli_next_opt(struct cli_opts *o, int argc, char **argv)
+{
+	int c;
+
+	opterr = 0;
+	c = getopt_long(argc, argv, o->shortopts, o->longopts, NULL);
+	switch (c) {
+	case -1: return 0;
+	case 'h':
+		fputs(o->usage, stdout);
+		o->status = FG_EXIT_OK;
+		return -1;
+	case ':':
+		o->status = cli_usage_error(o->cmd, "%s needs an argument",
+					    argv[optind - 1]);
+		return -1;
+	case '?':
+		o->status = cli_usage_error(o->cmd, "unknown option '%s'",
+					    argv[optind - 1]);
+		return -1;
+	default: return c;
+	}
 }

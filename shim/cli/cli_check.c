@@ -22,7 +22,7 @@
 #include "cli.h"
 #include "cli_check_all.h"
 #include "cli_check_pids.h"
-#include "prom.h"
+#include "cli_check_prom.h"
 
 static const char usage[] =
     "usage: forkguard check [OPTIONS] PID...\n"
@@ -75,6 +75,7 @@ int cli_check(int argc, char **argv)
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
+	struct cli_opts g = { "check", ":ajf:ep:s:k:h", longopts, usage, 0 };
 	struct cli_check_opts o = { .root = "/proc",
 				    .sysfs = "/sys",
 				    .rule = FG_RULE_RUNNING };
@@ -82,9 +83,7 @@ int cli_check(int argc, char **argv)
 	pid_t pid;
 	int c, i;
 
-	opterr = 0;
-	while ((c = getopt_long(argc, argv, ":ajf:ep:s:k:h", longopts, NULL)) !=
-	       -1) {
+	while ((c = cli_next_opt(&g, argc, argv)) > 0) {
 		switch (c) {
 		case 'a': o.all = true; break;
 		case 'j': o.json = true; break;
@@ -107,15 +106,10 @@ int cli_check(int argc, char **argv)
 			if (o.rule == FG_RULE_COUNT)
 				return FG_EXIT_USAGE;
 			break;
-		case 'h': fputs(usage, stdout); return FG_EXIT_OK;
-		case ':':
-			return cli_usage_error("check", "%s needs an argument",
-					       argv[optind - 1]);
-		default:
-			return cli_usage_error("check", "unknown option '%s'",
-					       argv[optind - 1]);
 		}
 	}
+	if (c < 0)
+		return g.status;
 	if (!o.root[0])
 		return cli_usage_error("check", "--procfs needs a directory");
 	if (o.all && optind < argc)
@@ -129,15 +123,9 @@ int cli_check(int argc, char **argv)
 	if (cli_sys_read("check", o.root, o.rule, &s))
 		return FG_EXIT_UNKNOWN;
 	s.anon_charged = o.anon_charged;
-	if (o.prom) {
-		char head[512];
-		size_t n = fg_prom_host_head(head, sizeof(head));
-
-		fwrite(head, 1, n, stdout);
-	}
 	c = o.all ? cli_check_all(&o, &s)
 		  : cli_check_pids(&o, &s, argv + optind, argc - optind);
-	if (fflush(stdout)) {
+	if ((o.prom && cli_prom_flush()) || fflush(stdout)) {
 		cli_error("check", "cannot write the report: %s",
 			  strerror(errno));
 		return FG_EXIT_UNKNOWN;

@@ -11,12 +11,14 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "cgroup.h"
 #include "check.h"
 #include "cli.h"
 #include "cli_check_all.h"
 #include "cli_check_pids.h"
 #include "report_rule.h"
 #include "fmt.h"
+#include "report_cow.h"
 
 struct found {
 	struct fg_result *v;
@@ -36,6 +38,29 @@ static int push(struct found *f, const struct fg_result *r)
 	}
 	f->v[f->n++] = *r;
 	return 0;
+}
+
+/* --all --json's last line, in fmt.h's buffer */
+static void print_summary(unsigned checked, unsigned fail, size_t borderline,
+			  unsigned unreadable, unsigned na, long ms, int status)
+{
+	char line[256];
+	struct fg_buf b;
+
+	fg_buf_init(&b, line, sizeof(line));
+	fg_putc(&b, '{');
+	fg_json_s(&b, "event", "summary");
+	fg_json_u(&b, "checked", checked);
+	fg_json_u(&b, "fail", fail);
+	fg_json_u(&b, "borderline", borderline);
+	fg_json_u(&b, "not_evaluated", unreadable);
+	fg_json_u(&b, "not_applicable", na);
+	fg_json_key(&b, "ms");
+	fg_puti(&b, ms);
+	fg_json_key(&b, "exit");
+	fg_puti(&b, status);
+	fg_puts(&b, "}\n");
+	fwrite(line, 1, b.at, stdout);
 }
 
 static int by_charge(const void *a, const void *b)
@@ -82,9 +107,54 @@ static void print_table(const struct found *f, const struct fg_sys *s)
 	}
 }
 
+/* "PID (comm)" of the first processes that could not be evaluated */
+static void name_unread(const char *root, pid_t pid, char *out, unsigned nth)
+{
+	char comm[32] = "?";
+	size_t at = strlen(out);
+
+	if (nth >= 8) {
+		if (nth == 8 && at + 8 < 512)
+			strcpy(out + at, ", ...");
+		return;
+	}
+	if (fg_read(root, pid, "comm", comm, sizeof(comm)) > 0)
+		comm[strcspn(comm, "\n")] = '\0';
+	snprintf(out + at, 512 - at, "%s%d (%s)", nth ? ", " : "", (int)pid,
+		 comm);
+}
+
+/* the copy-on-write view: the processes whose fork's copies may not fit */
+static void print_cow(const struct found *c)
+{
+	char w[32], h[32];
+	struct fg_buf b;
+	char limit[FG_PATH_MAX + 64];
+
+	if (!c->n)
+		return;
+	printf("copy-on-write at risk (a fork's copies may not fit):\n");
+	printf("%-8s %-16s %10s %10s %s\n", "PID", "COMM", "WORST", "HEADROOM",
+	       "LIMIT");
+	for (size_t i = 0; i < c->n; i++) {
+		const struct fg_result *x = &c->v[i];
+
+		fg_buf_init(&b, limit, sizeof(limit));
+		fg_report_cow_limit(&b, &x->cow);
+		printf("%-8d %-16s %10s %10s %s\n", (int)x->task.pid,
+		       x->task.comm[0] ? x->task.comm : "?",
+		       cli_size(x->cow.worst_kb, w),
+		       x->cow.headroom_kb == FG_COW_NONE
+			   ? "unlimited"
+			   : cli_size(x->cow.headroom_kb, h),
+		       limit);
+	}
+}
+
 int cli_check_all(const struct cli_check_opts *o, const struct fg_sys *s)
 {
-	struct found f = { 0 };
+	struct found f = { 0 }, cow = { 0 };
+	char unread[512] = "";
 	struct fg_result r;
 	struct dirent *e;
 	char reason[512];
@@ -113,17 +183,21 @@ int cli_check_all(const struct cli_check_opts *o, const struct fg_sys *s)
 			continue; /* exited since readdir */
 		checked++;
 		if (cli_check_no_verdict(rc, &r, reason, sizeof(reason))) {
-			unreadable++;
+			name_unread(o->root, pid, unread, unreadable++);
 			continue;
 		}
+		fg_cow_check(o->root, o->sysfs, pid, s, &r.cow);
 		if (o->prom && r.task.vsz_kb && cli_check_print(&r, o))
 			status = FG_EXIT_UNKNOWN;
+		if (r.cow.verdict == FG_COW_RISK && push(&cow, &r))
+			r.verdict = FG_UNKNOWN; /* out of memory: below */
 		if (r.verdict == FG_OK)
 			continue;
-		if (push(&f, &r)) {
+		if (r.verdict == FG_UNKNOWN || push(&f, &r)) {
 			cli_error("check", "out of memory");
 			closedir(d);
 			free(f.v);
+			free(cow.v);
 			return FG_EXIT_UNKNOWN;
 		}
 	}
@@ -142,13 +216,11 @@ int cli_check_all(const struct cli_check_opts *o, const struct fg_sys *s)
 		for (i = 0; i < f.n; i++)
 			if (cli_check_print(&f.v[i], o))
 				status = FG_EXIT_UNKNOWN;
-		printf("{\"event\":\"summary\",\"checked\":%u,\"fail\":%u,"
-		       "\"borderline\":%zu,\"not_evaluated\":%u,"
-		       "\"not_applicable\":%u,\"ms\":%ld,\"exit\":%d}\n",
-		       checked, nfail, f.n - nfail, unreadable, na,
-		       (fg_now_us() - t0 + 500) / 1000, status);
+		print_summary(checked, nfail, f.n - nfail, unreadable, na,
+			      (fg_now_us() - t0 + 500) / 1000, status);
 	} else {
 		print_table(&f, s);
+		print_cow(&cow);
 		printf("%u processes checked in %ld ms: %u would fail, %zu "
 		       "borderline, %u could not be evaluated; %u not "
 		       "applicable (zombies, kernel threads)\n",
@@ -159,8 +231,9 @@ int cli_check_all(const struct cli_check_opts *o, const struct fg_sys *s)
 		cli_error("check",
 			  "%u processes could not be evaluated (their maps are "
 			  "not readable by this user, or they changed during "
-			  "the check); run as root to see them",
-			  unreadable);
+			  "the check): %s; run as root to see them",
+			  unreadable, unread);
 	free(f.v);
+	free(cow.v);
 	return status;
 }

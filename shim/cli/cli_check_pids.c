@@ -15,9 +15,9 @@
 #include "check.h"
 #include "cli.h"
 #include "cli_check_pids.h"
+#include "cli_check_prom.h"
 #include "fmt.h"
 #include "parse.h"
-#include "prom.h"
 
 int cli_check_status(enum fg_verdict v)
 {
@@ -116,13 +116,13 @@ const char *cli_check_no_verdict(int rc, const struct fg_result *r, char *why,
 
 int cli_check_print(const struct fg_result *r, const struct cli_check_opts *o)
 {
-	struct fg_prom_task t = { r->task.pid, r->task.comm, r->verdict, true,
-				  fg_eval_margin_kb(&r->ev) };
 	char buf[16384];
-	size_t n = o->prom   ? fg_prom_host_task(&t, buf, sizeof(buf))
-		   : o->json ? fg_report_json(r, buf, sizeof(buf))
-			     : fg_report_text(r, buf, sizeof(buf));
+	size_t n;
 
+	if (o->prom) /* printed family by family at the end */
+		return cli_prom_add(r);
+	n = o->json ? fg_report_json(r, buf, sizeof(buf))
+		    : fg_report_text(r, buf, sizeof(buf));
 	if (!n)
 		return -ENOSPC;
 	return fwrite(buf, 1, n, stdout) == n ? 0 : -EIO;
@@ -176,6 +176,8 @@ int cli_check_pids(const struct cli_check_opts *o, const struct fg_sys *s,
 				  args[i]);
 			return FG_EXIT_UNKNOWN;
 		}
+		if (!o->json && !o->prom && fg_procfs_live(o->root))
+			cli_guard_say(o->root, pid);
 		status = cli_check_worse(status, cli_check_status(r.verdict));
 	}
 	return status;

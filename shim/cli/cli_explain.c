@@ -317,6 +317,7 @@ int cli_explain(int argc, char **argv)
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
+	struct cli_opts g = { "explain", ":jp:s:k:h", longopts, usage, 0 };
 	const char *root = "/proc", *sysfs = NULL;
 	struct cli_host h = { 0 };
 	char out[16384];
@@ -325,9 +326,7 @@ int cli_explain(int argc, char **argv)
 	enum fg_rule rule = FG_RULE_RUNNING;
 	int c;
 
-	opterr = 0;
-	while ((c = getopt_long(argc, argv, ":jp:s:k:h", longopts, NULL)) !=
-	       -1) {
+	while ((c = cli_next_opt(&g, argc, argv)) > 0) {
 		switch (c) {
 		case 'j': as_json = true; break;
 		case 'p': root = optarg; break;
@@ -337,16 +336,10 @@ int cli_explain(int argc, char **argv)
 			if (rule == FG_RULE_COUNT)
 				return FG_EXIT_USAGE;
 			break;
-		case 'h': fputs(usage, stdout); return FG_EXIT_OK;
-		case ':':
-			return cli_usage_error("explain",
-					       "%s needs an argument",
-					       argv[optind - 1]);
-		default:
-			return cli_usage_error("explain", "unknown option '%s'",
-					       argv[optind - 1]);
 		}
 	}
+	if (c < 0)
+		return g.status;
 	if (optind < argc)
 		return cli_usage_error("explain", "unexpected argument '%s'",
 				       argv[optind]);

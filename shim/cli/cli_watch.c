@@ -214,10 +214,10 @@ static unsigned sample(struct watch *w, struct child *c,
 		return 1;
 	}
 	err = private_dirty_kb(w->root, c->pid, &kb);
-	if (err) {
+	if (err == -EACCES || err == -EPERM)
 		c->err = -err;
+	if (err) /* or it exited since the stat: the next round says so */
 		return 0;
-	}
 	c->sample_us += fg_now_us() - t0;
 	c->samples++;
 	if (kb > c->peak_kb)
@@ -352,13 +352,12 @@ int cli_watch(int argc, char **argv)
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
+	struct cli_opts g = { "watch", ":i:n:d:jp:s:h", longopts, usage, 0 };
 	struct watch w = { .root = "/proc", .sysfs = "/sys" };
 	long interval = 250, count = 0, duration = 0, pid;
 	int c;
 
-	opterr = 0;
-	while ((c = getopt_long(argc, argv, ":i:n:d:jp:s:h", longopts, NULL)) !=
-	       -1) {
+	while ((c = cli_next_opt(&g, argc, argv)) > 0) {
 		switch (c) {
 		case 'i':
 			if (!parse_num(optarg, 3600000, &interval) ||
@@ -382,15 +381,10 @@ int cli_watch(int argc, char **argv)
 		case 'j': w.json = true; break;
 		case 'p': w.root = optarg; break;
 		case 's': w.sysfs = optarg; break;
-		case 'h': fputs(usage, stdout); return FG_EXIT_OK;
-		case ':':
-			return cli_usage_error("watch", "%s needs an argument",
-					       argv[optind - 1]);
-		default:
-			return cli_usage_error("watch", "unknown option '%s'",
-					       argv[optind - 1]);
 		}
 	}
+	if (c < 0)
+		return g.status;
 	if (optind + 1 != argc || !parse_num(argv[optind], INT_MAX, &pid) ||
 	    pid < 1)
 		return cli_usage_error("watch", "one PID is needed");

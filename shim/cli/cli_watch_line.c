@@ -14,40 +14,46 @@
 static const char *const state_names[] = { "running", "exited",
 					   "exited_unsampled", "unreadable" };
 
-static void json_kb(const char *key, uint64_t kb, bool known)
+/* "key":N, or "key":null when not @known */
+static void json_kb(struct fg_buf *b, const char *key, uint64_t v, bool known)
 {
+	fg_json_key(b, key);
 	if (known)
-		printf(",\"%s\":%" PRIu64, key, kb);
+		fg_putu(b, v);
 	else
-		printf(",\"%s\":null", key);
+		fg_puts(b, "null");
 }
 
+/* One JSON object, built in fmt.h's buffer (escaped strings) */
 static void print_json(const struct watch *w, const struct child *c,
 		       enum state s, long life_ms, int64_t kills, unsigned pct)
 {
+	char line[1024];
+	struct fg_buf b;
 	bool m = c->samples > 0;
 
-	printf("{\"event\":\"watch\",\"pid\":%d,\"child\":%d,\"state\":\"%s\","
-	       "\"lifetime_ms\":%ld",
-	       (int)w->pid, (int)c->pid, state_names[s], life_ms);
-	json_kb("peak_copy_kb", c->peak_kb, m);
-	printf(",\"worst_kb\":%" PRIu64, c->worst_kb);
-	if (m)
-		printf(",\"peak_pct\":%u", pct);
-	else
-		fputs(",\"peak_pct\":null", stdout);
-	json_kb("lowest_headroom_kb", c->low_room_kb,
+	fg_buf_init(&b, line, sizeof(line));
+	fg_putc(&b, '{');
+	fg_json_s(&b, "event", "watch");
+	fg_json_u(&b, "pid", (uint64_t)w->pid);
+	fg_json_u(&b, "child", (uint64_t)c->pid);
+	fg_json_s(&b, "state", state_names[s]);
+	fg_json_key(&b, "lifetime_ms");
+	fg_puti(&b, life_ms);
+	json_kb(&b, "peak_copy_kb", c->peak_kb, m);
+	fg_json_u(&b, "worst_kb", c->worst_kb);
+	json_kb(&b, "peak_pct", pct, m);
+	json_kb(&b, "lowest_headroom_kb", c->low_room_kb,
 		c->low_room_kb != FG_COW_NONE);
-	printf(",\"cow_limit\":\"%s\",\"oom_kills\":", w->limit);
-	if (kills < 0)
-		fputs("null", stdout);
-	else
-		printf("%" PRId64, kills);
-	printf(",\"samples\":%u,\"sample_us\":%ld", c->samples,
-	       m ? c->sample_us / (long)c->samples : 0);
+	fg_json_s(&b, "cow_limit", w->limit);
+	json_kb(&b, "oom_kills", (uint64_t)kills, kills >= 0);
+	fg_json_u(&b, "samples", c->samples);
+	fg_json_key(&b, "sample_us");
+	fg_puti(&b, m ? c->sample_us / (long)c->samples : 0);
 	if (c->err)
-		printf(",\"error\":\"%s\"", fg_errno_name(c->err) ?: "?");
-	puts("}");
+		fg_json_s(&b, "error", fg_errno_name(c->err) ?: "?");
+	fg_puts(&b, "}\n");
+	fwrite(line, 1, b.at, stdout);
 }
 
 void watch_print_child(const struct watch *w, const struct child *c,
@@ -93,11 +99,21 @@ void watch_print_child(const struct watch *w, const struct child *c,
 
 void watch_print_unseen(const struct watch *w)
 {
-	if (w->json)
-		printf("{\"event\":\"watch\",\"pid\":%d,\"child\":null,"
-		       "\"state\":\"unseen\",\"interval_ms\":%ld}\n",
-		       (int)w->pid, w->interval);
-	else
+	char line[256];
+	struct fg_buf b;
+
+	if (w->json) {
+		fg_buf_init(&b, line, sizeof(line));
+		fg_putc(&b, '{');
+		fg_json_s(&b, "event", "watch");
+		fg_json_u(&b, "pid", (uint64_t)w->pid);
+		fg_json_s(&b, "child", NULL);
+		fg_json_s(&b, "state", "unseen");
+		fg_json_key(&b, "interval_ms");
+		fg_puti(&b, w->interval);
+		fg_puts(&b, "}\n");
+		fwrite(line, 1, b.at, stdout);
+	} else
 		printf("forkguard watch: %d: at least one child forked, exited "
 		       "and was reaped between two samples (shorter than the "
 		       "%ld ms interval, -i): not measured\n",

@@ -71,6 +71,7 @@ enum kind {
 	K_LOG,	    /* stderr, syslog or a path pattern: sink and pattern */
 	K_RULE,	    /* a kernel rule's name: enum fg_rule */
 	K_REMEDIES, /* a list of @choices: remedies and remedies_asked */
+	K_LABELS,   /* name=value,...: a char[max] (parse_labels) */
 };
 
 /*
@@ -128,6 +129,11 @@ static const struct option {
 	  NULL, "an absolute directory path", NULL, "no metrics" },
 	{ "FORKGUARD_METRICS_INTERVAL", K_UINT, F(metrics_interval), "15",
 	  86400, NULL, NULL, "seconds", NULL },
+	{ "FORKGUARD_METRICS_LABELS", K_LABELS, F(metrics_labels), NULL,
+	  sizeof(((struct fg_config *)0)->metrics_labels), NULL,
+	  "name=value[,name=value...], names [A-Za-z_][A-Za-z0-9_]* but the "
+	  "metrics' own, values without \" \\ ,",
+	  NULL, "no extra labels" },
 #undef F
 };
 
@@ -250,6 +256,52 @@ static bool parse_path(const char *v, char *dst, size_t len)
 	return true;
 }
 
+/* labels a sample already has, or that Prometheus keeps for itself */
+static bool label_reserved(const char *name, size_t n)
+{
+	static const char *const taken[] = { "comm",  "pid",	 "pidns",
+					     "call",  "verdict", "outcome",
+					     "errno", "remedy",	 "result",
+					     "le",    NULL };
+
+	if (n >= 2 && name[0] == '_' && name[1] == '_')
+		return true;
+	for (const char *const *t = taken; *t; t++)
+		if (strlen(*t) == n && !strncmp(*t, name, n))
+			return true;
+	return false;
+}
+
+/* FORKGUARD_METRICS_LABELS: name=value[,name=value...], names as
+ * Prometheus wants them, values without " \ , or control bytes */
+static bool parse_labels(const char *v, char *dst, size_t len)
+{
+	const char *p = v;
+
+	if (strlen(v) >= len)
+		return false;
+	while (*p) {
+		const char *name = p;
+
+		if (!((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') ||
+		      *p == '_'))
+			return false;
+		while ((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') ||
+		       (*p >= '0' && *p <= '9') || *p == '_')
+			p++;
+		if (*p != '=' || label_reserved(name, (size_t)(p - name)))
+			return false;
+		for (p++; *p && *p != ','; p++)
+			if (*p == '"' || *p == '\\' ||
+			    (unsigned char)*p < 0x20 || *p == 0x7f)
+				return false;
+		if (*p == ',' && !*++p)
+			return false;
+	}
+	memcpy(dst, v, strlen(v) + 1);
+	return true;
+}
+
 void fg_config_expand_pid(struct fg_config *c, pid_t pid)
 {
 	struct fg_buf b;
@@ -319,6 +371,12 @@ static bool apply(const struct option *o, const char *v, struct fg_config *c)
 		return true;
 	case K_REMEDIES:
 		return v && parse_remedies(v, &c->remedies, &c->remedies_asked);
+	case K_LABELS:
+		if (!v) {
+			field[0] = '\0';
+			return true;
+		}
+		return parse_labels(v, field, o->max);
 	}
 	return false;
 }

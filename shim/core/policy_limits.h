@@ -1,6 +1,6 @@
 /*
  * policy_limits.h - the limit of each overcommit rule as named terms
- * (policy_limits.c), pure.
+ * (policy_limits.c), pure: the limit each rule of policy.c compares with.
  */
 #ifndef FG_POLICY_LIMITS_H
 #define FG_POLICY_LIMITS_H

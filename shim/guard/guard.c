@@ -410,7 +410,8 @@ static void pass_parent_late(void)
 
 	if (!failed) {
 		fg_metrics_tick(); /* reads a clock until a write is due */
-		return;		   /* the fork succeeded: read only */
+		fg_cow_after(fg_config()); /* the caches, when stale */
+		return;			   /* the fork succeeded */
 	}
 	pass.failed = 0;
 	if (pass.slow != getpid())

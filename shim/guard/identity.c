@@ -37,6 +37,14 @@ __attribute__((section(".interp"), used, retain)) static const char interp[] =
     FG_INTERP;
 #endif
 
+/*
+ * What `forkguard check PID` reads of this copy (in the process's memory,
+ * /proc/PID/mem, where the library's writable data is mapped): the marker,
+ * then "version= role= mode= log= format= metrics=" as set at load.  In
+ * .data (initialised), so that it lies in the library's file mapping.
+ */
+__attribute__((used)) static char state[FG_STATE_LEN] = FG_STATE_MAGIC;
+
 static int copy_state; /* 0: not known yet, 1: the first copy, 2: another */
 static struct {
 	char armed;		 /* the note is due at the first fork */
@@ -94,6 +102,34 @@ void fg_second_copy_say(void)
 	note.first = path_of(first);
 	note.own = path_of(fg_own_marker);
 	__atomic_store_n(&note.armed, 1, __ATOMIC_RELEASE);
+}
+
+static const char *const mode_names[] = { "observe", "enforce", "remediate",
+					  "off" };
+
+/* at load: what this copy does, for forkguard check */
+__attribute__((constructor)) static void publish(void)
+{
+	const struct fg_config *c = fg_config();
+	struct fg_buf b;
+
+	fg_buf_init(&b, state + sizeof(FG_STATE_MAGIC) - 1,
+		    sizeof(state) - sizeof(FG_STATE_MAGIC));
+	fg_puts(&b, " version=" FG_VERSION " role=");
+	fg_puts(&b, fg_second_copy() ? "passive" : "guard");
+	if (!c)
+		return;
+	fg_puts(&b, " mode=");
+	fg_puts(&b, (unsigned)c->mode < 4 ? mode_names[c->mode] : "?");
+	fg_puts(&b, " format=");
+	fg_puts(&b, c->format == FG_FORMAT_JSON ? "json" : "text");
+	fg_puts(&b, " log=");
+	fg_puts(&b, c->sink == FG_SINK_FILE	? c->log_pattern
+		    : c->sink == FG_SINK_STDERR ? "stderr"
+		    : c->sink == FG_SINK_SYSLOG ? "syslog"
+						: "auto");
+	fg_puts(&b, " metrics=");
+	fg_puts(&b, c->metrics_dir[0] ? c->metrics_dir : "none");
 }
 
 static void say(const char *s)

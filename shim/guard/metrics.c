@@ -33,12 +33,15 @@
 #include "clock.h"
 #include "config.h"
 #include "fastpath.h"
+#include "log.h"
 #include "fmt.h"
 #include "forksafe.h"
 #include "metrics.h"
+#include "metrics_prune.h"
 #include "parse.h"
 #include "policy.h"
 #include "procfs.h"
+#include "report.h"
 
 /*
  * The counters live on their own anonymous pages marked MADV_WIPEONFORK
@@ -110,6 +113,8 @@ static void wipe_on_fork(void)
 #endif
 }
 
+static void write_now(const struct fg_config *c);
+
 void fg_metrics_init(void)
 {
 	const struct fg_config *c = fg_config();
@@ -119,6 +124,9 @@ void fg_metrics_init(void)
 	st.interval = c->metrics_interval;
 	wipe_on_fork();
 	__atomic_store_n(&st.on, true, __ATOMIC_RELEASE);
+	/* the file from the start: "guarded, never forked" is not "absent";
+	 * the first fork still writes at once (next_s stays 0) */
+	write_now(c);
 }
 
 static void observe_check(uint64_t ns)
@@ -259,6 +267,35 @@ static void name_files(const struct fg_config *c, pid_t self)
 	fg_puts(&b, ".tmp"); /* not *.prom: the collector skips it */
 }
 
+/*
+ * Once per process: the file cannot be written (a directory that is
+ * missing, not one, or not writable by this user; under systemd's
+ * ProtectSystem=strict, one not in ReadWritePaths=).
+ */
+static void say_failed(const struct fg_config *c, int err)
+{
+	static char said;
+	char line[FG_PATH_MAX + 192], json[FG_PATH_MAX + 320];
+	struct fg_buf b;
+	size_t n;
+
+	if (__atomic_test_and_set(&said, __ATOMIC_RELAXED))
+		return;
+	fg_buf_init(&b, line, sizeof(line));
+	fg_puts(&b, "forkguard: cannot write the metrics file ");
+	fg_puts(&b, st.path);
+	fg_puts(&b, " (");
+	fg_puterrno(&b, err);
+	fg_puts(&b, "): no metrics from this process; FORKGUARD_METRICS "
+		    "must be a directory this user can write\n");
+	n = b.at;
+	if (c->format == FG_FORMAT_JSON &&
+	    (n = fg_report_warning_json(getpid(), line, n, json, sizeof(json))))
+		fg_log_write(c, json, n);
+	else if (n)
+		fg_log_write(c, line, n);
+}
+
 static void write_file(const struct fg_config *c)
 {
 	struct fg_metrics_view v;
@@ -282,6 +319,7 @@ static void write_file(const struct fg_config *c)
 	v.pid = self;
 	v.start_ns = st.start_ns;
 	v.pidns = st.pidns;
+	v.labels = c->metrics_labels;
 	if (!fg_fast_check(c->procfs, c->rule, false, &r) &&
 	    r.verdict != FG_UNKNOWN) {
 		v.have_margin = true;
@@ -295,107 +333,29 @@ static void write_file(const struct fg_config *c)
 	unlink(st.tmp);
 	fd = open(st.tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC,
 		  0644);
-	if (fd < 0)
+	if (fd < 0) {
+		say_failed(c, errno);
 		return;
-	ok = write(fd, buf, n) == (ssize_t)n;
-	ok = !close(fd) && ok;
-	if (ok && !rename(st.tmp, st.path))
+	}
+	ok = write(fd, buf, n) == (ssize_t)n || (errno = EIO, false);
+	ok = (!close(fd) || (errno = EIO, false)) && ok;
+	if (ok && !rename(st.tmp, st.path)) {
 		st.written = true;
-	else
-		unlink(st.tmp);
-}
-
-/* what getdents64(2) returns, one after the other (linux_dirent64) */
-struct dent {
-	uint64_t d_ino;
-	int64_t d_off;
-	unsigned short d_reclen;
-	unsigned char d_type;
-	char d_name[];
-};
-
-/* "forkguard-<comm>-<pid>.prom" or its ".prom.tmp": the pid; 0 if not */
-static pid_t file_pid(const char *name)
-{
-	size_t n = strlen(name), end;
-	uint64_t pid = 0, scale = 1;
-
-	if (strncmp(name, "forkguard-", 10))
-		return 0;
-	if (n > 9 && !strcmp(name + n - 9, ".prom.tmp"))
-		end = n - 9;
-	else if (n > 5 && !strcmp(name + n - 5, ".prom"))
-		end = n - 5;
-	else
-		return 0;
-	while (end > 10 && name[end - 1] >= '0' && name[end - 1] <= '9' &&
-	       scale <= 1000000000u) {
-		pid += (uint64_t)(name[--end] - '0') * scale;
-		scale *= 10;
-	}
-	return end > 10 && name[end - 1] == '-' && pid && pid <= INT32_MAX
-		   ? (pid_t)pid
-		   : 0;
-}
-
-/* Was @name (in @dir) written by a process of our pid namespace? */
-static bool ours(int dir, const char *name, const char *label)
-{
-	char buf[16384];
-	ssize_t n;
-	int fd = openat(dir, name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
-
-	if (fd < 0)
-		return false;
-	n = read(fd, buf, sizeof(buf) - 1);
-	close(fd);
-	if (n <= 0)
-		return false;
-	buf[n] = '\0';
-	return strstr(buf, label) != NULL;
-}
-
-/*
- * Once per process, before its first write: remove the files of processes
- * that are gone.  A file is stale when no process has its pid (kill 0:
- * ESRCH) and it names our pid namespace (its pidns label, st.pidns): a
- * file written from another namespace (a directory shared between
- * containers) or by an older version is never touched.  getdents64, not
- * opendir: no heap.
- */
-__attribute__((noinline)) static void prune(const struct fg_config *c,
-					    pid_t self)
-{
-	char dents[4096] __attribute__((aligned(8))), label[48];
-	struct fg_buf b;
-	long n;
-	int dir;
-
-	if (!st.pidns)
 		return;
-	fg_buf_init(&b, label, sizeof(label));
-	fg_puts(&b, ",pidns=\"");
-	fg_putu(&b, st.pidns);
-	fg_puts(&b, "\"}");
-	dir = open(c->metrics_dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (dir < 0)
-		return;
-	while ((n = syscall(SYS_getdents64, dir, dents, sizeof(dents))) > 0) {
-		for (long at = 0; at < n;) {
-			const struct dent *d =
-			    (const struct dent *)(dents + at);
-			pid_t pid = file_pid(d->d_name);
-
-			at += d->d_reclen;
-			if (!pid || pid == self || !kill(pid, 0) ||
-			    errno != ESRCH)
-				continue;
-			/* a .tmp left behind holds the whole text too */
-			if (ours(dir, d->d_name, label))
-				unlinkat(dir, d->d_name, 0);
-		}
 	}
-	close(dir);
+	say_failed(c, errno);
+	unlink(st.tmp);
+}
+
+static void write_now(const struct fg_config *c)
+{
+	if (st.owner != getpid()) {
+		/* a new process: its namespace, for prune and the file's
+		 * label */
+		st.pidns = fg_ns_inode(c->procfs, 0, "pid");
+		fg_metrics_prune(c->metrics_dir, getpid(), st.pidns);
+	}
+	write_file(c);
 }
 
 void fg_metrics_tick(void)
@@ -415,13 +375,7 @@ void fg_metrics_tick(void)
 	if (c) {
 		__atomic_store_n(&st.next_s, now + (int64_t)st.interval,
 				 __ATOMIC_RELAXED);
-		if (st.owner != getpid()) {
-			/* a new process: its namespace, for prune and the
-			 * file's label */
-			st.pidns = fg_ns_inode(c->procfs, 0, "pid");
-			prune(c, getpid());
-		}
-		write_file(c);
+		write_now(c);
 	}
 	__atomic_clear(&st.writing, __ATOMIC_RELEASE);
 	fg_errno_keep(err);

@@ -1,7 +1,9 @@
 /*
- * describe.c - the sentences: what a rule compares, the fixes that fit a
- * verdict, what each remedy did.  One home for each, used by the reports
- * (report.c) and the CLI (the rule lines of check --all and explain).
+ * describe.c - the sentences: the fixes that fit a verdict, why a remedy
+ * cannot help, what each remedy did, the outcome's name, why an estimate
+ * is uncertain and how to settle it.  One home for each, used by the
+ * reports (report.c, report_json.c) and the guard's remedies.  The rule
+ * in words is report_rule.c's.
  * Numbers in, text out through a fixed buffer: no stdio, no heap.
  */
 #include <string.h>
@@ -136,7 +138,27 @@ static void attempt_note(struct fg_buf *b, const struct fg_attempt *a)
 	}
 }
 
-void fg_describe_attempts(struct fg_buf *b, const struct fg_event *e)
+/* one field of a remedy: JSON ,"key":value, or text SEP value */
+static void field(struct fg_buf *b, bool json, const char *key, const char *sep,
+		  const char *s, uint64_t kb, bool size)
+{
+	fg_puts(b, json ? ",\"" : sep);
+	if (json) {
+		fg_puts(b, key);
+		fg_puts(b, "\":");
+	}
+	if (s && json)
+		fg_putjs(b, s);
+	else if (s)
+		fg_puts(b, s);
+	else if (size && !json)
+		fg_putsize(b, kb);
+	else
+		fg_putu(b, kb);
+}
+
+/* @e's remedies, as the body of a JSON array or in words */
+static void attempts(struct fg_buf *b, const struct fg_event *e, bool json)
 {
 	char note[112];
 	struct fg_buf n;
@@ -145,28 +167,38 @@ void fg_describe_attempts(struct fg_buf *b, const struct fg_event *e)
 	for (i = 0; i < e->nattempts; i++) {
 		const struct fg_attempt *a = &e->attempts[i];
 
-		if (i)
-			fg_putc(b, ',');
-		fg_puts(b, "{\"name\":");
-		fg_putjs(b, a->name);
-		fg_puts(b, ",\"result\":");
-		fg_putjs(b, fg_attempt_result_name(a->result));
-		fg_puts(b, ",\"released_kb\":");
-		fg_putu(b, a->released_kb);
-		if (a->rss_kb) {
-			fg_puts(b, ",\"rss_kb\":");
-			fg_putu(b, a->rss_kb);
-		}
-		fg_puts(b, ",\"us\":");
-		fg_putu(b, a->us > 0 ? (uint64_t)a->us : 0);
+		fg_puts(b, !i ? "" : json ? "," : "; ");
+		fg_puts(b, json ? "{\"name\":" : "");
+		if (json)
+			fg_putjs(b, a->name);
+		else
+			fg_puts(b, a->name);
+		field(b, json, "result", " ", fg_attempt_result_name(a->result),
+		      0, false);
+		field(b, json, "released_kb", ", released ", NULL,
+		      a->released_kb, true);
+		if (a->rss_kb)
+			field(b, json, "rss_kb", ", RSS ", NULL, a->rss_kb,
+			      true);
+		field(b, json, "us", ", ", NULL,
+		      a->us > 0 ? (uint64_t)a->us : 0, false);
+		fg_puts(b, json ? "" : " us");
 		fg_buf_init(&n, note, sizeof(note));
 		attempt_note(&n, a);
-		if (note[0]) {
-			fg_puts(b, ",\"note\":");
-			fg_putjs(b, note);
-		}
-		fg_putc(b, '}');
+		if (note[0])
+			field(b, json, "note", " (", note, 0, false);
+		fg_puts(b, json ? "}" : note[0] ? ")" : "");
 	}
+}
+
+void fg_describe_attempts(struct fg_buf *b, const struct fg_event *e)
+{
+	attempts(b, e, true);
+}
+
+void fg_describe_attempts_text(struct fg_buf *b, const struct fg_event *e)
+{
+	attempts(b, e, false);
 }
 
 #define FG_FREED_KB 65536 /* freed memory worth a purge */

@@ -41,5 +41,7 @@ const char *fg_describe_fit(enum fg_fit fit);
 
 /* fg_describe_attempts - @e's remedies, as the body of a JSON array. */
 void fg_describe_attempts(struct fg_buf *b, const struct fg_event *e);
+/* fg_describe_attempts_text - @e's remedies in words, "; " between. */
+void fg_describe_attempts_text(struct fg_buf *b, const struct fg_event *e);
 
 #endif /* FG_DESCRIBE_H */

@@ -219,9 +219,12 @@ static size_t text(const struct fg_result *r, const struct fg_event *e,
 		fg_puts(&b, "  remedies (verdict before them: ");
 		fg_puts(&b, fg_verdict_name(e->verdict_before));
 		fg_puts(&b, "): ");
-		fg_describe_attempts(&b, e);
+		fg_describe_attempts_text(&b, e);
 		fg_putc(&b, '\n');
 	}
+	/* the remedies saved this fork: no fix applies to it now */
+	if (e->nattempts && r->verdict == FG_OK)
+		return b.at;
 	fg_puts(&b, "  fix: ");
 	fg_describe_fixes(&b, r, e, "\n  fix: ");
 	fg_putc(&b, '\n');

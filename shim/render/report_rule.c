@@ -6,7 +6,8 @@
  * mode's word (the kernel's OVERCOMMIT_GUESS, _ALWAYS, _NEVER: heuristic,
  * always, never), what it refuses, and its limit, which a report prints
  * with the very terms the rule computed it from (policy_limits.c) in
- * exact kB, so that they add up to it.  Used by the reports (the text's
+ * exact kB, so that they add up to it (after the limit as a size); an ok
+ * verdict gets the limit and the margin left.  Used by the reports (the text's
  * and the JSON's "rule"), check --all's rule line and explain.  No stdio,
  * no heap.
  */
@@ -69,8 +70,9 @@ static void commit_limit(struct fg_buf *b, const struct fg_sys *s)
 }
 
 /*
- * "N kB = a kB + name b kB - name c kB": the limit as the terms the rule
- * used (policy.c's fg_limit_terms), exact, so that they add up.
+ * "23.5 GiB: N kB = name a kB + name b kB - name c kB": the limit as a
+ * size, then as the terms the rule used (policy.c's fg_limit_terms),
+ * exact, so that they add up.
  */
 static void put_terms(struct fg_buf *b, const struct fg_result *r)
 {
@@ -81,6 +83,9 @@ static void put_terms(struct fg_buf *b, const struct fg_result *r)
 	fg_limit_terms(&r->sys, &r->task, r->ev.rule, &ts);
 	for (i = 0; i < ts.n; i++)
 		total += ts.t[i].pages;
+	/* the size as every other size of the report, then the exact sum */
+	fg_putsize(b, total > 0 ? (uint64_t)total * r->ev.page_kb : 0);
+	fg_puts(b, ": ");
 	fg_puti(b, total * (int64_t)r->ev.page_kb);
 	fg_puts(b, " kB");
 	if (total < 0)
@@ -99,7 +104,7 @@ static void put_terms(struct fg_buf *b, const struct fg_result *r)
 
 /*
  * An ok verdict's limit and how far below it the fork stays (policy.c's
- * margin; from a bound, the headroom is at least that).
+ * margin; from a bound, the margin is at least that).
  */
 void fg_report_headroom(struct fg_buf *b, const struct fg_result *r)
 {
@@ -108,7 +113,8 @@ void fg_report_headroom(struct fg_buf *b, const struct fg_result *r)
 	fg_puts(b, r->ev.mode == FG_OVERCOMMIT_NEVER ? "; allowed "
 						     : "; limit per VMA ");
 	fg_putsize(b, r->ev.limit_pages * r->ev.page_kb);
-	fg_puts(b, r->exact ? ", headroom " : ", headroom at least ");
+	/* "margin": "headroom" is the copy-on-write room (cow: line) */
+	fg_puts(b, r->exact ? ", margin " : ", margin at least ");
 	fg_putsize(b, m > 0 ? (uint64_t)m : 0);
 }
 

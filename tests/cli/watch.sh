@@ -53,10 +53,7 @@ redis-server --port "$port" --bind 127.0.0.1 --save '' --appendonly no --hz 1 \
 	--dir "$d" --daemonize no --logfile "$d/redis.log" >/dev/null 2>&1 &
 rpid=$!
 HELD+=("$rpid")
-for _ in $(seq 100); do
-	redis-cli -p "$port" ping 2>/dev/null | grep -q PONG && break
-	sleep 0.1
-done
+redis_up "$port"
 seq 20000 | sed 's/.*/SET key:& value-value-value-&/' | redis-cli -p "$port" --pipe >/dev/null
 saves() { # saves N GAP: N BGSAVEs, GAP seconds apart, each waited for
 	local i

@@ -107,6 +107,31 @@ check storm "$out; $lines log lines in ${secs}s (limit 10/s)" \
 	test "${fds%%->*}" = "${fds##*->}" -a "$((${rss##*->} - ${rss%%->*}))" -le 64 \
 	-a "$lines" -le "$((secs * 20 + 20))"
 
+# The fork path's syscalls, counted by strace in the parent between two
+# forks from the third on (storm: a first fork, then 6): with the cache
+# valid (forks 50 ms apart) a pread of the kept statm and its fstat; a
+# window apart (1.1 s) overcommit_memory's too; never an open, a cgroup
+# walk or meminfo (the process is far below its limits)
+if ! skipped fork-syscalls; then
+	for gap in 50 1100; do
+		strace -f -qq -o "$TMP/strace.$gap" -E LD_PRELOAD="$LIB" \
+			"$T/storm" 6 "$gap" >/dev/null 2>&1
+		got=$(awk -v want=$((gap > 1000 ? 2 : 1)) '
+			NR == 1 { parent = $1 }
+			$1 != parent || /^[0-9]+ +(---|\+\+\+|<\.\.\.)/ { next }
+			{ sub(/^[0-9]+ +/, ""); sub(/[(<].*/, "") }
+			/^clone$/ {
+				if (++forks > 3) { nseg++; bad += preads != want; o = o seg }
+				preads = 0; seg = ""; next
+			}
+			/^pread64$/ { preads++ }
+			!/^(getpid|newfstatat|pread64|wait4|clock_nanosleep|rt_sigprocmask)$/ { seg = seg " " $0 }
+			END { printf "%d forks, %d with other than %d preads; other syscalls:%s\n", nseg, bad, want, o ? o : " none" }' "$TMP/strace.$gap")
+		check "fork-syscalls-$gap" "forks ${gap} ms apart: $got" \
+			test "$got" = "4 forks, 0 with other than $((gap > 1000 ? 2 : 1)) preads; other syscalls: none"
+	done
+fi
+
 # _init/_fini: musl's crti.o defines them global (the musl build)
 exports=$(nm -D --defined-only "$B/libforkguard.so" | awk '$3 != "_init" && $3 != "_fini" && $3 !~ /^__odr_asan[.]/ {print $3}' | sort | tr '\n' ' ')
 allowed=$(sort "$(dirname "$0")/exports.txt" | tr '\n' ' ')
