@@ -44,6 +44,12 @@ for iv in 3600 0; do
 done
 check cow-rate-limit "3 forks at risk: $(grep -c 'cow: risk' "$TMP/rate.3600") report(s) per hour, $(grep -c 'cow: risk' "$TMP/rate.0") with FORKGUARD_COW_INTERVAL=0" \
 	test "$(grep -c 'cow: risk' "$TMP/rate.3600")" = 1 -a "$(grep -c 'cow: risk' "$TMP/rate.0")" = 3
+# the interval ends: with 1 s, two forks at once report once, and one 1.2 s
+# later reports again (sleep is a fork too, within the first second)
+FORKGUARD_COW_INTERVAL=1 FORKGUARD_SYSFS=$TMP/sys FORKGUARD_LOG=$TMP/rate.1 \
+	LD_PRELOAD="$LIB" bash -c '(:); (:); sleep 1.2; (:)' 2>/dev/null
+check cow-rate-window "FORKGUARD_COW_INTERVAL=1: 2 forks, then 1 after 1.2 s: $(grep -c 'cow: risk' "$TMP/rate.1") report(s) (want 2)" \
+	test "$(grep -c 'cow: risk' "$TMP/rate.1")" = 2
 FORKGUARD_COW=off FORKGUARD_SYSFS=$TMP/sys FORKGUARD_LOG=$TMP/off.log \
 	LD_PRELOAD="$LIB" bash -c '(:)' 2>/dev/null
 check cow-off "FORKGUARD_COW=off: nothing reported ($(cat "$TMP/off.log" 2>/dev/null | wc -c) bytes)" \

@@ -105,6 +105,13 @@ START_AS=()
 mksys 16 # 16 KiB of room in this shell's cgroup of a made-up tree: a cow risk
 start cow FORKGUARD_METRICS_INTERVAL=0 FORKGUARD_SYSFS="$TMP/sys" -- ok ok
 start lab FORKGUARD_METRICS_INTERVAL=0 FORKGUARD_METRICS_LABELS=instance=cache-a,role=cache -- ok
+# the interval (2 s: counted in whole seconds) holds the second fork's
+# write back; a fork after it has passed writes all three
+start int2 FORKGUARD_METRICS_INTERVAL=2 -- ok ok until "$TMP/int2.go" ok
+int2_held=$(sed -n 's/^forkguard_forks_total{.*call="fork",.*outcome="ok".* \([0-9]*\)$/\1/p' "$D/forkguard-forker-${PID[int2]}.prom" 2>/dev/null | head -n1)
+sleep 2.1
+touch "$TMP/int2.go"
+for i in $(seq 200); do grep -q '^done' "$TMP/int2.out" 2>/dev/null && break; sleep 0.05; done
 # OOM kills between two forks: 4 before the first, 7 before the second
 start oom FORKGUARD_METRICS_INTERVAL=0 FORKGUARD_SYSFS="$TMP/sys" -- ok until "$TMP/oom.go" ok
 sed -i 's/oom_kill 4/oom_kill 7/' "$(find "$TMP/sys" -name memory.events -o -name memory.oom_control | head -n1)"
@@ -114,7 +121,7 @@ check forks-real "observe: $(grep -c 'fork: ok' "$TMP/obs.out") ok + $(grep -c '
 	test "$(grep -c 'fork: ok' "$TMP/obs.out") $(grep -c ENOMEM "$TMP/obs.out") $(grep -c 'fork: ok' "$TMP/enf.out") $(grep -c ENOMEM "$TMP/enf.out")" = "3 1 2 1"
 
 ls "$D" >"$TMP/files"
-NAMES=(obs enf slow rem trim eag cow oom lab)
+NAMES=(obs enf slow rem trim eag cow oom lab int2)
 want_files=$(for n in "${NAMES[@]}"; do echo "forkguard-forker-${PID[$n]}.prom"; done | sort)
 check files "one file per process: $(tr '\n' ' ' <"$TMP/files")" \
 	test "$(sort "$TMP/files")" = "$want_files"
@@ -202,6 +209,9 @@ want forks_total "$a" 'call="clone",verdict="ok",outcome="failed"' 1
 want refused_total "$a" "" 0
 # OOM kills in the cgroup between two forks: 4 -> 7
 want cow_oom_kills_total "${PID[oom]}" "" 3
+want forks_total "${PID[int2]}" 'call="fork",verdict="ok",outcome="ok"' 3
+check interval-held "interval 2 s: after two forks at once the file counted ${int2_held:-none} (want 1), after 2.1 s the third wrote all 3" \
+	test "${int2_held:-0}" = 1
 # written at the first fork, then held back by the interval (3600 s)
 want forks_total "$s" 'call="fork",verdict="ok",outcome="ok"' 1
 m=$(val forkguard_fork_margin_bytes "$o")
