@@ -12,10 +12,11 @@ kernel_5_2() {
 	[ "$maj" -gt 5 ] || { [ "$maj" -eq 5 ] && [ "$min" -ge 2 ]; }
 }
 declare -A cond
-while IFS='|' read -r name c _; do
-	name=${name// /}
-	[ -z "$name" ] || [ "${name:0:1}" = '#' ] && continue
-	cond[$name]=$c
+# fields are separated by " | " (a condition may hold "||")
+while IFS= read -r line; do
+	[ -z "$line" ] || [ "${line:0:1}" = '#' ] && continue
+	name=${line%%' | '*} rest=${line#*' | '}
+	cond[$name]=${rest%' | '*}
 done <"$here/skips.txt"
 n=0 bad=0
 while read -r name reason; do
