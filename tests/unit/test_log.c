@@ -9,7 +9,8 @@
  * stderr, or to syslog when fd 2 is /dev/null or closed, with one note;
  * it is not tried again before its 10 s retry window ends and is the first
  * time after; an entry cut mid-line in the file (RLIMIT_FSIZE) is whole at
- * syslog, and the next one the file takes starts a line of its own; the
+ * syslog, and the next one the file takes starts a line of its own; a
+ * syslogd restarted (a new socket at /dev/log) gets the next entry; the
  * rate limit's one-second window and its count of dropped reports.  The sink's state is process-wide: the tests run in order.
  */
 #include <stdarg.h>
@@ -310,6 +311,28 @@ static void cut_line(void **state)
 	assert_int_equal(count(text, "forkguard["), 3);
 }
 
+/* syslogd restarted: the kept socket's peer is gone, a new one listens
+ * at the same path; the entry reaches the new one */
+static void syslog_restarted(void **state)
+{
+	struct fg_config c = { .sink = FG_SINK_SYSLOG };
+	struct sockaddr_un un = { .sun_family = AF_UNIX };
+
+	(void)state;
+	send_line(&c, "entry before\n");
+	assert_int_equal(count(datagrams(), "entry before"), 1);
+	close(rx);
+	unlink(dev_log);
+	strcpy(un.sun_path, dev_log);
+	rx = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	assert_true(rx >= 0);
+	assert_int_equal(bind(rx, (struct sockaddr *)&un, sizeof(un)), 0);
+	stderr_to("err7");
+	send_line(&c, "entry after restart\n");
+	restore();
+	assert_int_equal(count(datagrams(), "entry after restart"), 1);
+}
+
 /* at most `rate` reports in one second of the clock; the first admitted
  * after a drop says how many were dropped */
 static void rate_limit(void **state)
@@ -341,6 +364,7 @@ int main(void)
 		cmocka_unit_test(fails_again),
 		cmocka_unit_test(fallback_order),
 		cmocka_unit_test(cut_line),
+		cmocka_unit_test(syslog_restarted),
 		cmocka_unit_test(rate_limit),
 	};
 
