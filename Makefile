@@ -94,11 +94,22 @@ $(B)/obj/guard/identity.o: FG_CFLAGS += -DFG_INTERP='"$(FG_INTERP)"'
 # mappings instead of six (every fork copies each one, every exit tears
 # it down: make bench, libmem); RELRO, BIND_NOW and non-executable data
 # stay
-$(B)/$(SONAME): $(CORE_OBJ) $(RENDER_OBJ) $(GUARD_OBJ)
+# The fork path's functions (shim/guard/fork_path.txt) are renamed to
+# .text.hot.* in copies of the objects, under $(B)/obj/so: the linker lays
+# them out together.
+FORK_PATH := shim/guard/fork_path.txt
+OBJCOPY ?= objcopy
+$(B)/$(SONAME): $(CORE_OBJ) $(RENDER_OBJ) $(GUARD_OBJ) $(FORK_PATH)
+	@rm -rf $(B)/obj/so && mkdir -p $(addprefix $(B)/obj/so/,$(LAYERS))
+	@hot=$$(sed -n 's/^\([a-zA-Z_][a-zA-Z0-9_]*\)$$/--rename-section .text.\1=.text.hot.\1/p' \
+		$(FORK_PATH)); \
+	for o in $(CORE_OBJ) $(RENDER_OBJ) $(GUARD_OBJ); do \
+		$(OBJCOPY) $$hot $$o $(B)/obj/so/$${o#$(B)/obj/} || exit 1; done
 	$(CC) -shared -Wl,-soname,$(SONAME) -Wl,-z,defs,-z,relro,-z,now \
 		-Wl,-z,noseparate-code \
 		-Wl,-e,fg_main -Wl,-Bsymbolic-functions -Wl,--gc-sections \
-		$(LDFLAGS) -o $@ $^ \
+		$(LDFLAGS) -o $@ \
+		$(patsubst $(B)/obj/%,$(B)/obj/so/%,$(CORE_OBJ) $(RENDER_OBJ) $(GUARD_OBJ)) \
 		$(FG_LDLIBS)
 
 $(B)/libforkguard.so: $(B)/$(SONAME)
@@ -107,14 +118,18 @@ $(B)/libforkguard.so: $(B)/$(SONAME)
 $(B)/forkguard: $(CLI_OBJ) $(B)/libforkguard-core.a
 	$(CC) $(LDFLAGS) -o $@ $^
 
+# the recipe of every test program and fixture (one C file): the user's
+# flags; $(1) before the file (-pthread, -rdynamic), $(2) after (-l...)
+TEST_PROG = $(CC) -std=gnu11 -Wall -Wextra $(CFLAGS) $(1) -o $@ $< $(LDFLAGS) $(2)
+
 # --- fixtures: small programs that reproduce real failures ---
 FIXTURES := merged_vma heap_retention jemalloc_retention cow_fork
 fixtures: $(FIXTURES:%=$(B)/fixtures/%)
 $(B)/fixtures/%: fixtures/%.c | $(B)/fixtures
-	$(CC) -std=gnu11 -Wall -Wextra $(CFLAGS) -o $@ $< $(LDFLAGS)
+	$(call TEST_PROG)
 $(B)/fixtures/jemalloc_retention: fixtures/jemalloc_retention.c fixtures/merged.h \
 		| $(B)/fixtures
-	$(CC) -std=gnu11 -Wall -Wextra $(CFLAGS) -o $@ $< $(LDFLAGS) -ljemalloc
+	$(call TEST_PROG,,-ljemalloc)
 
 # --- tests ---
 UNIT := test_policy test_parse test_config test_report test_snapshots \
@@ -148,7 +163,7 @@ $(B)/tests/test_log: tests/unit/test_log.c $(LOG_OBJ) \
 
 # tests/metrics: a real node_exporter scrapes the guarded programs' files
 $(B)/tests/forker: tests/metrics/forker.c fixtures/merged.h | $(B)/tests
-	$(CC) -std=gnu11 -Wall -Wextra $(CFLAGS) -o $@ $< $(LDFLAGS)
+	$(call TEST_PROG)
 test-metrics: all $(B)/tests/forker
 	@bash tests/metrics/run.sh
 
@@ -158,10 +173,10 @@ TPROG_BIN := $(TPROGS:%=$(B)/tests/%)
 $(B)/tests/transparency $(B)/tests/noalloc $(B)/tests/storm \
 		$(B)/tests/hostexports: $(B)/tests/%: \
 		tests/transparency/%.c | $(B)/tests
-	$(CC) -std=gnu11 -Wall -Wextra $(CFLAGS) -pthread -o $@ $< $(LDFLAGS)
+	$(call TEST_PROG,-pthread)
 # the same program exporting its own fg_* functions, as -rdynamic hosts do
 $(B)/tests/hostexports-rdynamic: tests/transparency/hostexports.c | $(B)/tests
-	$(CC) -std=gnu11 -Wall -Wextra $(CFLAGS) -rdynamic -o $@ $< $(LDFLAGS)
+	$(call TEST_PROG,-rdynamic)
 # bound at load (-z now) as Debian's hardened binaries are: a child that
 # resolves _exit lazily would time the dynamic linker, not the fork
 $(B)/tests/bench: tests/bench/bench.c tests/bench/common.h \
@@ -211,14 +226,14 @@ check: all $(UNIT_BIN) $(TPROG_BIN) $(LOGPROGS) $(B)/tests/forker
 		{ FG_QUICK=1 $(MAKE) --no-print-directory $$t || \
 			echo "check: FAILED $$t"; } 2>&1 | tee -a $(B)/check.log; \
 	done; echo "check: $$(($$(date +%s) - start)) s"; \
-	bash tests/skips.sh $(B)/check.log || failed=" skips"; \
+	bash tests/skips.sh $(B)/check.log || failed="$$failed skips"; \
 	failed="$$(sed -n 's/^check: FAILED \(.*\)/\1/p' $(B)/check.log | tr '\n' ' ')$$failed"; \
 	if [ -n "$$failed" ]; then echo "check: FAILED: $$failed"; exit 1; fi; \
 	echo "check: all suites passed"
 
 # tests/integration/multifork.sh: several forks in one process
 $(B)/tests/multifork: tests/integration/multifork.c | $(B)/tests
-	$(CC) -std=gnu11 -Wall -Wextra $(CFLAGS) -pthread -o $@ $< $(LDFLAGS)
+	$(call TEST_PROG,-pthread)
 
 test-integration: all $(B)/tests/multifork fixtures
 	@bash tests/integration/run.sh
@@ -227,10 +242,9 @@ test-integration: all $(B)/tests/multifork fixtures
 LOGPROGS := $(B)/tests/log/forker $(B)/tests/log/dgram_sink
 $(LOGPROGS): $(B)/tests/log/%: tests/log/%.c
 	@mkdir -p $(@D)
-	$(CC) -std=gnu11 -Wall -Wextra $(CFLAGS) -o $@ $< $(LDFLAGS)
+	$(call TEST_PROG)
 test-log: all $(LOGPROGS) fixtures
-	@rc=0; for t in tests/log/*.sh; do [ $${t##*/} = lib.sh ] && continue; \
-		echo "== $$t"; bash $$t || rc=1; done; exit $$rc
+	@bash tests/log/run.sh
 
 test-transparency: all $(TPROG_BIN) fixtures
 	@bash tests/transparency/run.sh

@@ -4,7 +4,7 @@
 # module), no call circle between objects (from nm of build/obj/*/*.o:
 # who leaves a symbol undefined that another defines), no include going
 # up across the layers (core < render < guard, cli; guard and cli never
-# see each other).  Prints each fault; exits 1 if there is one.
+# see each other), no file README's Layout does not name.  Prints each fault; exits 1 if there is one.
 # Usage: tests/layout.sh [OBJDIR]   (default build/obj; run after make all)
 # A file over MAX whose split is an open issue may be named in
 # tests/layout.pending ("path issue-number"): it is reported, not failed,
@@ -58,7 +58,12 @@ for f in shim/*/*.[ch]; do
 	mod=$layer/${base%.*}
 	sed -n 's/^[[:space:]]*#[[:space:]]*include[[:space:]]*"\([^"]*\)".*/\1/p' "$f" |
 		while read -r h; do
-			if [ -f "shim/$layer/$h" ]; then
+			if [[ $h == */* ]]; then
+				# a path: the folder it lands in is its layer
+				tl=$(realpath -m --relative-to=shim "shim/$layer/$h")
+				tl=${tl%%/*}
+				h=${h##*/}
+			elif [ -f "shim/$layer/$h" ]; then
 				tl=$layer
 			else
 				tl=
@@ -115,6 +120,17 @@ else
 	# circle only the two graphs together show (x.c calls y.c, y.c
 	# includes x.h)
 	loops include+call "$inc_edges" "$call_edges"
+fi
+
+# README's "Layout" names every file under shim/ (one line each)
+if [ -f README.md ]; then
+	layout=$(sed -n '/^## Layout/,/^## /p' README.md)
+	for f in shim/*/*.[ch]; do
+		b=${f##*/}
+		m=${b%.*}
+		grep -Eq "^  ${m//./\.}(\.[ch]|\.c/\.h) " <<<"$layout" ||
+			fault "$f is not in README.md's Layout"
+	done
 fi
 
 [ $fail = 0 ] && echo "layout: ok ($(ls shim/*/*.[ch] | wc -l) files, $(wc -l <"$inc_edges") include and $(wc -l <"$call_edges") call edges)"

@@ -12,8 +12,6 @@ source "$(dirname "$0")/../integration/lib.sh"
 F=$B/tests/forker
 D=$TMP/textfile
 mkdir -p "$D"
-PIDS=()
-trap 'for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null; done; rm -rf "$TMP"' EXIT
 
 # FG_METRICS_FILES=1 (or FG_QUICK=1: make check): the files are read as
 # written, no node_exporter, promtool or curl; make test-metrics scrapes
@@ -79,7 +77,7 @@ start() {
 	"${START_AS[@]}" env FORKGUARD_METRICS="$D" "${envs[@]}" LD_PRELOAD="$LIB" \
 		"$F" "$TMP/$name.stop" "$@" >"$TMP/$name.out" 2>"$TMP/$name.err" &
 	PID[$name]=$!
-	PIDS+=($!)
+	HELD+=($!)
 	for i in $(seq 200); do
 		grep -q '^done\|^waiting' "$TMP/$name.out" 2>/dev/null && return 0
 		sleep 0.05
@@ -133,7 +131,7 @@ port=$(free_port)
 "$NE" --web.listen-address="127.0.0.1:$port" --collector.disable-defaults \
 	--collector.textfile --collector.textfile.directory="$D" >"$TMP/ne.log" 2>&1 &
 NEPID=$!
-PIDS+=("$NEPID")
+HELD+=("$NEPID")
 for i in $(seq 100); do
 	curl -sf "http://127.0.0.1:$port/metrics" >"$TMP/scrape" 2>/dev/null && break
 	sleep 0.1
