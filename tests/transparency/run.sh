@@ -120,12 +120,12 @@ if ! skipped fork-syscalls; then
 			NR == 1 { parent = $1 }
 			$1 != parent || /^[0-9]+ +(---|\+\+\+|<\.\.\.)/ { next }
 			{ sub(/^[0-9]+ +/, ""); sub(/[(<].*/, "") }
-			/^clone$/ {
+			/^(clone|clone3|fork)$/ {
 				if (++forks > 3) { nseg++; bad += preads != want; o = o seg }
 				preads = 0; seg = ""; next
 			}
 			/^pread64$/ { preads++ }
-			!/^(getpid|newfstatat|pread64|wait4|clock_nanosleep|rt_sigprocmask)$/ { seg = seg " " $0 }
+			!/^(getpid|(new)?fstat(at)?|pread64|wait4|(clock_)?nanosleep|rt_sigprocmask)$/ { seg = seg " " $0 }
 			END { printf "%d forks, %d with other than %d preads; other syscalls:%s\n", nseg, bad, want, o ? o : " none" }' "$TMP/strace.$gap")
 		check "fork-syscalls-$gap" "forks ${gap} ms apart: $got" \
 			test "$got" = "4 forks, 0 with other than $((gap > 1000 ? 2 : 1)) preads; other syscalls: none"
