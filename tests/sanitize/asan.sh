@@ -20,7 +20,8 @@
 # setuid check (a setuid program that links the instrumented library), and
 # honest_fields' statm-largest (ASan's shadow, terabytes of NORESERVE
 # address space, makes total_vm fail the statm bound, so no fork of an
-# instrumented process is decided at the statm tier).
+# instrumented process is decided at the statm tier), and for the same
+# reason transparency's fork-syscalls (every fork reads maps and smaps).
 source "$(dirname "$0")/../lib.sh"
 top=$TOP
 A=$top/build/asan
@@ -37,7 +38,7 @@ ASAN_OPTIONS="log_path=$logs/asan:log_exe_name=1" FG_FIXTURES=$top/fixtures \
 	run_suite unit-asan "${bins[@]}" || failed+=(unit)
 
 export FG_BUILD=$A FG_LIB="$libasan $A/libforkguard.so"
-export FG_SKIP="zero-alloc storm remedy_heap remedy_jemalloc setuid-ignored statm-largest"
+export FG_SKIP="zero-alloc storm remedy_heap remedy_jemalloc setuid-ignored statm-largest fork-syscalls"
 export FG_SKIP_WHY="not meaningful under ASan (the header of tests/sanitize/asan.sh says why)"
 export FG_STORM_FORKS=${FG_STORM_FORKS:-5000}
 # leaks of the host programs (redis-server...) are not ours to report
