@@ -111,7 +111,9 @@ check storm "$out; $lines log lines in ${secs}s (limit 10/s)" \
 # forks from the third on (storm: a first fork, then 6): with the cache
 # valid (forks 50 ms apart) a pread of the kept statm and its fstat; a
 # window apart (1.1 s) overcommit_memory's too; never an open, a cgroup
-# walk or meminfo (the process is far below its limits)
+# walk or meminfo (the process is far below its limits).  musl forks with
+# the fork syscall, sleeps with nanosleep and stats with fstat, glibc with
+# clone, clock_nanosleep and newfstatat
 if ! skipped fork-syscalls; then
 	for gap in 50 1100; do
 		strace -f -qq -o "$TMP/strace.$gap" -E LD_PRELOAD="$LIB" \
