@@ -361,7 +361,7 @@ install: all
 		sed '1s/"forkguard [^"]*"/"forkguard $(VERSION)"/' man/$${m#*/} \
 			>$(DESTDIR)$(MANDIR)/$$m && \
 		chmod 0644 $(DESTDIR)$(MANDIR)/$$m || exit 1; done
-	sed 's|@LIBDIR@|$(LIBDIR)|g' docs/redis-server.service.d/forkguard.conf \
+	sed -e 's|@LIBDIR@|$(LIBDIR)|g' -e 's|@BINDIR@|$(BINDIR)|g' docs/redis-server.service.d/forkguard.conf \
 		>$(DESTDIR)$(DOCDIR)/$(DROPIN)
 	chmod 0644 $(DESTDIR)$(DOCDIR)/$(DROPIN)
 

@@ -2,8 +2,8 @@
  * cli.h - what the parts of the forkguard command share.
  *
  * The command is a thin front end over the same core the preload library
- * uses (libforkguard-core.a): main.c dispatches to the four subcommands
- * (cli_check.c, cli_run.c, cli_explain.c, cli_watch.c), cli.c holds the
+ * uses (libforkguard-core.a): main.c dispatches to the five subcommands
+ * (cli_check.c, cli_run.c, cli_explain.c, cli_watch.c, cli_metrics_prune.c), cli.c holds the
  * helpers below.  Unlike the library, the CLI is never on a fork path, so it
  * may use stdio and malloc.  Conventions: helpers return 0 or -errno,
  * predicates return bool, subcommands return the process exit status.
@@ -115,5 +115,7 @@ int cli_run(int argc, char **argv);
 bool cli_run_env_valid(const char *cmd, bool warn_sink);
 int cli_explain(int argc, char **argv);
 int cli_watch(int argc, char **argv);
+/* cli_metrics - `forkguard metrics --prune DIR` (cli_metrics_prune.c). */
+int cli_metrics(int argc, char **argv);
 
 #endif /* FG_CLI_H */

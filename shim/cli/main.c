@@ -5,6 +5,7 @@
  *   forkguard run -- CMD ARGS...   run CMD with the guard preloaded
  *   forkguard explain              the host's overcommit policy in words
  *   forkguard watch PID            what each fork of PID really copies
+ *   forkguard metrics --prune DIR  remove dead processes' metrics files
  *
  * Every error is one line on stderr and a non-zero status; output on
  * stdout is either whole or absent (never a partial JSON object).
@@ -30,6 +31,7 @@ static const char usage[] =
     "words\n"
     "  watch PID        measure what each fork of PID really copies "
     "(copy-on-write)\n"
+    "  metrics --prune DIR  remove the metrics files of dead processes\n"
     "\n"
     "options:\n"
     "  -h, --help       this text; `forkguard COMMAND --help` for a "
@@ -48,6 +50,7 @@ int main(int argc, char **argv)
 		{ "run", cli_run },
 		{ "explain", cli_explain },
 		{ "watch", cli_watch },
+		{ "metrics", cli_metrics },
 	};
 	const char *cmd = argc > 1 ? argv[1] : NULL;
 	size_t i;

@@ -12,8 +12,9 @@
  * ignores (it reads only *.prom), then rename(2).  At exit a destructor
  * removes it.  A process killed before that leaves its file: the file's
  * forkguard_process_start_time_seconds and pid say which process wrote
- * it (a live process with that pid and start time, or a stale file), and
- * the next guarded process to write into DIR removes it (prune, below).
+ * it (a live process with that pid and start time, or a stale file);
+ * `forkguard metrics --prune DIR` removes it (the command's job: the
+ * library touches no file but its own).
  *
  * A forked child starts from zero (MADV_WIPEONFORK, below); on a kernel
  * without it, the child's inherited counters are zeroed at its first write
@@ -37,7 +38,6 @@
 #include "fmt.h"
 #include "forksafe.h"
 #include "metrics.h"
-#include "metrics_prune.h"
 #include "parse.h"
 #include "policy.h"
 #include "procfs.h"
@@ -350,10 +350,9 @@ static void write_file(const struct fg_config *c)
 static void write_now(const struct fg_config *c)
 {
 	if (st.owner != getpid()) {
-		/* a new process: its namespace, for prune and the file's
-		 * label */
+		/* a new process: its namespace, for the file's label
+		 * (forkguard metrics --prune removes only its own's) */
 		st.pidns = fg_ns_inode(c->procfs, 0, "pid");
-		fg_metrics_prune(c->metrics_dir, getpid(), st.pidns);
 	}
 	write_file(c);
 }

@@ -255,8 +255,9 @@ fi
 for n in "${NAMES[@]}"; do stop "$n"; done
 left=$(ls "$D" | grep -v '^forkguard-host.prom$')
 check exit-removes "after the ${#NAMES[@]} exit: ${left:-no process file left}" test -z "$left"
-# stale files: a guarded process's first write removes the files of dead
-# pids that name its pid namespace, and nothing else (a directory of its own)
+# stale files: `forkguard metrics --prune` removes the files of dead pids
+# that name its pid namespace, and nothing else; a guarded process removes
+# none (a directory of its own)
 P=$TMP/prune
 mkdir -p "$P"
 dead() { sh -c 'exit 0' & local p=$!; wait $p; echo $p; }
@@ -272,10 +273,14 @@ fake "forkguard-live-$$.prom" "$$" ",pidns=\"$ns\""
 # bash forks (dash vforks, which the guard does not see); it execs the
 # last command, so its own file stays
 env FORKGUARD_METRICS="$P" FORKGUARD_METRICS_INTERVAL=0 LD_PRELOAD="$LIB" bash -c '/bin/true; /bin/true'
-left=$(ls "$P" | tr '\n' ' ')
+check guest-prunes-nothing "a guarded process left the stale files: $(ls "$P" | tr '\n' ' ')" \
+	test -e "$P/forkguard-ghost-$d1.prom" -a -e "$P/forkguard-ghost-$d1.prom.tmp"
+# bash exec'd its last command: its file is stale too, and names our pidns
 mine=$(grep -l "pidns=\"$ns\"" "$P"/forkguard-bash-*.prom 2>/dev/null | wc -l)
-check prune "dead pids $d1 (our pidns $ns), $d2 (pidns 1), $d3 (no pidns), live $$: left $left; the new file names pidns: $mine" \
-	bash -c "[ ! -e '$P/forkguard-ghost-$d1.prom' ] && [ ! -e '$P/forkguard-ghost-$d1.prom.tmp' ] &&
+said=$("$B/forkguard" metrics --prune "$P" 2>&1)
+left=$(ls "$P" | tr '\n' ' ')
+check prune "forkguard metrics --prune: $said; dead pids $d1 (our pidns $ns), $d2 (pidns 1), $d3 (no pidns), live $$: left $left; the new file names pidns: $mine" \
+	bash -c "[ '$said' = '3 stale file(s) removed from $P' ] && [ -z \"\$(ls '$P'/forkguard-bash-* 2>/dev/null)\" ] && [ ! -e '$P/forkguard-ghost-$d1.prom' ] && [ ! -e '$P/forkguard-ghost-$d1.prom.tmp' ] &&
 		[ -e '$P/forkguard-other-$d2.prom' ] && [ -e '$P/forkguard-old-$d3.prom' ] &&
 		[ -e '$P/forkguard-live-$$.prom' ] && [ '$mine' = 1 ]"
 
