@@ -166,8 +166,8 @@ $(B)/tests/libfg_empty.so: tests/bench/empty.c | $(B)/tests
 # the sanitizer builds, a short fuzz pass (FUZZ_SECONDS each) and the format
 test: all test-unit test-integration test-transparency test-cli test-log test-metrics \
 	test-deb test-musl \
-	test-kernel test-redis-mode2 test-sink-mode2 test-vm-swap test-cow test-asan test-valgrind fuzz \
-	check-format
+	test-kernel test-oldk test-redis-mode2 test-sink-mode2 test-vm-swap test-cow test-asan \
+	test-valgrind fuzz check-format
 
 # every binary runs, whatever an earlier one said; the failures are
 # listed, and cmocka's counts summed (passed, failed, skipped)
@@ -310,6 +310,14 @@ test-kernel: all fixtures
 	@bash tests/vm/oracle.sh --host
 	@bash tests/vm/oracle.sh
 
+# the old-kernel oracle: each kernel of ../shared/oldk (OLDK_DIR; 2.6.32 to
+# 4.20) under qemu TCG, everything in the VM musl-built: the musl library
+# preloaded (live) and a static musl command on a record (from outside)
+test-oldk: musl
+	@$(MAKE) --no-print-directory B=$(MUSL_B) CC=$(MUSL_CC) \
+		FG_SYSINC=-isystem$(MUSL_B)/kinc LDFLAGS=-static $(MUSL_B)/forkguard
+	@sh tests/vm/oldk.sh
+
 # fixtures reproduction 4: a real redis-server in a VM in mode 2, BGSAVE
 # refused under observe and saved by the jemalloc purge under remediate
 # the sink at the commit limit: mode 2, FORKGUARD_LOG on a tmpfs, in a VM
@@ -353,5 +361,5 @@ FORCE:
 
 .PHONY: FORCE check deb test-deb musl test-musl test-metrics all fixtures test test-unit test-integration test-transparency demo \
 	bench install uninstall fuzz test-asan test-valgrind test-cli test-log test-kernel \
-	test-redis-mode2 test-sink-mode2 test-vm-swap test-cow \
+	test-oldk test-redis-mode2 test-sink-mode2 test-vm-swap test-cow \
 	format check-format clean

@@ -38,7 +38,8 @@ ms() { date +%s%3N; }
 secs() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.1f s", (b - a) / 1000 }'; }
 
 mkdir -p "$out"
-${CC:-cc} -O2 -Wall -Wextra -o "$out/scenario" "$here/scenario.c" "$here/measure.c"
+${CC:-cc} -O2 -Wall -Wextra -o "$out/scenario" "$here/scenario.c" "$here/layout.c" \
+	"$here/measure.c" "$here/snap.c"
 
 if [ "$host" = 1 ]; then
 	t0=$(ms)

@@ -37,7 +37,8 @@ summary() {
 [ -e "$lib" ] || { fail swap "$lib missing (make)"; summary; }
 lib=$(realpath "$lib")
 mkdir -p "$out"
-${CC:-cc} -O2 -Wall -Wextra -o "$out/scenario" "$here/scenario.c" "$here/measure.c" ||
+${CC:-cc} -O2 -Wall -Wextra -o "$out/scenario" "$here/scenario.c" "$here/layout.c" \
+	"$here/measure.c" "$here/snap.c" ||
 	{ fail swap "cannot build the scenario driver"; summary; }
 
 rel=${SWAP_KERNEL:-$("$here/pick-kernel.sh" "$kernels")}
