@@ -114,7 +114,7 @@ $(B)/fixtures/jemalloc_retention: fixtures/jemalloc_retention.c fixtures/merged.
 # --- tests ---
 UNIT := test_policy test_parse test_config test_report test_snapshots \
 	test_estimate test_cgroup test_stamp test_terms test_fuzz_regressions \
-	test_prom test_fastpath test_remedy test_guard
+	test_prom test_fastpath test_remedy test_guard test_track
 UNIT_BIN := $(UNIT:%=$(B)/tests/%)
 UNIT_OBJ := $(B)/obj/guard/fastpath.o
 $(B)/tests/%: tests/unit/%.c $(B)/libforkguard-core.a $(UNIT_OBJ) | $(B)/tests
@@ -130,6 +130,12 @@ $(B)/tests/test_guard: tests/unit/test_guard.c $(B)/libforkguard-core.a \
 		$(UNIT_OBJ) $(REMEDY_OBJ) $(B)/obj/guard/guard.o | $(B)/tests
 	$(CC) $(FG_CFLAGS) $(L_all) $(CFLAGS) -o $@ $< $(B)/obj/guard/guard.o $(REMEDY_OBJ) \
 		$(UNIT_OBJ) $(B)/libforkguard-core.a -lcmocka $(FG_LDLIBS) -pthread
+
+# the mapping table against this host's VmFlags, its wrappers linked in
+$(B)/tests/test_track: tests/unit/test_track.c $(B)/libforkguard-core.a \
+		$(B)/obj/guard/mmap_track.o | $(B)/tests
+	$(CC) $(FG_CFLAGS) $(L_all) $(CFLAGS) -o $@ $< $(B)/obj/guard/mmap_track.o \
+		$(B)/libforkguard-core.a -lcmocka $(FG_LDLIBS)
 
 # tests/metrics: a real node_exporter scrapes the guarded programs' files
 $(B)/tests/forker: tests/metrics/forker.c fixtures/merged.h | $(B)/tests

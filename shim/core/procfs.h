@@ -10,6 +10,8 @@
 #include <stddef.h>
 #include <sys/types.h>
 
+#include "policy.h"
+
 #include "forkguard.h"
 
 #define FG_PATH_MAX 256
@@ -84,5 +86,15 @@ ssize_t fg_kept_read(struct fg_kept *k, pid_t self, const char *root,
  */
 int fg_limits_read_at(const char *root, const char *sysfs, pid_t pid,
 		      struct fg_limits *l);
+
+/*
+ * fg_vmas_set_known - register what the process knows of its own mappings
+ * (@fn(start, end), lock-free, no heap; NULL: nothing).  fg_vmas_walk()
+ * asks it in the estimate tier (no VmFlags) for every VMA left unsure,
+ * and only when it walks the calling process in a live /proc.  The
+ * library registers it where smaps has no VmFlags; the command never does.
+ */
+typedef enum fg_known (*fg_vma_known_fn)(uint64_t start, uint64_t end);
+void fg_vmas_set_known(fg_vma_known_fn fn);
 
 #endif /* FG_PROCFS_H */

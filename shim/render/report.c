@@ -135,8 +135,12 @@ static const char *uncertain(const struct fg_eval *ev)
 	return NULL;
 }
 
-/* How the operator settles the mappings whose charge is unknown. */
-static void put_settle(struct fg_buf *b, const struct fg_eval *ev)
+/*
+ * How the operator settles the mappings whose charge is unknown; from
+ * outside (@outside: forkguard check), also that the guard in the
+ * process knows more.
+ */
+static void put_settle(struct fg_buf *b, const struct fg_eval *ev, bool outside)
 {
 	if (ev->unsure & (1u << FG_UNSURE_ANON)) {
 		fg_puts(
@@ -160,6 +164,9 @@ static void put_settle(struct fg_buf *b, const struct fg_eval *ev)
 	if (ev->unsure & (1u << FG_UNSURE_ANON))
 		fg_puts(b, "; when none is, say so: forkguard check "
 			   "--anon-charged, FORKGUARD_ANON_CHARGED=1");
+	if (outside)
+		fg_puts(b, "; the preloaded library records how each mapping "
+			   "is made through libc and settles those at fork");
 	fg_puts(b, "; kernels 3.8+ show it exactly (smaps VmFlags ac, nr, "
 		   "dc)");
 }
@@ -280,7 +287,7 @@ static size_t text(const struct fg_result *r, const struct fg_event *e,
 		fg_puts(&b, "; unknown: ");
 		put_top(&b, ev->unknown, ev->nunknown, "; ");
 		fg_puts(&b, "\n  settle: ");
-		put_settle(&b, ev);
+		put_settle(&b, ev, !strcmp(e->call, "check"));
 		fg_putc(&b, '\n');
 	}
 	if (e->jemalloc.have_stats)
@@ -453,7 +460,7 @@ static void json_body(struct fg_buf *b, const struct fg_result *r,
 	if (r->verdict != FG_OK) {
 		fg_json_key(b, "rule");
 		{
-			char tmp[768];
+			char tmp[1024];
 			struct fg_buf t;
 
 			fg_buf_init(&t, tmp, sizeof(tmp));
@@ -464,7 +471,7 @@ static void json_body(struct fg_buf *b, const struct fg_result *r,
 			fg_json_s(b, "fix", tmp);
 			if (uncertain(ev)) {
 				fg_buf_init(&t, tmp, sizeof(tmp));
-				put_settle(&t, ev);
+				put_settle(&t, ev, !strcmp(e->call, "check"));
 				fg_json_s(b, "settle", tmp);
 			}
 		}
