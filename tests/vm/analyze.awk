@@ -61,6 +61,7 @@ function fvkb(js,    i, s) {
 function reset() {
 	n = agree = dis = border = 0
 	on = oagree = odis = oborder = 0
+	tsame = tdiff = 0
 	outside = 0
 	split("", sline)
 	setupfail = noverdict = nosys = 0
@@ -254,6 +255,8 @@ function kernel_done(    pct, status_line) {
 	if (outside)
 		print "  from outside (check --procfs on the record): " on " scenarios, " oagree " agree, " odis " disagree, " oborder " borderline"
 	seed_done()
+	if (tsame || tdiff)
+		print "  transparency (the suite's cases, bare and guarded): " tsame " same, " tdiff " differ"
 	if (model)
 		print "  oracle model vs real: " mmatch " match, " mband " differ inside the percpu band, " mmis " differ outside it"
 	print "  kernel refusal lines: " kmatch " bytes = guard failing_vma, " kmis " mismatch, " \
@@ -266,7 +269,7 @@ function kernel_done(    pct, status_line) {
 	if (!ended)
 		print "  ERROR: the run did not reach its end (@@END missing: crash, hang or timeout)"
 	printf "%s", details
-	if (dis || odis || kmis || setupfail || !ended || n == 0 || (!guard && mmis))
+	if (dis || odis || tdiff || kmis || setupfail || !ended || n == 0 || (!guard && mmis))
 		bad = 1
 	kernels++
 }
@@ -319,6 +322,17 @@ BEGIN {
 	# the fork of the driver itself (its pid); keep the last such line
 	if (jv(js, "pid") == kv(sline[nm], "pid") || kv(sline[nm], "pid") == "")
 		json[nm] = js
+	next
+}
+
+/^@@T / {
+	if ($3 == "same")
+		tsame++
+	else if ($3 == "DIFFER") {
+		tdiff++
+		add("  TRANSPARENCY " $2 ": output or exit differs (" $4 " " $5 ")")
+	} else
+		add("  " substr($0, 5))
 	next
 }
 

@@ -9,7 +9,8 @@
 # (scenario.c), the musl build of the library preloaded into it (live, in
 # the process) and a static musl `forkguard`, which judges a record of
 # /proc taken right before each fork (from outside).  analyze.awk pairs
-# both verdicts with the kernel's real outcome.  Prints per kernel the
+# both verdicts with the kernel's real outcome.  The transparency cases
+# (musl-built) run bare and guarded in each VM too.  Prints per kernel the
 # summary of analyze.awk and, at the end, one table:
 #   | kernel | from outside: agree / disagree / borderline | live: ... |
 # A kernel whose image is missing is a SKIP with its reason, not a pass.
@@ -33,7 +34,7 @@ cli=$musl/forkguard
 ms() { date +%s%3N; }
 secs() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.1f s", (b - a) / 1000 }'; }
 
-for f in "$lib" "$cli"; do
+for f in "$lib" "$cli" "$musl/tests/transparency"; do
 	[ -e "$f" ] || { echo "oldk: $f missing: run make test-oldk (make musl and the static command)" >&2; exit 2; }
 done
 if readelf -l "$cli" 2>/dev/null | grep -q 'program interpreter'; then
@@ -53,7 +54,8 @@ t0=$(ms)
 	"$here/oldk_scenarios.sh=/oracle/oldk_scenarios.sh" \
 	"$here/scen_lib.sh=/oracle/scen_lib.sh" "$here/vm_setup.sh=/oracle/vm_setup.sh" \
 	"$out/scenario=/oracle/scenario" \
-	"$lib=/oracle/libforkguard.so.0" "$cli=/oracle/forkguard"
+	"$lib=/oracle/libforkguard.so.0" "$cli=/oracle/forkguard" \
+	"$musl/tests/transparency=/oracle/transparency"
 echo "oldk: initramfs $(secs "$t0" "$(ms)"), kernels from $dir"
 
 status=0

@@ -10,7 +10,7 @@
 . /oracle/vm_setup.sh
 cd /run || :
 TMPDIR=/run sh /oracle/oldk_scenarios.sh /oracle/scenario \
-	/oracle/libforkguard.so.0 /oracle/forkguard
+	/oracle/libforkguard.so.0 /oracle/forkguard /oracle/transparency
 echo "@@EXIT $?"
 sync
 reboot -f

@@ -1,5 +1,6 @@
 #!/bin/sh
-# oldk_scenarios.sh DRIVER LIB CLI - the old-kernel oracle's scenario set.
+# oldk_scenarios.sh DRIVER LIB CLI [TRANSPARENCY] - the old-kernel oracle's
+# scenario set.
 #
 # Runs inside a VM booted from one of the kernels 2.6.32-4.20 (oldk.sh),
 # as the work of oldk_init.sh.  Each scenario is one run of the driver
@@ -18,13 +19,17 @@
 # incident's shape (an allocator's retained chunks, charged, far above
 # free memory, mode 0), forked under observe and under remediate (the
 # guard purges through mallctl; nothing is recorded for the outside, which
-# cannot remediate).
+# cannot remediate).  TRANSPARENCY (tests/transparency, musl-built): each
+# case run bare and under the library, in mode 0 first, on kernels
+# without VmFlags; the outputs and exit codes must be the same:
+#   @@T CASE same|DIFFER bare=RC guarded=RC
 set -u
 
 where=vm
 drv=$1
 lib=$2
 cli=$3
+tprog=${4:-}
 vm=/proc/sys/vm
 logdir=${TMPDIR:-/tmp}/fg-oracle.$$
 umask 000 # the guard writes its log after the driver dropped root
@@ -162,6 +167,29 @@ seed() {
 	cli=$c
 }
 
+# transparency - the suite's cases, bare and guarded (see the top), where
+# smaps has no VmFlags: there the wrappers record; elsewhere they pass
+# through, as in the host's suite.
+transparency() {
+	if grep -q '^VmFlags:' /proc/self/smaps; then
+		echo "@@T - skipped: smaps has VmFlags here (the wrappers pass through, as on the host)"
+		return
+	fi
+	for c in atfork errno signal passthrough closefds child handler-errno maps; do
+		"$tprog" "$c" >"$logdir/t.bare" 2>&1
+		rb=$?
+		LD_PRELOAD=$lib FORKGUARD_REPORT=all FORKGUARD_FORMAT=json \
+			FORKGUARD_LOG="$logdir/t.log" "$tprog" "$c" >"$logdir/t.guard" 2>&1
+		rg=$?
+		if [ "$rb" = "$rg" ] && cmp -s "$logdir/t.bare" "$logdir/t.guard"; then
+			echo "@@T $c same bare=$rb guarded=$rg"
+		else
+			echo "@@T $c DIFFER bare=$rb guarded=$rg"
+			diff "$logdir/t.bare" "$logdir/t.guard" | sed 's/^/@@T  /'
+		fi
+	done
+}
+
 rel=$(uname -r)
 meminfo
 read -r up _ </proc/uptime
@@ -173,6 +201,7 @@ if grep -q 'step=drop' "$out"; then
 	echo "@@C user skipped: setresuid fails here ($(cat "$out"))"
 fi
 dmesg -c >/dev/null 2>&1
+[ -z "$tprog" ] || transparency
 admin0=$(ctl admin_reserve_kbytes)
 user0=$(ctl user_reserve_kbytes)
 [ "$admin0" != - ] || admin0=0
