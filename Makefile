@@ -132,10 +132,11 @@ $(B)/tests/test_guard: tests/unit/test_guard.c $(B)/libforkguard-core.a \
 		$(UNIT_OBJ) $(B)/libforkguard-core.a -lcmocka $(FG_LDLIBS) -pthread
 
 # the mapping table against this host's VmFlags, its wrappers linked in
+TRACK_OBJ := $(B)/obj/guard/mmap_track.o $(B)/obj/guard/mmap_table.o
 $(B)/tests/test_track: tests/unit/test_track.c $(B)/libforkguard-core.a \
-		$(B)/obj/guard/mmap_track.o | $(B)/tests
-	$(CC) $(FG_CFLAGS) $(L_all) $(CFLAGS) -o $@ $< $(B)/obj/guard/mmap_track.o \
-		$(B)/libforkguard-core.a -lcmocka $(FG_LDLIBS)
+		$(TRACK_OBJ) | $(B)/tests
+	$(CC) $(FG_CFLAGS) $(L_all) $(CFLAGS) -o $@ $< $(TRACK_OBJ) \
+		$(B)/libforkguard-core.a -lcmocka $(FG_LDLIBS) -pthread
 
 # tests/metrics: a real node_exporter scrapes the guarded programs' files
 $(B)/tests/forker: tests/metrics/forker.c fixtures/merged.h | $(B)/tests

@@ -6,7 +6,9 @@
  * is preloaded into a host), then for every VMA of the region asks the
  * table (fg_track_known) and reads smaps: a settled VMA must say what
  * VmFlags say (charged = ac and not dc), and the cases built only from
- * tracked calls must be settled.  Mode 0 or 1 is needed (MAP_NORESERVE is
+ * tracked calls must be settled, also when two threads map at once and
+ * when changes wait in the table's ring.
+ * Mode 0 or 1 is needed (MAP_NORESERVE is
  * honoured there); in mode 2 the test skips.  Nothing here mprotects to
  * PROT_NONE: 6.7+ un-charges a never-faulted VMA then, which the kernels
  * this models (< 3.8) never do.
@@ -18,6 +20,7 @@
 #include <setjmp.h>
 #include <cmocka.h>
 #include <fcntl.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -25,6 +28,7 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
+#include "mmap_table.h"
 #include "mmap_track.h"
 
 #define MiB (1UL << 20)
@@ -68,17 +72,26 @@ static bool vma_of(uintptr_t addr, uintptr_t *lo, uintptr_t *hi, bool *charged)
  * when it does, agree with the kernel; @charged is what the case means
  * to build (checked against the kernel too, so the case is what it says).
  */
-static void expect(const void *p, bool settled, bool charged)
+/* judge - the VMA holding @p: is it settled?  If so, rightly (asserted);
+ * *kernel: whether the kernel charges it. */
+static bool judge(const void *p, bool *kernel)
 {
 	uintptr_t lo = 0, hi = 0;
-	bool kernel = false;
 	enum fg_known k;
 
-	assert_true(vma_of((uintptr_t)p, &lo, &hi, &kernel));
+	*kernel = false;
+	assert_true(vma_of((uintptr_t)p, &lo, &hi, kernel));
 	k = fg_track_known(lo, hi);
 	if (k != FG_KNOWN_NONE)
-		assert_int_equal(k == FG_KNOWN_CHARGED, kernel);
-	assert_int_equal(k != FG_KNOWN_NONE, settled);
+		assert_int_equal(k == FG_KNOWN_CHARGED, *kernel);
+	return k != FG_KNOWN_NONE;
+}
+
+static void expect(const void *p, bool settled, bool charged)
+{
+	bool kernel;
+
+	assert_int_equal(judge(p, &kernel), settled);
 	assert_int_equal(kernel, charged);
 }
 
@@ -95,12 +108,22 @@ static int mode(void)
 	return c - '0';
 }
 
+/*
+ * map - a private anonymous mapping, placed inside a reservation of its
+ * own (PROT_NONE, MAP_NORESERVE, tracked), so that the kernel cannot merge
+ * it with an untracked neighbour (the test's own libc or cmocka memory):
+ * that VMA would rightly be unknown.
+ */
 static void *map(size_t len, int prot, int flags)
 {
-	void *p = mmap(NULL, len, prot, MAP_PRIVATE | MAP_ANONYMOUS | flags,
-		       -1, 0);
+	char *r = mmap(NULL, len + 2 * MiB, PROT_NONE,
+		       MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+	void *p;
 
-	assert_true(p != MAP_FAILED);
+	assert_true(r != MAP_FAILED);
+	p = mmap(r + MiB, len, prot,
+		 MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED | flags, -1, 0);
+	assert_true(p == r + MiB);
 	return p;
 }
 
@@ -199,6 +222,97 @@ static void untracked(void **state)
 	expect(map(4 * MiB, PROT_READ | PROT_WRITE, 0), true, true);
 }
 
+/*
+ * Two threads mapping at once, each unmapping a third of its mappings at
+ * once, which the other may get back from the kernel: a settled mapping
+ * must agree with the kernel; one thread's munmap recorded after the
+ * other's mmap of the same range leaves it unknown (never wrong), so only
+ * most need to be settled.  100 changes per thread: fewer than the ring
+ * holds.
+ */
+#define ROUNDS 100
+static void *churn(void *arg)
+{
+	char **keep = arg;
+	char *p;
+	int i;
+
+	for (i = 0; i < ROUNDS; i++) {
+		p = map(MiB, PROT_READ | PROT_WRITE, i % 2 ? MAP_NORESERVE : 0);
+		if (i % 3 == 0) {
+			munmap(p, MiB);
+			continue;
+		}
+		keep[i] = p;
+	}
+	return NULL;
+}
+
+static void threads(void **state)
+{
+	static char *keep[2][ROUNDS];
+	pthread_t t[2];
+	int i, k, n = 0, settled = 0;
+	bool kernel;
+
+	(void)state;
+	memset(keep, 0, sizeof(keep));
+	for (k = 0; k < 2; k++)
+		assert_int_equal(pthread_create(&t[k], NULL, churn, keep[k]), 0);
+	for (k = 0; k < 2; k++)
+		pthread_join(t[k], NULL);
+	for (k = 0; k < 2; k++)
+		for (i = 0; i < ROUNDS; i++)
+			if (keep[k][i]) {
+				n++;
+				settled += judge(keep[k][i], &kernel);
+				assert_int_equal(kernel, i % 2 == 0);
+			}
+	for (k = 0; k < 2; k++)
+		for (i = 0; i < ROUNDS; i++)
+			if (keep[k][i])
+				munmap(keep[k][i], MiB);
+	printf("  threads: %d of %d mappings settled\n", settled, n);
+	assert_true(settled * 4 >= n * 3);
+}
+
+/*
+ * The ring, deterministically: while the table is held, every change
+ * waits there; the next reader applies them in order.  More changes than
+ * the ring holds: the table is given up and settles nothing any more.
+ */
+static void ring(void **state)
+{
+	char *base = map(82 * MiB, PROT_NONE, MAP_NORESERVE), *p[40];
+	int i;
+
+	(void)state;
+	/* inside a tracked reservation: no untracked neighbour to merge with */
+	fg_table_hold(true);
+	for (i = 0; i < 40; i++) {
+		p[i] = mmap(base + (2 * i + 1) * MiB, MiB, PROT_NONE,
+			    MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED |
+				(i % 2 ? MAP_NORESERVE : 0),
+			    -1, 0);
+		assert_true(p[i] == base + (2 * i + 1) * MiB);
+	}
+	for (i = 0; i < 40; i += 4)
+		assert_int_equal(mprotect(p[i], MiB, PROT_READ | PROT_WRITE),
+				 0);
+	assert_int_equal(madvise(p[2], MiB, MADV_DONTFORK), 0);
+	fg_table_hold(false);
+	for (i = 0; i < 40; i++)
+		expect(p[i], true, i % 4 == 0);
+	fg_table_hold(true);
+	for (i = 0; i < 300; i++)
+		munmap(map(MiB, PROT_READ | PROT_WRITE, 0), MiB);
+	fg_table_hold(false);
+	expect(map(MiB, PROT_READ | PROT_WRITE, 0), false, true);
+	fg_track_force(true); /* a fresh table for what follows */
+	expect(p[0], false, true);
+	munmap(base, 82 * MiB);
+}
+
 /* errno and return values pass through the wrappers as they were */
 static void transparent(void **state)
 {
@@ -224,6 +338,8 @@ int main(void)
 		cmocka_unit_test(dontfork_and_back),
 		cmocka_unit_test(remap_and_replace),
 		cmocka_unit_test(untracked),
+		cmocka_unit_test(threads),
+		cmocka_unit_test(ring),
 		cmocka_unit_test(transparent),
 	};
 
