@@ -4,7 +4,7 @@
 # Boots each prebuilt kernel of OLDK_DIR (default: ../shared/oldk beside
 # the repository; README there) under qemu TCG with a busybox initramfs:
 # busybox init (an ELF init: 4.10.7 runs no `#!` script) runs
-# oldk_init.sh, which runs oldk_scenarios.sh.  Debian's glibc loader does
+# oldk_init.sh, which runs oldk_scenarios.sh; vm.sh boots and collects.  Debian's glibc loader does
 # not start on 2.6.32, so everything in the VM is musl: the driver
 # (scenario.c), the musl build of the library preloaded into it (live, in
 # the process) and a static musl `forkguard`, which judges a record of
@@ -31,9 +31,6 @@ musl=$root/build/musl
 lib=$musl/libforkguard.so.0
 cli=$musl/forkguard
 
-ms() { date +%s%3N; }
-secs() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.1f s", (b - a) / 1000 }'; }
-
 for f in "$lib" "$cli" "$musl/tests/transparency"; do
 	[ -e "$f" ] || { echo "oldk: $f missing: run make test-oldk (make musl and the static command)" >&2; exit 2; }
 done
@@ -48,15 +45,8 @@ mkdir -p "$out"
 musl-gcc -O2 -Wall -Wextra -isystem "$musl/kinc" -rdynamic -o "$out/scenario" \
 	"$here/scenario.c" "$here/layout.c" "$here/measure.c" "$here/snap.c"
 printf '::sysinit:/bin/sh /oracle/oldk_init.sh\n' >"$out/inittab"
-t0=$(ms)
-"$here/mkinitramfs.sh" "$out/initramfs.cpio.gz" "$(command -v busybox)" \
-	"$out/inittab=/etc/inittab" "$here/oldk_init.sh=/oracle/oldk_init.sh" \
-	"$here/oldk_scenarios.sh=/oracle/oldk_scenarios.sh" \
-	"$here/scen_lib.sh=/oracle/scen_lib.sh" "$here/vm_setup.sh=/oracle/vm_setup.sh" \
-	"$out/scenario=/oracle/scenario" \
-	"$lib=/oracle/libforkguard.so.0" "$cli=/oracle/forkguard" \
-	"$musl/tests/transparency=/oracle/transparency"
-echo "oldk: initramfs $(secs "$t0" "$(ms)"), kernels from $dir"
+rm -f "$out/initramfs.cpio.gz" # packed by the first boot (vm.sh), then reused
+echo "oldk: kernels from $dir"
 
 status=0
 table=
@@ -75,14 +65,16 @@ for k in $kernels; do
 		continue
 	fi
 	log=$out/run-$k.log
-	t1=$(ms)
-	rc=0
 	# no_timer_check: a slow TCG host fails the IO-APIC timer check (4.10.7
 	# panicked so under load: "IO-APIC + timer doesn't work")
-	BOOT_APPEND="${BOOT_APPEND:-} no_timer_check" BOOT_TIMEOUT=${BOOT_TIMEOUT:-900} \
-		"$here/boot.sh" "$img" "$out/initramfs.cpio.gz" \
-		"${OLDK_MEM:-2G}" >"$log" 2>&1 || rc=$?
-	echo "oldk: $k: qemu $(secs "$t1" "$(ms)") (exit $rc); serial log $log"
+	"$here/vm.sh" -n -o "$out" -m "${OLDK_MEM:-2G}" -t "${BOOT_TIMEOUT:-900}" \
+		-a no_timer_check oldk "$img" "$(command -v busybox)" \
+		"$out/inittab=/etc/inittab" "$here/oldk_init.sh=/oracle/oldk_init.sh" \
+		"$here/oldk_scenarios.sh=/oracle/oldk_scenarios.sh" \
+		"$here/scen_lib.sh=/oracle/scen_lib.sh" "$here/vm_setup.sh=/oracle/vm_setup.sh" \
+		"$out/scenario=/oracle/scenario" \
+		"$lib=/oracle/libforkguard.so.0" "$cli=/oracle/forkguard" \
+		"$musl/tests/transparency=/oracle/transparency" || :
 	if ! grep -q '@@U ' "$log"; then
 		echo "kernel oracle $k: did not boot (see $log)"
 		row "| $k | did not boot | did not boot |"
