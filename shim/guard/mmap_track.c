@@ -176,6 +176,8 @@ static void *track_mmap(mmap_fn fn, void *addr, size_t len, int prot, int flags,
 
 	if (p != MAP_FAILED)
 		note(p, len, FG_TOP_SET, state() == 2 ? born(prot, flags) : 0);
+	else if (flags & MAP_FIXED)
+		note(addr, len, FG_TOP_SET, 0); /* the old range may be gone */
 	fg_errno_keep(err);
 	return p;
 }
@@ -225,8 +227,9 @@ FG_API int mprotect(void *addr, size_t len, int prot)
 	rc = fn ? fn(addr, len, prot)
 		: (int)syscall(SYS_mprotect, addr, len, prot);
 	err = errno;
-	if (!rc && (prot & PROT_WRITE))
-		note(addr, len, FG_TOP_PROT_W, 0);
+	/* a failure may leave the VMAs before the bad one changed */
+	if (prot & PROT_WRITE)
+		note(addr, len, rc ? FG_TOP_SET : FG_TOP_PROT_W, 0);
 	fg_errno_keep(err);
 	return rc;
 }
@@ -241,9 +244,12 @@ FG_API int madvise(void *addr, size_t len, int advice)
 	rc = fn ? fn(addr, len, advice)
 		: (int)syscall(SYS_madvise, addr, len, advice);
 	err = errno;
-	if (!rc && (advice == MADV_DONTFORK || advice == MADV_DOFORK))
-		note(addr, len, FG_TOP_DC,
-		     advice == MADV_DONTFORK ? FG_YES : FG_NO);
+	/* ENOMEM over a hole still advises the mapped parts: forget */
+	if (advice == MADV_DONTFORK || advice == MADV_DOFORK)
+		note(addr, len, rc ? FG_TOP_SET : FG_TOP_DC,
+		     rc			       ? 0
+		     : advice == MADV_DONTFORK ? FG_YES
+					       : FG_NO);
 	fg_errno_keep(err);
 	return rc;
 }

@@ -203,6 +203,27 @@ static void remap_and_replace(void **state)
 	munmap(g, 24 * MiB);
 }
 
+/*
+ * A call that fails over a hole may still have changed the mapped part
+ * (madvise advises it, mprotect changes the VMAs before the hole): the
+ * table must not keep its old answer there.
+ */
+static void failed_calls(void **state)
+{
+	char *a = map(8 * MiB, PROT_READ | PROT_WRITE, 0);
+	char *b = map(8 * MiB, PROT_NONE, 0);
+
+	(void)state;
+	expect(a, true, true);
+	munmap(a + 4 * MiB, 4 * MiB);
+	assert_int_equal(madvise(a, 8 * MiB, MADV_DONTFORK), -1);
+	assert_int_equal(errno, ENOMEM);
+	expect(a, false, false); /* the kernel did make it DONTFORK */
+	munmap(b + 4 * MiB, 4 * MiB);
+	assert_int_equal(mprotect(b, 8 * MiB, PROT_READ | PROT_WRITE), -1);
+	expect(b, false, true); /* charged, though the call failed */
+}
+
 /* a mapping made behind the wrappers' back stays unknown, also merged */
 static void untracked(void **state)
 {
@@ -337,6 +358,7 @@ int main(void)
 		cmocka_unit_test(arena_and_stack),
 		cmocka_unit_test(dontfork_and_back),
 		cmocka_unit_test(remap_and_replace),
+		cmocka_unit_test(failed_calls),
 		cmocka_unit_test(untracked),
 		cmocka_unit_test(threads),
 		cmocka_unit_test(ring),
