@@ -7,6 +7,7 @@
 # `$cli check --procfs` judges that record from outside afterwards (@@O).
 # Busybox ash and dash compatible; see scenarios.sh for the records and
 # why only builtins run around a fork that may sit at the mode-2 limit.
+
 # mkname TAG ARGS... - sets $name, e.g. "m2r50-u-anon-Lx1.5".
 mkname() {
 	name=$1
