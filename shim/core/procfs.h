@@ -1,5 +1,8 @@
 /*
- * procfs.h - zero-allocation readers of a procfs root (procfs.c).
+ * procfs.h - zero-allocation readers of a procfs root: its files
+ * (procfs.c), the host's zone reserves (procfs_sys.c), a task's
+ * namespaces (procfs_task.c), what a process knows of its own mappings
+ * (procfs_vmas.c).
  *
  * Actions return 0 or -errno (readers: bytes or -errno).
  */
@@ -42,6 +45,18 @@ ssize_t fg_read(const char *root, pid_t pid, const char *rel, char *buf,
 int fg_lines(const char *path, char *buf, size_t len,
 	     void (*fn)(const char *line, size_t n, void *arg), void *arg);
 
+/*
+ * fg_stat_read - @root/@pid/stat parsed (parse.h struct fg_stat).
+ * Returns 0, -errno of the read, or -EINVAL.
+ */
+struct fg_stat;
+int fg_stat_read(const char *root, pid_t pid, struct fg_stat *st);
+/*
+ * fg_comm_read - @root/@pid/comm without its newline, cut to @len - 1
+ * bytes, into @out.  Returns 0 or -errno (then @out is "").
+ */
+int fg_comm_read(const char *root, pid_t pid, char *out, size_t len);
+
 /* fg_ns_inode - the inode of @pid's namespace @type ("pid", "user"): what
  * @root/PID/ns/TYPE links to; 0 when unreadable. */
 uint64_t fg_ns_inode(const char *root, pid_t pid, const char *type);
@@ -78,14 +93,6 @@ struct fg_kept {
  */
 ssize_t fg_kept_read(struct fg_kept *k, pid_t self, const char *root,
 		     const char *rel, char *buf, size_t len);
-
-/*
- * fg_limits_read_at - fg_limits_read() with the pids controller's cgroup
- * (v2, or v1 "N:pids:/path") read under @sysfs (FORKGUARD_SYSFS) instead
- * of /sys, through cgroup.c's parser.  No heap.
- */
-int fg_limits_read_at(const char *root, const char *sysfs, pid_t pid,
-		      struct fg_limits *l);
 
 /*
  * fg_vmas_set_known - register what the process knows of its own mappings

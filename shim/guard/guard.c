@@ -28,6 +28,7 @@
 #include "forksafe.h"
 #include "guard.h"
 #include "identity.h"
+#include "task_limits.h"
 #include "log.h"
 #include "metrics.h"
 #include "policy.h"
@@ -88,17 +89,9 @@ static void config_warnings_once(const struct fg_config *c)
 
 static void fill_task(struct fg_result *r, const char *root)
 {
-	char buf[32];
-	size_t n;
-
 	fg_result_complete(root, r);
-	if (r->task.comm[0] || fg_read(root, 0, "comm", buf, sizeof(buf)) <= 0)
-		return;
-	n = strcspn(buf, "\n");
-	if (n >= sizeof(r->task.comm))
-		n = sizeof(r->task.comm) - 1;
-	memcpy(r->task.comm, buf, n);
-	r->task.comm[n] = '\0';
+	if (!r->task.comm[0])
+		fg_comm_read(root, 0, r->task.comm, sizeof(r->task.comm));
 }
 
 /* The configuration, with what it settles for the fork-path check. */
@@ -417,7 +410,8 @@ static void pass_parent_late(void)
 
 	if (!failed) {
 		fg_metrics_tick(); /* reads a clock until a write is due */
-		return;		   /* the fork succeeded: read only */
+		fg_cow_after(fg_config()); /* the caches, when stale */
+		return;			   /* the fork succeeded */
 	}
 	pass.failed = 0;
 	if (pass.slow != getpid())

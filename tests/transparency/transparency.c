@@ -245,6 +245,39 @@ static void case_passthrough(void)
 	free(stack);
 }
 
+/*
+ * --- clone() that the kernel refuses: the same return and errno ---
+ * CLONE_SIGHAND without CLONE_VM is EINVAL; a clone past RLIMIT_NPROC (as
+ * nobody: root bypasses it) is EAGAIN.  errno is set to a marker first, so
+ * a wrapper that clears it or leaves the marker shows.
+ */
+static void case_clonefail(void)
+{
+	struct rlimit rl = { 0, 0 };
+	char *stack = malloc(65536);
+	pid_t pid;
+	int rc;
+
+	EXPECT(stack != NULL);
+	errno = 1234;
+	rc = clone(clone_child, stack + 65536, CLONE_SIGHAND | SIGCHLD, NULL);
+	printf("clone(CLONE_SIGHAND): %d errno %s\n", rc,
+	       errno == EINVAL ? "EINVAL" : strerror(errno));
+	pid = fork();
+	if (pid == 0) {
+		if (setgid(65534) || setuid(65534) || setrlimit(RLIMIT_NPROC, &rl))
+			_exit(3);
+		errno = 1234;
+		rc = clone(clone_child, stack + 65536, SIGCHLD, NULL);
+		printf("clone() at nproc 0: %d errno %s\n", rc,
+		       errno == EAGAIN ? "EAGAIN" : strerror(errno));
+		fflush(stdout);
+		_exit(rc < 0 && errno == EAGAIN ? 0 : 4);
+	}
+	printf("nproc child: %d\n", wait_status(pid));
+	free(stack);
+}
+
 /* --- a program that closes every fd and reuses the numbers --- */
 static void case_closefds(void)
 {
@@ -364,6 +397,7 @@ static const struct {
 	{ "signal", case_signal_threads }, { "passthrough", case_passthrough },
 	{ "closefds", case_closefds }, { "child", case_child },
 	{ "handler-errno", case_handler_errno },
+	{ "clonefail", case_clonefail },
 };
 
 int main(int argc, char **argv)
@@ -376,6 +410,6 @@ int main(int argc, char **argv)
 			cases[i].fn();
 			return bad;
 		}
-	fprintf(stderr, "usage: transparency atfork|errno|signal|passthrough|closefds|child|handler-errno|maps\n");
+	fprintf(stderr, "usage: transparency atfork|errno|signal|passthrough|closefds|child|handler-errno|clonefail|maps\n");
 	return 2;
 }
