@@ -109,8 +109,9 @@ check storm "$out; $lines log lines in ${secs}s (limit 10/s)" \
 	-a "$lines" -le "$((secs * 20 + 20))"
 
 # The fork path's syscalls, counted by strace in the parent between two
-# forks from the third on (storm: a first fork, then 6): with the cache
-# valid (forks 50 ms apart) a pread of the kept statm and its fstat; a
+# forks from the third on (storm: a first fork, then 6; musl's fork is the
+# fork syscall after a gettid, its fstat and nanosleep the plain ones): with
+# the cache valid (forks 50 ms apart) a pread of the kept statm and its fstat; a
 # window apart (1.1 s) overcommit_memory's too; never an open, a cgroup
 # walk or meminfo (the process is far below its limits)
 if ! skipped fork-syscalls; then
@@ -121,12 +122,12 @@ if ! skipped fork-syscalls; then
 			NR == 1 { parent = $1 }
 			$1 != parent || /^[0-9]+ +(---|\+\+\+|<\.\.\.)/ { next }
 			{ sub(/^[0-9]+ +/, ""); sub(/[(<].*/, "") }
-			/^clone$/ {
+			/^(clone|fork)$/ {
 				if (++forks > 3) { nseg++; bad += preads != want; o = o seg }
 				preads = 0; seg = ""; next
 			}
 			/^pread64$/ { preads++ }
-			!/^(getpid|newfstatat|pread64|wait4|clock_nanosleep|rt_sigprocmask)$/ { seg = seg " " $0 }
+			!/^(getpid|gettid|newfstatat|fstat|pread64|wait4|(clock_)?nanosleep|rt_sigprocmask)$/ { seg = seg " " $0 }
 			END { printf "%d forks, %d with other than %d preads; other syscalls:%s\n", nseg, bad, want, o ? o : " none" }' "$TMP/strace.$gap")
 		check "fork-syscalls-$gap" "forks ${gap} ms apart: $got" \
 			test "$got" = "4 forks, 0 with other than $((gap > 1000 ? 2 : 1)) preads; other syscalls: none"
