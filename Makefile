@@ -135,7 +135,7 @@ $(B)/fixtures/jemalloc_retention: fixtures/jemalloc_retention.c fixtures/merged.
 UNIT := test_policy test_parse test_config test_report test_snapshots \
 	test_estimate test_cgroup test_stamp test_terms test_fuzz_regressions \
 	test_prom test_fastpath test_window test_remedy test_guard test_log \
-	test_metrics
+	test_metrics test_track
 UNIT_BIN := $(UNIT:%=$(B)/tests/%)
 UNIT_OBJ := $(B)/obj/guard/fastpath.o
 $(B)/tests/%: tests/unit/%.c $(B)/libforkguard-core.a $(UNIT_OBJ) | $(B)/tests
@@ -169,6 +169,13 @@ $(B)/tests/test_metrics: tests/unit/test_metrics.c $(METRICS_OBJ) $(LOG_OBJ) \
 		$(UNIT_OBJ) $(B)/libforkguard-core.a | $(B)/tests
 	$(CC) $(FG_CFLAGS) $(L_all) $(CFLAGS) -o $@ $< $(METRICS_OBJ) $(LOG_OBJ) \
 		$(UNIT_OBJ) $(B)/libforkguard-core.a -lcmocka $(FG_LDLIBS)
+
+# the mapping table against this host's VmFlags, its wrappers linked in
+TRACK_OBJ := $(B)/obj/guard/mmap_track.o $(B)/obj/guard/mmap_table.o
+$(B)/tests/test_track: tests/unit/test_track.c $(B)/libforkguard-core.a \
+		$(TRACK_OBJ) | $(B)/tests
+	$(CC) $(FG_CFLAGS) $(L_all) $(CFLAGS) -o $@ $< $(TRACK_OBJ) \
+		$(B)/libforkguard-core.a -lcmocka $(FG_LDLIBS) -pthread
 
 # tests/metrics: a real node_exporter scrapes the guarded programs' files
 $(B)/tests/forker: tests/metrics/forker.c fixtures/merged.h | $(B)/tests
@@ -213,8 +220,8 @@ $(B)/tests/libfg_empty.so: tests/bench/empty.c | $(B)/tests
 # the sanitizer builds, a short fuzz pass (FUZZ_SECONDS each) and the format
 test: all test-unit test-integration test-transparency test-cli test-log test-metrics \
 	test-deb test-musl \
-	test-kernel test-redis-mode2 test-sink-mode2 test-vm-swap test-cow test-asan test-valgrind fuzz \
-	check-format
+	test-kernel test-oldk test-redis-mode2 test-sink-mode2 test-vm-swap test-cow test-asan \
+	test-valgrind fuzz check-format
 
 # every binary runs, whatever an earlier one said; the failures are
 # listed, and cmocka's counts summed (passed, failed, skipped)
@@ -384,6 +391,14 @@ test-kernel: all fixtures
 	@bash tests/vm/oracle.sh --host
 	@bash tests/vm/oracle.sh
 
+# the old-kernel oracle: each kernel of ../shared/oldk (OLDK_DIR; 2.6.32 to
+# 4.20) under qemu TCG, everything in the VM musl-built: the musl library
+# preloaded (live) and a static musl command on a record (from outside)
+test-oldk: musl
+	@$(MAKE) --no-print-directory B=$(MUSL_B) CC=$(MUSL_CC) \
+		FG_SYSINC=-isystem$(MUSL_B)/kinc LDFLAGS=-static $(MUSL_B)/forkguard
+	@sh tests/vm/oldk.sh
+
 # fixtures reproduction 4: a real redis-server in a VM in mode 2, BGSAVE
 # refused under observe and saved by the jemalloc purge under remediate
 # the sink at the commit limit: mode 2, FORKGUARD_LOG on a tmpfs, in a VM
@@ -432,5 +447,5 @@ FORCE:
 
 .PHONY: FORCE check check-layout deb test-deb musl test-musl test-metrics all fixtures test test-unit test-integration test-transparency demo \
 	bench install uninstall fuzz test-asan test-valgrind test-cli test-log test-kernel \
-	test-redis-mode2 test-sink-mode2 test-vm-swap test-cow \
+	test-oldk test-redis-mode2 test-sink-mode2 test-vm-swap test-cow \
 	format check-format clean

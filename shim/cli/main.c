@@ -46,10 +46,8 @@ int main(int argc, char **argv)
 		const char *name;
 		int (*fn)(int, char **);
 	} cmds[] = {
-		{ "check", cli_check },
-		{ "run", cli_run },
-		{ "explain", cli_explain },
-		{ "watch", cli_watch },
+		{ "check", cli_check },	    { "run", cli_run },
+		{ "explain", cli_explain }, { "watch", cli_watch },
 		{ "metrics", cli_metrics },
 	};
 	const char *cmd = argc > 1 ? argv[1] : NULL;

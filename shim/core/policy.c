@@ -187,6 +187,14 @@ void fg_vma_estimate(struct fg_vma *v, bool written)
 		v->unsure = FG_UNSURE_ANON;
 }
 
+void fg_vma_settle(struct fg_vma *v, enum fg_known k)
+{
+	if (k == FG_KNOWN_NONE)
+		return;
+	v->unsure = FG_SURE;
+	v->account = k == FG_KNOWN_CHARGED;
+}
+
 static uint64_t vma_bytes(const struct fg_vma *v)
 {
 	return v->end - v->start;

@@ -19,6 +19,16 @@
  * (smaps Anonymous or Swap).
  */
 void fg_vma_estimate(struct fg_vma *v, bool written);
+
+/* What a process knows of one of its own VMAs that smaps < 3.8 hides. */
+enum fg_known {
+	FG_KNOWN_NONE,	  /* nothing: the estimate stands */
+	FG_KNOWN_CHARGED, /* VM_ACCOUNT and not VM_DONTCOPY */
+	FG_KNOWN_FREE,	  /* not charged at fork (NORESERVE, DONTFORK, ...) */
+};
+
+/* fg_vma_settle - an estimated @v, settled by what is @k (NONE: as is). */
+void fg_vma_settle(struct fg_vma *v, enum fg_known k);
 /* fg_eval_charge_max - the upper bound of the charge, in pages. */
 uint64_t fg_eval_charge_max(const struct fg_eval *ev);
 

@@ -1,7 +1,8 @@
 /*
  * procfs.h - zero-allocation readers of a procfs root: its files
  * (procfs.c), the host's zone reserves (procfs_sys.c), a task's
- * namespaces (procfs_task.c).
+ * namespaces (procfs_task.c), what a process knows of its own mappings
+ * (procfs_vmas.c).
  *
  * Actions return 0 or -errno (readers: bytes or -errno).
  */
@@ -11,6 +12,8 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <sys/types.h>
+
+#include "policy.h"
 
 #include "forkguard.h"
 
@@ -90,5 +93,15 @@ struct fg_kept {
  */
 ssize_t fg_kept_read(struct fg_kept *k, pid_t self, const char *root,
 		     const char *rel, char *buf, size_t len);
+
+/*
+ * fg_vmas_set_known - register what the process knows of its own mappings
+ * (@fn(start, end), lock-free, no heap; NULL: nothing).  fg_vmas_walk()
+ * asks it in the estimate tier (no VmFlags) for every VMA left unsure,
+ * and only when it walks the calling process in a live /proc.  The
+ * library registers it where smaps has no VmFlags; the command never does.
+ */
+typedef enum fg_known (*fg_vma_known_fn)(uint64_t start, uint64_t end);
+void fg_vmas_set_known(fg_vma_known_fn fn);
 
 #endif /* FG_PROCFS_H */

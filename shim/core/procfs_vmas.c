@@ -1,11 +1,13 @@
 /*
  * procfs_vmas.c - walk a task's VMAs (smaps, or maps) and feed each to
  * the policy's evaluation: exactly from VmFlags (3.8+), estimated from the
- * permissions and the pages written, or as the total_vm bound.  The file
- * is read line by line through a stack buffer.
+ * permissions and the pages written (settled, for the calling process,
+ * by what it recorded of its own mappings: fg_vmas_set_known), or as the
+ * total_vm bound.  The file is read line by line through a stack buffer.
  */
 #include <errno.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "parse.h"
 #include "policy.h"
@@ -15,6 +17,7 @@ struct walk {
 	struct fg_eval *ev;
 	struct fg_vma vma;
 	enum fg_walk how;
+	fg_vma_known_fn known; /* the process's own knowledge, or NULL */
 	bool pending, written;
 	unsigned long headers, flags;
 };
@@ -42,8 +45,12 @@ static void walk_flush(struct walk *w)
 {
 	if (!w->pending)
 		return;
-	if (w->how == FG_WALK_ESTIMATE)
+	if (w->how == FG_WALK_ESTIMATE) {
 		fg_vma_estimate(&w->vma, w->written);
+		if (w->known && w->vma.unsure != FG_SURE)
+			fg_vma_settle(&w->vma,
+				      w->known(w->vma.start, w->vma.end));
+	}
 	fg_eval_vma(w->ev, &w->vma);
 	w->pending = false;
 }
@@ -79,6 +86,13 @@ static void walk_line(const char *line, size_t n, void *arg)
 	}
 }
 
+static fg_vma_known_fn known_fn;
+
+void fg_vmas_set_known(fg_vma_known_fn fn)
+{
+	__atomic_store_n(&known_fn, fn, __ATOMIC_RELEASE);
+}
+
 int fg_vmas_walk(const char *root, pid_t pid, enum fg_walk how,
 		 struct fg_eval *ev)
 {
@@ -90,6 +104,10 @@ int fg_vmas_walk(const char *root, pid_t pid, enum fg_walk how,
 
 	if (rc)
 		return rc;
+	w.known = __atomic_load_n(&known_fn, __ATOMIC_ACQUIRE);
+	if (w.known && (how != FG_WALK_ESTIMATE ||
+			(pid > 0 && pid != getpid()) || !fg_procfs_live(root)))
+		w.known = NULL;
 	rc = fg_lines(path, buf, sizeof(buf), walk_line, &w);
 	if (rc && how == FG_WALK_ESTIMATE && !w.headers &&
 	    !fg_path(path, sizeof(path), root, pid, "maps"))

@@ -67,16 +67,28 @@ static struct {
 	.window_us = FG_FAST_WINDOW_US,
 };
 
-/* CAP_SYS_ADMIN in the calling thread's effective set (what fork checks). */
+/*
+ * CAP_SYS_ADMIN in the calling thread's effective set (what fork checks).
+ * capget fails with ENOSYS only on a kernel built without CONFIG_MULTIUSER
+ * (tinyconfig): it has no capability syscalls, capable() is always true
+ * and every task keeps init's full set (no setuid either), so the
+ * overcommit check counts every process as admin.  Any other failure: not
+ * admin (the stricter limit).  errno is kept.
+ */
 static bool cap_sys_admin(void)
 {
 	struct __user_cap_header_struct hdr = { _LINUX_CAPABILITY_VERSION_3,
 						0 };
 	struct __user_cap_data_struct data[2];
+	int saved = errno;
+	bool admin;
 
 	if (syscall(SYS_capget, &hdr, data))
-		return false;
-	return (data[0].effective >> CAP_SYS_ADMIN) & 1;
+		admin = errno == ENOSYS;
+	else
+		admin = (data[0].effective >> CAP_SYS_ADMIN) & 1;
+	errno = saved;
+	return admin;
 }
 
 /* overcommit_memory through the kept fd: 0-2, or -errno */

@@ -42,7 +42,8 @@ const char *fg_describe_uncertain(const struct fg_eval *ev)
 	return NULL;
 }
 
-void fg_describe_settle(struct fg_buf *b, const struct fg_eval *ev)
+void fg_describe_settle(struct fg_buf *b, const struct fg_eval *ev,
+			bool outside)
 {
 	if (ev->unsure & (1u << FG_UNSURE_ANON)) {
 		fg_puts(
@@ -66,6 +67,9 @@ void fg_describe_settle(struct fg_buf *b, const struct fg_eval *ev)
 	if (ev->unsure & (1u << FG_UNSURE_ANON))
 		fg_puts(b, "; when none is, say so: forkguard check "
 			   "--anon-charged, FORKGUARD_ANON_CHARGED=1");
+	if (outside)
+		fg_puts(b, "; the preloaded library records how each mapping "
+			   "is made through libc and settles those at fork");
 	fg_puts(b, "; kernels 3.8+ show it exactly (smaps VmFlags ac, nr, "
 		   "dc)");
 }

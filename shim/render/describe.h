@@ -30,8 +30,13 @@ const char *fg_describe_outcome(const struct fg_event *e);
  * whose charge the kernel before 3.8 does not show), or NULL.
  */
 const char *fg_describe_uncertain(const struct fg_eval *ev);
-/* fg_describe_settle - how the operator settles those mappings' charge. */
-void fg_describe_settle(struct fg_buf *b, const struct fg_eval *ev);
+/*
+ * fg_describe_settle - how the operator settles those mappings' charge;
+ * from outside (@outside: forkguard check), also that the guard in the
+ * process knows more.
+ */
+void fg_describe_settle(struct fg_buf *b, const struct fg_eval *ev,
+			bool outside);
 
 /*
  * fg_describe_fit - why a remedy cannot change a verdict, in a sentence

@@ -156,7 +156,7 @@ static void json_body(struct fg_buf *b, const struct fg_result *r,
 	if (r->verdict != FG_OK) {
 		fg_json_key(b, "rule");
 		{
-			char tmp[768];
+			char tmp[1024];
 			struct fg_buf t;
 
 			fg_buf_init(&t, tmp, sizeof(tmp));
@@ -167,7 +167,8 @@ static void json_body(struct fg_buf *b, const struct fg_result *r,
 			fg_json_s(b, "fix", tmp);
 			if (fg_describe_uncertain(ev)) {
 				fg_buf_init(&t, tmp, sizeof(tmp));
-				fg_describe_settle(&t, ev);
+				fg_describe_settle(&t, ev,
+						   !strcmp(e->call, "check"));
 				fg_json_s(b, "settle", tmp);
 			}
 		}

@@ -13,7 +13,8 @@ chmod 711 "$TMP" && mkdir -m 1777 "$TMP/fast"
 # Each case bare, then guarded twice: reporting every fork (each call goes
 # the whole way), and at the default level (a quiet fork takes the fast
 # path: the real fork is tail-called).
-for c in atfork errno signal passthrough closefds child handler-errno clonefail; do
+for c in atfork errno signal passthrough closefds child handler-errno clonefail \
+	maps; do
 	"$T/transparency" "$c" >"$TMP/bare.$c" 2>&1
 	rb=$?
 	FORKGUARD_REPORT=all FORKGUARD_FORMAT=json FORKGUARD_RATE_LIMIT=0 \
@@ -112,8 +113,8 @@ check storm "$out; $lines log lines in ${secs}s (limit 10/s)" \
 # valid (forks 50 ms apart) a pread of the kept statm and its fstat; a
 # window apart (1.1 s) overcommit_memory's too; never an open, a cgroup
 # walk or meminfo (the process is far below its limits).  musl forks with
-# the fork syscall, sleeps with nanosleep and stats with fstat, glibc with
-# clone, clock_nanosleep and newfstatat
+# the fork syscall after a gettid, sleeps with nanosleep and stats with
+# fstat; glibc with clone, clock_nanosleep and newfstatat
 if ! skipped fork-syscalls; then
 	for gap in 50 1100; do
 		strace -f -qq -o "$TMP/strace.$gap" -E LD_PRELOAD="$LIB" \
@@ -127,7 +128,7 @@ if ! skipped fork-syscalls; then
 				preads = 0; seg = ""; next
 			}
 			/^pread64$/ { preads++ }
-			!/^(getpid|(new)?fstat(at)?|pread64|wait4|(clock_)?nanosleep|rt_sigprocmask)$/ { seg = seg " " $0 }
+			!/^(getpid|gettid|(new)?fstat(at)?|pread64|wait4|(clock_)?nanosleep|rt_sigprocmask)$/ { seg = seg " " $0 }
 			END { printf "%d forks, %d with other than %d preads; other syscalls:%s\n", nseg, bad, want, o ? o : " none" }' "$TMP/strace.$gap")
 		check "fork-syscalls-$gap" "forks ${gap} ms apart: $got" \
 			test "$got" = "4 forks, 0 with other than $((gap > 1000 ? 2 : 1)) preads; other syscalls: none"
