@@ -54,6 +54,17 @@ enum fg_rule {
 	FG_RULE_COUNT
 };
 
+/*
+ * vm.overcommit_memory, by the kernel's names (include/uapi/linux/mman.h
+ * OVERCOMMIT_*); struct fg_sys and struct fg_eval hold it as an int, -1
+ * when it could not be read.
+ */
+enum fg_overcommit {
+	FG_OVERCOMMIT_GUESS = 0,  /* heuristic: the rule of the era */
+	FG_OVERCOMMIT_ALWAYS = 1, /* nothing refused */
+	FG_OVERCOMMIT_NEVER = 2,  /* the commit limit: allowed */
+};
+
 enum fg_verdict { FG_OK, FG_FAIL, FG_BORDERLINE, FG_UNKNOWN };
 
 /*
@@ -79,7 +90,7 @@ enum fg_walk {
 
 /* Host-wide facts (sysctls, /proc/meminfo, uname). */
 struct fg_sys {
-	int mode;	 /* vm.overcommit_memory */
+	int mode;	 /* vm.overcommit_memory: enum fg_overcommit, -1 */
 	uint64_t ratio;	 /* vm.overcommit_ratio */
 	uint64_t kbytes; /* vm.overcommit_kbytes (0: unset) */
 	uint64_t admin_reserve_kb;
@@ -182,7 +193,7 @@ struct fg_limits {
  * After a fork that succeeds: will the copy-on-write copies fit?  The
  * worst case is every private anonymous resident page of the parent copied
  * once; the headroom is the tightest of the memory cgroups that limit the
- * process and, in modes 0/1, the host.  Filled by fg_cow_eval() (policy.c).
+ * process and, in modes 0/1, the host.  Filled by fg_cow_eval() (policy_cow.c).
  */
 enum fg_cow_verdict { FG_COW_UNKNOWN, FG_COW_OK, FG_COW_RISK };
 /* Which limit leaves the least room (the report names it). */
@@ -228,7 +239,7 @@ struct fg_result {
 	struct fg_cow cow; /* copy-on-write headroom (check, guard) */
 };
 
-/* --- snapshot (procfs.c) --- */
+/* --- snapshot (procfs_sys.c, procfs_task.c, procfs_vmas.c) --- */
 
 /*
  * fg_sys_read - fill @s from @root (e.g. "/proc").  Missing optional files
@@ -305,7 +316,7 @@ FG_API int fg_check(const char *root, pid_t pid, enum fg_rule rule, bool full,
 FG_API int fg_check_task(const char *root, pid_t pid, const struct fg_sys *s,
 			 bool full, struct fg_result *r);
 
-/* --- reports (report.c) --- */
+/* --- reports (report.c, report_json.c) --- */
 
 /*
  * fg_report_text / fg_report_json - render @r into @buf (always

@@ -68,15 +68,18 @@ Installed-Size: $(du -sk --exclude=DEBIAN "$root" | cut -f1)
 Depends: $depends
 Section: admin
 Priority: optional
-Description: predict and explain fork failures from memory overcommit
+Description: predict and explain fork failures and copy-on-write OOM risk
  forkguard checks, before a process forks, whether the kernel's overcommit
  accounting will refuse the fork (the ENOMEM behind Redis's "Can't save in
  background"), says which rule and which mapping, and can remediate or
- refuse the fork.
+ refuse the fork.  For a fork that succeeds it weighs the copy-on-write
+ the child may cause against the memory cgroup's and the host's headroom,
+ and can make the child the OOM killer's first victim.
  .
  This package holds the preload library libforkguard.so.0, the forkguard
- command (check, run, explain), the C header, the manual pages and a
- systemd drop-in example for redis-server.
+ command (check, run, explain, watch: a fork's real copy-on-write
+ measured from outside), the C header, the manual pages and a systemd
+ drop-in example for redis-server.
 EOF
 (cd "$root" && find usr -type f -print0 | sort -z | xargs -0 md5sum) >"$root/DEBIAN/md5sums"
 chmod 0644 "$root"/DEBIAN/*

@@ -1,40 +1,17 @@
 /*
- * cli.c - the forkguard command: subcommand dispatch and shared helpers.
- *
- *   forkguard check PID...|--all   evaluate running processes from outside
- *   forkguard run -- CMD ARGS...   run CMD with the guard preloaded
- *   forkguard explain              the host's overcommit policy in words
- *   forkguard watch PID            what each fork of PID really copies
- *
- * Every error is one line on stderr and a non-zero status; output on
- * stdout is either whole or absent (never a partial JSON object).
+ * cli.c - what the subcommands of the forkguard command share: the
+ * options loop (getopt_long, --help, usage errors), the one-line error
+ * messages, sizes in words, the --kernel-rule argument and
+ * the policy read with its message.  Every error is one line on stderr.
  */
 #include <errno.h>
+#include <getopt.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 
 #include "cli.h"
 #include "fmt.h"
-
-static const char usage[] =
-    "usage: forkguard COMMAND [OPTIONS] [ARGS]\n"
-    "\n"
-    "Predict whether the kernel's overcommit accounting will refuse a "
-    "fork, and say why.\n"
-    "\n"
-    "commands:\n"
-    "  check PID...     would this process's fork pass now? (also --all)\n"
-    "  run -- CMD...    run CMD with libforkguard preloaded\n"
-    "  explain          the host's overcommit policy in plain words\n"
-    "  watch PID        measure what each fork of PID really copies\n"
-    "\n"
-    "options:\n"
-    "  -h, --help       this text; `forkguard COMMAND --help` for a "
-    "command\n"
-    "  -V, --version    the version\n"
-    "\n"
-    "See forkguard(1) and libforkguard(7).\n";
 
 static void verror(const char *cmd, const char *fmt, va_list ap)
 {
@@ -119,35 +96,26 @@ int cli_sys_read(const char *cmd, const char *root, enum fg_rule rule,
 	return 0;
 }
 
-int main(int argc, char **argv)
+int cli_next_opt(struct cli_opts *o, int argc, char **argv)
 {
-	static const struct {
-		const char *name;
-		int (*fn)(int, char **);
-	} cmds[] = {
-		{ "check", cli_check },
-		{ "run", cli_run },
-		{ "explain", cli_explain },
-		{ "watch", cli_watch },
-	};
-	const char *cmd = argc > 1 ? argv[1] : NULL;
-	size_t i;
+	int c;
 
-	if (!cmd)
-		return cli_usage_error(NULL, "no command given");
-	if (!strcmp(cmd, "-h") || !strcmp(cmd, "--help") ||
-	    !strcmp(cmd, "help")) {
-		fputs(usage, stdout);
-		return fflush(stdout) ? FG_EXIT_UNKNOWN : FG_EXIT_OK;
+	opterr = 0;
+	c = getopt_long(argc, argv, o->shortopts, o->longopts, NULL);
+	switch (c) {
+	case -1: return 0;
+	case 'h':
+		fputs(o->usage, stdout);
+		o->status = FG_EXIT_OK;
+		return -1;
+	case ':':
+		o->status = cli_usage_error(o->cmd, "%s needs an argument",
+					    argv[optind - 1]);
+		return -1;
+	case '?':
+		o->status = cli_usage_error(o->cmd, "unknown option '%s'",
+					    argv[optind - 1]);
+		return -1;
+	default: return c;
 	}
-	if (!strcmp(cmd, "-V") || !strcmp(cmd, "--version")) {
-		printf("forkguard %s\n", FG_VERSION);
-		return fflush(stdout) ? FG_EXIT_UNKNOWN : FG_EXIT_OK;
-	}
-	for (i = 0; i < sizeof(cmds) / sizeof(cmds[0]); i++)
-		if (!strcmp(cmd, cmds[i].name))
-			return cmds[i].fn(argc - 1, argv + 1);
-	if (cmd[0] == '-')
-		return cli_usage_error(NULL, "unknown option '%s'", cmd);
-	return cli_usage_error(NULL, "unknown command '%s'", cmd);
 }

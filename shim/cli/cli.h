@@ -2,9 +2,9 @@
  * cli.h - what the parts of the forkguard command share.
  *
  * The command is a thin front end over the same core the preload library
- * uses (libforkguard-core.a): cli.c parses the subcommand and holds the
- * helpers below, cli_check.c, cli_run.c and cli_explain.c are the three
- * subcommands.  Unlike the library, the CLI is never on a fork path, so it
+ * uses (libforkguard-core.a): main.c dispatches to the five subcommands
+ * (cli_check.c, cli_run.c, cli_explain.c, cli_watch.c, cli_metrics_prune.c), cli.c holds the
+ * helpers below.  Unlike the library, the CLI is never on a fork path, so it
  * may use stdio and malloc.  Conventions: helpers return 0 or -errno,
  * predicates return bool, subcommands return the process exit status.
  */
@@ -39,6 +39,28 @@ void cli_error(const char *cmd, const char *fmt, ...)
  */
 int cli_usage_error(const char *cmd, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
+
+/*
+ * struct cli_opts - a subcommand's options for cli_next_opt: its name,
+ * getopt_long's option string (':' first, after a '+' if any; "h":
+ * --help) and long
+ * options, its usage text; status: what the subcommand returns once
+ * cli_next_opt returned -1.
+ */
+struct option;
+struct cli_opts {
+	const char *cmd, *shortopts;
+	const struct option *longopts;
+	const char *usage;
+	int status;
+};
+/*
+ * cli_next_opt - the next option of @argv (getopt_long): its character,
+ * 0 when the options are done (optind: the first operand), or -1 after
+ * --help (the usage on stdout, status FG_EXIT_OK) or a missing argument
+ * or an unknown option (one line on stderr, status FG_EXIT_USAGE).
+ */
+int cli_next_opt(struct cli_opts *o, int argc, char **argv);
 
 /* cli_size - @kb as "512 kB", "3.2 MiB", "32.0 GiB" in @buf (>= 32). */
 const char *cli_size(uint64_t kb, char *buf);
@@ -75,9 +97,25 @@ int cli_interp(const char *cmd, char *interp, size_t len);
 enum cli_libc cli_libc_of(const char *interp);
 
 /* The subcommands: @argc/@argv start at the subcommand's name. */
+/*
+ * cli_guard_say - the "guard:" line(s) of `forkguard check PID`: whether a
+ * libforkguard is mapped in @pid (under procfs @root), its version, mode
+ * and where its reports and metrics go.
+ */
+void cli_guard_say(const char *root, pid_t pid);
+
 int cli_check(int argc, char **argv);
 int cli_run(int argc, char **argv);
+/*
+ * cli_run_env_valid - may `forkguard run` exec @cmd with this environment?
+ * false (its lines said) for a malformed FORKGUARD_* value, a log path or
+ * a metrics directory the library could not write; with @warn_sink, a
+ * warning when syslog would be used and /dev/log does not answer.
+ */
+bool cli_run_env_valid(const char *cmd, bool warn_sink);
 int cli_explain(int argc, char **argv);
 int cli_watch(int argc, char **argv);
+/* cli_metrics - `forkguard metrics --prune DIR` (cli_metrics_prune.c). */
+int cli_metrics(int argc, char **argv);
 
 #endif /* FG_CLI_H */

@@ -1,5 +1,6 @@
 /*
- * cli_explain.c - `forkguard explain`: the host's overcommit policy in words.
+ * cli_explain.c - `forkguard explain`: the host's overcommit policy in words
+ * (the facts are gathered by cli_explain_host.c).
  *
  * Everything an operator needs before touching vm.overcommit_*: the mode
  * and what it refuses on this kernel's rule, the numbers behind
@@ -10,19 +11,17 @@
  * Nothing is written anywhere; the sysctl's writability is only asked
  * with access(2).
  */
-#include <ctype.h>
-#include <dirent.h>
 #include <errno.h>
 #include <getopt.h>
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #include "cgroup.h"
 #include "cli.h"
-#include "describe.h"
+#include "cli_explain_host.h"
+#include "report_rule.h"
 #include "fmt.h"
+#include "report_cow.h"
 
 static const char usage[] =
     "usage: forkguard explain [OPTIONS]\n"
@@ -44,157 +43,21 @@ static const char usage[] =
     "\n"
     "exit status: 0, 3 if the policy cannot be read, 64 usage error.\n";
 
-#define MAX_PIDS 8
-
-struct procs {
-	pid_t pid[MAX_PIDS];
-	unsigned n;
-};
-
-struct host {
-	struct fg_sys s;
-	bool live;    /* a procfs (fg_procfs_live): /sys and / are ours */
-	char thp[32]; /* "" unknown */
-	bool init_ns, dockerenv, containerenv, cgroup_hint, container;
-	char cgroup[200];
-	int writable;	       /* -1 unknown */
-	uint64_t mode0_max_kb; /* largest VMA mode 0 accepts now */
-	uint64_t mode2_allowed_kb, mode2_room_kb;
-	struct procs redis, postgres;
-	struct fg_cow cow; /* this process's cgroup (live only) */
-};
-
-/* The kernel's names (OVERCOMMIT_GUESS, _ALWAYS, _NEVER) in words. */
-static const char *mode_name(int mode, bool long_form)
-{
-	static const char *const names[] = { "heuristic", "always", "never" };
-	static const char *const words[] = {
-		"heuristic overcommit", "always overcommit",
-		"never overcommit: strict accounting"
-	};
-
-	if (mode < 0 || mode > 2)
-		return "?";
-	return long_form ? words[mode] : names[mode];
-}
-
-static void limits(const char *root, struct host *h)
-{
-	struct fg_task t = { 0 }; /* a small process, not admin */
-	struct fg_sys s = h->s;
-	struct fg_eval ev;
-
-	/* fg_sys_read reads zoneinfo only for the mode it found */
-	if (!s.totalreserve_kb && fg_rule_reads_totalreserve(0, s.rule))
-		fg_totalreserve_read(root, &s);
-	s.mode = 0;
-	fg_eval_begin(&ev, &s, &t);
-	h->mode0_max_kb = fg_eval_vma_max_pages(&ev) * ev.page_kb;
-	s.mode = 2;
-	fg_eval_begin(&ev, &s, &t);
-	h->mode2_allowed_kb = ev.limit_pages * ev.page_kb;
-	h->mode2_room_kb = fg_eval_room_pages(&ev) * ev.page_kb;
-}
-
-static void read_thp(const char *sysfs, struct host *h)
-{
-	char buf[128], path[FG_PATH_MAX];
-
-	if (!fg_path(path, sizeof(path), sysfs, -1,
-		     "kernel/mm/transparent_hugepage/enabled") &&
-	    fg_read_path(path, buf, sizeof(buf)) > 0)
-		fg_cg_parse_thp(buf, h->thp, sizeof(h->thp));
-}
-
-/* The memory controller's cgroup (cgroup.c's parser): v1, else v2. */
-static void read_cgroup(const char *root, struct host *h)
-{
-	static const char *const hints[] = { "docker",	   "kubepods",
-					     "containerd", "libpod",
-					     "lxc",	   "machine.slice",
-					     "crio",	   NULL };
-	char buf[4096];
-	const char *const *k;
-
-	if (fg_read(root, 0, "cgroup", buf, sizeof(buf)) <= 0)
-		return;
-	fg_cg_parse_proc(buf, "memory", h->cgroup, sizeof(h->cgroup));
-	for (k = hints; *k; k++)
-		if (strstr(h->cgroup, *k))
-			h->cgroup_hint = true;
-}
-
-static void find_services(const char *root, struct host *h)
-{
-	char comm[32];
-	struct dirent *e;
-	struct procs *p;
-	DIR *d = opendir(root);
-	long pid;
-
-	if (!d)
-		return;
-	while ((e = readdir(d))) {
-		if (!isdigit((unsigned char)e->d_name[0]))
-			continue;
-		pid = strtol(e->d_name, NULL, 10);
-		if (pid <= 0 ||
-		    fg_read(root, (pid_t)pid, "comm", comm, sizeof(comm)) <= 0)
-			continue;
-		comm[strcspn(comm, "\n")] = '\0';
-		if (!strncmp(comm, "redis-server", 12))
-			p = &h->redis;
-		else if (!strcmp(comm, "postgres") ||
-			 !strcmp(comm, "postmaster"))
-			p = &h->postgres;
-		else
-			continue;
-		if (p->n < MAX_PIDS)
-			p->pid[p->n++] = (pid_t)pid;
-	}
-	closedir(d);
-}
-
-/* @sysfs: NULL when not given (then /sys, for a live procfs only) */
-static void gather(const char *root, const char *sysfs, struct host *h)
-{
-	char path[FG_PATH_MAX];
-
-	h->live = fg_procfs_live(root);
-	h->writable = -1;
-	limits(root, h);
-	h->init_ns = fg_init_user_ns(root, 0);
-	read_cgroup(root, h);
-	find_services(root, h);
-	if (h->live || sysfs) {
-		fg_cow_check(root, sysfs ? sysfs : "/sys", 0, &h->s, &h->cow);
-		read_thp(sysfs ? sysfs : "/sys", h);
-	}
-	if (!h->live)
-		return;
-	if (!fg_path(path, sizeof(path), root, -1, "sys/vm/overcommit_memory"))
-		h->writable = access(path, W_OK) == 0;
-	h->dockerenv = access("/.dockerenv", F_OK) == 0;
-	h->containerenv = access("/run/.containerenv", F_OK) == 0;
-	h->container = !h->init_ns || h->dockerenv || h->containerenv ||
-		       h->cgroup_hint;
-}
-
 /* The conflicts, each one sentence; @i-th into @b; false past the end. */
-static bool conflict(const struct host *h, unsigned i, struct fg_buf *b)
+static bool conflict(const struct cli_host *h, unsigned i, struct fg_buf *b)
 {
 	char x[32];
 
 	switch (i) {
 	case 0:
-		if (h->s.mode == 1) {
+		if (h->s.mode == FG_OVERCOMMIT_ALWAYS) {
 			fg_puts(b, "Redis: satisfied (it asks for "
 				   "vm.overcommit_memory=1)");
 			return true;
 		}
 		fg_puts(b, "Redis: logs \"WARNING Memory overcommit must be "
 			   "enabled!\" at start unless vm.overcommit_memory=1");
-		if (h->s.mode == 2)
+		if (h->s.mode == FG_OVERCOMMIT_NEVER)
 			fg_puts(b, "; in mode 2 every BGSAVE/AOF rewrite fork "
 				   "is charged the whole accountable heap "
 				   "again, and ENOMEM follows once it exceeds "
@@ -204,7 +67,7 @@ static bool conflict(const struct host *h, unsigned i, struct fg_buf *b)
 				   "VMA the rule rejects (see above)");
 		return true;
 	case 1:
-		if (h->s.mode == 2) {
+		if (h->s.mode == FG_OVERCOMMIT_NEVER) {
 			fg_puts(b, "PostgreSQL: satisfied (its documentation "
 				   "recommends vm.overcommit_memory=2)");
 			return true;
@@ -227,7 +90,7 @@ static bool conflict(const struct host *h, unsigned i, struct fg_buf *b)
 	}
 }
 
-static void put_pids(struct fg_buf *b, const struct procs *p, bool json)
+static void put_pids(struct fg_buf *b, const struct cli_procs *p, bool json)
 {
 	unsigned i;
 
@@ -244,7 +107,7 @@ static void key_tri(struct fg_buf *b, const char *k, int v)
 	fg_puts(b, v < 0 ? "null" : v ? "true" : "false");
 }
 
-static void json(struct fg_buf *b, const struct host *h)
+static void json(struct fg_buf *b, const struct cli_host *h)
 {
 	const struct fg_sys *s = &h->s;
 	char tmp[1024];
@@ -255,7 +118,7 @@ static void json(struct fg_buf *b, const struct host *h)
 	fg_json_s(b, "event", "explain");
 	fg_json_key(b, "overcommit_mode");
 	fg_puti(b, s->mode);
-	fg_json_s(b, "mode_name", mode_name(s->mode, false));
+	fg_json_s(b, "mode_name", fg_mode_word(s->mode));
 	fg_json_u(b, "overcommit_ratio", s->ratio);
 	fg_json_u(b, "overcommit_kbytes", s->kbytes);
 	fg_json_u(b, "commit_limit_kb", s->commit_limit_kb);
@@ -309,7 +172,7 @@ static void json(struct fg_buf *b, const struct host *h)
 	fg_puts(b, "}\n");
 }
 
-static void text(struct fg_buf *b, const struct host *h, const char *root)
+static void text(struct fg_buf *b, const struct cli_host *h, const char *root)
 {
 	const struct fg_sys *s = &h->s;
 	char x[32], y[32], z[32];
@@ -328,7 +191,7 @@ static void text(struct fg_buf *b, const struct host *h, const char *root)
 	    " rule of __vm_enough_memory applies\n  vm.overcommit_memory = ");
 	fg_puti(b, s->mode);
 	fg_puts(b, " (");
-	fg_puts(b, mode_name(s->mode, true));
+	fg_describe_mode(b, s);
 	fg_puts(b, ")\n");
 	fg_describe_policy(b, s, h->mode0_max_kb, h->mode2_allowed_kb,
 			   h->mode2_room_kb);
@@ -339,9 +202,12 @@ static void text(struct fg_buf *b, const struct host *h, const char *root)
 	fg_puts(b, s->kbytes ? "" : " (unset: the ratio applies)");
 	fg_puts(b, "\n  CommitLimit ");
 	fg_puts(b, cli_size(s->commit_limit_kb, x));
-	fg_puts(b, s->kbytes ? " (= overcommit_kbytes + swap)"
-			     : " (= (RAM - hugetlb) x ratio + swap)");
-	fg_puts(b, s->mode == 2 ? ", enforced" : ", enforced only in mode 2");
+	fg_puts(b, " (= ");
+	fg_describe_commit_limit(b, s);
+	fg_putc(b, ')');
+	fg_puts(b, s->mode == FG_OVERCOMMIT_NEVER
+		       ? ", enforced"
+		       : ", enforced only in mode 2");
 	fg_puts(b, "; Committed_AS ");
 	fg_puts(b, cli_size(s->committed_kb, y));
 	if (s->commit_limit_kb) {
@@ -370,11 +236,11 @@ static void text(struct fg_buf *b, const struct host *h, const char *root)
 		fg_puts(b, " (Redis warns: copy-on-write of 2 MiB pages after "
 			   "a fork costs memory and latency)");
 	fg_puts(b, "\n  largest fork that would pass now:\n    mode 0");
-	fg_puts(b, s->mode == 0 ? " (current)" : "");
+	fg_puts(b, s->mode == FG_OVERCOMMIT_GUESS ? " (current)" : "");
 	fg_puts(b, ": one accountable VMA up to ");
 	fg_puts(b, cli_size(h->mode0_max_kb, x));
 	fg_puts(b, "\n    mode 2");
-	fg_puts(b, s->mode == 2 ? " (current)" : "");
+	fg_puts(b, s->mode == FG_OVERCOMMIT_NEVER ? " (current)" : "");
 	fg_puts(b, ": a total charge below ");
 	fg_puts(b, cli_size(h->mode2_room_kb, y));
 	fg_puts(b, " (allowed ");
@@ -451,17 +317,16 @@ int cli_explain(int argc, char **argv)
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
+	struct cli_opts g = { "explain", ":jp:s:k:h", longopts, usage, 0 };
 	const char *root = "/proc", *sysfs = NULL;
-	struct host h = { 0 };
+	struct cli_host h = { 0 };
 	char out[16384];
 	struct fg_buf b;
 	bool as_json = false;
 	enum fg_rule rule = FG_RULE_RUNNING;
 	int c;
 
-	opterr = 0;
-	while ((c = getopt_long(argc, argv, ":jp:s:k:h", longopts, NULL)) !=
-	       -1) {
+	while ((c = cli_next_opt(&g, argc, argv)) > 0) {
 		switch (c) {
 		case 'j': as_json = true; break;
 		case 'p': root = optarg; break;
@@ -471,22 +336,16 @@ int cli_explain(int argc, char **argv)
 			if (rule == FG_RULE_COUNT)
 				return FG_EXIT_USAGE;
 			break;
-		case 'h': fputs(usage, stdout); return FG_EXIT_OK;
-		case ':':
-			return cli_usage_error("explain",
-					       "%s needs an argument",
-					       argv[optind - 1]);
-		default:
-			return cli_usage_error("explain", "unknown option '%s'",
-					       argv[optind - 1]);
 		}
 	}
+	if (c < 0)
+		return g.status;
 	if (optind < argc)
 		return cli_usage_error("explain", "unexpected argument '%s'",
 				       argv[optind]);
 	if (cli_sys_read("explain", root, rule, &h.s))
 		return FG_EXIT_UNKNOWN;
-	gather(root, sysfs, &h);
+	cli_explain_gather(root, sysfs, &h);
 	fg_buf_init(&b, out, sizeof(out));
 	if (as_json)
 		json(&b, &h);

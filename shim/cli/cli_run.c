@@ -244,26 +244,6 @@ static int set_log(const char *v)
 	return rc;
 }
 
-/*
- * Every FORKGUARD_* value the library will read, parsed by the library's
- * own parser: a malformed one is refused before exec, with the message the
- * library would log (it would ignore the value and use its default).
- */
-static bool env_valid(const char *cmd)
-{
-	struct fg_config c;
-	char warn[1024];
-
-	if (!fg_config_from_env(&c, warn, sizeof(warn)))
-		return true;
-	fputs(warn, stderr);
-	cli_error("run",
-		  "not running %s: a FORKGUARD_* value above is malformed "
-		  "(fix or unset it)",
-		  cmd);
-	return false;
-}
-
 int cli_run(int argc, char **argv)
 {
 	static const struct option longopts[] = {
@@ -274,32 +254,26 @@ int cli_run(int argc, char **argv)
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
+	struct cli_opts g = { "run", "+:m:l:jr:h", longopts, usage, 0 };
 	static const char *const modes[] = { "observe", "remediate", "enforce",
 					     "off", NULL };
 	static const char *const reports[] = { "risky", "all", NULL };
 	const char *mode = NULL, *log = NULL, *report = NULL;
-	char lib[PATH_MAX], tried[2048];
+	char lib[PATH_MAX], interp[PATH_MAX], tried[2048];
 	bool json = false;
 	int c, err;
 
-	opterr = 0;
 	/* '+': the first non-option is CMD; its own options are its own */
-	while ((c = getopt_long(argc, argv, "+:m:l:jr:h", longopts, NULL)) !=
-	       -1) {
+	while ((c = cli_next_opt(&g, argc, argv)) > 0) {
 		switch (c) {
 		case 'm': mode = optarg; break;
 		case 'l': log = optarg; break;
 		case 'j': json = true; break;
 		case 'r': report = optarg; break;
-		case 'h': fputs(usage, stdout); return FG_EXIT_OK;
-		case ':':
-			return cli_usage_error("run", "%s needs an argument",
-					       argv[optind - 1]);
-		default:
-			return cli_usage_error("run", "unknown option '%s'",
-					       argv[optind - 1]);
 		}
 	}
+	if (c < 0)
+		return g.status;
 	if (mode && !one_of(mode, modes))
 		return cli_usage_error("run",
 				       "unknown mode '%s': expected "
@@ -343,7 +317,11 @@ int cli_run(int argc, char **argv)
 			  strerror(-err));
 		return FG_EXIT_NOEXEC;
 	}
-	if (!env_valid(argv[optind]))
+	/* the sink warning only for a command that will run */
+	if (!cli_run_env_valid(
+		argv[optind],
+		!cli_interp(argv[optind], interp, sizeof(interp)) ||
+		    access(argv[optind], X_OK) == 0))
 		return FG_EXIT_USAGE;
 	fflush(stdout);
 	execvp(argv[optind], argv + optind);

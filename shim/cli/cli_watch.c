@@ -27,6 +27,10 @@
 #include "cgroup.h"
 #include "check.h"
 #include "cli.h"
+#include "cli_watch_line.h"
+#include "fmt.h"
+#include "parse.h"
+#include "report_cow.h"
 
 static const char usage[] =
     "usage: forkguard watch [OPTIONS] PID\n"
@@ -46,47 +50,46 @@ static const char usage[] =
     "exit status: 0 (PID exited, or the bound was reached), 3 PID cannot\n"
     "be read, 64 usage error.\n";
 
-#define MAX_CHILDREN 16
+/*
+ * /proc/PID/stat: the state (fields 3), flags (9) and the fault counts
+ * that reaping moves from a child to its parent (10-13: minflt, cminflt,
+ * majflt, cmajflt).  false when unreadable.
+ */
+static bool stat_of(const char *root, pid_t pid, char *state,
+		    unsigned long *flags, uint64_t *own, uint64_t *reaped)
+{
+	struct fg_stat st;
 
-struct child {
-	pid_t pid;
-	long born_us;
-	uint64_t worst_kb, peak_kb, low_room_kb;
-	int64_t oom_before;
-	unsigned samples;
-	long sample_us; /* total */
-	bool seen;	/* in this round's list */
-};
-
-struct watch {
-	const char *root, *sysfs;
-	pid_t pid;
-	bool json;
-	struct fg_sys sys;
-	struct child c[MAX_CHILDREN];
-	unsigned n;
-	char limit[FG_PATH_MAX + 64];
-};
+	if (fg_stat_read(root, pid, &st))
+		return false;
+	*state = st.state;
+	*flags = st.flags;
+	*own = st.minflt + st.cminflt + st.majflt + st.cmajflt;
+	*reaped = st.cminflt + st.cmajflt;
+	return true;
+}
 
 static bool alive(const char *root, pid_t pid)
 {
-	char buf[512], *p;
+	char s;
+	unsigned long fl;
+	uint64_t a, b;
 
-	if (fg_read(root, pid, "stat", buf, sizeof(buf)) <= 0)
-		return false;
-	p = strrchr(buf, ')');
-	return p && p[1] == ' ' && p[2] != 'Z' && p[2] != 'X';
+	return stat_of(root, pid, &s, &fl, &a, &b) && s != 'Z' && s != 'X';
 }
 
-static uint64_t private_dirty_kb(const char *root, pid_t pid, bool *ok)
+/* Private_Dirty of smaps_rollup, or -errno */
+static int private_dirty_kb(const char *root, pid_t pid, uint64_t *kb)
 {
 	char buf[2048], *p;
-	uint64_t v = 0;
+	ssize_t n = fg_read(root, pid, "smaps_rollup", buf, sizeof(buf));
 
-	*ok = fg_read(root, pid, "smaps_rollup", buf, sizeof(buf)) > 0 &&
-	      (p = strstr(buf, "\nPrivate_Dirty:")) &&
-	      fg_parse_u64_prefix(p + 15, &v);
-	return v;
+	if (n < 0)
+		return (int)n;
+	return n > 0 && (p = strstr(buf, "\nPrivate_Dirty:")) &&
+		       fg_parse_u64_prefix(p + 15, kb)
+		   ? 0
+		   : -ENODATA;
 }
 
 /* The parent's cow figures now: headroom, what binds, worst, OOM kills. */
@@ -137,7 +140,7 @@ static void children_file(struct watch *w, const char *path,
 	}
 }
 
-/* Every child of w->pid: its tasks' children files. */
+/* Every child of w->pid, zombies included: its tasks' children files. */
 static int list_children(struct watch *w, const struct fg_cow *now)
 {
 	char path[FG_PATH_MAX];
@@ -162,86 +165,170 @@ static int list_children(struct watch *w, const struct fg_cow *now)
 	return 0;
 }
 
-static void print_child(struct watch *w, const struct child *c,
-			const struct fg_cow *now)
+/*
+ * Children the list never showed: forked, exited and reaped between two
+ * samples.  Reaping adds a child's fault counts (it faulted at least once:
+ * its first write after the fork) to the parent's cminflt/cmajflt, so a
+ * rise beyond what the reaped children we knew carried is at least one
+ * child unseen.  Said only when each reaped child's final counts are known
+ * (read from its zombie); a child that vanished between two samples
+ * leaves the round undecided.
+ */
+static unsigned unseen(struct watch *w, uint64_t reaped_now, uint64_t known,
+		       bool undecided)
 {
-	long life_ms = (fg_now_us() - c->born_us) / 1000;
-	int64_t kills = now->oom_kill_count >= 0 && c->oom_before >= 0
-			    ? now->oom_kill_count - c->oom_before
-			    : -1;
-	unsigned pct = c->worst_kb ? (unsigned)(c->peak_kb * 100 / c->worst_kb)
-				   : 0;
-	long avg = c->samples ? c->sample_us / (long)c->samples : 0;
-	char a[32], b[32], d[32];
+	uint64_t rise = reaped_now - w->reaped_faults;
 
-	if (w->json) {
-		printf("{\"event\":\"watch\",\"pid\":%d,\"child\":%d,"
-		       "\"lifetime_ms\":%ld,\"peak_copy_kb\":%" PRIu64
-		       ",\"worst_kb\":%" PRIu64 ",\"peak_pct\":%u,"
-		       "\"lowest_headroom_kb\":",
-		       (int)w->pid, (int)c->pid, life_ms, c->peak_kb,
-		       c->worst_kb, pct);
-		if (c->low_room_kb == FG_COW_NONE)
-			fputs("null", stdout);
-		else
-			printf("%" PRIu64, c->low_room_kb);
-		printf(",\"cow_limit\":\"%s\",\"oom_kills\":", w->limit);
-		if (kills < 0)
-			fputs("null", stdout);
-		else
-			printf("%" PRId64, kills);
-		printf(",\"samples\":%u,\"sample_us\":%ld}\n", c->samples, avg);
-	} else {
-		printf("forkguard watch: %d forked %d: lived %ld ms, peak copy "
-		       "%s (%u %% of the worst case %s), lowest headroom %s "
-		       "(%s), OOM kills %s%" PRId64 "; %u samples of %ld us\n",
-		       (int)w->pid, (int)c->pid, life_ms,
-		       cli_size(c->peak_kb, a), pct, cli_size(c->worst_kb, b),
-		       c->low_room_kb == FG_COW_NONE
-			   ? "unlimited"
-			   : cli_size(c->low_room_kb, d),
-		       w->limit, kills < 0 ? "unknown " : "",
-		       kills < 0 ? (int64_t)0 : kills, c->samples, avg);
-	}
-	fflush(stdout);
+	w->reaped_faults = reaped_now;
+	if (undecided || rise <= known)
+		return 0;
+	watch_print_unseen(w);
+	return 1;
 }
 
-/* One round: sample every child; report and drop the gone ones. */
+/* Sample one child; its line when it is over.  Returns 1 if printed. */
+static unsigned sample(struct watch *w, struct child *c,
+		       const struct fg_cow *now)
+{
+	char s = 0;
+	unsigned long fl;
+	uint64_t own, r, kb = 0;
+	long t0 = fg_now_us();
+	int err;
+
+	if (!c->seen || !stat_of(w->root, c->pid, &s, &fl, &own, &r))
+		s = 'X';
+	else
+		c->faults = own;
+	if (s == 'Z') /* its counts are final: what reaping will add */
+		c->final = true;
+	if (c->reported)
+		return 0;
+	if (s == 'Z' || s == 'X') {
+		watch_print_child(w, c,
+				  c->err       ? UNREADABLE
+				  : c->samples ? EXITED
+					       : UNSAMPLED,
+				  now);
+		c->reported = true;
+		return 1;
+	}
+	err = private_dirty_kb(w->root, c->pid, &kb);
+	if (err == -EACCES || err == -EPERM)
+		c->err = -err;
+	if (err) /* or it exited since the stat: the next round says so */
+		return 0;
+	c->sample_us += fg_now_us() - t0;
+	c->samples++;
+	if (kb > c->peak_kb)
+		c->peak_kb = kb;
+	if (now->headroom_kb < c->low_room_kb)
+		c->low_room_kb = now->headroom_kb;
+	return 0;
+}
+
+/* One round: sample every child; report the gone ones, once each. */
 static unsigned round_once(struct watch *w)
 {
 	struct fg_cow now;
 	struct fg_buf b;
 	unsigned i, done = 0;
+	uint64_t own, reaped = w->reaped_faults, after = reaped, known = 0;
+	unsigned long fl;
+	bool undecided = false;
+	char s;
 
+	/* before the list: a child reaped after this read is still listed */
+	if (!stat_of(w->root, w->pid, &s, &fl, &own, &reaped))
+		undecided = true;
 	cow_now(w, &now);
 	fg_buf_init(&b, w->limit, sizeof(w->limit));
 	fg_report_cow_limit(&b, &now);
 	for (i = 0; i < w->n; i++)
 		w->c[i].seen = false;
 	list_children(w, &now);
+	/* one reaped while we listed: this round cannot tell */
+	if (!stat_of(w->root, w->pid, &s, &fl, &own, &after) || after != reaped)
+		undecided = true;
 	for (i = 0; i < w->n;) {
 		struct child *c = &w->c[i];
-		long t0 = fg_now_us();
-		bool ok = false;
-		uint64_t kb = c->seen && alive(w->root, c->pid)
-				  ? private_dirty_kb(w->root, c->pid, &ok)
-				  : 0;
 
-		if (ok) {
-			c->sample_us += fg_now_us() - t0;
-			c->samples++;
-			if (kb > c->peak_kb)
-				c->peak_kb = kb;
-			if (now.headroom_kb < c->low_room_kb)
-				c->low_room_kb = now.headroom_kb;
+		done += sample(w, c, &now);
+		if (c->seen) {
 			i++;
 			continue;
 		}
-		print_child(w, c, &now);
-		done++;
+		/* reaped: its counts moved to the parent's */
+		known += c->faults;
+		undecided |= !c->final;
 		w->c[i] = w->c[--w->n];
 	}
-	return done;
+	return done + unseen(w, after, known, undecided);
+}
+
+/* At the end: a child still running is said so, with its figures. */
+static void report_running(struct watch *w)
+{
+	struct fg_cow now;
+
+	cow_now(w, &now);
+	for (unsigned i = 0; i < w->n; i++)
+		if (!w->c[i].reported)
+			watch_print_child(w, &w->c[i],
+					  w->c[i].err ? UNREADABLE : RUNNING,
+					  &now);
+}
+
+/* Can PID be watched?  FG_EXIT_OK, or the line and exit 3 when not. */
+static int watchable(struct watch *w)
+{
+	char s = 0;
+	unsigned long flags = 0;
+	uint64_t own, kb;
+	int err;
+
+	if (!stat_of(w->root, w->pid, &s, &flags, &own, &w->reaped_faults) ||
+	    s == 'X') {
+		cli_error("watch", "%d: no such process (or not readable)",
+			  (int)w->pid);
+		return FG_EXIT_UNKNOWN;
+	}
+	if (s == 'Z' || (flags & FG_PF_KTHREAD)) {
+		cli_error("watch",
+			  "%d: not applicable: a %s has no memory map to fork",
+			  (int)w->pid, s == 'Z' ? "zombie" : "kernel thread");
+		return FG_EXIT_UNKNOWN;
+	}
+	/* its children have its credentials: unreadable here, there too */
+	err = private_dirty_kb(w->root, w->pid, &kb);
+	if (err == -EACCES || err == -EPERM) {
+		cli_error("watch",
+			  "%d: its memory cannot be read (%s): run watch as "
+			  "its user or root",
+			  (int)w->pid, fg_errno_name(err));
+		return FG_EXIT_UNKNOWN;
+	}
+	return FG_EXIT_OK;
+}
+
+static int watch_loop(struct watch *w, long count, long duration)
+{
+	long reported = 0, t0 = fg_now_us();
+	int rc = watchable(w);
+
+	if (rc)
+		return rc;
+	for (;;) {
+		bool up = alive(w->root, w->pid);
+
+		reported += round_once(w);
+		if ((count && reported >= count) || (!up && !w->n) ||
+		    (duration && fg_now_us() - t0 >= duration * 1000000L))
+			break;
+		usleep((useconds_t)(w->interval * 1000));
+	}
+	report_running(w);
+	return FG_EXIT_OK;
 }
 
 static bool parse_num(const char *s, long max, long *out)
@@ -265,14 +352,12 @@ int cli_watch(int argc, char **argv)
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
+	struct cli_opts g = { "watch", ":i:n:d:jp:s:h", longopts, usage, 0 };
 	struct watch w = { .root = "/proc", .sysfs = "/sys" };
-	long interval = 250, count = 0, duration = 0, pid, reported = 0;
-	long t0;
+	long interval = 250, count = 0, duration = 0, pid;
 	int c;
 
-	opterr = 0;
-	while ((c = getopt_long(argc, argv, ":i:n:d:jp:s:h", longopts, NULL)) !=
-	       -1) {
+	while ((c = cli_next_opt(&g, argc, argv)) > 0) {
 		switch (c) {
 		case 'i':
 			if (!parse_num(optarg, 3600000, &interval) ||
@@ -296,35 +381,16 @@ int cli_watch(int argc, char **argv)
 		case 'j': w.json = true; break;
 		case 'p': w.root = optarg; break;
 		case 's': w.sysfs = optarg; break;
-		case 'h': fputs(usage, stdout); return FG_EXIT_OK;
-		case ':':
-			return cli_usage_error("watch", "%s needs an argument",
-					       argv[optind - 1]);
-		default:
-			return cli_usage_error("watch", "unknown option '%s'",
-					       argv[optind - 1]);
 		}
 	}
+	if (c < 0)
+		return g.status;
 	if (optind + 1 != argc || !parse_num(argv[optind], INT_MAX, &pid) ||
 	    pid < 1)
 		return cli_usage_error("watch", "one PID is needed");
 	w.pid = (pid_t)pid;
+	w.interval = interval;
 	if (fg_sys_read(w.root, &w.sys) && !w.sys.mem_total_kb)
 		cli_error("watch", "cannot read the host's memory figures");
-	if (!alive(w.root, w.pid)) {
-		cli_error("watch", "%ld: no such process (or not readable)",
-			  pid);
-		return FG_EXIT_UNKNOWN;
-	}
-	t0 = fg_now_us();
-	for (;;) {
-		bool up = alive(w.root, w.pid);
-
-		reported += round_once(&w);
-		if ((count && reported >= count) || (!up && !w.n) ||
-		    (duration && fg_now_us() - t0 >= duration * 1000000L))
-			break;
-		usleep((useconds_t)(interval * 1000));
-	}
-	return FG_EXIT_OK;
+	return watch_loop(&w, count, duration);
 }

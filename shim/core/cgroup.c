@@ -22,6 +22,10 @@
 #include <sys/stat.h>
 
 #include "cgroup.h"
+#include "fmt.h"
+#include "parse.h"
+#include "policy_cow.h"
+#include "procfs.h"
 
 /* v1 shows "no limit" as PAGE_COUNTER_MAX pages in bytes (≈ 2^63) */
 #define V1_UNLIMITED (UINT64_C(1) << 62)

@@ -13,19 +13,10 @@
  */
 #include <errno.h>
 #include <string.h>
-#include <time.h>
 
 #include "check.h"
 #include "policy.h"
 #include "procfs.h"
-
-long fg_now_us(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec * 1000000L + ts.tv_nsec / 1000;
-}
 
 /* One pass over the VMAs into r->ev; 0 or -errno. */
 static int walk(const char *root, pid_t pid, enum fg_walk how,

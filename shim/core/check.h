@@ -9,6 +9,7 @@
 #include <stdint.h>
 #include <sys/types.h>
 
+#include "clock.h" /* the checks time themselves: fg_now_us */
 #include "forkguard.h"
 
 /* fg_result_init - an empty result: no snapshot, verdict unknown. */
@@ -22,8 +23,5 @@ void fg_result_init(struct fg_result *r);
  * r->tier, r->exact, r->verdict and r->read_error.
  */
 void fg_evaluate(const char *root, pid_t pid, bool full, struct fg_result *r);
-
-/* fg_now_us - CLOCK_MONOTONIC in microseconds. */
-long fg_now_us(void);
 
 #endif /* FG_CHECK_H */

@@ -24,6 +24,14 @@ enum fg_mode {
 };
 /* FG_SINK_AUTO (FORKGUARD_LOG unset): stderr, or syslog while fd 2 is
  * closed or /dev/null (a daemon's) */
+/* the library's state as `forkguard check` reads it from a process's
+ * memory (identity.c): this marker, then " key=value" words */
+#define FG_STATE_MAGIC "forkguard-state-1:"
+#define FG_STATE_LEN   640
+
+/* the sinks' last resort, when neither stderr nor syslog takes an entry:
+ * FG_LOG_LAST_RESORT-<euid>.log (log.c; forkguard check and run name it) */
+#define FG_LOG_LAST_RESORT "/tmp/forkguard"
 enum fg_sink { FG_SINK_AUTO, FG_SINK_STDERR, FG_SINK_SYSLOG, FG_SINK_FILE };
 enum fg_format { FG_FORMAT_TEXT, FG_FORMAT_JSON };
 enum fg_report { FG_REPORT_RISKY, FG_REPORT_ALL };
@@ -64,6 +72,7 @@ struct fg_config {
 	unsigned retry_delay_ms;
 	char metrics_dir[FG_PATH_MAX]; /* FORKGUARD_METRICS; "": none */
 	unsigned metrics_interval;     /* seconds between writes */
+	char metrics_labels[256];      /* FORKGUARD_METRICS_LABELS: a=b,c=d */
 	bool anon_charged; /* no anonymous mapping is NORESERVE/DONTFORK */
 	bool secure;	   /* AT_SECURE: environment ignored */
 };

@@ -6,7 +6,8 @@
  * knows: the call, its outcome, the task limits of an EAGAIN, the
  * allocator's statistics, each remedy tried, and the fork's own
  * copy-on-write facts (OOM kills since the last fork, protection).  Numbers and enums only:
- * report.c renders an event as text or JSON (fg_event_text, fg_event_json).
+ * report.c and report_json.c render an event as text or JSON
+ * (fg_event_text, fg_event_json).
  */
 #ifndef FG_EVENT_H
 #define FG_EVENT_H
@@ -15,8 +16,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "cgroup.h"
 #include "forkguard.h"
+#include "memcg.h"
 
 /* jemalloc's own statistics in kB (mallctl "stats.*" after "epoch"). */
 struct fg_alloc_stats {

@@ -35,6 +35,26 @@ bool fg_parse_maps_line(const char *line, size_t len, struct fg_vma *v);
 bool fg_parse_vmflags(const char *line, size_t len, struct fg_vma *v);
 
 /*
+ * What /proc/PID/stat says of a task (proc(5) field numbers): the state
+ * (3), the PF_* flags (9), the page faults, its own and those of reaped
+ * children (10-13), the start in clock ticks after boot (22).
+ */
+struct fg_stat {
+	char state; /* R, S, D, Z (zombie), X (dead), ... */
+	unsigned long flags;
+	uint64_t minflt, cminflt, majflt, cmajflt;
+	uint64_t starttime;
+};
+#define FG_PF_KTHREAD 0x00200000UL /* flags: a kernel thread, no mm */
+/*
+ * fg_parse_stat - the fields of struct fg_stat from the text of
+ * /proc/PID/stat (the comm, field 2, may hold spaces and parentheses: the
+ * fields are counted from its last ')').  False when a field up to 22 is
+ * missing.
+ */
+bool fg_parse_stat(const char *buf, struct fg_stat *st);
+
+/*
  * struct fg_zone_acc - totalreserve_pages as calculate_totalreserve_pages()
  * does it: per zone max(lowmem_reserve) + high watermark, capped at managed.
  */

@@ -17,6 +17,7 @@
 
 #include "parse.h"
 #include "policy.h"
+#include "policy_limits.h"
 
 static const char *const rule_names[FG_RULE_COUNT] = {
 	[FG_RULE_2_6] = "<=3.0",      [FG_RULE_3_1] = "3.1-3.9",
@@ -186,6 +187,14 @@ void fg_vma_estimate(struct fg_vma *v, bool written)
 		v->unsure = FG_UNSURE_ANON;
 }
 
+void fg_vma_settle(struct fg_vma *v, enum fg_known k)
+{
+	if (k == FG_KNOWN_NONE)
+		return;
+	v->unsure = FG_SURE;
+	v->account = k == FG_KNOWN_CHARGED;
+}
+
 static uint64_t vma_bytes(const struct fg_vma *v)
 {
 	return v->end - v->start;
@@ -349,7 +358,17 @@ bool fg_rule_reads_admin(int mode, enum fg_rule rule)
 
 bool fg_rule_reads_totalreserve(int mode, enum fg_rule rule)
 {
-	return mode == 0 && rule != FG_RULE_5_2;
+	return fg_mode_reads_totalreserve(mode) && rule != FG_RULE_5_2;
+}
+
+bool fg_mode_reads_totalreserve(int mode)
+{
+	return mode == 0;
+}
+
+bool fg_mode_refuses(int mode)
+{
+	return mode == 0 || mode == 2;
 }
 
 void fg_eval_bound(struct fg_eval *ev, uint64_t kb)

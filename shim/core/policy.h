@@ -19,6 +19,16 @@
  * (smaps Anonymous or Swap).
  */
 void fg_vma_estimate(struct fg_vma *v, bool written);
+
+/* What a process knows of one of its own VMAs that smaps < 3.8 hides. */
+enum fg_known {
+	FG_KNOWN_NONE,	  /* nothing: the estimate stands */
+	FG_KNOWN_CHARGED, /* VM_ACCOUNT and not VM_DONTCOPY */
+	FG_KNOWN_FREE,	  /* not charged at fork (NORESERVE, DONTFORK, ...) */
+};
+
+/* fg_vma_settle - an estimated @v, settled by what is @k (NONE: as is). */
+void fg_vma_settle(struct fg_vma *v, enum fg_known k);
 /* fg_eval_charge_max - the upper bound of the charge, in pages. */
 uint64_t fg_eval_charge_max(const struct fg_eval *ev);
 
@@ -32,6 +42,16 @@ bool fg_verdict_risky(enum fg_verdict v);
  * /proc/zoneinfo.  Mode 1 reads nothing.
  */
 bool fg_rule_reads_free(int mode, enum fg_rule rule);
+/*
+ * fg_mode_refuses - does overcommit mode @mode ever refuse a fork?  Modes
+ * 0 and 2 have a limit; mode 1, and an unreadable mode (-1), do not.
+ */
+bool fg_mode_refuses(int mode);
+/*
+ * fg_mode_reads_totalreserve - may a rule of @mode read /proc/zoneinfo
+ * (mode 0's free-memory eras), whatever rule is forced after the read?
+ */
+bool fg_mode_reads_totalreserve(int mode);
 bool fg_rule_reads_admin(int mode, enum fg_rule rule);
 bool fg_rule_reads_totalreserve(int mode, enum fg_rule rule);
 
@@ -64,35 +84,5 @@ uint64_t fg_eval_room_pages(const struct fg_eval *ev);
  * saturated at INT64_MIN / INT64_MAX.
  */
 int64_t fg_eval_margin_kb(const struct fg_eval *ev);
-
-/* fg_kb_pages - @kb in whole pages of @page_kb (0 for a page size of 0:
- * an unfilled snapshot is rendered, never divided by). */
-static inline int64_t fg_kb_pages(uint64_t kb, unsigned page_kb)
-{
-	return page_kb ? (int64_t)(kb / page_kb) : 0;
-}
-
-/*
- * A rule's limit as the sum of its terms, each named as the report prints
- * it (pages, signed).  The rule computes its limit from these very terms
- * (policy_limits.c), so what is printed adds up to what is used.
- */
-#define FG_TERMS_MAX 10
-struct fg_terms {
-	unsigned n;
-	struct {
-		const char *name;
-		int64_t pages;
-	} t[FG_TERMS_MAX];
-};
-/* fg_terms_sum - the limit the terms make (may be < 0: the caller floors). */
-int64_t fg_terms_sum(const struct fg_terms *ts);
-/*
- * fg_limit_terms - the terms of the limit of @rule in @s's mode (0: the
- * per-VMA limit, 2: allowed) for @t; none in mode 1.  Their sum, floored
- * at 0, is fg_eval's limit_pages.
- */
-void fg_limit_terms(const struct fg_sys *s, const struct fg_task *t,
-		    enum fg_rule rule, struct fg_terms *out);
 
 #endif /* FG_POLICY_H */

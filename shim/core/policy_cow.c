@@ -1,12 +1,12 @@
 /*
- * policy_cow.c - the copy-on-write verdict, pure (see cgroup.h): the
+ * policy_cow.c - the copy-on-write verdict, pure: the
  * kernel's rule for what a successful fork may copy, against the room the
  * memory cgroups and the host leave.  No I/O, no globals.
  */
 #include <string.h>
 
-#include "cgroup.h"
 #include "policy.h"
+#include "policy_cow.h"
 
 /*
  * Copy-on-write after a successful fork.  The worst case is every private

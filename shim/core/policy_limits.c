@@ -1,14 +1,15 @@
 /*
  * policy_limits.c - the limit of each overcommit rule, as named terms.
  *
- * Mode 0 (the heuristic, per kernel era) and mode 2 (strict) each derive
+ * Mode 0 (the heuristic, per kernel era) and mode 2 (never) each derive
  * one limit from the snapshot; here every rule builds it as a list of
  * signed terms (pages) whose sum is the limit.  policy.c compares with the
- * sum, report.c prints the same terms: what the operator reads adds up to
- * what the verdict used.  Kernel facts: KERNEL.md section 2, and each
- * function's comment.  Pure: no I/O, no globals.
+ * sum, report_rule.c prints the same terms: what the operator reads adds
+ * up to what the verdict used.  Kernel facts: mm/util.c
+ * __vm_enough_memory and vm_commit_limit of each era (README "What it
+ * models"), and each function's comment.  Pure: no I/O, no globals.
  */
-#include "policy.h"
+#include "policy_limits.h"
 
 /* NR_FILE_PAGES: page cache, swap cache and buffers (Cached has shmem). */
 static int64_t file_pages(const struct fg_sys *s)

@@ -1,5 +1,8 @@
 /*
- * procfs.h - zero-allocation readers of a procfs root (procfs.c).
+ * procfs.h - zero-allocation readers of a procfs root: its files
+ * (procfs.c), the host's zone reserves (procfs_sys.c), a task's
+ * namespaces (procfs_task.c), what a process knows of its own mappings
+ * (procfs_vmas.c).
  *
  * Actions return 0 or -errno (readers: bytes or -errno).
  */
@@ -9,6 +12,8 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <sys/types.h>
+
+#include "policy.h"
 
 #include "forkguard.h"
 
@@ -39,6 +44,18 @@ ssize_t fg_read(const char *root, pid_t pid, const char *rel, char *buf,
  */
 int fg_lines(const char *path, char *buf, size_t len,
 	     void (*fn)(const char *line, size_t n, void *arg), void *arg);
+
+/*
+ * fg_stat_read - @root/@pid/stat parsed (parse.h struct fg_stat).
+ * Returns 0, -errno of the read, or -EINVAL.
+ */
+struct fg_stat;
+int fg_stat_read(const char *root, pid_t pid, struct fg_stat *st);
+/*
+ * fg_comm_read - @root/@pid/comm without its newline, cut to @len - 1
+ * bytes, into @out.  Returns 0 or -errno (then @out is "").
+ */
+int fg_comm_read(const char *root, pid_t pid, char *out, size_t len);
 
 /* fg_ns_inode - the inode of @pid's namespace @type ("pid", "user"): what
  * @root/PID/ns/TYPE links to; 0 when unreadable. */
@@ -78,11 +95,13 @@ ssize_t fg_kept_read(struct fg_kept *k, pid_t self, const char *root,
 		     const char *rel, char *buf, size_t len);
 
 /*
- * fg_limits_read_at - fg_limits_read() with the pids controller's cgroup
- * (v2, or v1 "N:pids:/path") read under @sysfs (FORKGUARD_SYSFS) instead
- * of /sys, through cgroup.c's parser.  No heap.
+ * fg_vmas_set_known - register what the process knows of its own mappings
+ * (@fn(start, end), lock-free, no heap; NULL: nothing).  fg_vmas_walk()
+ * asks it in the estimate tier (no VmFlags) for every VMA left unsure,
+ * and only when it walks the calling process in a live /proc.  The
+ * library registers it where smaps has no VmFlags; the command never does.
  */
-int fg_limits_read_at(const char *root, const char *sysfs, pid_t pid,
-		      struct fg_limits *l);
+typedef enum fg_known (*fg_vma_known_fn)(uint64_t start, uint64_t end);
+void fg_vmas_set_known(fg_vma_known_fn fn);
 
 #endif /* FG_PROCFS_H */

@@ -1,12 +1,21 @@
 /*
  * cow.c - the copy-on-write check on the fork path.
  *
- * A fork whose worst case (RssAnon: the statm the overcommit check read,
- * else one pread of a kept statm) is below half of a headroom read less
- * than a second ago reads nothing more.  When the headroom is older it is
- * read again, out of line: the cgroup's files, and the host's figures the
- * overcommit check read less than a second ago (read afresh only when it
- * has none).  Any other fork reads the cgroup and the host afresh
+ * The quick check compares a fork's worst case (RssAnon: the statm the
+ * overcommit check read, else one pread of its kept statm) with a kept
+ * headroom: the last walk of the memory cgroup's levels combined with the
+ * host's figures of the fast path (fastpath.c).  The staleness accepted,
+ * with W the fast path's window (1 s):
+ * - a headroom at most W old passes a worst case up to half of it;
+ * - an older one passes a worst case up to a quarter of it (usage that
+ *   doubles in the group or on the host since it was read is missed); when
+ *   it is older than FG_FAST_FAR windows (10 s), the host's figures and
+ *   the cgroup (limits, usage, membership) are read again right after
+ *   that fork, in the parent (fg_cow_after: the atfork handler);
+ * - a worst case over that quarter, with a headroom older than W, reads
+ *   the host and walks the cgroup again before the fork.
+ * A process far below every limit forks without reading them.
+ * Any other fork reads the cgroup and the host afresh
  * (cgroup.c, no heap), counts the OOM kills in the cgroup since the fork
  * before (kept in the event: struct fg_cow_fork), and decides
  * whether its risk is reported: once per FORKGUARD_COW_INTERVAL, and at
@@ -27,18 +36,19 @@
 #include "cow.h"
 #include "fastpath.h"
 #include "metrics.h"
-#include "watcher.h"
-
-#define FRESH_US 1000000L
+#include "parse.h"
+#include "policy_cow.h"
+#include "plan.h"
 
 static struct {
-	struct fg_kept statm;
+	struct fg_memcg cg; /* the last walk (cg_at; 0: never), under lock */
 	uint64_t headroom_kb, page_kb;
-	long at;	   /* when headroom_kb was read (0: never) */
+	long at; /* when headroom_kb was read (0: never) */
+	long cg_at;
+	pid_t lock;
 	int64_t oom_kills; /* the cgroup's count at the last fork */
 	long last_report;  /* when a risk was last reported (0: never) */
 } cow = {
-	.statm = FG_KEPT_INIT,
 	.oom_kills = -1,
 };
 
@@ -49,50 +59,88 @@ static void keep(uint64_t headroom_kb, uint64_t page_kb, long now)
 	__atomic_store_n(&cow.at, now, __ATOMIC_RELEASE);
 }
 
-/* Out of line, once a second: its frame (the cgroup's figures) is big. */
+/*
+ * Out of line (its frame is big): the headroom again from the fast path's
+ * host figures and the cgroup, each read again when older than @older_us.
+ * False: unread, or another thread is at it.
+ */
 __attribute__((noinline)) static bool refresh(const struct fg_config *c,
-					      long now)
+					      long now, long older_us)
 {
 	struct fg_sys s;
-	struct fg_memcg cg;
 	struct fg_cow out;
+	bool ok = false;
 
-	if (!fg_fast_sys(&s) && fg_sys_read(c->procfs, &s))
+	fg_fast_renew(c->procfs, c->rule, older_us);
+	if (!fg_trylock(&cow.lock, getpid()))
 		return false;
-	/* the headroom does not depend on the worst case: statm is read
-	 * (or was) by the caller */
-	if (fg_memcg_read(c->procfs, c->sysfs, 0, &cg))
-		return false;
-	fg_cow_eval(&cg, &s, 0, &out);
+	if (!fg_fast_sys(&s, older_us) && fg_sys_read(c->procfs, &s))
+		goto out;
+	if (!cow.cg_at || now - cow.cg_at > older_us) {
+		cow.cg_at = 0;
+		if (fg_memcg_read(c->procfs, c->sysfs, 0, &cow.cg))
+			goto out;
+		cow.cg_at = now;
+	}
+	fg_cow_eval(&cow.cg, &s, 0, &out);
 	keep(out.headroom_kb, s.page_kb, now);
-	return true;
+	ok = true;
+out:
+	fg_unlock(&cow.lock);
+	return ok;
 }
 
 bool fg_cow_quick(const struct fg_config *c, uint64_t anon)
 {
-	long now = fg_now_us(), at = __atomic_load_n(&cow.at, __ATOMIC_ACQUIRE);
+	long now = fg_now_us(), w = fg_fast_window(),
+	     at = __atomic_load_n(&cow.at, __ATOMIC_ACQUIRE);
 	uint64_t room, limit, page_kb;
 	char buf[128];
 
 	if (c->cow == FG_COW_OFF)
 		return true;
-	if ((!at || now - at > FRESH_US) && !refresh(c, now))
-		return false;
-	limit = __atomic_load_n(&cow.headroom_kb, __ATOMIC_RELAXED);
-	page_kb = __atomic_load_n(&cow.page_kb, __ATOMIC_RELAXED);
-	if (!page_kb)
-		return false;
-	room = limit == FG_COW_NONE ? UINT64_MAX - 1 : limit;
+	if (!at) {
+		if (!refresh(c, now, w))
+			return false;
+		at = now;
+	}
 	if (anon == FG_ANON_UNREAD &&
-	    (fg_kept_read(&cow.statm, getpid(), c->procfs, "self/statm", buf,
-			  sizeof(buf)) <= 0 ||
+	    (fg_fast_statm(c->procfs, buf, sizeof(buf)) <= 0 ||
 	     !fg_parse_statm_anon(buf, &anon)))
 		return false;
+	for (;;) {
+		limit = __atomic_load_n(&cow.headroom_kb, __ATOMIC_RELAXED);
+		page_kb = __atomic_load_n(&cow.page_kb, __ATOMIC_RELAXED);
+		if (!page_kb)
+			return false;
+		room = limit == FG_COW_NONE ? UINT64_MAX - 1 : limit;
+		/* older than the window: a quarter, else read again first */
+		if (now - at <= w || anon <= room / 4 / page_kb)
+			break;
+		if (!refresh(c, now, w))
+			return false;
+		at = now;
+	}
 	if (anon > room / 2 / page_kb)
 		return false;
-	/* the headroom as read (at most a second ago): the gauges' view */
+	/* the headroom as kept: the gauges' view */
 	fg_metrics_cow(FG_COW_OK, anon * page_kb, limit, 0);
 	return true;
+}
+
+void fg_cow_after(const struct fg_config *c)
+{
+	long far, now, at;
+	int err = errno;
+
+	if (!c || c->mode == FG_MODE_OFF)
+		return;
+	far = FG_FAST_FAR * fg_fast_window();
+	fg_fast_after(c->procfs, c->rule);
+	at = __atomic_load_n(&cow.at, __ATOMIC_ACQUIRE);
+	if (c->cow != FG_COW_OFF && at && (now = fg_now_us()) - at > far)
+		refresh(c, now, far);
+	fg_errno_keep(err);
 }
 
 bool fg_cow_fork(const struct fg_config *c, const struct fg_sys *s,

@@ -14,11 +14,20 @@
 /*
  * fg_cow_quick - true when the calling process's fork needs no cow
  * report or protection: the check is off, or RssAnon (@anon pages, as
- * fg_fast_pass() read it; FG_ANON_UNREAD: one pread of statm here) is
- * below half of a headroom read less than a second ago (read again first
- * when older: the cgroup's files, no heap).
+ * fg_fast_pass() read it; FG_ANON_UNREAD: one pread of the kept statm
+ * here) is below half of a headroom kept less than a window ago, or a
+ * quarter of an older one (else read again first: the host, the cgroup's
+ * files, no heap).  See cow.c's top for the staleness accepted.
  */
 bool fg_cow_quick(const struct fg_config *c, uint64_t anon);
+
+/*
+ * fg_cow_after - right after a fork, in the parent (the atfork handler):
+ * the fast path's base and the kept headroom (the host's figures, the
+ * cgroup walked again) read again when older than FG_FAST_FAR windows.
+ * No heap; errno is kept; nothing when @c is NULL or the mode is off.
+ */
+void fg_cow_after(const struct fg_config *c);
 
 /*
  * fg_cow_fork - the whole cow check of the calling process for the fork

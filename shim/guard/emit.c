@@ -17,9 +17,8 @@
 #include <unistd.h>
 
 #include "check.h"
-
+#include "emit.h"
 #include "fmt.h"
-#include "guard.h"
 #include "log.h"
 #include "report.h"
 #include "report_follow.h"
@@ -91,9 +90,8 @@ static void suppressed(const struct fg_config *c, unsigned long dropped)
 	fg_log_write(c, note, b.at);
 }
 
-void fg_emit(const struct fg_guard *g)
+void fg_emit(const struct fg_config *c, const struct fg_event *e)
 {
-	const struct fg_config *c = g->c;
 	char buf[8192];
 	unsigned long dropped = fg_log_admit(c);
 	size_t n;
@@ -102,13 +100,13 @@ void fg_emit(const struct fg_guard *g)
 	if (dropped == FG_LOG_DROP)
 		return;
 	if (c->format == FG_FORMAT_JSON)
-		n = fg_event_json(&g->e, buf, sizeof(buf));
+		n = fg_event_json(e, buf, sizeof(buf));
 	else
-		n = fg_event_text(&g->e, buf, sizeof(buf));
+		n = fg_event_text(e, buf, sizeof(buf));
 	self = take_turn();
 	if (dropped)
 		suppressed(c, dropped);
-	fg_log_send(c, prio(&g->e), buf, n);
+	fg_log_send(c, prio(e), buf, n);
 	give_turn(self);
 }
 

@@ -1,12 +1,32 @@
 /*
  * fastpath.c - the fork path's check: the tiered check of check.c for the
- * calling process, with procfs fds kept open and the host's slow facts
- * cached.
+ * calling process, with procfs fds kept open (one per file) and the host's
+ * facts cached.
  *
- * It re-reads what can change at every fork (overcommit_memory, statm; in
- * mode 2 the other sysctls and Committed_AS) and refreshes what almost
- * never does (RAM, swap, kernel release) once a second.  Library only: the
- * CLI checks other processes and has no use for a cache.
+ * At every fork it preads statm through its kept fd: the process's own
+ * size is what changes the verdict most often and fastest (one mmap).  It
+ * keeps a base: overcommit_memory, RAM, swap, MemAvailable, SwapFree
+ * (meminfo, one pread of a kept fd), the sysctls, the kernel rule.  The
+ * staleness accepted, with W the window (1 s; fg_fast_set_window() for
+ * tests):
+ * - a base at most W old decides any fork, overcommit_memory included (a
+ *   new mode counts after W at the latest);
+ * - older, overcommit_memory is read at each fork too, and a base up to
+ *   FG_FAST_FAR windows old (10 s) decides a fork of at most half of the
+ *   size it passes: a limit that halves within that time is missed,
+ *   nothing less;
+ * - a fork nearer the limit than that, with a base older than W, reads it
+ *   again first;
+ * - the base is read again right after a fork, in the parent
+ *   (fg_fast_after() from the atfork handler), when it is older than W
+ *   and the forks come less than W apart (then they read statm only), or
+ *   when it is older than FG_FAST_FAR windows (a fork far below goes on
+ *   with it first);
+ * - in mode 2 and the pre-5.2 rules (whose limits also take the sysctls,
+ *   the user ns and Committed_AS) the base is at most W old, and meminfo
+ *   and statm are read at every fork;
+ * - the kernel release, page size and CPU count are read once.
+ * Library only: the CLI checks other processes and has no use for a cache.
  */
 #include <errno.h>
 #include <linux/capability.h>
@@ -22,17 +42,19 @@
 #include "procfs.h"
 
 /*
- * What the fork path keeps: two procfs files open, and the facts that do
- * not move (RAM, swap, the kernel rule, ...) for a second.  Forks read it
- * without a store (after a fork every store is a page fault): the base is
- * copied under a sequence count that the refresher, holding the lock,
- * makes odd while it writes.
+ * What the fork path keeps: three procfs files open, and the base.  Forks
+ * read it without a store (after a fork every store is a page fault): the
+ * base is copied under a sequence count that the refresher, holding the
+ * lock, makes odd while it writes.
  */
 static struct {
-	struct fg_kept mode, statm;
+	struct fg_kept mode, statm, meminfo;
 	struct fg_sys base;
 	uint64_t pass_kb[3]; /* per mode: fg_eval_pass_kb() */
 	long base_at;
+	/* the last two forks that found the base older than the window */
+	long stale_at, stale_prev;
+	long window_us;
 	bool have_base;
 	bool init_ns;
 	bool anon_charged; /* fg_fast_settle() */
@@ -41,86 +63,178 @@ static struct {
 } fast = {
 	.mode = FG_KEPT_INIT,
 	.statm = FG_KEPT_INIT,
+	.meminfo = FG_KEPT_INIT,
+	.window_us = FG_FAST_WINDOW_US,
 };
 
-/* CAP_SYS_ADMIN in the calling thread's effective set (what fork checks). */
+/*
+ * CAP_SYS_ADMIN in the calling thread's effective set (what fork checks).
+ * capget fails with ENOSYS only on a kernel built without CONFIG_MULTIUSER
+ * (tinyconfig): it has no capability syscalls, capable() is always true
+ * and every task keeps init's full set (no setuid either), so the
+ * overcommit check counts every process as admin.  Any other failure: not
+ * admin (the stricter limit).  errno is kept.
+ */
 static bool cap_sys_admin(void)
 {
 	struct __user_cap_header_struct hdr = { _LINUX_CAPABILITY_VERSION_3,
 						0 };
 	struct __user_cap_data_struct data[2];
+	int saved = errno;
+	bool admin;
 
 	if (syscall(SYS_capget, &hdr, data))
-		return false;
-	return (data[0].effective >> CAP_SYS_ADMIN) & 1;
+		admin = errno == ENOSYS;
+	else
+		admin = (data[0].effective >> CAP_SYS_ADMIN) & 1;
+	errno = saved;
+	return admin;
 }
 
-static int refresh_base(const char *root, enum fg_rule forced, long now)
+/* overcommit_memory through the kept fd: 0-2, or -errno */
+static int read_mode(const char *root, pid_t self)
+{
+	char buf[32];
+	uint64_t v;
+	ssize_t n = fg_kept_read(&fast.mode, self, root,
+				 "sys/vm/overcommit_memory", buf, sizeof(buf));
+
+	if (n < 0)
+		return (int)n;
+	return fg_parse_u64(buf, &v) && v <= 2 ? (int)v : -EINVAL;
+}
+
+/* Out of line (its buffer is big): meminfo's figures over @s, by one
+ * pread of the kept fd; false: unread, @s as it was. */
+__attribute__((noinline)) static bool meminfo_over(const char *root, pid_t self,
+						   struct fg_sys *s)
+{
+	char buf[4096];
+	struct fg_sys m = *s;
+
+	if (fg_kept_read(&fast.meminfo, self, root, "meminfo", buf,
+			 sizeof(buf)) <= 0 ||
+	    !fg_parse_meminfo(buf, &m))
+		return false;
+	*s = m;
+	return true;
+}
+
+/*
+ * The base again, the lock held: everything (fg_sys_read) the first time
+ * and for the rules that read the sysctls (@mode 2, pre-5.2); else
+ * meminfo's figures over the kept base.
+ */
+static int refresh_base(const char *root, enum fg_rule forced, long now,
+			int mode)
 {
 	enum fg_rule rule;
-	struct fg_sys s;
-	int rc = fg_sys_read(root, &s);
+	struct fg_sys s = fast.base;
 	unsigned odd;
+	int rc = 0;
 
-	if (rc)
-		return rc;
+	rule = (unsigned)forced < FG_RULE_COUNT ? forced : s.rule;
+	if (!fast.have_base || mode < 0 || fg_rule_reads_admin(mode, rule) ||
+	    !meminfo_over(root, getpid(), &s)) {
+		rc = fg_sys_read(root, &s);
+		if (rc)
+			return rc;
+		/* the first time too: every kept fd opens at the first fork */
+		meminfo_over(root, getpid(), &s);
+	}
+	if (mode >= 0)
+		s.mode = mode;
 	rule = (unsigned)forced < FG_RULE_COUNT ? forced : s.rule;
 	/* odd while writing (already odd if a fork froze a parent's write) */
 	odd = fast.seq | 1;
 	__atomic_store_n(&fast.seq, odd, __ATOMIC_RELAXED);
 	__atomic_thread_fence(__ATOMIC_RELEASE);
 	fast.base = s;
-	for (int mode = 0; mode < 3; mode++)
-		fast.pass_kb[mode] = fg_eval_pass_kb(&s, mode, rule);
+	for (int m = 0; m < 3; m++)
+		fast.pass_kb[m] = fg_eval_pass_kb(&s, m, rule);
 	fast.base_at = now;
+	if (!fast.have_base || fg_rule_reads_admin(s.mode, rule))
+		fast.init_ns = fg_init_user_ns(root, 0);
 	fast.have_base = true;
-	fast.init_ns = fg_init_user_ns(root, 0);
 	__atomic_store_n(&fast.seq, odd + 1, __ATOMIC_RELEASE);
 	return 0;
 }
 
 /*
- * Copies of a fresh base (@s), its per-mode bounds (@pass) and page size
- * (@page_kb), each may be NULL, without storing to @fast; false: stale or
- * being written (then the lock, or the whole check).
+ * Copies of the base (@s), its mode (@mode), its per-mode bounds (@pass)
+ * and page size (@page_kb), each may be NULL, and its age into @age, without
+ * storing to @fast; false: none yet, or being written (then the lock, or
+ * the whole check).
  */
-static bool base_copy(long now, struct fg_sys *s, uint64_t pass[3],
-		      uint64_t *page_kb)
+static bool base_copy(long now, long *age, struct fg_sys *s, int *mode,
+		      uint64_t pass[3], uint64_t *page_kb)
 {
 	unsigned seq = __atomic_load_n(&fast.seq, __ATOMIC_ACQUIRE);
-	bool fresh;
+	bool have;
 
 	if (seq & 1)
 		return false;
-	fresh = fast.have_base && now - fast.base_at <= 1000000L;
+	have = fast.have_base;
+	*age = now - fast.base_at;
 	if (s)
 		*s = fast.base;
+	if (mode)
+		*mode = fast.base.mode;
 	if (pass)
 		memcpy(pass, fast.pass_kb, sizeof(fast.pass_kb));
 	if (page_kb)
 		*page_kb = fast.base.page_kb;
 	__atomic_thread_fence(__ATOMIC_ACQUIRE);
-	return fresh && __atomic_load_n(&fast.seq, __ATOMIC_RELAXED) == seq;
+	return have && __atomic_load_n(&fast.seq, __ATOMIC_RELAXED) == seq;
 }
 
-bool fg_fast_sys(struct fg_sys *s)
+long fg_fast_window(void)
 {
-	return base_copy(fg_now_us(), s, NULL, NULL);
+	return __atomic_load_n(&fast.window_us, __ATOMIC_RELAXED);
+}
+
+void fg_fast_set_window(long us)
+{
+	__atomic_store_n(&fast.window_us, us, __ATOMIC_RELAXED);
+}
+
+bool fg_fast_sys(struct fg_sys *s, long older_us)
+{
+	long age;
+
+	return base_copy(fg_now_us(), &age, s, NULL, NULL, NULL) &&
+	       age <= older_us;
+}
+
+ssize_t fg_fast_statm(const char *root, char *buf, size_t len)
+{
+	return fg_kept_read(&fast.statm, getpid(), root, "self/statm", buf,
+			    len);
+}
+
+/* A fork found the base older than the window (for fg_fast_after). */
+static void stale_seen(long now)
+{
+	__atomic_store_n(&fast.stale_prev, fast.stale_at, __ATOMIC_RELAXED);
+	__atomic_store_n(&fast.stale_at, now, __ATOMIC_RELEASE);
 }
 
 bool fg_fast_pass(const char *root, uint64_t *anon)
 {
-	long now = fg_now_us();
+	long now = fg_now_us(), age, w = fg_fast_window();
 	pid_t self = getpid();
-	uint64_t pass[3], page_kb, v, size, resident;
+	uint64_t pass[3], page_kb, size, resident, most;
 	char buf[128];
+	int v;
 
 	*anon = FG_ANON_UNREAD;
-	if (!base_copy(now, NULL, pass, &page_kb))
+	if (!base_copy(now, &age, NULL, &v, pass, &page_kb) || !page_kb)
 		return false;
-	if (fg_kept_read(&fast.mode, self, root, "sys/vm/overcommit_memory",
-			 buf, 32) < 0 ||
-	    !fg_parse_u64(buf, &v) || v > 2 || !pass[v])
+	if (age > w) {
+		stale_seen(now);
+		v = read_mode(root, self);
+	}
+	if (v < 0 || v > 2 || !pass[v])
 		return false;
 	if (pass[v] == UINT64_MAX)
 		return true;
@@ -129,30 +243,66 @@ bool fg_fast_pass(const char *root, uint64_t *anon)
 		return false;
 	if (!fg_parse_statm_anon(buf, anon))
 		*anon = FG_ANON_UNREAD;
-	/* size * page_kb <= pass[v], without the product overflowing */
-	return page_kb && size <= pass[v] / page_kb;
+	/* size * page_kb <= pass[v], without the product overflowing; a
+	 * base older than the window only for half of it */
+	most = pass[v] / page_kb;
+	return size <= (age > w ? most / 2 : most);
+}
+
+void fg_fast_after(const char *root, enum fg_rule forced)
+{
+	long w = fg_fast_window(),
+	     at = __atomic_load_n(&fast.stale_at, __ATOMIC_ACQUIRE),
+	     prev = __atomic_load_n(&fast.stale_prev, __ATOMIC_RELAXED);
+
+	/* forks less than a window apart: renewed once per window, so that
+	 * they read nothing; further apart each reads its own two numbers */
+	fg_fast_renew(root, forced,
+		      prev && at - prev <= w ? w : FG_FAST_FAR * w);
+}
+
+void fg_fast_renew(const char *root, enum fg_rule forced, long older_us)
+{
+	long now = fg_now_us(), age;
+	pid_t self;
+	int mode;
+
+	if (base_copy(now, &age, NULL, &mode, NULL, NULL) && age <= older_us)
+		return;
+	self = getpid();
+	mode = read_mode(root, self);
+	if (mode < 0 || !fg_trylock(&fast.lock, self))
+		return;
+	refresh_base(root, forced, now, mode);
+	fg_unlock(&fast.lock);
 }
 
 int fg_fast_check(const char *root, enum fg_rule forced, bool full,
 		  struct fg_result *r)
 {
-	long t0 = fg_now_us();
+	long t0 = fg_now_us(), age;
 	pid_t self = getpid();
 	char buf[128];
-	uint64_t v, size, resident;
+	uint64_t size, resident;
 	struct fg_sys *s = &r->sys;
 	ssize_t n;
-	int rc = 0;
+	int rc = 0, mode;
 
 	fg_result_init(r);
 	r->task.pid = self;
-	if (!base_copy(t0, s, NULL, NULL)) {
+	mode = read_mode(root, self);
+	if (mode < 0) {
+		r->read_error = mode;
+		goto done;
+	}
+	if (!base_copy(t0, &age, s, NULL, NULL, NULL) ||
+	    age > fg_fast_window()) {
 		if (!fg_trylock(&fast.lock, self)) {
 			/* another thread is refreshing the cache: read afresh */
 			rc = fg_check(root, 0, forced, full, r);
 			goto done;
 		}
-		rc = refresh_base(root, forced, t0);
+		rc = refresh_base(root, forced, t0, mode);
 		if (rc) {
 			fg_unlock(&fast.lock);
 			r->read_error = rc;
@@ -160,32 +310,20 @@ int fg_fast_check(const char *root, enum fg_rule forced, bool full,
 		}
 		*s = fast.base;
 		fg_unlock(&fast.lock);
+	} else if (fg_rule_reads_free(mode, (unsigned)forced < FG_RULE_COUNT
+						? forced
+						: s->rule)) {
+		/* these rules read what moves: Committed_AS, the free pages */
+		meminfo_over(root, self, s);
 	}
-
-	n = fg_kept_read(&fast.mode, self, root, "sys/vm/overcommit_memory",
-			 buf, 32);
-	if (n < 0 || !fg_parse_u64(buf, &v) || v > 2) {
-		r->read_error = n < 0 ? (int)n : -EINVAL;
-		goto done;
-	}
-	s->mode = (int)v;
+	s->mode = mode;
 	if ((unsigned)forced < FG_RULE_COUNT)
 		s->rule = forced;
-	if (s->mode == 1 && !full) {
+	if (!fg_mode_refuses(s->mode) && !full) {
 		/* mode 1 refuses nothing: one pread decides */
 		fg_eval_begin(&r->ev, s, &r->task);
 		r->verdict = FG_OK;
 		goto done;
-	}
-	if (fg_rule_reads_free(s->mode, s->rule)) {
-		struct fg_sys fresh;
-
-		/* these rules read what moves: the other sysctls, meminfo */
-		if (fg_sys_read(root, &fresh) == 0) {
-			fresh.rule = s->rule;
-			fresh.mode = s->mode;
-			*s = fresh;
-		}
 	}
 
 	n = fg_kept_read(&fast.statm, self, root, "self/statm", buf, 128);

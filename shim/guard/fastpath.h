@@ -6,8 +6,14 @@
 
 #include <stdbool.h>
 #include <stdint.h>
+#include <sys/types.h>
 
 #include "forkguard.h"
+
+/* how long the cached base decides any fork (fastpath.c's top) */
+#define FG_FAST_WINDOW_US 1000000L
+/* in windows: how old a base may grow for a fork far below its limits */
+#define FG_FAST_FAR 10
 
 /*
  * fg_fast_check - the fork-path check with kept fds and cached constants;
@@ -15,23 +21,45 @@
  */
 int fg_fast_check(const char *root, enum fg_rule forced, bool full,
 		  struct fg_result *r);
+/*
+ * fg_fast_renew - read the base again when it is older than @older_us
+ * (overcommit_memory and one pread of the kept meminfo; all of it for the
+ * rules that read the sysctls), as after a fork in the parent.  No heap;
+ * errno is kept.
+ */
+void fg_fast_renew(const char *root, enum fg_rule forced, long older_us);
+/*
+ * fg_fast_after - after a fork, in the parent (the atfork handler):
+ * fg_fast_renew() past a window when the forks come less than a window
+ * apart, else past FG_FAST_FAR windows.
+ */
+void fg_fast_after(const char *root, enum fg_rule forced);
+/* fg_fast_window - the window in us; fg_fast_set_window - for tests */
+long fg_fast_window(void);
+void fg_fast_set_window(long us);
+/*
+ * fg_fast_statm - pread the calling process's statm through the fork
+ * path's kept fd (one fd per file): bytes, or -errno.
+ */
+ssize_t fg_fast_statm(const char *root, char *buf, size_t len);
 /* what fg_fast_pass() sets *anon to when it did not read statm */
 #define FG_ANON_UNREAD UINT64_MAX
 
 /*
  * fg_fast_pass - the fork path's first step: true when the cached policy
  * and at most two kept numbers (overcommit_memory, total_vm) prove the
- * calling process's fork passes.  When it read statm, RssAnon in pages
+ * calling process's fork passes (with a base older than the window, by
+ * half of the bound: see fastpath.c).  When it read statm, RssAnon in pages
  * goes to @anon (for the cow check), else FG_ANON_UNREAD.  Reads only,
  * stores nothing of its own, uses a few hundred bytes of stack.  False:
  * fg_fast_check() decides.
  */
 bool fg_fast_pass(const char *root, uint64_t *anon);
 /*
- * fg_fast_sys - the host facts the fork path read less than a second ago
+ * fg_fast_sys - the host facts the fork path read at most @older_us ago
  * into @s; false when there are none that fresh (then read them afresh).
  */
-bool fg_fast_sys(struct fg_sys *s);
+bool fg_fast_sys(struct fg_sys *s, long older_us);
 /*
  * fg_result_complete - before a report: fill what the fast path skipped
  * (CAP_SYS_ADMIN; in mode 1, the statm bound).

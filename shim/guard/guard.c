@@ -27,11 +27,13 @@
 #include "check.h"
 #include "cow.h"
 #include "config.h"
+#include "emit.h"
 #include "fastpath.h"
 #include "fmt.h"
 #include "forksafe.h"
 #include "guard.h"
 #include "identity.h"
+#include "task_limits.h"
 #include "metrics.h"
 #include "policy.h"
 #include "procfs.h"
@@ -78,24 +80,17 @@ static void config_warnings_once(const struct fg_config *c)
 static void finish(struct fg_guard *g)
 {
 	struct fg_result *r = &g->e.r;
-	char buf[32];
-	size_t n;
 
 	fg_result_complete(g->c->procfs, r);
-	if (r->task.comm[0] ||
-	    fg_read(g->c->procfs, 0, "comm", buf, sizeof(buf)) <= 0)
-		return;
-	n = strcspn(buf, "\n");
-	if (n >= sizeof(r->task.comm))
-		n = sizeof(r->task.comm) - 1;
-	memcpy(r->task.comm, buf, n);
-	r->task.comm[n] = '\0';
+	if (!r->task.comm[0])
+		fg_comm_read(g->c->procfs, 0, r->task.comm,
+			     sizeof(r->task.comm));
 }
 
 static void report(struct fg_guard *g)
 {
 	finish(g);
-	fg_emit(g);
+	fg_emit(g->c, &g->e);
 }
 
 /* The configuration, with what it settles for the fork-path check. */
@@ -327,8 +322,9 @@ static void pass_parent_late(void)
 
 	if (!failed) {
 		metrics_tick(NULL); /* reads a clock until a write is due */
+		fg_cow_after(fg_config()); /* the caches, when stale */
 		fg_errno_keep(err);
-		return; /* the fork succeeded: read only */
+		return; /* the fork succeeded */
 	}
 	pass.failed = 0;
 	if (pass.slow != getpid())

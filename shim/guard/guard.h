@@ -1,7 +1,6 @@
 /*
  * guard.h - the decision flow around one fork-like call (guard.c), the
- * table of the real functions (interpose.c) and the sink of a finished
- * event (emit.c).
+ * table of the real functions (interpose.c).
  */
 #ifndef FG_GUARD_H
 #define FG_GUARD_H
@@ -11,7 +10,6 @@
 
 #include "config.h"
 #include "event.h"
-#include "follow.h"
 
 /*
  * The real libc functions, resolved by interpose.c; a unit test sets them
@@ -97,17 +95,5 @@ void fg_guard_after(struct fg_guard *g, bool failed, int err);
  * after it).  False sends the call the whole way.
  */
 bool fg_guard_pass(void);
-
-/*
- * fg_emit - the finished event of @g to the log: rendered (text or JSON),
- * with the rate limit's note.  Reads nothing, decides nothing.
- */
-void fg_emit(const struct fg_guard *g);
-/* fg_emit_child_end - a followed child's end @e (its fork's verdict @cow)
- * to the log, as text or JSON (watcher.c). */
-void fg_emit_child_end(const struct fg_config *c, const struct fg_child_end *e,
-		       const struct fg_cow *cow);
-/* fg_emit_warning - a warning line (a JSON line in JSON format). */
-void fg_emit_warning(const struct fg_config *c, const char *text, size_t n);
 
 #endif /* FG_GUARD_H */

@@ -32,6 +32,10 @@
 #include "identity.h"
 
 struct fg_real fg_real;
+/* FORKGUARD_MODE=off: decided once, by the constructor (a second copy
+ * still enters the guard, which passes the call through after its one
+ * note at the first fork) */
+static bool passthrough;
 
 /* Resolve one real symbol once; concurrent first calls agree. */
 #define REAL(name)                                                       \
@@ -55,6 +59,7 @@ __attribute__((constructor)) static void fg_init(void)
 	REAL(_Fork);
 	REAL(daemon);
 	REAL(clone);
+	passthrough = fg_guard_off() && !fg_second_copy();
 	if (fg_second_copy()) {
 		/* another copy guards: this one only passes calls through */
 		fg_second_copy_say();
@@ -141,7 +146,7 @@ FG_API pid_t fork(void)
 {
 	pid_t (*fn)(void) = REAL(fork);
 
-	if (fn && fg_guard_fork_passes())
+	if (fn && (passthrough || fg_guard_fork_passes()))
 		return fn(); /* a tail call: see the top of this file */
 	return fork_guarded();
 }

@@ -5,8 +5,12 @@
  * full disk, /dev/full, a tmpfs write refused at the commit limit, fd 2
  * closed), the entry goes to the next sink that works - stderr if fd 2 is
  * open and not /dev/null, then syslog - and, once per failure, a note says
- * which path failed and why (its errno's name).  A failed file is tried
- * again after FG_RETRY_S seconds, not on every entry.  FORKGUARD_LOG unset
+ * which path failed and why (its errno's name) and where the entries go
+ * now.  When neither takes it (fd 2 /dev/null and no /dev/log: a daemon in
+ * a container), the last resort is a file of the user's own,
+ * FG_LOG_LAST_RESORT-<euid>.log (/tmp/forkguard-0.log for root), whose
+ * path the note names: no entry is lost.  A failed file is tried again
+ * after FG_RETRY_S seconds, not on every entry.  FORKGUARD_LOG unset
  * means stderr, or syslog while fd 2 is closed or /dev/null (a daemon's).
  *
  * Each message leaves in one write(2) per stream, and each entry in one
@@ -34,70 +38,24 @@
 #include "fmt.h"
 #include "forksafe.h"
 #include "log.h"
+#include "log_fd.h"
 #include "report_stamp.h"
 
 #define FG_RETRY_S 10 /* a failed log file is tried again after this */
+#define FG_STR_(x) #x
+#define FG_STR(x)  FG_STR_(x)
 #define FG_MSG_MAX 12288
 
-struct kept {
-	int fd;
-	dev_t dev;
-	ino_t ino;
-	pid_t owner;
-};
-
 static struct {
-	struct kept file, dgram;
-	long retry_at; /* monotonic s: the failed file's next try; 0: ok */
-	bool cut;      /* the file's last write stopped mid-line */
+	struct kept file, dgram, last;
+	long retry_at;	    /* monotonic s: the failed file's next try; 0: ok */
+	bool cut;	    /* the file's last write stopped mid-line */
+	bool syslog_failed; /* the primary syslog's failure was noted */
 	long window;
 	unsigned in_window;
 	unsigned long dropped;
 	pid_t lock;
-} sink = { .file = { .fd = -1 }, .dgram = { .fd = -1 } };
-
-static bool kept_ours(const struct kept *k)
-{
-	struct stat st;
-
-	return k->fd >= 0 && !fstat(k->fd, &st) && st.st_dev == k->dev &&
-	       st.st_ino == k->ino;
-}
-
-static int keep(struct kept *k, int fd)
-{
-	struct stat st;
-
-	if (fd < 0)
-		return -errno;
-	if (fstat(fd, &st)) {
-		int err = -errno;
-
-		close(fd);
-		return err;
-	}
-	k->fd = fd;
-	k->dev = st.st_dev;
-	k->ino = st.st_ino;
-	k->owner = getpid();
-	return fd;
-}
-
-/* our fd for @k in this process, or -1 (a child reopens what @reopen says) */
-static int kept_fd(struct kept *k, bool reopen)
-{
-	if (kept_ours(k)) {
-		if (k->owner == getpid() && !reopen)
-			return k->fd;
-		if (k->owner != getpid() && !reopen) {
-			k->owner = getpid();
-			return k->fd;
-		}
-		close(k->fd);
-	}
-	k->fd = -1;
-	return -1;
-}
+} sink = { .file = { .fd = -1 }, .dgram = { .fd = -1 }, .last = { .fd = -1 } };
 
 static void log_path(const struct fg_config *c, char *path)
 {
@@ -118,23 +76,23 @@ static int file_fd(const struct fg_config *c, const char *path)
 	struct kept *k = &sink.file;
 	bool child = k->owner != getpid() && c->log_path_per_pid;
 	struct stat st;
-	int fd = kept_fd(k, child);
+	int fd = fg_kept_fd(k, child);
 
 	if (fd >= 0 &&
 	    (lstat(path, &st) || st.st_dev != k->dev || st.st_ino != k->ino))
-		fd = kept_fd(k, true);
+		fd = fg_kept_fd(k, true);
 	if (fd >= 0)
 		return fd;
-	return keep(k, open(path,
-			    O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC |
-				O_NOFOLLOW | O_NOCTTY,
-			    0600));
+	return fg_keep(k, open(path,
+			       O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC |
+				   O_NOFOLLOW | O_NOCTTY,
+			       0600));
 }
 
 static int dgram_fd(bool again)
 {
 	struct sockaddr_un addr = { .sun_family = AF_UNIX };
-	int fd = kept_fd(&sink.dgram, again);
+	int fd = fg_kept_fd(&sink.dgram, again);
 
 	if (fd >= 0)
 		return fd;
@@ -146,38 +104,7 @@ static int dgram_fd(bool again)
 		close(fd);
 		return err;
 	}
-	return keep(&sink.dgram, fd);
-}
-
-/* 0, or -errno; a short write that the next one cannot finish is an error */
-static int write_all(int fd, const char *p, size_t n, bool *cut)
-{
-	ssize_t w;
-	size_t left = n;
-
-	while (left) {
-		w = write(fd, p, left);
-		if (w < 0 && errno == EINTR)
-			continue;
-		if (w <= 0) {
-			if (cut)
-				*cut = left != n;
-			return w < 0 ? -errno : -EIO;
-		}
-		p += w;
-		left -= (size_t)w;
-	}
-	return 0;
-}
-
-/* fd 2 is open and not /dev/null */
-static bool stderr_usable(void)
-{
-	struct stat st;
-
-	if (fstat(STDERR_FILENO, &st))
-		return false;
-	return !(S_ISCHR(st.st_mode) && st.st_rdev == makedev(1, 3));
+	return fg_keep(&sink.dgram, fd);
 }
 
 struct msg {
@@ -210,11 +137,11 @@ static int to_stream(struct msg *m, int fd, bool *cut)
 
 	if (cut && *cut) {
 		/* finish the line a failed write left cut */
-		if (write_all(fd, "\n", 1, NULL))
+		if (fg_write_all(fd, "\n", 1, NULL))
 			return -EIO;
 		*cut = false;
 	}
-	return write_all(fd, m->out, len, cut);
+	return fg_write_all(fd, m->out, len, cut);
 }
 
 /* a socket of its own, for a thread that does not hold the kept one */
@@ -266,39 +193,103 @@ static int to_syslog(struct msg *m)
 	return err;
 }
 
-/* the sinks after a failed primary: stderr when it is usable, else syslog */
+/*
+ * The last resort, when neither stderr nor syslog takes an entry (a daemon
+ * on a host without /dev/log): FG_LOG_LAST_RESORT-<euid>.log, a file of this
+ * user's own (a file another user made there is not written), opened as
+ * the log file is.  Unshared: opened and closed for the one entry.
+ */
+static int last_fd(char *path, bool unshared)
+{
+	struct fg_buf b;
+	struct stat st;
+	int fd = unshared ? -1 : fg_kept_fd(&sink.last, false);
+
+	fg_buf_init(&b, path, FG_PATH_MAX);
+	fg_puts(&b, FG_LOG_LAST_RESORT "-");
+	fg_putu(&b, (uint64_t)geteuid());
+	fg_puts(&b, ".log");
+	if (fd >= 0)
+		return fd;
+	fd = open(path,
+		  O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC | O_NOFOLLOW |
+		      O_NOCTTY,
+		  0600);
+	if (fd >= 0 && (fstat(fd, &st) || !S_ISREG(st.st_mode) ||
+			st.st_uid != geteuid())) {
+		close(fd);
+		return -EPERM;
+	}
+	return unshared ? fd : fg_keep(&sink.last, fd);
+}
+
+static int to_last(struct msg *m)
+{
+	char path[FG_PATH_MAX];
+	int fd = last_fd(path, m->unshared), err;
+
+	if (fd < 0)
+		return fd;
+	err = to_stream(m, fd, NULL);
+	if (m->unshared)
+		close(fd);
+	return err;
+}
+
+/* the sinks after a failed primary: stderr, syslog, the last resort */
 static int fallback(struct msg *m, enum fg_sink failed)
 {
-	if (failed != FG_SINK_STDERR && stderr_usable() &&
+	if (failed != FG_SINK_STDERR && fg_stderr_usable() &&
 	    !to_stream(m, STDERR_FILENO, NULL))
 		return FG_SINK_STDERR;
 	if (failed != FG_SINK_SYSLOG && !to_syslog(m))
 		return FG_SINK_SYSLOG;
-	return -1;
+	return to_last(m) ? -1 : FG_SINK_FILE;
 }
 
-static void say_file_failed(struct msg *m, const char *path, int err)
+/* where fallback will put the next entry: stderr, syslog or a path */
+static const char *fallback_name(enum fg_sink failed, char *path)
 {
-	char line[FG_PATH_MAX + 160];
+	if (failed != FG_SINK_STDERR && fg_stderr_usable())
+		return "stderr";
+	if (failed != FG_SINK_SYSLOG && dgram_fd(false) >= 0)
+		return "syslog";
+	last_fd(path, false);
+	return path;
+}
+
+/*
+ * One note, once per failure: "cannot write the log file PATH (ENOSPC)"
+ * or "cannot send to syslog (/dev/log: ENOENT)", and where the entries go
+ * until it works again (stderr, syslog, or the last resort's path).
+ */
+static void say_failed(struct msg *m, enum fg_sink failed, const char *path,
+		       int err)
+{
+	char line[2 * FG_PATH_MAX + 192], to[FG_PATH_MAX];
 	const char *text = m->text;
 	size_t n = m->n;
 	int prio = m->st.prio;
 	struct fg_buf b;
 
+	bool file = failed == FG_SINK_FILE;
+
 	fg_buf_init(&b, line, sizeof(line));
-	fg_puts(&b, "forkguard: cannot write the log file ");
-	fg_puts(&b, path);
-	fg_puts(&b, " (");
+	fg_puts(&b, file ? "forkguard: cannot write the log file "
+			 : "forkguard: cannot send to syslog (/dev/log: ");
+	fg_puts(&b, file ? path : "");
+	fg_puts(&b, file ? " (" : "");
 	fg_puterrno(&b, err);
 	fg_puts(&b, "); entries go to ");
-	fg_puts(&b, stderr_usable() ? "stderr" : "syslog");
-	fg_puts(&b, " until it takes them again (tried every ");
-	fg_putu(&b, FG_RETRY_S);
-	fg_puts(&b, " s)\n");
+	fg_puts(&b, fallback_name(failed, to));
+	fg_puts(&b, file ? " until it takes them again (tried every " FG_STR(
+			       FG_RETRY_S) " s)\n"
+			 : " until it takes them again (tried at each "
+			   "entry)\n");
 	m->st.prio = FG_PRIO_WARNING;
 	m->text = line;
 	m->n = b.at;
-	fallback(m, FG_SINK_FILE);
+	fallback(m, failed);
 	m->st.prio = prio;
 	m->text = text;
 	m->n = n;
@@ -322,7 +313,7 @@ static void to_file(struct msg *m)
 		return;
 	}
 	if (!sink.retry_at)
-		say_file_failed(m, path, err);
+		say_failed(m, FG_SINK_FILE, path, err);
 	sink.retry_at = now + FG_RETRY_S;
 	fallback(m, FG_SINK_FILE);
 }
@@ -330,15 +321,22 @@ static void to_file(struct msg *m)
 static void deliver(struct msg *m)
 {
 	enum fg_sink s = m->c->sink;
+	int err;
 
 	if (s == FG_SINK_AUTO)
-		s = stderr_usable() ? FG_SINK_STDERR : FG_SINK_SYSLOG;
-	if (s == FG_SINK_FILE)
+		s = fg_stderr_usable() ? FG_SINK_STDERR : FG_SINK_SYSLOG;
+	if (s == FG_SINK_FILE) {
 		to_file(m);
-	else if (s == FG_SINK_STDERR && to_stream(m, STDERR_FILENO, NULL))
+	} else if (s == FG_SINK_STDERR && to_stream(m, STDERR_FILENO, NULL)) {
 		fallback(m, FG_SINK_STDERR);
-	else if (s == FG_SINK_SYSLOG && to_syslog(m))
-		fallback(m, FG_SINK_SYSLOG);
+	} else if (s == FG_SINK_SYSLOG) {
+		err = to_syslog(m);
+		if (err && !sink.syslog_failed)
+			say_failed(m, FG_SINK_SYSLOG, NULL, err);
+		sink.syslog_failed = err != 0;
+		if (err)
+			fallback(m, FG_SINK_SYSLOG);
+	}
 }
 
 unsigned long fg_log_admit(const struct fg_config *c)

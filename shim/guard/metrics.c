@@ -12,8 +12,9 @@
  * ignores (it reads only *.prom), then rename(2).  At exit a destructor
  * removes it.  A process killed before that leaves its file: the file's
  * forkguard_process_start_time_seconds and pid say which process wrote
- * it (a live process with that pid and start time, or a stale file), and
- * the next guarded process to write into DIR removes it (prune, below).
+ * it (a live process with that pid and start time, or a stale file);
+ * `forkguard metrics --prune DIR` removes it (the command's job: the
+ * library touches no file but its own).
  *
  * A forked child starts from zero (MADV_WIPEONFORK, below); on a kernel
  * without it, the child's inherited counters are zeroed at its first write
@@ -30,12 +31,16 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "clock.h"
 #include "config.h"
+#include "log.h"
 #include "fmt.h"
 #include "forksafe.h"
 #include "metrics.h"
+#include "parse.h"
 #include "policy.h"
 #include "procfs.h"
+#include "report.h"
 
 /*
  * The counters live on their own anonymous pages marked MADV_WIPEONFORK
@@ -56,17 +61,9 @@ static struct {
 	char path[FG_PATH_MAX], tmp[FG_PATH_MAX];
 } st;
 
-static uint64_t now_ns(clockid_t id)
-{
-	struct timespec ts;
-
-	clock_gettime(id, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
-}
-
 uint64_t fg_metrics_clock(void)
 {
-	return now_ns(CLOCK_MONOTONIC);
+	return fg_mono_ns();
 }
 
 static void add(uint64_t *p, uint64_t v)
@@ -115,6 +112,8 @@ static void wipe_on_fork(void)
 #endif
 }
 
+static void write_now(const struct fg_config *c, const struct fg_result *r);
+
 void fg_metrics_init(void)
 {
 	const struct fg_config *c = fg_config();
@@ -124,6 +123,10 @@ void fg_metrics_init(void)
 	st.interval = c->metrics_interval;
 	wipe_on_fork();
 	__atomic_store_n(&st.on, true, __ATOMIC_RELEASE);
+	/* the file from the start: "guarded, never forked" is not "absent";
+	 * the first fork still writes at once (next_s stays 0); no verdict
+	 * before a fork was checked */
+	write_now(c, NULL);
 }
 
 static void observe_check(uint64_t ns)
@@ -146,7 +149,7 @@ void fg_metrics_attempt(const char *call, enum fg_verdict verdict,
 		return;
 	add(&m->attempts[c][verdict], 1);
 	observe_check(check_ns);
-	__atomic_store_n(&m->last_fork_ns, (int64_t)now_ns(CLOCK_REALTIME),
+	__atomic_store_n(&m->last_fork_ns, (int64_t)fg_real_ns(),
 			 __ATOMIC_RELAXED);
 }
 
@@ -170,7 +173,7 @@ void fg_metrics_refused(const char *call, uint64_t check_ns)
 		return;
 	add(&m->refused[c], 1);
 	observe_check(check_ns);
-	__atomic_store_n(&m->last_fork_ns, (int64_t)now_ns(CLOCK_REALTIME),
+	__atomic_store_n(&m->last_fork_ns, (int64_t)fg_real_ns(),
 			 __ATOMIC_RELAXED);
 }
 
@@ -216,9 +219,8 @@ static void read_comm(const char *root, char *out, size_t len)
 	char buf[64];
 	size_t i;
 
-	if (fg_read(root, 0, "comm", buf, sizeof(buf)) <= 0)
+	if (fg_comm_read(root, 0, buf, sizeof(buf)) || !buf[0])
 		strcpy(buf, "unknown");
-	buf[strcspn(buf, "\n")] = '\0';
 	for (i = 0; buf[i] && i + 1 < len; i++) {
 		char ch = buf[i];
 		bool keep = (ch >= 'a' && ch <= 'z') ||
@@ -234,27 +236,19 @@ static void read_comm(const char *root, char *out, size_t len)
 /* The process's start, realtime: now - uptime + starttime (stat field 22). */
 static uint64_t start_time_ns(const char *root)
 {
-	char buf[1024], up[64], *p, *end;
-	unsigned long long ticks, up_cs;
+	char up[64], *end;
+	unsigned long long up_cs;
 	long hz = sysconf(_SC_CLK_TCK);
-	int field;
+	struct fg_stat ps;
 
-	if (hz <= 0 || fg_read(root, 0, "stat", buf, sizeof(buf)) <= 0 ||
+	if (hz <= 0 || fg_stat_read(root, 0, &ps) ||
 	    fg_read(root, -1, "uptime", up, sizeof(up)) <= 0)
 		return 0;
 	up_cs = strtoull(up, &end, 10) * 100;
 	if (*end == '.')
 		up_cs += strtoull(end + 1, NULL, 10) % 100;
-	p = strrchr(buf, ')');
-	for (field = 2; p && field < 22; field++)
-		p = strchr(p + 1, ' ');
-	if (!p)
-		return 0;
-	ticks = strtoull(p + 1, &end, 10);
-	if (end == p + 1)
-		return 0;
-	return now_ns(CLOCK_REALTIME) - up_cs * 10000000ull +
-	       ticks * (1000000000ull / (unsigned long long)hz);
+	return fg_real_ns() - up_cs * 10000000ull +
+	       ps.starttime * (1000000000ull / (unsigned long long)hz);
 }
 
 static void snapshot(struct fg_metrics *out)
@@ -285,6 +279,35 @@ static void name_files(const struct fg_config *c, pid_t self)
 	fg_puts(&b, ".tmp"); /* not *.prom: the collector skips it */
 }
 
+/*
+ * Once per process: the file cannot be written (a directory that is
+ * missing, not one, or not writable by this user; under systemd's
+ * ProtectSystem=strict, one not in ReadWritePaths=).
+ */
+static void say_failed(const struct fg_config *c, int err)
+{
+	static char said;
+	char line[FG_PATH_MAX + 192], json[FG_PATH_MAX + 320];
+	struct fg_buf b;
+	size_t n;
+
+	if (__atomic_test_and_set(&said, __ATOMIC_RELAXED))
+		return;
+	fg_buf_init(&b, line, sizeof(line));
+	fg_puts(&b, "forkguard: cannot write the metrics file ");
+	fg_puts(&b, st.path);
+	fg_puts(&b, " (");
+	fg_puterrno(&b, err);
+	fg_puts(&b, "): no metrics from this process; FORKGUARD_METRICS "
+		    "must be a directory this user can write\n");
+	n = b.at;
+	if (c->format == FG_FORMAT_JSON &&
+	    (n = fg_report_warning_json(getpid(), line, n, json, sizeof(json))))
+		fg_log_write(c, json, n);
+	else if (n)
+		fg_log_write(c, line, n);
+}
+
 static void write_file(const struct fg_config *c, const struct fg_result *r)
 {
 	struct fg_metrics_view v;
@@ -307,7 +330,8 @@ static void write_file(const struct fg_config *c, const struct fg_result *r)
 	v.pid = self;
 	v.start_ns = st.start_ns;
 	v.pidns = st.pidns;
-	if (r) {
+	v.labels = c->metrics_labels;
+	if (r && r->verdict != FG_UNKNOWN) {
 		v.have_margin = true;
 		v.margin_kb = fg_eval_margin_kb(&r->ev);
 		v.verdict = r->verdict;
@@ -319,107 +343,28 @@ static void write_file(const struct fg_config *c, const struct fg_result *r)
 	unlink(st.tmp);
 	fd = open(st.tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC,
 		  0644);
-	if (fd < 0)
+	if (fd < 0) {
+		say_failed(c, errno);
 		return;
-	ok = write(fd, buf, n) == (ssize_t)n;
-	ok = !close(fd) && ok;
-	if (ok && !rename(st.tmp, st.path))
+	}
+	ok = write(fd, buf, n) == (ssize_t)n || (errno = EIO, false);
+	ok = (!close(fd) || (errno = EIO, false)) && ok;
+	if (ok && !rename(st.tmp, st.path)) {
 		st.written = true;
-	else
-		unlink(st.tmp);
-}
-
-/* what getdents64(2) returns, one after the other (linux_dirent64) */
-struct dent {
-	uint64_t d_ino;
-	int64_t d_off;
-	unsigned short d_reclen;
-	unsigned char d_type;
-	char d_name[];
-};
-
-/* "forkguard-<comm>-<pid>.prom" or its ".prom.tmp": the pid; 0 if not */
-static pid_t file_pid(const char *name)
-{
-	size_t n = strlen(name), end;
-	uint64_t pid = 0, scale = 1;
-
-	if (strncmp(name, "forkguard-", 10))
-		return 0;
-	if (n > 9 && !strcmp(name + n - 9, ".prom.tmp"))
-		end = n - 9;
-	else if (n > 5 && !strcmp(name + n - 5, ".prom"))
-		end = n - 5;
-	else
-		return 0;
-	while (end > 10 && name[end - 1] >= '0' && name[end - 1] <= '9' &&
-	       scale <= 1000000000u) {
-		pid += (uint64_t)(name[--end] - '0') * scale;
-		scale *= 10;
-	}
-	return end > 10 && name[end - 1] == '-' && pid && pid <= INT32_MAX
-		   ? (pid_t)pid
-		   : 0;
-}
-
-/* Was @name (in @dir) written by a process of our pid namespace? */
-static bool ours(int dir, const char *name, const char *label)
-{
-	char buf[16384];
-	ssize_t n;
-	int fd = openat(dir, name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
-
-	if (fd < 0)
-		return false;
-	n = read(fd, buf, sizeof(buf) - 1);
-	close(fd);
-	if (n <= 0)
-		return false;
-	buf[n] = '\0';
-	return strstr(buf, label) != NULL;
-}
-
-/*
- * Once per process, before its first write: remove the files of processes
- * that are gone.  A file is stale when no process has its pid (kill 0:
- * ESRCH) and it names our pid namespace (its pidns label, st.pidns): a
- * file written from another namespace (a directory shared between
- * containers) or by an older version is never touched.  getdents64, not
- * opendir: no heap.
- */
-__attribute__((noinline)) static void prune(const struct fg_config *c,
-					    pid_t self)
-{
-	char dents[4096] __attribute__((aligned(8))), label[48];
-	struct fg_buf b;
-	long n;
-	int dir;
-
-	if (!st.pidns)
 		return;
-	fg_buf_init(&b, label, sizeof(label));
-	fg_puts(&b, ",pidns=\"");
-	fg_putu(&b, st.pidns);
-	fg_puts(&b, "\"}");
-	dir = open(c->metrics_dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (dir < 0)
-		return;
-	while ((n = syscall(SYS_getdents64, dir, dents, sizeof(dents))) > 0) {
-		for (long at = 0; at < n;) {
-			const struct dent *d =
-			    (const struct dent *)(dents + at);
-			pid_t pid = file_pid(d->d_name);
-
-			at += d->d_reclen;
-			if (!pid || pid == self || !kill(pid, 0) ||
-			    errno != ESRCH)
-				continue;
-			/* a .tmp left behind holds the whole text too */
-			if (ours(dir, d->d_name, label))
-				unlinkat(dir, d->d_name, 0);
-		}
 	}
-	close(dir);
+	say_failed(c, errno);
+	unlink(st.tmp);
+}
+
+static void write_now(const struct fg_config *c, const struct fg_result *r)
+{
+	if (st.owner != getpid()) {
+		/* a new process: its namespace, for the file's label
+		 * (forkguard metrics --prune removes only its own's) */
+		st.pidns = fg_ns_inode(c->procfs, 0, "pid");
+	}
+	write_file(c, r);
 }
 
 bool fg_metrics_tick(void)
@@ -428,7 +373,7 @@ bool fg_metrics_tick(void)
 
 	if (!fg_metrics_on())
 		return false;
-	now = (int64_t)(now_ns(CLOCK_MONOTONIC) / 1000000000u);
+	now = (int64_t)(fg_mono_ns() / 1000000000u);
 	/* read only until due: a write after a fork is a page copied */
 	return now >= __atomic_load_n(&st.next_s, __ATOMIC_RELAXED) &&
 	       !__atomic_test_and_set(&st.writing, __ATOMIC_ACQUIRE);
@@ -437,19 +382,13 @@ bool fg_metrics_tick(void)
 void fg_metrics_write(const struct fg_result *r)
 {
 	const struct fg_config *c = fg_config();
-	int64_t now = (int64_t)(now_ns(CLOCK_MONOTONIC) / 1000000000u);
+	int64_t now = (int64_t)(fg_mono_ns() / 1000000000u);
 	int err = errno;
 
 	if (c) {
 		__atomic_store_n(&st.next_s, now + (int64_t)st.interval,
 				 __ATOMIC_RELAXED);
-		if (st.owner != getpid()) {
-			/* a new process: its namespace, for prune and the
-			 * file's label */
-			st.pidns = fg_ns_inode(c->procfs, 0, "pid");
-			prune(c, getpid());
-		}
-		write_file(c, r);
+		write_now(c, r);
 	}
 	__atomic_clear(&st.writing, __ATOMIC_RELEASE);
 	fg_errno_keep(err);

@@ -9,7 +9,7 @@
 #include <string.h>
 
 #include "check.h"
-#include "watcher.h"
+#include "plan.h"
 
 /* What the plan before a fork learns from the ends: the recent copies,
  * and the aborts in a row (written by the thread, read by forks). */

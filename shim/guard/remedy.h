@@ -48,8 +48,9 @@ void fg_remedy_run(const struct fg_config *c, struct fg_event *e);
 
 /*
  * fg_remedy_helps - can remedy @bit (FG_REMEDY_*) change @r's verdict?
- * Otherwise *why may say why not (or is NULL).  Pure; the test seam of the
- * predicates fg_remedy_run applies (tests/unit/test_remedy.c).
+ * Otherwise *why may say why not (or is NULL).  policy_remedy.c's
+ * fg_remedy_fit with what this process has, and describe.c's sentence:
+ * what fg_remedy_run applies, and the test seam (tests/unit/test_remedy.c).
  */
 bool fg_remedy_helps(unsigned bit, const struct fg_result *r, const char **why);
 

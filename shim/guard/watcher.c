@@ -20,8 +20,7 @@
  *   Creating the thread, in the parent after the fork, is the one place
  *   glibc's pthread_create allocates (its thread-local table): only after
  *   a fork that is followed, never in one that is not;
- * - its state is static slots: at most FG_FOLLOW_SLOTS children at once
- *   (a fork beyond them is not followed, only protected).
+ * - static slots: FG_FOLLOW_SLOTS children at most (more: only protected).
  * Each look reads the bound level's usage (memory.current, v1
  * memory.usage_in_bytes, or the host's MemAvailable + SwapFree) with one
  * pread of a kept fd; the whole room (cgroup.c + policy_cow.c, the
@@ -41,12 +40,14 @@
 #include <unistd.h>
 
 #include "cgroup.h"
-#include "check.h"
-#include "follow.h"
+#include "clock.h"
+#include "emit.h"
+#include "fmt.h"
 #include "forksafe.h"
-#include "guard.h"
 #include "metrics.h"
 #include "parse.h"
+#include "plan.h"
+#include "policy_cow.h"
 #include "procfs.h"
 #include "watcher.h"
 
@@ -87,14 +88,6 @@ struct slot {
 static struct slot slots[FG_FOLLOW_SLOTS];
 static int running; /* the thread lives */
 static pid_t owner; /* the process it was started in */
-
-static uint64_t thread_cpu_us(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
-	return (uint64_t)ts.tv_sec * 1000000u + (uint64_t)ts.tv_nsec / 1000;
-}
 
 /* The bound's usage file, for the cheap look: "" for the host. */
 static void usage_path(struct slot *sl)
@@ -202,7 +195,7 @@ static void start(struct slot *sl)
 	sl->room_prev = sl->room_full = sl->cow.headroom_kb;
 	usage_path(sl);
 	sl->u0 = sl->upeak = sl->u_full = usage(sl, &u) ? u : 0;
-	sl->cpu0 = thread_cpu_us();
+	sl->cpu0 = fg_thread_cpu_us();
 	sl->next_ms = FG_FOLLOW_MIN_MS;
 }
 
@@ -307,7 +300,7 @@ static void finish(struct slot *sl)
 		e->cause = FG_END_ABORT;
 	else if (e->oom_kills > 0 && e->cause != FG_END_EXIT)
 		e->cause = FG_END_OOM;
-	e->cpu_us = thread_cpu_us() - sl->cpu0;
+	e->cpu_us = fg_thread_cpu_us() - sl->cpu0;
 	if (sl->pidfd >= 0)
 		close(sl->pidfd);
 	if (sl->usage_fd >= 0)

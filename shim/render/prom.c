@@ -80,6 +80,32 @@ static void sample(struct fg_buf *b, const char *name, const char *comm,
 	label(b, "pid", num);
 }
 
+/* a process's sample: comm, pid and the operator's labels (a=b,c=d) */
+static void vsample(struct fg_buf *b, const char *name,
+		    const struct fg_metrics_view *v)
+{
+	const char *p = v->labels;
+
+	sample(b, name, v->comm, v->pid);
+	while (p && *p) {
+		char n[64], val[256];
+		size_t k = strcspn(p, "="), e;
+
+		if (!p[k] || k >= sizeof(n))
+			return;
+		memcpy(n, p, k);
+		n[k] = '\0';
+		e = strcspn(p + k + 1, ",");
+		if (e >= sizeof(val))
+			return;
+		memcpy(val, p + k + 1, e);
+		val[e] = '\0';
+		label(b, n, val);
+		p += k + 1 + e;
+		p += *p == ',';
+	}
+}
+
 static void value_u(struct fg_buf *b, uint64_t v)
 {
 	fg_puts(b, "} ");
@@ -132,8 +158,7 @@ static void forks(struct fg_buf *b, const struct fg_metrics_view *v)
 			    !(c == FG_M_FORK && k == FG_OK))
 				continue;
 			for (o = 0; o < 3; o++) {
-				sample(b, "forkguard_forks_total", v->comm,
-				       v->pid);
+				vsample(b, "forkguard_forks_total", v);
 				label(b, "call", fg_m_call_names[c]);
 				label(b, "verdict",
 				      fg_verdict_name((enum fg_verdict)k));
@@ -154,7 +179,7 @@ static void failures(struct fg_buf *b, const struct fg_metrics_view *v)
 		for (n = 0, c = 0; c < FG_M_CALLS; c++)
 			for (k = 0; k < FG_M_VERDICTS; k++)
 				n += v->m.failures[c][k][e];
-		sample(b, "forkguard_fork_failures_total", v->comm, v->pid);
+		vsample(b, "forkguard_fork_failures_total", v);
 		label(b, "errno", fg_m_err_names[e]);
 		value_u(b, n);
 	}
@@ -170,17 +195,19 @@ static void remedies(struct fg_buf *b, const struct fg_metrics_view *v)
 		for (r = 0; r < FG_M_RESULTS; r++) {
 			if (!v->m.remedies[i][r])
 				continue;
-			sample(b, "forkguard_remedies_total", v->comm, v->pid);
-			label(b, "name", fg_m_remedy_names[i]);
+			vsample(b, "forkguard_remedies_total", v);
+			label(b, "remedy", fg_m_remedy_names[i]);
 			label(b, "result", fg_m_result_names[r]);
 			value_u(b, v->m.remedies[i][r]);
 		}
 	family(b, "forkguard_remedy_released_bytes_total", "counter",
 	       "Commit charge or address space the remedies released.");
 	for (i = 0; i < FG_M_REMEDIES; i++) {
-		sample(b, "forkguard_remedy_released_bytes_total", v->comm,
-		       v->pid);
-		label(b, "name", fg_m_remedy_names[i]);
+		/* a retry waits, it releases nothing */
+		if (!strcmp(fg_m_remedy_names[i], "retry"))
+			continue;
+		vsample(b, "forkguard_remedy_released_bytes_total", v);
+		label(b, "remedy", fg_m_remedy_names[i]);
 		value_u(b, v->m.released_kb[i] * 1024);
 	}
 }
@@ -194,13 +221,13 @@ static void check_time(struct fg_buf *b, const struct fg_metrics_view *v)
 	       "Time the guard's check took before a fork.");
 	for (i = 0; i < FG_M_BUCKETS; i++) {
 		cum += v->m.check_le[i];
-		sample(b, "forkguard_check_seconds_bucket", v->comm, v->pid);
+		vsample(b, "forkguard_check_seconds_bucket", v);
 		label(b, "le", bucket_le[i]);
 		value_u(b, cum);
 	}
-	sample(b, "forkguard_check_seconds_sum", v->comm, v->pid);
+	vsample(b, "forkguard_check_seconds_sum", v);
 	value_ns(b, v->m.check_ns);
-	sample(b, "forkguard_check_seconds_count", v->comm, v->pid);
+	vsample(b, "forkguard_check_seconds_count", v);
 	value_u(b, v->m.check_count);
 }
 
@@ -215,26 +242,26 @@ static void cow(struct fg_buf *b, const struct fg_metrics_view *v)
 		family(b, "forkguard_cow_risk", "gauge",
 		       "1: at the last fork, the pages the child could copy "
 		       "(worst) did not fit the headroom; 0: they did.");
-		sample(b, "forkguard_cow_risk", v->comm, v->pid);
+		vsample(b, "forkguard_cow_risk", v);
 		value_u(b, m->cow_verdict == FG_COW_RISK);
 		family(b, "forkguard_cow_worst_bytes", "gauge",
 		       "Anonymous resident memory at the last fork: what its "
 		       "copies-on-write could charge at most.");
-		sample(b, "forkguard_cow_worst_bytes", v->comm, v->pid);
+		vsample(b, "forkguard_cow_worst_bytes", v);
 		value_u(b, m->cow_worst_kb * 1024);
 	}
 	if (known && m->cow_headroom_kb != FG_COW_NONE) {
 		family(b, "forkguard_cow_headroom_bytes", "gauge",
 		       "Room left under the tightest memory limit (cgroup or "
 		       "host) at the last fork; absent: no limit.");
-		sample(b, "forkguard_cow_headroom_bytes", v->comm, v->pid);
+		vsample(b, "forkguard_cow_headroom_bytes", v);
 		value_u(b, m->cow_headroom_kb * 1024);
 	}
 	if (known || m->cow_oom_kills) {
 		family(b, "forkguard_cow_oom_kills_total", "counter",
 		       "OOM kills in the process's memory cgroup seen between "
 		       "its forks (counted at the next full cow check).");
-		sample(b, "forkguard_cow_oom_kills_total", v->comm, v->pid);
+		vsample(b, "forkguard_cow_oom_kills_total", v);
 		value_u(b, m->cow_oom_kills);
 	}
 }
@@ -253,28 +280,28 @@ static void follow(struct fg_buf *b, const struct fg_metrics_view *v)
 	family(b, "forkguard_cow_aborts_total", "counter",
 	       "Children of risky forks the guard ended with its signal "
 	       "(FORKGUARD_COW=abort) before the room ran out.");
-	sample(b, "forkguard_cow_aborts_total", v->comm, v->pid);
+	vsample(b, "forkguard_cow_aborts_total", v);
 	value_u(b, m->cow_aborts);
 	family(b, "forkguard_child_ends_total", "counter",
 	       "Followed children that ended, by cause: exit, signal, abort "
 	       "(the guard's), oom_kill, unknown (reaped before a look).");
 	for (i = 0; i < FG_M_ENDS; i++) {
-		sample(b, "forkguard_child_ends_total", v->comm, v->pid);
+		vsample(b, "forkguard_child_ends_total", v);
 		label(b, "cause", fg_m_end_names[i]);
 		value_u(b, m->child_ends[i]);
 	}
 	family(b, "forkguard_cow_last_copy_bytes", "gauge",
 	       "The copy the last followed child caused: the limiting "
 	       "level's usage, peak minus at the fork.");
-	sample(b, "forkguard_cow_last_copy_bytes", v->comm, v->pid);
+	vsample(b, "forkguard_cow_last_copy_bytes", v);
 	value_u(b, m->cow_last_copy_kb * 1024);
 	family(b, "forkguard_child_seconds", "gauge",
 	       "How long the last followed child lived.");
-	sample(b, "forkguard_child_seconds", v->comm, v->pid);
+	vsample(b, "forkguard_child_seconds", v);
 	value_ns(b, m->child_last_us * 1000);
 	family(b, "forkguard_child_seconds_total", "counter",
 	       "How long all followed children lived, summed.");
-	sample(b, "forkguard_child_seconds_total", v->comm, v->pid);
+	vsample(b, "forkguard_child_seconds_total", v);
 	value_ns(b, m->child_us_sum * 1000);
 }
 
@@ -292,7 +319,7 @@ size_t fg_prom_process(const struct fg_metrics_view *v, char *buf, size_t len)
 	family(&b, "forkguard_refused_total", "counter",
 	       "Forks enforce mode refused (ENOMEM without asking the "
 	       "kernel).");
-	sample(&b, "forkguard_refused_total", v->comm, v->pid);
+	vsample(&b, "forkguard_refused_total", v);
 	value_u(&b, refused);
 	remedies(&b, v);
 	check_time(&b, v);
@@ -303,22 +330,20 @@ size_t fg_prom_process(const struct fg_metrics_view *v, char *buf, size_t len)
 		       "The binding overcommit limit minus what a fork would "
 		       "be charged against it, checked when this file was "
 		       "written (after a fork); negative: it would fail.");
-		sample(&b, "forkguard_fork_margin_bytes", v->comm, v->pid);
+		vsample(&b, "forkguard_fork_margin_bytes", v);
 		value_i(&b, v->margin_kb * 1024);
 	}
 	if (v->m.last_fork_ns > 0) {
 		family(&b, "forkguard_last_fork_timestamp_seconds", "gauge",
 		       "When the last fork-like call was checked.");
-		sample(&b, "forkguard_last_fork_timestamp_seconds", v->comm,
-		       v->pid);
+		vsample(&b, "forkguard_last_fork_timestamp_seconds", v);
 		value_ns(&b, (uint64_t)v->m.last_fork_ns);
 	}
 	if (v->start_ns) {
 		family(&b, "forkguard_process_start_time_seconds", "gauge",
 		       "When the process started: with pid, which process "
 		       "wrote this file (another start time: a stale file).");
-		sample(&b, "forkguard_process_start_time_seconds", v->comm,
-		       v->pid);
+		vsample(&b, "forkguard_process_start_time_seconds", v);
 		if (v->pidns) {
 			char num[24];
 			struct fg_buf n;
@@ -334,26 +359,61 @@ size_t fg_prom_process(const struct fg_metrics_view *v, char *buf, size_t len)
 	return b.full ? 0 : b.at;
 }
 
-size_t fg_prom_host_head(char *buf, size_t len)
+/* the host-wide view's families: name, help */
+static const char *const host_family[FG_PROM_HOST_FAMILIES][2] = {
+	{ "forkguard_check_margin_bytes",
+	  "Per process: the binding overcommit limit minus what its fork "
+	  "would be charged against it now; negative: it would fail." },
+	{ "forkguard_check_verdict",
+	  "Per process: the overcommit verdict on its fork now: 0 ok, 1 "
+	  "borderline, 2 fail." },
+	{ "forkguard_check_cow_risk",
+	  "Per process: 1 when the pages its fork's child could copy (worst) "
+	  "do not fit the room under its tightest memory limit, 0 when they "
+	  "do." },
+	{ "forkguard_check_cow_worst_bytes",
+	  "Per process: its private anonymous resident memory, the most a "
+	  "fork's copies-on-write could charge." },
+	{ "forkguard_check_cow_headroom_bytes",
+	  "Per process: the room under its tightest memory limit (cgroup or "
+	  "host); absent: no limit." },
+};
+
+size_t fg_prom_host_head(int f, char *buf, size_t len)
 {
 	struct fg_buf b;
 
 	fg_buf_init(&b, buf, len);
-	family(&b, "forkguard_check_margin_bytes", "gauge",
-	       "Per process: the binding overcommit limit minus what its fork "
-	       "would be charged against it now; negative: it would fail.");
+	if (f < 0 || f >= FG_PROM_HOST_FAMILIES)
+		return 0;
+	family(&b, host_family[f][0], "gauge", host_family[f][1]);
 	return b.full ? 0 : b.at;
 }
 
-size_t fg_prom_host_task(const struct fg_prom_task *t, char *buf, size_t len)
+size_t fg_prom_host_task(int f, const struct fg_prom_task *t, char *buf,
+			 size_t len)
 {
+	bool cow = t->cow == FG_COW_OK || t->cow == FG_COW_RISK;
 	struct fg_buf b;
 
 	fg_buf_init(&b, buf, len);
-	if (!t->have_margin)
+	if (f < 0 || f >= FG_PROM_HOST_FAMILIES ||
+	    (f <= FG_PROM_HOST_VERDICT && !t->have_margin) ||
+	    (f >= FG_PROM_HOST_COW_RISK && !cow) ||
+	    (f == FG_PROM_HOST_COW_HEADROOM &&
+	     t->cow_headroom_kb == FG_COW_NONE))
 		return 0;
-	sample(&b, "forkguard_check_margin_bytes", t->comm, t->pid);
-	label(&b, "verdict", fg_verdict_name(t->verdict));
-	value_i(&b, t->margin_kb * 1024);
+	sample(&b, host_family[f][0], t->comm, t->pid);
+	switch (f) {
+	case FG_PROM_HOST_MARGIN: value_i(&b, t->margin_kb * 1024); break;
+	case FG_PROM_HOST_VERDICT:
+		value_u(&b, t->verdict == FG_FAIL	  ? 2
+			    : t->verdict == FG_BORDERLINE ? 1
+							  : 0);
+		break;
+	case FG_PROM_HOST_COW_RISK: value_u(&b, t->cow == FG_COW_RISK); break;
+	case FG_PROM_HOST_COW_WORST: value_u(&b, t->cow_worst_kb * 1024); break;
+	default: value_u(&b, t->cow_headroom_kb * 1024); break;
+	}
 	return b.full ? 0 : b.at;
 }

@@ -60,6 +60,7 @@ struct fg_metrics_view {
 	bool have_margin;  /* a check ran when the file was written */
 	int64_t margin_kb; /* from it: the binding limit minus the charge */
 	enum fg_verdict verdict; /* from it */
+	const char *labels; /* the operator's, "a=b,c=d" (valid); NULL: none */
 };
 
 /* One process in `forkguard check --all --format prometheus`. */
@@ -69,13 +70,29 @@ struct fg_prom_task {
 	enum fg_verdict verdict;
 	bool have_margin;
 	int64_t margin_kb;
+	enum fg_cow_verdict cow; /* FG_COW_UNKNOWN: no cow figures */
+	uint64_t cow_worst_kb, cow_headroom_kb;
+};
+
+/* the host-wide view's families, each printed whole (the text format
+ * wants a family's samples together) */
+enum {
+	FG_PROM_HOST_MARGIN,
+	FG_PROM_HOST_VERDICT,
+	FG_PROM_HOST_COW_RISK,
+	FG_PROM_HOST_COW_WORST,
+	FG_PROM_HOST_COW_HEADROOM,
+	FG_PROM_HOST_FAMILIES
 };
 
 /* fg_prom_process - one process's file into @buf; bytes (0: cut). */
 size_t fg_prom_process(const struct fg_metrics_view *v, char *buf, size_t len);
-/* fg_prom_host_head - HELP and TYPE of the host-wide view. */
-size_t fg_prom_host_head(char *buf, size_t len);
-/* fg_prom_host_task - one process's lines of the host-wide view. */
-size_t fg_prom_host_task(const struct fg_prom_task *t, char *buf, size_t len);
+/* fg_prom_host_head - HELP and TYPE of one @family (FG_PROM_HOST_*) of the
+ * host-wide view; bytes (0: cut, or no such family). */
+size_t fg_prom_host_head(int family, char *buf, size_t len);
+/* fg_prom_host_task - @t's sample in @family, or 0 when it has none (no
+ * margin, no cow figures, no limit) or it was cut. */
+size_t fg_prom_host_task(int family, const struct fg_prom_task *t, char *buf,
+			 size_t len);
 
 #endif /* FG_PROM_H */

@@ -5,8 +5,8 @@
  */
 #include <string.h>
 
-#include "cgroup.h"
-#include "fmt.h"
+#include "policy_cow.h"
+#include "report_cow.h"
 
 /* What binds the copies: "memcg /a memory.max", "host MemAvailable...". */
 void fg_report_cow_limit(struct fg_buf *b, const struct fg_cow *c)

@@ -8,6 +8,7 @@
 #include <signal.h>
 
 #include "fmt.h"
+#include "report_cow.h"
 #include "report_follow.h"
 
 const char *fg_signal_name(int sig)

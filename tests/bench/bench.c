@@ -15,25 +15,24 @@
  * to the next).  Per round: the median of the per-batch ratios; printed:
  * the median over rounds and their range.
  *
- * usage: bench [-r rounds] [-w workload,...]   (run by `make bench`)
+ * usage: bench [-r rounds] [-c cpu] [-w workload,...]   (make bench: -c 1)
  *        bench serve WORKLOAD                  (internal)
  * No assertions: this prints figures; README quotes them.
  */
 #define _GNU_SOURCE
 #include <dlfcn.h>
-#include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
 #include <stdbool.h>
-#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/utsname.h>
 #include <sys/wait.h>
-#include <time.h>
 #include <unistd.h>
+
+#include "common.h"
 
 #define GiB (1UL << 30)
 #define MAX_ROUNDS 100
@@ -68,42 +67,6 @@ static const struct workload loads[] = {
 
 /* How a worker runs: without a preload, with the guard, with an empty one. */
 enum variant { BARE, GUARD, EMPTY, NVARIANTS };
-
-static double now_us(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec * 1e6 + ts.tv_nsec / 1e3;
-}
-
-static int cmp_double(const void *a, const void *b)
-{
-	double x = *(const double *)a, y = *(const double *)b;
-
-	return (x > y) - (x < y);
-}
-
-/* The median of @n values (sorts a copy). */
-static double median(const double *v, int n)
-{
-	double c[MAX_ROUNDS > MAX_BATCHES ? MAX_ROUNDS : MAX_BATCHES];
-
-	memcpy(c, v, sizeof(*v) * (size_t)n);
-	qsort(c, (size_t)n, sizeof(*c), cmp_double);
-	return n % 2 ? c[n / 2] : (c[n / 2 - 1] + c[n / 2]) / 2;
-}
-
-static void range(const double *v, int n, double *lo, double *hi)
-{
-	*lo = *hi = v[0];
-	for (int i = 1; i < n; i++) {
-		if (v[i] < *lo)
-			*lo = v[i];
-		if (v[i] > *hi)
-			*hi = v[i];
-	}
-}
 
 /* --- the worker --- */
 
@@ -147,9 +110,11 @@ static int setup(const char *name)
 			return -1;
 	}
 	if (strstr(name, "1g")) {
+		/* no huge pages: where the mapping lands (what is preloaded
+		 * moves it) would decide which variant gets them */
 		p = mmap(NULL, GiB, PROT_READ | PROT_WRITE,
 			 MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-		if (p == MAP_FAILED)
+		if (p == MAP_FAILED || madvise(p, GiB, MADV_NOHUGEPAGE))
 			return -1;
 		touch(p, GiB);
 	}
@@ -158,15 +123,11 @@ static int setup(const char *name)
 	return 0;
 }
 
-/*
- * out[0] VmRSS, out[1] RssAnon of this process, out[2] the Rss of the
- * preloaded library's own mappings (shared file pages), kB.
- */
+/* out[0] VmRSS, out[1] RssAnon of this process, kB (libmem.c: the
+ * library's own mappings) */
 static void rss_kb(double out[3])
 {
-	char line[512], lib[4096] = "", *path;
-	const char *preload = getenv("LD_PRELOAD");
-	bool in_lib = false;
+	char line[512];
 	long kb;
 	FILE *f = fopen("/proc/self/status", "r");
 
@@ -180,26 +141,6 @@ static void rss_kb(double out[3])
 	}
 	if (f)
 		fclose(f);
-	if (!preload || !realpath(preload, lib))
-		return;
-	f = fopen("/proc/self/smaps", "r");
-	while (f && fgets(line, sizeof(line), f)) {
-		line[strcspn(line, "\n")] = '\0';
-		if (strchr(line, '-') && strchr(line, '-') < strchr(line, ' ') &&
-		    (path = strchr(line, '/')) != NULL)
-			in_lib = !strcmp(path, lib);
-		else if (strchr(line, '-') && strchr(line, '-') < strchr(line, ' '))
-			in_lib = false;
-		if (in_lib && sscanf(line, "Rss: %ld", &kb) == 1)
-			out[2] += (double)kb;
-	}
-	if (f)
-		fclose(f);
-}
-
-static bool full_read(int fd, void *buf, size_t len)
-{
-	return read(fd, buf, len) == (ssize_t)len;
 }
 
 /*
@@ -223,7 +164,7 @@ static int serve(const char *name)
 		return 2;
 	}
 	reply[0] = reply[1] = reply[2] = 0;
-	write(1, reply, sizeof(reply)); /* ready */
+	(void)!write(1, reply, sizeof(reply)); /* ready */
 	while (full_read(0, &k, sizeof(k))) {
 		if (k == 0) {
 			rss_kb(reply);
@@ -248,11 +189,8 @@ static int serve(const char *name)
 				waitpid(pid, NULL, 0);
 				t[i] = now_us() - t0;
 			}
-			if (reply[0] == 0) {
-				qsort(t, (size_t)k, sizeof(*t), cmp_double);
-				reply[0] = k % 2 ? t[k / 2]
-						 : (t[k / 2 - 1] + t[k / 2]) / 2;
-			}
+			if (reply[0] == 0)
+				reply[0] = median(t, k);
 		}
 		if (write(1, reply, sizeof(reply)) != sizeof(reply))
 			return 2;
@@ -343,8 +281,7 @@ static bool listed(const char *list, const char *name)
 struct figures {
 	double t[NVARIANTS][MAX_ROUNDS];     /* per round: median batch, us */
 	double ratio[MAX_ROUNDS], floor_ratio[MAX_ROUNDS], self_ratio[MAX_ROUNDS];
-	double rss[NVARIANTS][MAX_ROUNDS], anon[NVARIANTS][MAX_ROUNDS],
-	    lib[NVARIANTS][MAX_ROUNDS];
+	double rss[NVARIANTS][MAX_ROUNDS], anon[NVARIANTS][MAX_ROUNDS];
 };
 
 /* One round of @w: fresh workers, batches interleaved. */
@@ -388,7 +325,6 @@ static int round_of(const struct workload *w, const char *self,
 
 		f->rss[v][r] = ask(&wk[v], 0, more);
 		f->anon[v][r] = more[0];
-		f->lib[v][r] = more[1];
 	}
 	if (!rc) {
 		f->ratio[r] = median(br, w->batches);
@@ -415,34 +351,31 @@ static void memory(const char *tag, const char *what,
 int main(int argc, char **argv)
 {
 	static struct figures f;
-	char self[1024], lib[1200], empty[1200];
-	int rounds = 9, opt;
+	char self[1024], lib[1024], empty[1024];
+	int rounds = 9, cpu = -1, opt;
 	const char *only = NULL;
 	double fast_extra = 0, lo, hi;
 	struct utsname u;
-	ssize_t n;
 
 	if (argc >= 3 && !strcmp(argv[1], "serve"))
 		return serve(argv[2]);
-	while ((opt = getopt(argc, argv, "r:w:")) != -1)
+	while ((opt = getopt(argc, argv, "r:w:c:")) != -1)
 		if (opt == 'r')
 			rounds = atoi(optarg);
+		else if (opt == 'c')
+			cpu = atoi(optarg);
 		else if (opt == 'w')
 			only = optarg;
 	if (rounds < 1 || rounds > MAX_ROUNDS)
 		rounds = 9;
-	n = readlink("/proc/self/exe", self, sizeof(self) - 1);
-	if (n <= 0)
+	cpu = bench_setup(self, lib, empty, sizeof(self), cpu);
+	if (cpu < -1)
 		return 2;
-	self[n] = '\0';
-	snprintf(lib, sizeof(lib), "%.*s/../libforkguard.so",
-		 (int)(strrchr(self, '/') - self), self);
-	snprintf(empty, sizeof(empty), "%.*s/libfg_empty.so",
-		 (int)(strrchr(self, '/') - self), self);
 	signal(SIGPIPE, SIG_IGN);
 	uname(&u);
-	printf("forkguard bench: kernel %s, %ld cores, overcommit_memory=",
-	       u.release, sysconf(_SC_NPROCESSORS_ONLN));
+	printf("forkguard bench: kernel %s, %ld cores, %s%d, overcommit_memory=",
+	       u.release, sysconf(_SC_NPROCESSORS_ONLN),
+	       cpu < 0 ? "not pinned" : "pinned to CPU ", cpu < 0 ? 0 : cpu);
 	fflush(stdout);
 	system("cat /proc/sys/vm/overcommit_memory");
 	printf("%d rounds, each with fresh workers; a worker times batches of "
@@ -492,10 +425,6 @@ int main(int argc, char **argv)
 			       f.rss, rounds);
 			memory("anon", "RssAnon (private) after the forks, kB",
 			       f.anon, rounds);
-			printf("%-9s %-44s %9s %9.0f %8s kB (empty: %.0f)\n",
-			       "lib", "the preloaded library's mappings, Rss kB",
-			       "-", median(f.lib[GUARD], rounds), "",
-			       median(f.lib[EMPTY], rounds));
 		}
 		if (!strcmp(w->name, "maps60k"))
 			printf("%-9s %-44s %+8.1f us\n", "",

@@ -2,16 +2,16 @@
  * bench_pass - the fork path's own check, timed alone (run by make bench).
  *
  * fg_guard_pass() is what fork() runs before it tail-calls the real fork
- * when the check says ok: the overcommit fast path (fastpath.c) and the
- * copy-on-write quick check (cow.c: RssAnon, from the statm the fast path
- * read, against a headroom read less than a second ago; an older one is
- * read again first, out of line).  Timed right after a fork + _exit +
- * waitpid (the caches and TLB as a forking program leaves them) and again
- * at once (warm); the cow quick check alone, reading statm itself (as in
- * mode 1, where the fast path reads no statm); a fork more than a second
- * after the one before (the headroom read again, as for a program that
- * forks seldom); then the same five syscalls (mode 0's) done bare, for the
- * floor.  Every timed check must
+ * when the check says ok: the overcommit fast path (fastpath.c: within its
+ * window one pread of the kept statm) and the copy-on-write quick check
+ * (cow.c: RssAnon, from the statm the fast path read, against the kept
+ * headroom).  Timed right after a fork + _exit + waitpid (the caches and
+ * TLB as a forking program leaves them) and again at once (warm); the cow
+ * quick check alone, reading statm itself (as in mode 1, where the fast
+ * path reads no statm); a fork more than a window after the one before
+ * (overcommit_memory read too, as for a program that forks seldom); then
+ * the fast path's three syscalls done bare (getpid, fstat and pread of
+ * statm), for the floor.  Every timed check must
  * pass (a check that does not pass is not the fast path): otherwise the
  * bench says why it cannot time it and exits 1.  Then what
  * FORKGUARD_METRICS adds (metrics.h): before a fork, two clock reads
@@ -83,7 +83,6 @@ int main(void)
 {
 	static double cold[N], warm[N], cow[N], slow[NSLOW], sys[N];
 	static double madd[N], mtick[N], mwrite[N];
-	int mode = open("/proc/sys/vm/overcommit_memory", O_RDONLY | O_CLOEXEC);
 	int statm = open("/proc/self/statm", O_RDONLY | O_CLOEXEC);
 	const struct fg_config *cfg;
 	unsigned passed = 0, cow_passed = 0, slow_passed = 0;
@@ -125,7 +124,7 @@ int main(void)
 	for (int i = 0; i < NSLOW; i++) {
 		double t0;
 
-		usleep(1100000); /* the headroom read is older than a second */
+		usleep(1100000); /* the kept mode is older than the window */
 		fork_wait();
 		t0 = now_ns();
 		slow_passed += fg_guard_pass();
@@ -134,10 +133,8 @@ int main(void)
 	for (int i = 0; i < N; i++) {
 		double t0 = now_ns();
 
-		getpid(); /* the overcommit fast path: mode and statm, whose
-			   RssAnon the cow quick check takes */
-		fstat(mode, &st);
-		pread(mode, buf, 32, 0);
+		getpid(); /* the overcommit fast path within its window:
+			   statm, whose RssAnon the cow quick check takes */
 		fstat(statm, &st);
 		pread(statm, buf, 128, 0);
 		sys[i] = now_ns() - t0;
@@ -176,11 +173,11 @@ int main(void)
 	print("  at once again (warm)", warm, N);
 	print("  the cow quick check alone (its own statm), after a fork", cow,
 	      N);
-	printf("  %d forks more than a second apart (the headroom read "
-	       "again):\n",
+	printf("  %d forks more than a window apart (overcommit_memory read "
+	       "too):\n",
 	       NSLOW);
 	print("    right after a fork", slow, NSLOW);
-	print("  its five syscalls alone (warm)", sys, N);
+	print("  its three syscalls alone (warm)", sys, N);
 	printf("FORKGUARD_METRICS, right after a fork, %d times\n", N);
 	print("  before it: clock reads and counter adds", madd, N);
 	print("  after it: a tick not due (a clock read)", mtick, N);

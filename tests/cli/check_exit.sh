@@ -16,7 +16,7 @@ if hold_start big "$(merged_gib)"; then
 	if id nobody >/dev/null 2>&1 && command -v setpriv >/dev/null; then
 		got=$(st setpriv --reuid=nobody --regid=nogroup --clear-groups "$FG" check --all)
 		check nobody-all "as nobody: check --all exits $got (want non-zero), stderr: $(head -c 160 "$TMP/e")" \
-			bash -c "[ $got -ne 0 ] && grep -q 'could not be evaluated' '$TMP/e'"
+			bash -c "[ $got -ne 0 ] && grep -q 'could not be evaluated' '$TMP/e' && grep -q '$HOLD_PID (hold_fork)' '$TMP/e'"
 		got=$(st setpriv --reuid=nobody --regid=nogroup --clear-groups "$FG" check --all --json)
 		last=$(tail -n1 "$TMP/o")
 		check nobody-json-summary "as nobody: --all --json exits $got, last line: $last" \
@@ -39,10 +39,10 @@ check all-json-summary "--all --json exit $got: summary $(cat "$TMP/sum")" \
 # recorded snapshot)
 got=$(st "$FG" check $$)
 check ok-headroom "ok, this host: $(grep -o 'limit per VMA.*' "$TMP/o")" \
-	bash -c "[ $got = 0 ] && grep -Eq 'verdict ok; .*; limit per VMA [0-9.]+ [kMGT]i?B, headroom (at least )?[0-9.]+ [kMGT]i?B$' '$TMP/o'"
+	bash -c "[ $got = 0 ] && grep -Eq 'verdict ok; .*; limit per VMA [0-9.]+ [kMGT]i?B, margin (at least )?[0-9.]+ [kMGT]i?B$' '$TMP/o'"
 got=$(st "$FG" check --procfs "$TOP/fixtures/snapshots/mode2-3.10-4.16-pass" self)
 check ok-headroom-mode2 "ok, mode 2 snapshot: $(grep -o 'allowed.*' "$TMP/o" | head -n1)" \
-	bash -c "[ $got = 0 ] && grep -Eq 'verdict ok; .*; allowed [0-9.]+ [kMGT]i?B, headroom (at least )?[0-9.]+ [kMGT]i?B$' '$TMP/o'"
+	bash -c "[ $got = 0 ] && grep -Eq 'verdict ok; .*; allowed [0-9.]+ [kMGT]i?B, margin (at least )?[0-9.]+ [kMGT]i?B$' '$TMP/o'"
 
 # a zombie: its parent never reaps it
 bash -c 'sleep 0.05 & echo $! >"$1"; exec sleep 10' x "$TMP/zpid" &

@@ -87,7 +87,7 @@ rows() { awk '$1 ~ /^[0-9]+$/ && $3 ~ /^(fail|borderline)$/ { printf "%s:%s ", $
 got=$(fc 100); check exit-0 "ok process (fake procfs): exit $got, $(head -c 60 "$TMP/o")..." test "$got" = 0
 got=$(fc 300); check exit-1 "failing process (fake procfs): exit $got" test "$got" = 1
 check exit-1-text "its diagnosis names the rule and the failing VMA" \
-	bash -c "grep -q 'rule: mode 2 (strict)' '$TMP/o' && grep -q 'failing VMA: 0x10000000-' '$TMP/o'"
+	bash -c "grep -q 'rule: mode 2 (never)' '$TMP/o' && grep -q 'failing VMA: 0x10000000-' '$TMP/o'"
 got=$(fc 200); check exit-2 "borderline process (fake procfs): exit $got, $(head -n1 "$TMP/o" | grep -o 'verdict [a-z]*')" test "$got" = 2
 got=$(fc 424242)
 check exit-3 "no such process: exit $got, stderr: $(cat "$TMP/e")" \

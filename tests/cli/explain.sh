@@ -52,7 +52,7 @@ check explain-fake "fake procfs: exit $rc, mode $(j overcommit_mode), allowed $(
 	test "$rc" = 0 -a "$(j mode2_allowed_kb)" = 516096 -a "$(j max_fork_mode2_kb)" = 105600 \
 	-a "$(j max_fork_mode0_kb)" = 1048576 -a "$(j container)" = null -a "$(j overcommit_mode)" = 2
 "$FG" explain --procfs "$P" >"$TMP/text"
-check explain-fake-text "text names mode 2 and its room: $(grep -m1 'mode 2 (strict)' "$TMP/text" | cut -c1-100)..." \
+check explain-fake-text "text names mode 2 and its room: $(grep -m1 'mode 2 (never)' "$TMP/text" | cut -c1-100)..." \
 	grep -q 'of room now' "$TMP/text"
 "$FG" explain --json --procfs "$TOP/fixtures/snapshots/mode0-4.17-5.1-pass" --kernel-rule 3.10 >"$TMP/json"; rc=$?
 check explain-rule "--kernel-rule 3.10 on a 4.19 snapshot: exit $rc, kernel_rule $(j kernel_rule)" \
@@ -78,8 +78,12 @@ mkdir -p "$TMP/bind"
 if unshare -m --propagation private sh -c \
 	"mount --bind /proc '$TMP/bind' && '$FG' explain --json --procfs '$TMP/bind'" \
 	>"$TMP/json" 2>"$TMP/e"; then
-	check explain-bind "--procfs on a bind of /proc: live, container $(j container), thp $(j thp)" \
-		test "$(j container)" != null -a "$(j thp)" != null
+	# live: the container verdict known (a bool), THP and the mode as read
+	# here, one object
+	check explain-bind "--procfs on a bind of /proc: live, container $(j container), thp $(j thp) (here: ${thp:-none}), mode $(j overcommit_mode)" \
+		bash -c '[ "$(wc -l <"$1")" = 1 ] && case $2 in true | false) ;; *) exit 1 ;; esac &&
+			[ "$3" = "${4:-null}" ] && [ "$5" = "$(cat /proc/sys/vm/overcommit_memory)" ]' _ \
+		"$TMP/json" "$(j container)" "$(j thp)" "$thp" "$(j overcommit_mode)"
 else
 	skip explain-bind "cannot bind /proc in a private mount namespace: $(head -c 100 "$TMP/e")"
 fi

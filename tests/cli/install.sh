@@ -41,7 +41,7 @@ check installed-version "installed forkguard --version: $("$S/usr/bin/forkguard"
 
 D=$S/usr/share/doc/forkguard/examples/redis-server.service.d/forkguard.conf
 check dropin "the drop-in preloads the installed library: $(grep '^Environment=LD_PRELOAD' "$D")" \
-	bash -c "grep -qx 'Environment=LD_PRELOAD=/usr/lib/libforkguard.so.0' '$D' && grep -qx 'ExecPaths=/usr/lib/libforkguard.so.0' '$D' && ! grep -q @LIBDIR@ '$D' && grep -qx '\[Service\]' '$D'"
+	bash -c "grep -qx 'Environment=LD_PRELOAD=/usr/lib/libforkguard.so.0' '$D' && grep -qx 'ExecPaths=/usr/lib/libforkguard.so.0' '$D' && ! grep -q '@[A-Z]*@' '$D' && grep -qx '\[Service\]' '$D'"
 
 # systemd parses the drop-in over Debian's unit without a complaint
 U=/lib/systemd/system/redis-server.service

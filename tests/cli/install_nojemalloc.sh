@@ -3,7 +3,8 @@
 # private mount namespace where /usr/include/jemalloc is an empty tmpfs
 # (as on a machine without libjemalloc-dev), a fresh copy of the sources
 # builds and installs; the fixtures that link jemalloc build only for the
-# test targets.
+# test targets.  `make demo` builds the one fixture it runs (its recipe,
+# make -n, names no jemalloc; that fixture builds there).
 source "$(dirname "$0")/lib.sh"
 
 if ! unshare -m true 2>/dev/null; then
@@ -32,6 +33,13 @@ case $rc in
 		bash -c "[ $rc = 0 ] && [ -x '$TMP/stage/usr/bin/forkguard' ] && [ -f '$TMP/stage/usr/lib/libforkguard.so.0' ]"
 	check install-no-fixtures "make install built no fixture and named no jemalloc" \
 		bash -c "[ ! -e '$src/build/fixtures' ] && ! grep -q jemalloc '$TMP/build.log'"
+	unshare -m bash -c '
+		mount -t tmpfs -o size=16k,mode=755 nojemalloc /usr/include/jemalloc || exit 90
+		make -C "$1" -n demo >"$2" 2>&1 && make -C "$1" build/fixtures/merged_vma >>"$2" 2>&1' \
+		x "$src" "$TMP/demo.log"
+	rc=$?
+	check demo-nojemalloc "make demo's build with jemalloc.h hidden: exit $rc, $(grep -c 'fixtures/' "$TMP/demo.log") fixture line(s), jemalloc named $(grep -c jemalloc "$TMP/demo.log") time(s)" \
+		bash -c "[ $rc = 0 ] && [ -x '$src/build/fixtures/merged_vma' ] && ! grep -q jemalloc '$TMP/demo.log'"
 	;;
 esac
 summary

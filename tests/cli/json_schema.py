@@ -8,6 +8,10 @@ usage: json_schema.py SPEC lines KIND FILE
        json_schema.py SPEC seen KIND FILE...
            every optional key of KIND (and of the objects nested in it)
            appears in at least one line of the FILEs
+       json_schema.py SPEC typed KIND FILE...
+           every key of KIND (and of the objects nested in it) that may be
+           null is seen not null at least once, as an int where it may be
+           one: a key only ever null has its type unchecked
        json_schema.py SPEC docs README MAN7 MAN1
            the keys the docs list are exactly the keys of SPEC
 Only the standard library: python3 is in .ci/run.
@@ -161,6 +165,55 @@ def cmd_seen(spec, kind, paths):
     return 1 if missing else 0
 
 
+def type_of(spec, types, v):
+    """The alternative of types that v is, or None."""
+    for t in types:
+        if not type_errors(spec, t, v, ""):
+            return t
+    return None
+
+
+def typed_paths(spec, kind, obj, prefix, have, want, depth=0):
+    """want: path -> the non-null alternatives of keys that may be null;
+    have: the (path, alternative) pairs seen."""
+    for k, (types, _) in spec[kind].items():
+        path = f"{prefix}.{k}"
+        if "null" in types and len(types) > 1:
+            # seen not null; and as int, where an int is possible
+            want.setdefault(path, ["int"] if "int" in types else ["some"])
+        v = obj.get(k) if isinstance(obj, dict) else None
+        if v is not None:
+            t = type_of(spec, types, v)
+            if t:
+                have.add((path, t))
+                have.add((path, "some"))
+        for t in types:
+            inner = t[1:-1] if t.startswith("[") else t
+            if inner in spec and depth < 3:
+                for item in (v if isinstance(v, list) else [v]) if v is not None else [None]:
+                    typed_paths(spec, inner, item, path, have, want, depth + 1)
+
+
+def cmd_typed(spec, kind, paths):
+    want, have, n = {}, set(), 0
+    typed_paths(spec, kind, None, kind, have, want)
+    for p in paths:
+        for line in open(p):
+            try:
+                obj = json.loads(line)
+            except ValueError:
+                continue
+            n += 1
+            typed_paths(spec, kind, obj, kind, have, want)
+    missing = [f"{path} as {t}" for path, ts in sorted(want.items()) for t in ts
+               if (path, t) not in have]
+    total = sum(len(ts) for ts in want.values())
+    print(f"{n} {kind} object(s): keys that may be null seen not null: "
+          f"{total - len(missing)} of {total}"
+          + (f"; never seen: {', '.join(missing)}" if missing else ""))
+    return 1 if missing or not n else 0
+
+
 IDENT = re.compile(r"^[a-z_][a-z0-9_]*$")
 
 
@@ -241,6 +294,8 @@ def main(argv):
         return cmd_lines(spec, argv[3], argv[4])
     if argv[2] == "seen" and len(argv) >= 5 and argv[3] in spec:
         return cmd_seen(spec, argv[3], argv[4:])
+    if argv[2] == "typed" and len(argv) >= 5 and argv[3] in spec:
+        return cmd_typed(spec, argv[3], argv[4:])
     if argv[2] == "docs" and len(argv) == 6:
         return cmd_docs(spec, *argv[3:])
     sys.exit(__doc__)

@@ -50,7 +50,7 @@ fi
 gib=$(merged_gib)
 mode=$(cat /proc/sys/vm/overcommit_memory)
 big=no
-[ "$mode" = 0 ] && [ "$gib" -le 16 ] && big=yes
+[ "$mode" = 0 ] && big=yes
 if [ "$big" = yes ]; then
 	# refused by the kernel: failing_vma, rule, fix
 	env "${G[@]}" FORKGUARD_LOG="$TMP/fail.json" LD_PRELOAD="$LIB" "$F/merged_vma" "$gib" >/dev/null
@@ -61,10 +61,10 @@ if [ "$big" = yes ]; then
 	env "${G[@]}" FORKGUARD_MODE=remediate FORKGUARD_LOG="$TMP/trim.json" LD_PRELOAD="$LIB" \
 		"$F/heap_retention" $((2 * gib)) 64 >/dev/null
 	env "${G[@]}" FORKGUARD_MODE=remediate FORKGUARD_LOG="$TMP/je.json" LD_PRELOAD="$LIB" \
-		"$F/jemalloc_retention" 64 nopurge oversize >/dev/null
+		"$F/jemalloc_retention" 64 nopurge oversize="$gib" >/dev/null
 	forks+=("$TMP/fail.json" "$TMP/split.json" "$TMP/trim.json" "$TMP/je.json")
 else
-	skip fork-risky "the refused, remediated and jemalloc reports need overcommit_memory 0 and RAM + swap under 32 GiB (mode $mode, 2 x $gib GiB)"
+	skip fork-risky "the refused, remediated and jemalloc reports need overcommit_memory 0 (mode $mode)"
 fi
 # a copy-on-write risk (cow_fix): this process's memory cgroup, found
 # under a made-up sysfs tree (FORKGUARD_SYSFS) with 4 MiB of room
@@ -94,6 +94,11 @@ for f in memory.usage_in_bytes memory.current; do
 done
 env "${G[@]}" FORKGUARD_COW=abort FORKGUARD_SYSFS="$TMP/sys2" FORKGUARD_LOG="$TMP/abort.json" \
 	LD_PRELOAD="$LIB" bash -c '(sleep 1); (:)' >/dev/null 2>&1
+# FOLLOW=all: the shell's second fork states the copy its first child
+# caused (cow_expected_kb an int)
+env "${G[@]}" FORKGUARD_COW=abort FORKGUARD_COW_FOLLOW=all FORKGUARD_REPORT=all \
+	FORKGUARD_COW_MARGIN=0 FORKGUARD_SYSFS="$TMP/sys" FORKGUARD_LOG="$TMP/abort.json" \
+	LD_PRELOAD="$LIB" bash -c '(:); sleep 0.5; (:)' >/dev/null 2>&1
 grep '"event":"child_end"' "$TMP/abort.json" >"$TMP/child_end.json"
 grep '"event":"fork"' "$TMP/abort.json" >"$TMP/abort-forks.json"
 kind child_end child_end "$TMP/child_end.json"
@@ -103,7 +108,42 @@ check child-end-causes "abort and exit seen: $(grep -o '"child_end":"[a-z_]*"' "
 check fork-backoff "a fork refused in the back-off carries cow_backoff_s: $(grep -o '"cow_backoff_s":[0-9][0-9]*' "$TMP/abort-forks.json" | head -n 1)" \
 	grep -q '"cow_backoff_s":[0-9]' "$TMP/abort-forks.json"
 forks+=("$TMP/abort-forks.json")
+# two forks of one process under a recorded cgroup (oom_kills_since_last_fork
+# is counted from the second on)
+env "${G[@]}" FORKGUARD_REPORT=all FORKGUARD_PROCFS="$TOP/fixtures/cgroup/v2-oomgroup/proc" \
+	FORKGUARD_SYSFS="$TOP/fixtures/cgroup/v2-oomgroup/sys" FORKGUARD_LOG="$TMP/twice.json" \
+	LD_PRELOAD="$LIB" bash -c '/bin/true; /bin/true; :'
+forks+=("$TMP/twice.json")
 for f in "${forks[@]}"; do kind "fork-$(basename "$f" .json)" fork "$f"; done
+
+# --- every recorded tree (fixtures/snapshots, fixtures/cgroup with its
+# sysfs): check --json on its process, explain --json, and the library's
+# fork line (a guarded fork reading the tree), and the EAGAIN fork's limits
+# from each cgroup tree ---
+mkdir -m 1777 "$TMP/fx"
+: >"$TMP/fx-check.json"
+: >"$TMP/fx-explain.json"
+: >"$TMP/fx/fork.json"
+for d in "$TOP"/fixtures/snapshots/*/ "$TOP"/fixtures/cgroup/*/; do
+	d=${d%/} p=${d%/} s=()
+	[ -d "$d/proc" ] && p=$d/proc s=(--sysfs "$d/sys")
+	[ -d "$d/self" ] || [ -d "$d/proc/self" ] || continue
+	# a cgroup tree records no maps: its process is not checkable
+	[ -e "$p/self/maps" ] && "$FG" check --json -p "$p" "${s[@]}" self >>"$TMP/fx-check.json" 2>/dev/null
+	"$FG" explain --json --procfs "$p" "${s[@]}" >>"$TMP/fx-explain.json"
+	e=(FORKGUARD_PROCFS="$p")
+	[ ${#s[@]} = 2 ] && e+=(FORKGUARD_SYSFS="${s[1]}")
+	env "${G[@]}" FORKGUARD_REPORT=all "${e[@]}" FORKGUARD_LOG="$TMP/fx/one.json" \
+		LD_PRELOAD="$LIB" "$F/merged_vma" 1 >/dev/null 2>&1
+	[ ${#s[@]} = 2 ] && [ -x "$B/tests/transparency" ] &&
+		env "${G[@]}" FORKGUARD_REPORT=all "${e[@]}" FORKGUARD_LOG="$TMP/fx/one.json" \
+			LD_PRELOAD="$LIB" "$B/tests/transparency" errno >/dev/null 2>&1
+	grep -v '"event":"warning"' "$TMP/fx/one.json" >>"$TMP/fx/fork.json"
+	rm -f "$TMP/fx/one.json"
+done
+kind fixtures-check check "$TMP/fx-check.json"
+kind fixtures-explain explain "$TMP/fx-explain.json"
+kind fixtures-fork fork "$TMP/fx/fork.json"
 
 # --- suppressed: bash forks /bin/true four times in one second, at one
 # report a second, then once more after the second is over ---
@@ -155,7 +195,17 @@ if [ "$big" = yes ]; then
 	check fork-optional "$seen" grep -q 'seen: \([0-9]*\) of \1$' <<<"$seen"
 fi
 
+# every key that may be null seen not null (as int where it may be an
+# int) in the fork and check lines of this test, in its explain lines
+typed() {
+	local out
+	out=$(schema typed "$@")
+	check "typed-$1" "$out" test "$(grep -c 'never seen' <<<"$out")" = 0 -a -n "$out"
+}
+typed fork "${forks[@]}" "$TMP/rate-forks.json" "$TMP/check.json" "$TMP/fx-check.json" "$TMP/fx/fork.json"
+
 # --- explain ---
 "$FG" explain --json >"$TMP/explain.json"
 kind explain explain "$TMP/explain.json"
+typed explain "$TMP/explain.json" "$TMP/fx-explain.json"
 summary

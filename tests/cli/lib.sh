@@ -1,72 +1,18 @@
-# lib.sh - shared helpers for the forkguard CLI tests (sourced).
-# Each check prints "PASS name: detail", "FAIL name: detail" or "SKIP name:
-# reason"; summary() prints "N passed, N failed, N skipped" and sets the
-# exit status.
-set -u
-TOP=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
-B=$TOP/build
-FG=$B/forkguard
-LIB=$B/libforkguard.so
+# lib.sh - what the CLI tests add to tests/lib.sh (sourced): the held
+# forking helper (hold_fork.c) and the size that makes its fork fail.
+source "$(dirname "${BASH_SOURCE[0]}")/../lib.sh"
 HELPER=$B/tests/cli/hold_fork
-PASSED=0
-FAILED=0
-SKIPPED=0
-TMP=$(mktemp -d /tmp/fg-cli.XXXXXX)
-HELD=() # pids started by hold_start, stopped (by pid) on exit
 HOLD_WRAP=() # a command hold_start runs the helper under (setpriv ...)
+PORT_BASE=20200
 
-cleanup() {
-	local p
-	for p in "${HELD[@]}"; do kill "$p" 2>/dev/null; done
-	rm -rf "$TMP"
-}
-trap cleanup EXIT
-
-pass() { PASSED=$((PASSED + 1)); echo "PASS $1: $2"; }
-fail() { FAILED=$((FAILED + 1)); echo "FAIL $1: $2"; }
-skip() { SKIPPED=$((SKIPPED + 1)); echo "SKIP $1: $2"; }
-check() { # check NAME DETAIL COMMAND...
-	local name=$1 detail=$2
-	shift 2
-	if "$@"; then pass "$name" "$detail"; else fail "$name" "$detail"; fi
-}
-summary() {
-	echo "$PASSED passed, $FAILED failed, $SKIPPED skipped"
-	[ "$FAILED" -eq 0 ]
-}
-
-# json_get FILE KEY: the value of KEY (a string, number, bool or null) in
-# the first line of FILE; nested objects are not descended into.
-json_get() {
-	sed -n "s/.*\"$2\":\(\"[^\"]*\"\|[^,}]*\).*/\1/p" "$1" | head -n1 | tr -d '"'
-}
-# json_valid FILE: FILE has at least one line, and every line is one whole
-# JSON object (an empty or missing file is not valid)
-json_valid() {
-	[ -s "$1" ] || return 1
-	if command -v python3 >/dev/null; then
-		python3 -c 'import json,sys
-n = 0
-for l in open(sys.argv[1]):
-    assert isinstance(json.loads(l), dict)
-    n += 1
-assert n' "$1" 2>/dev/null
-	elif command -v jq >/dev/null; then
-		jq -e 'type == "object"' "$1" >/dev/null 2>&1
-	else
-		! grep -qv '^{.*}$' "$1"
-	fi
-}
-# lines FILE: the number of lines in FILE
-lines() { wc -l <"$1" | tr -d ' '; }
-
-# a free TCP port on 127.0.0.1
-free_port() {
-	local p
-	for p in $(seq 20200 20300 | shuf); do
-		(exec 3<>/dev/tcp/127.0.0.1/$p) 2>/dev/null || { echo "$p"; return; }
+# redis_up PORT: wait (bounded, 10 s) until a Redis on 127.0.0.1:PORT answers
+redis_up() {
+	local i
+	for i in $(seq 100); do
+		redis-cli -p "$1" ping 2>/dev/null | grep -q PONG && return 0
+		sleep 0.1
 	done
-	echo 0
+	return 1
 }
 
 # build_helper: compile tests/cli/hold_fork.c when it is newer than the binary

@@ -25,4 +25,10 @@ FORKGUARD_REPORT=all LD_PRELOAD="$TMP/libforkguard.so.0 $so" bash -c ': & wait' 
 r=$(grep -c 'bash: fork verdict ok' "$TMP/two2.err")
 check two-copies-order "the other order: $r report(s), the first copy ($TMP/libforkguard.so.0) guards" \
 	bash -c "[ $r = 1 ] && grep -q '$TMP/libforkguard.so.0 guards this process' '$TMP/two2.err'"
+# the note only where the copy matters: at a process's first fork
+LD_PRELOAD="$so $TMP/libforkguard.so.0" /bin/true 2>"$TMP/true.err"
+LD_PRELOAD="$so $TMP/libforkguard.so.0" bash -c 'for i in 1 2 3 4 5; do /bin/true; done' \
+	2>"$TMP/loop.err"
+check two-copies-at-fork "two copies: /bin/true (never forks) wrote $(lines "$TMP/true.err") line(s) (want 0); a bash loop of 5 commands: $(grep -c 'stays passive' "$TMP/loop.err") note(s) (want 1, from bash)" \
+	bash -c "[ ! -s '$TMP/true.err' ] && [ \$(grep -c 'stays passive' '$TMP/loop.err') = 1 ]"
 summary

@@ -5,12 +5,11 @@
 # build/fuzz/corpus/TARGET and carry over to the next run.  Any crash,
 # sanitizer report, broken invariant, leak or timeout fails the run; the
 # input is saved as build/fuzz/crashes/TARGET-crash-* (see README.md).
-set -u
-top=$(cd "$(dirname "$0")/../.." && pwd)
+source "$(dirname "$0")/../lib.sh"
+top=$TOP
 out=$top/build/fuzz
 secs=$1
 shift
-failed=()
 export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1}
 for t in "$@"; do
 	mkdir -p "$out/corpus/$t" "$out/crashes"
@@ -28,16 +27,14 @@ for t in "$@"; do
 	last=$(grep -E '^#[0-9]+' "$out/$t.log" | tail -n1)
 	cov=$(sed -n 's/.* cov: \([0-9]*\) ft: \([0-9]*\) corp: \([^ ]*\).*/cov \1, features \2, corpus \3/p' <<<"$last")
 	if [ "$rc" -eq 0 ] && [ "${runs:-0}" -eq 0 ]; then
-		failed+=("$t")
-		echo "FAIL fuzz-$t: exit 0 but no input was run; log $out/$t.log"
+		fail "fuzz-$t" "exit 0 but no input was run; log $out/$t.log"
 	elif [ "$rc" -eq 0 ]; then
-		echo "PASS fuzz-$t: ${secs}s, ${runs:-?} runs, ${cov:-?}"
+		pass "fuzz-$t" "${secs}s, ${runs:-?} runs, ${cov:-?}"
 	else
-		failed+=("$t")
-		echo "FAIL fuzz-$t: exit $rc after ${runs:-?} runs; log $out/$t.log"
+		fail "fuzz-$t" "exit $rc after ${runs:-?} runs; log $out/$t.log"
 		grep -m1 -E 'ERROR: |runtime error|invariant broken' "$out/$t.log"
 		grep -E '^artifact_prefix|Test unit written' "$out/$t.log" | tail -n1
 	fi
 done
-echo "fuzz: $(($# - ${#failed[@]})) passed, ${#failed[@]} failed, 0 skipped${failed[*]:+ (${failed[*]})}"
-[ ${#failed[@]} -eq 0 ]
+echo -n "fuzz: "
+summary

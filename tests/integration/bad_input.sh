@@ -25,7 +25,7 @@ check unreadable-procfs "fork $r; $(cat "$TMP/err")" \
 	test "$r" = ok -a "$(grep -c 'forks are not checked' "$TMP/err")" = 1
 
 # ENOMEM from the kernel keeps its errno with an unreadable procfs too
-r=$(env FORKGUARD_PROCFS=/nonexistent LD_PRELOAD="$LIB" "$B/fixtures/merged_vma" 16 2>/dev/null |
+r=$(env FORKGUARD_PROCFS=/nonexistent LD_PRELOAD="$LIB" "$B/fixtures/merged_vma" "$BIG_GIB" 2>/dev/null |
 	sed -n 's/^fork: //p')
 check errno-kept "real ENOMEM passes through unchanged: $r" test "$r" = ENOMEM
 

@@ -37,23 +37,25 @@ check cow-protect-clone "protect, clone without CLONE_VM: $(grep -o 'oom_score_a
 # says so; with a 1 MiB margin it lives and its end is reported
 FORKGUARD_COW=abort FORKGUARD_SYSFS=$TMP/sys FORKGUARD_FORMAT=json \
 	FORKGUARD_LOG=$TMP/abort.log LD_PRELOAD="$LIB" "$F" 16 2000 0 >"$TMP/abort.out" 2>&1
-ab=$(grep '"event":"child_end"' "$TMP/abort.log")
+grep '"event":"child_end"' "$TMP/abort.log" >"$TMP/abort-end.json"
+ab=$(cat "$TMP/abort-end.json")
 check cow-abort "abort, 8 MiB of room: $(grep -o 'child killed.*' "$TMP/abort.out"); $ab" \
 	test "$(grep -c 'child killed by signal 10' "$TMP/abort.out")" = 1 -a \
-	"$(json_get <(echo "$ab") child_end)" = abort -a \
-	"$(json_get <(echo "$ab") abort_signal)" = SIGUSR1 -a \
-	"$(json_get <(echo "$ab") abort_room_kb)" = 8192 -a \
+	"$(json_get "$TMP/abort-end.json" child_end)" = abort -a \
+	"$(json_get "$TMP/abort-end.json" abort_signal)" = SIGUSR1 -a \
+	"$(json_get "$TMP/abort-end.json" abort_room_kb)" = 8192 -a \
 	"$(grep -c 'parent survived' "$TMP/abort.out")" = 1
 FORKGUARD_COW=abort FORKGUARD_COW_MARGIN=1 FORKGUARD_SYSFS=$TMP/sys FORKGUARD_FORMAT=json \
 	FORKGUARD_LOG=$TMP/follow.log LD_PRELOAD="$LIB" "$F" 16 300 0 >"$TMP/follow.out" 2>&1
-fl=$(grep '"event":"child_end"' "$TMP/follow.log")
+grep '"event":"child_end"' "$TMP/follow.log" >"$TMP/follow-end.json"
+fl=$(cat "$TMP/follow-end.json")
 check cow-follow "abort, margin 1 MiB: $(grep -o 'child exit.*' "$TMP/follow.out"); $fl" \
 	test "$(grep -c 'child exit 0' "$TMP/follow.out")" = 1 -a \
-	"$(json_get <(echo "$fl") aborted)" = false -a \
-	"$(json_get <(echo "$fl") watch_looks)" -ge 2
-case $(json_get <(echo "$fl") child_end) in
+	"$(json_get "$TMP/follow-end.json" aborted)" = false -a \
+	"$(json_get "$TMP/follow-end.json" watch_looks)" -ge 2
+case $(json_get "$TMP/follow-end.json" child_end) in
 exit | unknown) ;; # unknown: the host reaped it before the thread looked
-*) fail cow-follow-end "child_end $(json_get <(echo "$fl") child_end)" ;;
+*) fail cow-follow-end "child_end $(json_get "$TMP/follow-end.json" child_end)" ;;
 esac
 # the back-off: a shell forking after an abort - the first child is
 # aborted, the next fork refused (ENOMEM) within FORKGUARD_COW_BACKOFF
@@ -77,11 +79,12 @@ check cow-backoff-0 "FORKGUARD_COW_BACKOFF=0: $(grep -c 'aborted with SIGUSR1' "
 mksys 65536
 FORKGUARD_COW=abort FORKGUARD_COW_FOLLOW=all FORKGUARD_SYSFS=$TMP/sys FORKGUARD_FORMAT=json \
 	FORKGUARD_LOG=$TMP/cost.log LD_PRELOAD="$LIB" "$F" 16 2000 0 >/dev/null 2>&1
-cl=$(grep '"event":"child_end"' "$TMP/cost.log")
-cpu=$(json_get <(echo "$cl") watch_cpu_us)
-secs=$(json_get <(echo "$cl") child_seconds)
-check cow-watch-cost "a 2 s child, 64 MiB of room: $(json_get <(echo "$cl") watch_looks) looks, ${cpu:-?} us of CPU in ${secs:-?} s: $(awk -v c="${cpu:-0}" -v s="${secs:-1}" 'BEGIN { printf "%.3f", c / (s * 1e6) * 100 }') % of a core" \
-	test "$(json_get <(echo "$cl") watch_looks)" -ge 10 -a "$(json_get <(echo "$cl") aborted)" = false
+grep '"event":"child_end"' "$TMP/cost.log" >"$TMP/cost-end.json"
+cl=$(cat "$TMP/cost-end.json")
+cpu=$(json_get "$TMP/cost-end.json" watch_cpu_us)
+secs=$(json_get "$TMP/cost-end.json" child_seconds)
+check cow-watch-cost "a 2 s child, 64 MiB of room: $(json_get "$TMP/cost-end.json" watch_looks) looks, ${cpu:-?} us of CPU in ${secs:-?} s: $(awk -v c="${cpu:-0}" -v s="${secs:-1}" 'BEGIN { printf "%.3f", c / (s * 1e6) * 100 }') % of a core" \
+	test "$(json_get "$TMP/cost-end.json" watch_looks)" -ge 10 -a "$(json_get "$TMP/cost-end.json" aborted)" = false
 # what a fork cost, learned: the last fork of a shell states the copy its
 # first child caused as the one to expect (null before any ended)
 FORKGUARD_COW=abort FORKGUARD_COW_FOLLOW=all FORKGUARD_REPORT=all FORKGUARD_SYSFS=$TMP/sys \
@@ -111,6 +114,12 @@ for iv in 3600 0; do
 done
 check cow-rate-limit "3 forks at risk: $(grep -c 'cow: risk' "$TMP/rate.3600") report(s) per hour, $(grep -c 'cow: risk' "$TMP/rate.0") with FORKGUARD_COW_INTERVAL=0" \
 	test "$(grep -c 'cow: risk' "$TMP/rate.3600")" = 1 -a "$(grep -c 'cow: risk' "$TMP/rate.0")" = 3
+# the interval ends: with 1 s, two forks at once report once, and one 1.2 s
+# later reports again (sleep is a fork too, within the first second)
+FORKGUARD_COW_INTERVAL=1 FORKGUARD_SYSFS=$TMP/sys FORKGUARD_LOG=$TMP/rate.1 \
+	LD_PRELOAD="$LIB" bash -c '(:); (:); sleep 1.2; (:)' 2>/dev/null
+check cow-rate-window "FORKGUARD_COW_INTERVAL=1: 2 forks, then 1 after 1.2 s: $(grep -c 'cow: risk' "$TMP/rate.1") report(s) (want 2)" \
+	test "$(grep -c 'cow: risk' "$TMP/rate.1")" = 2
 FORKGUARD_COW=off FORKGUARD_SYSFS=$TMP/sys FORKGUARD_LOG=$TMP/off.log \
 	LD_PRELOAD="$LIB" bash -c '(:)' 2>/dev/null
 check cow-off "FORKGUARD_COW=off: nothing reported ($(cat "$TMP/off.log" 2>/dev/null | wc -c) bytes)" \

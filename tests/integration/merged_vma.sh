@@ -1,17 +1,18 @@
 #!/usr/bin/env bash
-# The merged-VMA reproduction on this host's real kernel (mode 0): two
-# adjacent 16 GiB private RW mappings become one 32 GiB VMA and fork fails;
-# 2 x 8 GiB forks.  The guard's verdicts must be the real outcomes, and the
-# failing VMA must be the one the kernel names in its log.
+# The merged-VMA reproduction on this host's real kernel (mode 0, 5.2+):
+# two adjacent private RW mappings, each under RAM + swap, become one VMA
+# over it and fork fails; two of half the size fork.  The sizes come from
+# this host's RAM + swap (BIG_GIB, SMALL_GIB).  The guard's verdicts must
+# be the real outcomes, and the failing VMA must be the one the kernel
+# names in its log.
 source "$(dirname "$0")/lib.sh"
 
-mode=$HOST_MODE
-limit_gib=$((RAM_SWAP_KB / 1048576))
-if [ "$mode" != 0 ] || [ "$limit_gib" -ge 32 ] || [ "$limit_gib" -lt 17 ]; then
-	skip merged_vma "needs mode 0 and 17..31 GiB of RAM+swap (mode $mode, $limit_gib GiB)"
+if [ "$HOST_MODE" != 0 ] || ! rule_5_2; then
+	skip merged_vma "needs overcommit_memory 0 on kernel 5.2+ (mode $HOST_MODE, $(uname -r))"
 	summary
 	exit
 fi
+big=$BIG_GIB small=$SMALL_GIB
 
 run() { # run SIZE_GIB LOGFILE [ENV...]
 	local gib=$1 log=$2
@@ -21,35 +22,45 @@ run() { # run SIZE_GIB LOGFILE [ENV...]
 }
 
 # without the guard: the real outcome
-bare16=$("$B/fixtures/merged_vma" 16 | sed -n 's/^fork: //p')
-bare8=$("$B/fixtures/merged_vma" 8 | sed -n 's/^fork: //p')
-check baseline "without the guard: 2x16 GiB -> $bare16, 2x8 GiB -> $bare8" \
+bare16=$("$B/fixtures/merged_vma" "$big" | sed -n 's/^fork: //p')
+bare8=$("$B/fixtures/merged_vma" "$small" | sed -n 's/^fork: //p')
+check baseline "without the guard: 2x$big GiB -> $bare16, 2x$small GiB -> $bare8 (RAM + swap $((RAM_SWAP_KB >> 20)) GiB)" \
 	test "$bare16" = ENOMEM -a "$bare8" = ok
 
 # the kernel's own line for this pid (never cleared: others read it too)
 klog() { dmesg 2>/dev/null | sed -n "s/.*__vm_enough_memory: pid: $1, comm: merged_vma, bytes: \([0-9]*\).*/\1/p" | tail -n1; }
-out=$(run 16 "$TMP/16.json")
+out=$(run "$big" "$TMP/16.json")
 real=$(sed -n 's/^fork: //p' <<<"$out")
 v=$(json_get "$TMP/16.json" verdict)
 o=$(json_get "$TMP/16.json" outcome)
-kb=$(sed -n 's/.*"failing_vma":{[^}]*"kb":\([0-9]*\).*/\1/p' "$TMP/16.json")
-check fail-verdict "2x16 GiB: verdict $v, real fork $real, guard saw $o" \
+check fail-verdict "2x$big GiB: verdict $v, real fork $real, guard saw $o" \
 	test "$v" = fail -a "$real" = ENOMEM -a "$o" = ENOMEM
+kb=$(json_get "$TMP/16.json" failing_vma.kb)
 kbytes=$(klog "$(json_get "$TMP/16.json" pid)")
+# the kernel rate-limits that line (5 s, 10 lines): when other failing
+# forks on the host used the burst, fail again in the next window
+if [ -z "$kbytes" ] && dmesg >/dev/null 2>&1; then
+	sleep 5.5
+	run "$big" "$TMP/16b.json" >/dev/null
+	kb=$(json_get "$TMP/16b.json" failing_vma.kb)
+	kbytes=$(klog "$(json_get "$TMP/16b.json" pid)")
+fi
 if [ -n "$kbytes" ]; then
 	check kernel-bytes "predicted failing VMA $((kb * 1024)) bytes, kernel log says $kbytes" \
 		test "$((kb * 1024))" = "$kbytes"
+elif dmesg >/dev/null 2>&1; then
+	skip kernel-bytes-ratelimited "the kernel dropped its line twice (__vm_enough_memory callbacks suppressed: other failing forks on this host)"
 else
 	skip kernel-bytes "the kernel log is not readable here"
 fi
 
-out=$(run 8 "$TMP/8.json")
+out=$(run "$small" "$TMP/8.json")
 real=$(sed -n 's/^fork: //p' <<<"$out")
 v=$(json_get "$TMP/8.json" verdict)
-check ok-verdict "2x8 GiB: verdict $v, real fork $real" test "$v" = ok -a "$real" = ok
+check ok-verdict "2x$small GiB: verdict $v, real fork $real" test "$v" = ok -a "$real" = ok
 
 # enforce: a predicted failure is refused without asking the kernel
-out=$(run 16 "$TMP/enf.json" FORKGUARD_MODE=enforce)
+out=$(run "$big" "$TMP/enf.json" FORKGUARD_MODE=enforce)
 real=$(sed -n 's/^fork: //p' <<<"$out")
 o=$(json_get "$TMP/enf.json" outcome)
 kline=$(klog "$(json_get "$TMP/enf.json" pid)")
@@ -57,14 +68,14 @@ check enforce "enforce: fork returned $real, outcome $o, kernel never asked: ${k
 	test "$real" = ENOMEM -a "$o" = refused -a -z "$kline"
 
 # off: nothing is read, nothing is written
-out=$(run 16 "$TMP/off.json" FORKGUARD_MODE=off)
+out=$(run "$big" "$TMP/off.json" FORKGUARD_MODE=off)
 check off "off: real fork $(sed -n 's/^fork: //p' <<<"$out"), log $(stat -c %s "$TMP/off.json" 2>/dev/null || echo absent)" \
 	test ! -s "$TMP/off.json"
 
 # the text diagnosis on stderr (the default sink)
-err=$(LD_PRELOAD="$LIB" "$B/fixtures/merged_vma" 16 2>&1 >/dev/null)
+err=$(LD_PRELOAD="$LIB" "$B/fixtures/merged_vma" "$big" 2>&1 >/dev/null)
 check diagnosis "text diagnosis names the rule, the VMA and the fix" \
 	grep -q 'refuses a single VMA larger than RAM + swap' <<<"$err"
-grep -q 'failing VMA: .* 32.0 GiB' <<<"$err" && grep -q 'vm.overcommit_memory=1' <<<"$err" ||
+grep -q "failing VMA: .* $((2 * big)).0 GiB" <<<"$err" && grep -q 'vm.overcommit_memory=1' <<<"$err" ||
 	fail diagnosis-detail "$err"
 summary

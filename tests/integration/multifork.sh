@@ -35,9 +35,10 @@ field() {
 	l=$(sed -n "s/^fork $2 [sr]: //p" <<<"$1")
 	if [ "$3" = result ]; then echo "${l%% *}"; else sed -n "s/.* $3=\([-0-9]*\).*/\1/p" <<<"$l"; fi
 }
-# key LOG N KEY: KEY's value on line N of LOG (strings unquoted)
+# key LOG N KEY: KEY's value on line N of LOG (json_get: a string bare)
 key() {
-	sed -n "$2p" "$1" | sed -n "s/.*\"$3\":\(\"[^\"]*\"\|[^,}]*\).*/\1/p" | tr -d '"'
+	sed -n "$2p" "$1" >"$TMP/line.json"
+	json_get "$TMP/line.json" "$3"
 }
 remedies() { sed -n "$2p" "$1" | grep -o '"remedies":\[[^]]*\]'; }
 run() { # run LOG [VAR=VALUE...] -> the fixture's output

@@ -28,7 +28,9 @@ guarded() {
 count() { grep -c -- "$1" "$2" 2>/dev/null || true; }
 
 # in_ns SOCKET CMD...: run CMD in a private mount namespace whose /dev is a
-# small tmpfs with null, zero, full, urandom, pts, shm and log -> SOCKET
+# small tmpfs with null, zero, full, urandom, pts, shm and log -> SOCKET;
+# SOCKET "none": no /dev/log at all, and a private tmpfs on /tmp (where
+# the sinks' last resort is)
 in_ns() {
 	local sock=$1
 	shift
@@ -50,8 +52,12 @@ in_ns() {
 		ln -s /proc/self/fd/0 /dev/stdin
 		ln -s /proc/self/fd/1 /dev/stdout
 		ln -s /proc/self/fd/2 /dev/stderr
-		touch /dev/log; mount --bind "$sock" /dev/log
 		umount -l "$old"; rmdir "$old"
+		if [ "$sock" = none ]; then
+			mount -t tmpfs -o size=1m fgtmp /tmp
+		else
+			touch /dev/log; mount --bind "$sock" /dev/log
+		fi
 		exec "$@"' in_ns "$sock" "$@"
 }
 

@@ -20,13 +20,11 @@ export FG_STORM_FORKS=${FG_STORM_FORKS:-10000}
 export FG_BUILD=$M FG_LIB="$M/\$LIB/libforkguard.so.0"
 # noalloc counts glibc's __libc_malloc: musl has no such symbol
 export FG_SKIP=zero-alloc FG_SKIP_WHY="tests/transparency/noalloc.c wraps glibc's __libc_malloc; not built for musl"
-for t in transparency/run.sh integration/merged_vma.sh; do
-	echo "== musl: $t"
-	timeout 600 bash "$top/tests/$t" || failed=1
-done
+source "$top/tests/lib.sh"
+run_suite musl "$top/tests/transparency/run.sh" \
+	"$top/tests/integration/merged_vma.sh" || failed=1
 
 echo "== musl: forkguard run"
-source "$top/tests/integration/lib.sh"
 unset FG_SKIP
 cat >"$TMP/which.c" <<'EOF'
 #include <stdio.h>
@@ -63,7 +61,7 @@ if [ -n "$bb" ] && [ -z "$(readelf -l "$bb" | grep INTERP)" ]; then
 	check run-static "a static program: exit $rc, $(cat "$TMP/err")" \
 		bash -c "[ $rc = 126 ] && grep -q 'statically linked' '$TMP/err'"
 else
-	echo "SKIP run-static: no static busybox (apt-get install busybox-static)"
+	skip run-static "no static busybox (apt-get install busybox-static)"
 fi
 # without the musl build beside it: the reason, 127
 mkdir -p "$TMP/lone"

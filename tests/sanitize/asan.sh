@@ -12,7 +12,7 @@
 # own checks see (a guarded program that does not exit 0 fails them).
 #
 # What cannot hold under ASan is skipped by name (FG_SKIP, see
-# tests/integration/lib.sh): the zero-allocation check (noalloc replaces
+# tests/lib.sh): the zero-allocation check (noalloc replaces
 # malloc itself, which ASan does not survive), the storm's RSS verdict
 # (ASan's allocator adds about 100 kB between its two readings even with
 # no fork and no guard; the storm itself still runs, under ASan) and the
@@ -20,30 +20,25 @@
 # setuid check (a setuid program that links the instrumented library), and
 # honest_fields' statm-largest (ASan's shadow, terabytes of NORESERVE
 # address space, makes total_vm fail the statm bound, so no fork of an
-# instrumented process is decided at the statm tier).
-set -u
-top=$(cd "$(dirname "$0")/../.." && pwd)
+# instrumented process is decided at the statm tier), and the fork path's
+# syscall count (ASan's runtime reads /proc/self/maps around each fork).
+source "$(dirname "$0")/../lib.sh"
+top=$TOP
 A=$top/build/asan
 logs=$(mktemp -d /tmp/fg-asan.XXXXXX)
 chmod 1777 "$logs" # the errno case drops to nobody before it forks
-trap 'rm -rf "$logs"' EXIT
+trap 'cleanup; rm -rf "$logs"' EXIT
 failed=()
 libasan=$("${ASAN_CC:-gcc}" -print-file-name=libasan.so)
 export UBSAN_OPTIONS="print_stacktrace=1:halt_on_error=1:log_path=$logs/ubsan:log_exe_name=1"
 
-for t in "$@"; do
-	echo "== $t (asan)"
-	if ASAN_OPTIONS="log_path=$logs/asan:log_exe_name=1" \
-		FG_FIXTURES=$top/fixtures "$A/tests/$t" >"$logs/$t.out" 2>&1; then
-		grep -E '^\[  (PASSED|FAILED)' "$logs/$t.out"
-	else
-		cat "$logs/$t.out"
-		failed+=("$t")
-	fi
-done
+bins=()
+for t in "$@"; do bins+=("$A/tests/$t"); done
+ASAN_OPTIONS="log_path=$logs/asan:log_exe_name=1" FG_FIXTURES=$top/fixtures \
+	run_suite unit-asan "${bins[@]}" || failed+=(unit)
 
 export FG_BUILD=$A FG_LIB="$libasan $A/libforkguard.so"
-export FG_SKIP="zero-alloc storm remedy_heap remedy_jemalloc setuid-ignored statm-largest"
+export FG_SKIP="zero-alloc storm remedy_heap remedy_jemalloc setuid-ignored statm-largest fork-syscalls"
 export FG_SKIP_WHY="not meaningful under ASan (the header of tests/sanitize/asan.sh says why)"
 export FG_STORM_FORKS=${FG_STORM_FORKS:-5000}
 # leaks of the host programs (redis-server...) are not ours to report

@@ -3,11 +3,14 @@
  *
  * malloc/calloc/realloc defined here interpose on every library in the
  * process, the guard included; they count while `counting` is set, around
- * the fork call only.  Prints "allocations during N forks: M".
+ * the fork call only.  Prints "allocations during N forks: M".  With a
+ * second argument "hold" it then waits for EOF on stdin before exiting, so
+ * that what the guard wrote for the process can be read while it lives.
  */
 #define _GNU_SOURCE
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -53,5 +56,9 @@ int main(int argc, char **argv)
 		waitpid(pid, NULL, 0);
 	}
 	printf("allocations during %d forks: %lu\n", n, count);
+	fflush(stdout);
+	if (argc > 2 && !strcmp(argv[2], "hold"))
+		while (getchar() != EOF)
+			;
 	return 0;
 }

@@ -13,7 +13,8 @@ chmod 711 "$TMP" && mkdir -m 1777 "$TMP/fast"
 # Each case bare, then guarded twice: reporting every fork (each call goes
 # the whole way), and at the default level (a quiet fork takes the fast
 # path: the real fork is tail-called).
-for c in atfork errno signal passthrough closefds child handler-errno; do
+for c in atfork errno signal passthrough closefds child handler-errno clonefail \
+	maps; do
 	"$T/transparency" "$c" >"$TMP/bare.$c" 2>&1
 	rb=$?
 	FORKGUARD_REPORT=all FORKGUARD_FORMAT=json FORKGUARD_RATE_LIMIT=0 \
@@ -43,6 +44,20 @@ check fast-handler-errno "forks whose handlers leave EAGAIN behind are not failu
 	test ! -s "$TMP/fast/handler-errno"
 check reported-daemon "daemon is reported: $(calls child)" \
 	grep -q '"call":"daemon"' "$TMP/log.child"
+# a clone the kernel refuses: the same return and errno as bare (same-
+# clonefail above compares them, and the case checks them itself); the
+# report's outcome names the errno, the refused clone is no mismatch (the
+# reports sorted: the nobody child's and its parent's may come in any order)
+clones() {
+	python3 -c 'import json, sys
+print(" ".join(sorted("{}:{}:{}".format(d.get("call"), d.get("outcome"), d.get("mismatch"))
+	for d in map(json.loads, open(sys.argv[1])) if d.get("event") == "fork")))' "$1" 2>&1
+}
+check clone-einval "clone(CLONE_SIGHAND) without CLONE_VM, then clone() at RLIMIT_NPROC 0 as nobody: $(grep -h '^clone' "$TMP/guard.clonefail" | tr '\n' ';') reports: $(clones "$TMP/log.clonefail")" \
+	test "$(clones "$TMP/log.clonefail")" = "clone:EAGAIN:False clone:EINVAL:False fork:ok:False" \
+	-a "$(grep -c '^clone(CLONE_SIGHAND): -1 errno EINVAL$\|^clone() at nproc 0: -1 errno EAGAIN$' "$TMP/guard.clonefail")" = 2
+check clone-fast "default level: the refused clones reported all the same: $(clones "$TMP/fast/clonefail")" \
+	test "$(clones "$TMP/fast/clonefail")" = "clone:EAGAIN:False clone:EINVAL:False"
 
 if ! skipped zero-alloc; then
 	na=$("$T/noalloc" 500)
@@ -50,10 +65,19 @@ if ! skipped zero-alloc; then
 	nr=$(FORKGUARD_REPORT=all FORKGUARD_RATE_LIMIT=0 FORKGUARD_LOG="$TMP/na.log" LD_PRELOAD="$LIB" "$T/noalloc" 500)
 	check zero-alloc "bare: $na; guarded: $ng; guarded, reporting every fork: $nr" \
 		test "${na##*: }" = 0 -a "${ng##*: }" = 0 -a "${nr##*: }" = 0
+	# the metrics file is written after every fork (interval 0): read while
+	# the process is held after its last fork, it counts all 500; it is
+	# removed when the process exits
 	mkdir -p "$TMP/metrics"
-	nm=$(FORKGUARD_METRICS="$TMP/metrics" FORKGUARD_METRICS_INTERVAL=0 LD_PRELOAD="$LIB" "$T/noalloc" 500)
-	check zero-alloc-metrics "metrics written after every fork: $nm; file removed at exit: $(ls "$TMP/metrics" | wc -l) left" \
-		test "${nm##*: }" = 0 -a -z "$(ls "$TMP/metrics")"
+	coproc NA { FORKGUARD_METRICS="$TMP/metrics" FORKGUARD_METRICS_INTERVAL=0 LD_PRELOAD="$LIB" "$T/noalloc" 500 hold; }
+	napid=$NA_PID
+	read -r -t 30 nm <&"${NA[0]}"
+	f=$(ls "$TMP"/metrics/forkguard-noalloc-*.prom 2>/dev/null)
+	forks=$(sed -n 's/^forkguard_forks_total{.*verdict="ok",outcome="ok"} \([0-9]*\)$/\1/p' "$f" 2>/dev/null)
+	exec {NA[1]}>&-
+	wait "$napid" 2>/dev/null
+	check zero-alloc-metrics "metrics written after every fork: $nm; the file while it lived: ${f:-absent}, ok forks counted: ${forks:-none} (want 500); removed at exit: $(ls "$TMP/metrics" | wc -l) left" \
+		test "${nm##*: }" = 0 -a -n "$f" -a "${forks:-0}" = 500 -a -z "$(ls "$TMP/metrics")"
 fi
 
 # a host that exports the library's API names of its own (-rdynamic, as
@@ -83,6 +107,33 @@ read -r _ _ _ fds _ rss <<<"$out"
 check storm "$out; $lines log lines in ${secs}s (limit 10/s)" \
 	test "${fds%%->*}" = "${fds##*->}" -a "$((${rss##*->} - ${rss%%->*}))" -le 64 \
 	-a "$lines" -le "$((secs * 20 + 20))"
+
+# The fork path's syscalls, counted by strace in the parent between two
+# forks from the third on (storm: a first fork, then 6): with the cache
+# valid (forks 50 ms apart) a pread of the kept statm and its fstat; a
+# window apart (1.1 s) overcommit_memory's too; never an open, a cgroup
+# walk or meminfo (the process is far below its limits).  musl forks with
+# the fork syscall after a gettid, sleeps with nanosleep and stats with
+# fstat; glibc with clone, clock_nanosleep and newfstatat
+if ! skipped fork-syscalls; then
+	for gap in 50 1100; do
+		strace -f -qq -o "$TMP/strace.$gap" -E LD_PRELOAD="$LIB" \
+			"$T/storm" 6 "$gap" >/dev/null 2>&1
+		got=$(awk -v want=$((gap > 1000 ? 2 : 1)) '
+			NR == 1 { parent = $1 }
+			$1 != parent || /^[0-9]+ +(---|\+\+\+|<\.\.\.)/ { next }
+			{ sub(/^[0-9]+ +/, ""); sub(/[(<].*/, "") }
+			/^(clone|clone3|fork)$/ {
+				if (++forks > 3) { nseg++; bad += preads != want; o = o seg }
+				preads = 0; seg = ""; next
+			}
+			/^pread64$/ { preads++ }
+			!/^(getpid|gettid|(new)?fstat(at)?|pread64|wait4|(clock_)?nanosleep|rt_sigprocmask)$/ { seg = seg " " $0 }
+			END { printf "%d forks, %d with other than %d preads; other syscalls:%s\n", nseg, bad, want, o ? o : " none" }' "$TMP/strace.$gap")
+		check "fork-syscalls-$gap" "forks ${gap} ms apart: $got" \
+			test "$got" = "4 forks, 0 with other than $((gap > 1000 ? 2 : 1)) preads; other syscalls: none"
+	done
+fi
 
 # _init/_fini: musl's crti.o defines them global (the musl build)
 exports=$(nm -D --defined-only "$B/libforkguard.so" | awk '$3 != "_init" && $3 != "_fini" && $3 !~ /^__odr_asan[.]/ {print $3}' | sort | tr '\n' ' ')

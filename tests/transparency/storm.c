@@ -1,6 +1,7 @@
 /*
- * storm - many guarded forks in a loop: the fd count and RSS must not grow.
- * Prints "forks N fds A->B rss_kb C->D".
+ * storm - many guarded forks in a loop: the fd count and RSS must not grow
+ * after the first fork.  Prints "forks N fds A->B rss_kb C->D".
+ * usage: storm [N [GAP_MS]]  (GAP_MS between two forks; 0 by default)
  */
 #include <dirent.h>
 #include <stdio.h>
@@ -38,18 +39,19 @@ static long rss(void)
 int main(int argc, char **argv)
 {
 	int i, n = argc > 1 ? atoi(argv[1]) : 100000, f0, f1;
+	int gap_ms = argc > 2 ? atoi(argv[2]) : 0;
 	long r0, r1;
 	pid_t pid;
 
-	for (i = 0; i < 100; i++) {	/* warm up: the guard opens its fds */
-		pid = fork();
-		if (pid == 0)
-			_exit(0);
-		waitpid(pid, NULL, 0);
-	}
+	pid = fork(); /* the first fork: the guard opens what it keeps */
+	if (pid == 0)
+		_exit(0);
+	waitpid(pid, NULL, 0);
 	f0 = fds();
 	r0 = rss();
 	for (i = 0; i < n; i++) {
+		if (gap_ms)
+			usleep((useconds_t)gap_ms * 1000);
 		pid = fork();
 		if (pid == 0)
 			_exit(0);

@@ -245,6 +245,39 @@ static void case_passthrough(void)
 	free(stack);
 }
 
+/*
+ * --- clone() that the kernel refuses: the same return and errno ---
+ * CLONE_SIGHAND without CLONE_VM is EINVAL; a clone past RLIMIT_NPROC (as
+ * nobody: root bypasses it) is EAGAIN.  errno is set to a marker first, so
+ * a wrapper that clears it or leaves the marker shows.
+ */
+static void case_clonefail(void)
+{
+	struct rlimit rl = { 0, 0 };
+	char *stack = malloc(65536);
+	pid_t pid;
+	int rc;
+
+	EXPECT(stack != NULL);
+	errno = 1234;
+	rc = clone(clone_child, stack + 65536, CLONE_SIGHAND | SIGCHLD, NULL);
+	printf("clone(CLONE_SIGHAND): %d errno %s\n", rc,
+	       errno == EINVAL ? "EINVAL" : strerror(errno));
+	pid = fork();
+	if (pid == 0) {
+		if (setgid(65534) || setuid(65534) || setrlimit(RLIMIT_NPROC, &rl))
+			_exit(3);
+		errno = 1234;
+		rc = clone(clone_child, stack + 65536, SIGCHLD, NULL);
+		printf("clone() at nproc 0: %d errno %s\n", rc,
+		       errno == EAGAIN ? "EAGAIN" : strerror(errno));
+		fflush(stdout);
+		_exit(rc < 0 && errno == EAGAIN ? 0 : 4);
+	}
+	printf("nproc child: %d\n", wait_status(pid));
+	free(stack);
+}
+
 /* --- a program that closes every fd and reuses the numbers --- */
 static void case_closefds(void)
 {
@@ -308,14 +341,63 @@ static void case_child(void)
 	printf("daemon parent: %d\n", wait_status(pid));
 }
 
+/* one call's outcome: its result and errno (set to 0 before it) */
+#define SAY(what, call)                                                      \
+	do {                                                                 \
+		long r_;                                                     \
+		errno = 0;                                                   \
+		r_ = (long)(call);                                           \
+		printf("%s: %s, errno %s\n", what,                           \
+		       r_ == -1 ? "-1" : "ok", strerror(errno));             \
+	} while (0)
+
+/*
+ * --- mmap, munmap, mprotect, madvise, mremap: what they return and their
+ * errno, through the wrappers (which record them where smaps has no
+ * VmFlags), around a fork ---
+ */
+static void case_maps(void)
+{
+	size_t mb = 1 << 20;
+	char *a = mmap(NULL, 8 * mb, PROT_NONE,
+		       MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+	char *b;
+	pid_t pid;
+
+	EXPECT(a != MAP_FAILED);
+	SAY("mprotect rw", mprotect(a, 8 * mb, PROT_READ | PROT_WRITE));
+	SAY("madvise dontfork", madvise(a, mb, MADV_DONTFORK));
+	SAY("madvise dofork", madvise(a, mb, MADV_DOFORK));
+	errno = 0;
+	b = mremap(a, 8 * mb, 16 * mb, MREMAP_MAYMOVE);
+	printf("mremap grow: %s, errno %s\n", b == MAP_FAILED ? "-1" : "ok",
+	       strerror(errno));
+	EXPECT(b != MAP_FAILED);
+	if (b == MAP_FAILED)
+		return;
+	b[0] = 1;
+	pid = fork();
+	if (pid == 0)
+		_exit(b[0] == 1 ? 0 : 1);
+	printf("fork: %d\n", wait_status(pid));
+	SAY("mmap bad fd", mmap(NULL, mb, PROT_READ, MAP_PRIVATE, -1, 0));
+	SAY("munmap unaligned", munmap(b + 1, mb));
+	SAY("madvise bad advice", madvise(b, mb, 12345));
+	SAY("mremap shrink", mremap(b, 16 * mb, 4 * mb, 0));
+	SAY("munmap", munmap(b, 4 * mb));
+	SAY("mprotect unmapped", mprotect(b, mb, PROT_READ));
+}
+
 static const struct {
 	const char *name;
 	void (*fn)(void);
 } cases[] = {
+	{ "maps", case_maps },
 	{ "atfork", case_atfork },     { "errno", case_errno },
 	{ "signal", case_signal_threads }, { "passthrough", case_passthrough },
 	{ "closefds", case_closefds }, { "child", case_child },
 	{ "handler-errno", case_handler_errno },
+	{ "clonefail", case_clonefail },
 };
 
 int main(int argc, char **argv)
@@ -328,6 +410,6 @@ int main(int argc, char **argv)
 			cases[i].fn();
 			return bad;
 		}
-	fprintf(stderr, "usage: transparency atfork|errno|signal|passthrough|closefds|child|handler-errno\n");
+	fprintf(stderr, "usage: transparency atfork|errno|signal|passthrough|closefds|child|handler-errno|clonefail|maps\n");
 	return 2;
 }

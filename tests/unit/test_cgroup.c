@@ -17,6 +17,8 @@
 #include <string.h>
 
 #include "cgroup.h"
+#include "task_limits.h"
+#include "policy_cow.h"
 
 static const char *const bind_names[] = { "none", "memcg", "memcg_swap",
 					  "host" };

@@ -192,6 +192,33 @@ static void metrics(void **state)
 	assert_non_null(strstr(warn, "using 15\n"));
 }
 
+/* FORKGUARD_METRICS_LABELS: operator labels, checked as Prometheus wants */
+static void metrics_labels(void **state)
+{
+	struct fg_config c;
+	char warn[1024];
+	const char *const good[] = {
+		"FORKGUARD_METRICS_LABELS=instance=redis-6379,role=cache", NULL
+	};
+	const char *const bad[][2] = {
+		{ "FORKGUARD_METRICS_LABELS=pid=1", NULL },
+		{ "FORKGUARD_METRICS_LABELS=1x=a", NULL },
+		{ "FORKGUARD_METRICS_LABELS=a=\"b", NULL },
+		{ "FORKGUARD_METRICS_LABELS=a=b,", NULL },
+		{ "FORKGUARD_METRICS_LABELS=__name__=x", NULL },
+		{ "FORKGUARD_METRICS_LABELS=noequals", NULL },
+	};
+
+	(void)state;
+	assert_int_equal(parse(&c, warn, sizeof(warn), good), 0);
+	assert_string_equal(c.metrics_labels, "instance=redis-6379,role=cache");
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		assert_int_equal(parse(&c, warn, sizeof(warn), bad[i]), 1);
+		assert_string_equal(c.metrics_labels, "");
+		assert_non_null(strstr(warn, "no extra labels\n"));
+	}
+}
+
 static void hostile_values(void **state)
 {
 	struct fg_config c;
@@ -220,6 +247,7 @@ int main(void)
 		cmocka_unit_test(defaults),
 		cmocka_unit_test(every_value),
 		cmocka_unit_test(remedies_named),
+		cmocka_unit_test(metrics_labels),
 		cmocka_unit_test(bad_values_warn_and_keep_defaults),
 		cmocka_unit_test(hostile_values),
 		cmocka_unit_test(metrics),

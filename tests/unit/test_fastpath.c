@@ -6,16 +6,25 @@
  * more does not.  The mode 0 and mode 2 inverses of explain
  * (fg_eval_vma_max_pages, fg_eval_room_pages) meet the rule at the same
  * edge.  fg_fast_check(), cached or not, reaches fg_check()'s verdict on
- * every recorded snapshot, and again from its cache.
+ * every recorded snapshot, and again from its cache.  A failing capget
+ * (made to fail by a seccomp filter in a child) is read as the kernel
+ * reads it: ENOSYS (no CONFIG_MULTIUSER) admin, anything else not.
  */
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <setjmp.h>
 #include <cmocka.h>
+#include <errno.h>
+#include <linux/filter.h>
+#include <linux/seccomp.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include "fastpath.h"
 #include "policy.h"
@@ -176,6 +185,65 @@ static void fast_check_agrees(void **state)
 	assert_true(anon == FG_ANON_UNREAD);
 }
 
+/*
+ * In a child whose capget fails with @err (a seccomp filter): is the
+ * fork path's admin @want, with errno kept?  The child's exit code says
+ * which step failed (0: all held).
+ */
+static int admin_when_capget_fails(const char *root, int err, bool want)
+{
+	struct sock_filter f[] = {
+		BPF_STMT(BPF_LD | BPF_W | BPF_ABS,
+			 offsetof(struct seccomp_data, nr)),
+		BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, SYS_capget, 0, 1),
+		BPF_STMT(BPF_RET | BPF_K,
+			 SECCOMP_RET_ERRNO |
+			     ((unsigned)err & SECCOMP_RET_DATA)),
+		BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW),
+	};
+	struct sock_fprog prog = { sizeof(f) / sizeof(f[0]), f };
+	struct fg_result r;
+	int status;
+	pid_t pid = fork();
+
+	if (pid == 0) {
+		if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) ||
+		    prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, &prog))
+			_exit(10);
+		/* the filter answers: capget fails with err */
+		if (syscall(SYS_capget, NULL, NULL) != -1 || errno != err)
+			_exit(11);
+		if (fg_fast_check(root, FG_RULE_RUNNING, false, &r) ||
+		    !r.admin_known || r.task.admin != want)
+			_exit(12);
+		errno = 4242;
+		if (fg_task_admin_now() != want || errno != 4242)
+			_exit(13);
+		_exit(0);
+	}
+	assert_true(pid > 0);
+	assert_int_equal(waitpid(pid, &status, 0), pid);
+	assert_true(WIFEXITED(status));
+	return WEXITSTATUS(status);
+}
+
+static void capget_failing(void **state)
+{
+	char root[600];
+	struct fg_result r;
+
+	(void)state;
+	snapshot("mode2-5.2plus-fail", root, sizeof(root));
+	/* mode 2 reads admin; the snapshot has no ns links: initial ns */
+	assert_int_equal(fg_fast_check(root, FG_RULE_RUNNING, false, &r), 0);
+	assert_true(r.admin_known);
+	/* no capability syscalls: every task holds every capability */
+	assert_int_equal(admin_when_capget_fails(root, ENOSYS, true), 0);
+	/* refused for another reason: the stricter limit */
+	assert_int_equal(admin_when_capget_fails(root, EPERM, false), 0);
+	assert_int_equal(admin_when_capget_fails(root, EINVAL, false), 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -184,6 +252,7 @@ int main(void)
 		cmocka_unit_test(vma_max_is_the_edge),
 		cmocka_unit_test(room_is_the_edge),
 		cmocka_unit_test(fast_check_agrees),
+		cmocka_unit_test(capget_failing),
 	};
 
 	return cmocka_run_group_tests_name("fastpath", tests, NULL, NULL);

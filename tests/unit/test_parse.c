@@ -224,6 +224,36 @@ static void zoneinfo_reserve(void **state)
 	assert_int_equal(fg_zoneinfo_end(&z), 3840 + 22034 + 8000);
 }
 
+/* /proc/PID/stat: fields counted from the comm's last ')' */
+static void stat_fields(void **state)
+{
+	struct fg_stat st;
+
+	(void)state;
+	/* a comm with a space and a ')' of its own; kthreadd's flags */
+	assert_true(fg_parse_stat("2 (a) b) S 0 0 0 0 -1 2129984 11 22 33 44 "
+				  "0 5 0 0 20 0 1 0 77 0 0\n",
+				  &st));
+	assert_int_equal(st.state, 'S');
+	assert_true(st.flags & FG_PF_KTHREAD);
+	assert_int_equal(st.minflt, 11);
+	assert_int_equal(st.cminflt, 22);
+	assert_int_equal(st.majflt, 33);
+	assert_int_equal(st.cmajflt, 44);
+	assert_int_equal(st.starttime, 77);
+	assert_true(fg_parse_stat("9 (z) Z 1 9 9 0 -1 4194572 0 0 0 0 0 0 0 0 "
+				  "20 0 1 0 5",
+				  &st));
+	assert_int_equal(st.state, 'Z');
+	assert_false(st.flags & FG_PF_KTHREAD);
+	/* cut before starttime, or no comm at all */
+	assert_false(fg_parse_stat("9 (z) Z 1 9 9 0 -1 4194572 0 0 0 0", &st));
+	assert_false(fg_parse_stat("9 z Z 1", &st));
+	assert_false(fg_parse_stat("9 (z) S 1 9 9 0 -1 0 x 0 0 0 0 0 0 0 20 0 "
+				   "1 0 5",
+				   &st));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -235,6 +265,7 @@ int main(void)
 		cmocka_unit_test(maps_lines),
 		cmocka_unit_test(vmflags),
 		cmocka_unit_test(zoneinfo_reserve),
+		cmocka_unit_test(stat_fields),
 	};
 
 	return cmocka_run_group_tests_name("parse", tests, NULL, NULL);

@@ -66,9 +66,9 @@ static void test_process(void **state)
 		 "\"42\",errno=\"EAGAIN\"} 2\n");
 	has(buf, "forkguard_refused_total{comm=\"redis-server\",pid=\"42\"} "
 		 "3\n");
-	has(buf, "name=\"jemalloc\",result=\"helped\"} 1\n");
+	has(buf, "remedy=\"jemalloc\",result=\"helped\"} 1\n");
 	has(buf, "forkguard_remedy_released_bytes_total{comm=\"redis-server\","
-		 "pid=\"42\",name=\"jemalloc\"} 2097152\n");
+		 "pid=\"42\",remedy=\"jemalloc\"} 2097152\n");
 	has(buf, "le=\"5e-06\"} 4\n");
 	has(buf, "le=\"2.5e-05\"} 4\n");
 	has(buf, "le=\"5e-05\"} 6\n");
@@ -110,6 +110,30 @@ static void test_process(void **state)
 		assert_int_equal(strncmp(prev + 7, name, strcspn(name, " ")),
 				 0);
 	}
+}
+
+/* the operator's labels on every sample; no released bytes for retry */
+static void test_labels(void **state)
+{
+	struct fg_metrics_view v = view();
+	char buf[16384];
+	size_t n;
+
+	(void)state;
+	v.labels = "instance=redis-6379,role=cache";
+	n = fg_prom_process(&v, buf, sizeof(buf));
+	assert_true(n > 0);
+	has(buf, "forkguard_refused_total{comm=\"redis-server\",pid=\"42\","
+		 "instance=\"redis-6379\",role=\"cache\"} 3\n");
+	has(buf, "instance=\"redis-6379\",role=\"cache\",le=\"+Inf\"} 6\n");
+	for (const char *p = buf; (p = strstr(p, "\nforkguard_")); p++)
+		if (!strstr(p + 1, "instance=\"redis-6379\",role=\"cache\"") ||
+		    strstr(p + 1, "instance=\"redis-6379\",role=\"cache\"") >
+			strchr(p + 1, '\n'))
+			fail_msg("a sample without the labels: %.80s", p + 1);
+	assert_null(strstr(buf, "remedy_released_bytes_total{comm=\"redis-"
+				"server\",pid=\"42\",instance=\"redis-6379\","
+				"role=\"cache\",remedy=\"retry\""));
 }
 
 static void test_cow(void **state)
@@ -161,26 +185,46 @@ static void test_small_buffer(void **state)
 
 static void test_host(void **state)
 {
-	struct fg_prom_task t = { 7, "redis", FG_FAIL, true, -1 };
+	struct fg_prom_task t = { 7,	      "redis", FG_FAIL, true, -1,
+				  FG_COW_RISK, 16,      8 };
 	char buf[512];
 	size_t n;
 
 	(void)state;
-	n = fg_prom_host_head(buf, sizeof(buf));
+	n = fg_prom_host_head(FG_PROM_HOST_MARGIN, buf, sizeof(buf));
 	assert_true(n > 0);
 	has(buf, "# TYPE forkguard_check_margin_bytes gauge\n");
-	n = fg_prom_host_task(&t, buf, sizeof(buf));
+	n = fg_prom_host_task(FG_PROM_HOST_MARGIN, &t, buf, sizeof(buf));
 	assert_true(n > 0);
+	/* the verdict is a number of its own, never a label */
 	assert_string_equal(buf, "forkguard_check_margin_bytes{comm=\"redis\","
-				 "pid=\"7\",verdict=\"fail\"} -1024\n");
+				 "pid=\"7\"} -1024\n");
+	fg_prom_host_task(FG_PROM_HOST_VERDICT, &t, buf, sizeof(buf));
+	assert_string_equal(buf, "forkguard_check_verdict{comm=\"redis\","
+				 "pid=\"7\"} 2\n");
+	fg_prom_host_task(FG_PROM_HOST_COW_RISK, &t, buf, sizeof(buf));
+	assert_string_equal(buf, "forkguard_check_cow_risk{comm=\"redis\","
+				 "pid=\"7\"} 1\n");
+	fg_prom_host_task(FG_PROM_HOST_COW_HEADROOM, &t, buf, sizeof(buf));
+	assert_string_equal(buf, "forkguard_check_cow_headroom_bytes{comm="
+				 "\"redis\",pid=\"7\"} 8192\n");
+	t.cow_headroom_kb = FG_COW_NONE;
+	assert_int_equal(fg_prom_host_task(FG_PROM_HOST_COW_HEADROOM, &t, buf,
+					   sizeof(buf)),
+			 0);
 	t.have_margin = false;
-	assert_int_equal(fg_prom_host_task(&t, buf, sizeof(buf)), 0);
+	assert_int_equal(
+	    fg_prom_host_task(FG_PROM_HOST_MARGIN, &t, buf, sizeof(buf)), 0);
+	assert_int_equal(fg_prom_host_head(FG_PROM_HOST_FAMILIES, buf,
+					   sizeof(buf)),
+			 0);
 }
 
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_process),
+		cmocka_unit_test(test_labels),
 		cmocka_unit_test(test_cow),
 		cmocka_unit_test(test_hostile_comm),
 		cmocka_unit_test(test_small_buffer),

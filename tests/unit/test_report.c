@@ -77,6 +77,41 @@ static void fixture_event(struct fg_event *e, const char *name)
 	e->outcome_errno = 12;
 }
 
+/* The text after remedies saved the fork: the remedies in words, no fix
+ * line that no longer applies; one unit per size, "margin" for the
+ * overcommit room ("headroom" is the copy-on-write room). */
+static void text_after_remedies(void **state)
+{
+	struct fg_event e;
+	char buf[16384];
+	struct fg_attempt *a;
+
+	(void)state;
+	fixture_event(&e, "mode0-5.2plus-pass");
+	e.outcome_errno = 0;
+	e.verdict_before = FG_FAIL;
+	e.nattempts = 1;
+	a = &e.attempts[0];
+	memset(a, 0, sizeof(*a));
+	a->name = "split";
+	a->result = FG_ATTEMPT_PASS;
+	a->released_kb = 2048;
+	a->us = 34;
+	reported(fg_event_text(&e, buf, sizeof(buf)), buf);
+	assert_int_equal(e.r.verdict, FG_OK);
+	if (!strstr(buf, "  remedies (verdict before them: fail): split pass, "
+			 "released 2.0 MiB, 34 us"))
+		fail_msg("remedies not in words: %s", buf);
+	assert_null(strstr(buf, "{\"name\""));
+	assert_null(strstr(buf, "  fix: "));
+	assert_null(strstr(buf, "headroom at least"));
+	if (!strstr(buf, ", margin "))
+		fail_msg("no margin: %s", buf);
+	/* the rule's limit as a size first, then its exact terms */
+	if (!strstr(buf, "RAM + swap ") || !strstr(buf, "iB: "))
+		fail_msg("the rule's limit is not a size: %s", buf);
+}
+
 static void json_keys(void **state)
 {
 	static const char *const keys[] = {
@@ -150,7 +185,7 @@ static void text_diagnosis(void **state)
 	fixture_event(&r, "mode2-5.2plus-fail");
 	reported(fg_event_text(&r, buf, sizeof(buf)), buf);
 	assert_non_null(strstr(buf, "verdict fail, outcome ENOMEM"));
-	assert_non_null(strstr(buf, "mode 2 (strict)"));
+	assert_non_null(strstr(buf, "mode 2 (never)"));
 	assert_non_null(strstr(buf, "CommitLimit"));
 	assert_non_null(strstr(buf, "admin_reserve"));
 	assert_non_null(strstr(buf, "failing VMA"));
@@ -184,6 +219,7 @@ static void warning_lines(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(text_after_remedies),
 		cmocka_unit_test(json_keys),
 		cmocka_unit_test(json_mode1_nulls),
 		cmocka_unit_test(hostile_names_and_small_buffers),

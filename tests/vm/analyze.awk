@@ -9,7 +9,12 @@
 # expect=) against reality.  Agreement: verdict ok & real ok, or verdict
 # fail & real ENOMEM; borderline is counted apart.
 # Variables: guard=0 when no library was preloaded (then only the model is
-# checked).  Exit status 1 on any disagreement, bytes mismatch, scenario
+# checked); model=0 leaves the oracle's own model out (its rule is 5.2+'s).
+# A kernel whose @@U says outside=1 also has @@O records: the verdict of
+# `forkguard check --procfs` on a record of /proc taken right before the
+# fork, counted apart ("from outside"); the scenarios named seed-* and
+# seed-remediate-* are the seed incident's shape (oldk_scenarios.sh).
+# Exit status 1 on any disagreement, bytes mismatch, scenario
 # that could not be set up, or kernel run that did not reach @@END.
 #
 # Plain POSIX awk (mawk, busybox awk): no gensub, no arrays of arrays.
@@ -55,7 +60,11 @@ function fvkb(js,    i, s) {
 
 function reset() {
 	n = agree = dis = border = 0
-	setupfail = noverdict = 0
+	on = oagree = odis = oborder = 0
+	tsame = tdiff = 0
+	outside = 0
+	split("", sline)
+	setupfail = noverdict = nosys = 0
 	kmatch = kmis = knobytes = kmissing = kmodel = 0
 	mmatch = mmis = mband = 0
 	joined = merged = 0
@@ -88,6 +97,13 @@ function scenario_done(nm,    line, real, js, v, b, fk, k, m, band, mt, ok) {
 	line = sline[nm]
 	real = kv(line, "real")
 	js = json[nm]
+	if (real == "setup-ENOSYS") {
+		# a call this kernel was built without (4.10.7's tinyconfig
+		# has no madvise): nothing to judge, and said so
+		nosys++
+		add("  not applicable " nm ": " kv(line, "step") " is ENOSYS on this kernel")
+		return
+	}
 	if (real == "" || real ~ /^setup-/ || real == "none") {
 		setupfail++
 		add("  SETUP FAILED " nm ": " line)
@@ -105,7 +121,9 @@ function scenario_done(nm,    line, real, js, v, b, fk, k, m, band, mt, ok) {
 	ok = (kv(line, "expect") == "ok") == (real == "ok")
 	m = kv(line, "margin_kb") + 0
 	band = kv(line, "band_kb") + 0
-	if (ok)
+	if (!model)
+		;
+	else if (ok)
 		mmatch++
 	else if (m <= band && -m <= band)
 		mband++
@@ -137,6 +155,9 @@ function scenario_done(nm,    line, real, js, v, b, fk, k, m, band, mt, ok) {
 		}
 	}
 
+	if (outside)
+		outside_done(nm, real)
+
 	# the kernel's own refusal line (6.9+ prints bytes:)
 	k = klog[nm]
 	if (real != "ENOMEM")
@@ -166,6 +187,60 @@ function scenario_done(nm,    line, real, js, v, b, fk, k, m, band, mt, ok) {
 	}
 }
 
+# outside_done - `forkguard check --procfs` on the record taken right
+# before the fork, against the same real outcome (absent: not recorded,
+# e.g. a remediated fork, which no outside check can foresee).
+function outside_done(nm, real,    js, v) {
+	js = ojson[nm]
+	if (js == "")
+		return
+	on++
+	v = jv(js, "verdict")
+	if (v == "borderline") {
+		oborder++
+		add("  outside borderline " nm ": real=" real ", charge_kb " jv(js, "charge_min_kb") \
+			"-" jv(js, "charge_max_kb") ", limit_kb " jv(js, "limit_kb") ", " jv(js, "uncertain"))
+	} else if ((v == "ok" && real == "ok") || (v == "fail" && real == "ENOMEM")) {
+		oagree++
+	} else {
+		odis++
+		add("  OUTSIDE DISAGREE " nm ": real=" real " verdict=" v "\n" numbers(sline[nm]) "\n    json: " js)
+	}
+}
+
+# seed_done - the seed incident's shape: observed, the guard must say fail
+# (not borderline) for the ENOMEM, naming a VMA and a purge; remediated,
+# the fork must pass after a jemalloc purge.
+function seed_done(    js, line, fk, nm, obs, rem) {
+	for (nm in sline) {
+		if (nm ~ /^seed-remediate-/)
+			rem = nm
+		else if (nm ~ /^seed-/)
+			obs = nm
+	}
+	if (obs == "")
+		return
+	js = json[obs]
+	line = sline[obs]
+	fk = fvkb(js)
+	if (kv(line, "real") == "ENOMEM" && jv(js, "verdict") == "fail" && fk + 0 >= kv(line, "size_kb") + 0 &&
+	    index(js, "purge"))
+		print "  seed: observe: real=ENOMEM verdict=fail failing_vma.kb=" fk " (the retained chunks), the fix names the purge"
+	else {
+		print "  SEED FAILED: observe: real=" kv(line, "real") " verdict=" jv(js, "verdict") " failing_vma.kb=" fk \
+			" size_kb=" kv(line, "size_kb") "\n    json: " js
+		bad = 1
+	}
+	js = json[rem]
+	line = sline[rem]
+	if (kv(line, "real") == "ok" && index(js, "\"name\":\"jemalloc\"") && jv(js, "verdict") != "")
+		print "  seed: remediate: real=ok after the jemalloc purge (verdict " jv(js, "verdict") ")"
+	else {
+		print "  SEED FAILED: remediate: real=" kv(line, "real") "\n    json: " js
+		bad = 1
+	}
+}
+
 function kernel_done(    pct, status_line) {
 	if (rel == "")
 		return
@@ -177,16 +252,24 @@ function kernel_done(    pct, status_line) {
 		pct = memtotal ? 100.0 * maxband / memtotal : 0
 		printf "  largest band_kb: %d kB (%.3f %% of MemTotal %d kB), in %s\n", maxband, pct, memtotal, maxband_name
 	}
-	print "  oracle model vs real: " mmatch " match, " mband " differ inside the percpu band, " mmis " differ outside it"
+	if (outside)
+		print "  from outside (check --procfs on the record): " on " scenarios, " oagree " agree, " odis " disagree, " oborder " borderline"
+	seed_done()
+	if (tsame || tdiff)
+		print "  transparency (the suite's cases, bare and guarded): " tsame " same, " tdiff " differ"
+	if (model)
+		print "  oracle model vs real: " mmatch " match, " mband " differ inside the percpu band, " mmis " differ outside it"
 	print "  kernel refusal lines: " kmatch " bytes = guard failing_vma, " kmis " mismatch, " \
-		knobytes " without bytes (< 6.9), " kmissing " missing (ratelimited), " kmodel " != oracle model"
+		knobytes " without bytes (< 6.9), " kmissing " missing (ratelimited; none before 6.1), " kmodel " != oracle model"
 	print "  joined layouts: " merged " of " joined " merged into one VMA"
 	if (setupfail)
 		print "  setup failures: " setupfail
+	if (nosys)
+		print "  not applicable: " nosys " (a call the kernel lacks: ENOSYS)"
 	if (!ended)
 		print "  ERROR: the run did not reach its end (@@END missing: crash, hang or timeout)"
 	printf "%s", details
-	if (dis || kmis || setupfail || !ended || n == 0 || (!guard && mmis))
+	if (dis || odis || tdiff || kmis || setupfail || !ended || n == 0 || (!guard && mmis))
 		bad = 1
 	kernels++
 }
@@ -194,6 +277,8 @@ function kernel_done(    pct, status_line) {
 BEGIN {
 	if (guard == "")
 		guard = 1
+	if (model == "")
+		model = 1
 	bad = 0
 	kernels = 0
 	rel = ""
@@ -212,6 +297,7 @@ BEGIN {
 	reset()
 	rel = $2
 	memtotal = kv($0, "memtotal_kb") + 0
+	outside = kv($0, "outside") == "1"
 	next
 }
 
@@ -225,6 +311,7 @@ BEGIN {
 /^scenario / {
 	sline[$2] = $0
 	json[$2] = ""
+	ojson[$2] = ""
 	klog[$2] = ""
 	next
 }
@@ -235,6 +322,27 @@ BEGIN {
 	# the fork of the driver itself (its pid); keep the last such line
 	if (jv(js, "pid") == kv(sline[nm], "pid") || kv(sline[nm], "pid") == "")
 		json[nm] = js
+	next
+}
+
+/^@@T / {
+	if ($3 == "same")
+		tsame++
+	else if ($3 == "DIFFER") {
+		tdiff++
+		add("  TRANSPARENCY " $2 ": output or exit differs (" $4 " " $5 ")")
+	} else
+		add("  " substr($0, 5))
+	next
+}
+
+/^@@O / {
+	nm = $2
+	js = substr($0, length("@@O " nm " ") + 1)
+	if (substr(js, 1, 1) == "{" && jv(js, "event") == "fork")
+		ojson[nm] = js
+	else if (substr(js, 1, 1) != "{")
+		add("  outside " nm ": " js)
 	next
 }
 

@@ -11,6 +11,7 @@
 #include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/utsname.h>
 #include <unistd.h>
 
 #include "measure.h"
@@ -69,6 +70,39 @@ static long field(const char *key)
 	return -1;
 }
 
+/*
+ * totalreserve_pages - calculate_totalreserve_pages() (mm/page_alloc.c)
+ * from /proc/zoneinfo: per zone, its high watermark plus the largest of
+ * its lowmem reserves ("protection:"), at most what the zone manages.
+ */
+static long totalreserve_pages(void)
+{
+	long sum = 0, high = 0, prot = 0, v;
+	char *p, *e;
+
+	if (read_file("/proc/zoneinfo") < 0)
+		return 0;
+	for (p = buf; p && *p; p = strchr(p, '\n') ? strchr(p, '\n') + 1 : NULL) {
+		while (*p == ' ')
+			p++;
+		if (!strncmp(p, "Node ", 5)) {
+			sum += high + prot;
+			high = prot = 0;
+		} else if (!strncmp(p, "high ", 5)) {
+			high = strtol(p + 5, NULL, 10);
+		} else if (!strncmp(p, "protection: (", 13)) {
+			for (e = p + 13; *e && *e != ')' && *e != '\n';) {
+				v = strtol(e, &e, 10);
+				if (v > prot)
+					prot = v;
+				while (*e == ',' || *e == ' ')
+					e++;
+			}
+		}
+	}
+	return sum + high + prot;
+}
+
 int m_read_sys(struct m_sys *s)
 {
 	static const struct {
@@ -83,19 +117,31 @@ int m_read_sys(struct m_sys *s)
 	    {"/proc/sys/vm/user_reserve_kbytes",
 	     offsetof(struct m_sys, user_kb)},
 	};
+	struct utsname u;
 	unsigned i;
 	long lo, hi;
+	char *end;
 	int err;
 
 	memset(s, 0, sizeof(*s));
 	s->pk = sysconf(_SC_PAGESIZE) / 1024;
 	for (i = 0; i < sizeof(ctl) / sizeof(ctl[0]); i++) {
 		err = read_long(ctl[i].path, (long *)((char *)s + ctl[i].off));
-		if (err)
+		/* kbytes (3.14+) and the reserves (3.10+) may not exist */
+		if (err && !(i >= 2 && err == -ENOENT))
 			return err;
+	}
+	if (uname(&u) == 0) {
+		s->rel_major = strtol(u.release, &end, 10);
+		s->rel_minor = *end == '.' ? strtol(end + 1, NULL, 10) : 0;
 	}
 	if (read_file("/proc/meminfo") < 0)
 		return -errno;
+	s->guess_kb = field("MemFree:") + field("Cached:") +
+		      field("Buffers:") + field("SwapCached:") +
+		      field("SwapFree:") + field("SReclaimable:");
+	if (s->rel_major > 3 || (s->rel_major == 3 && s->rel_minor >= 1))
+		s->guess_kb -= field("Shmem:");
 	s->mem_total_kb = field("MemTotal:");
 	s->swap_total_kb = field("SwapTotal:");
 	s->hugetlb_kb = field("Hugetlb:");
@@ -103,6 +149,7 @@ int m_read_sys(struct m_sys *s)
 		s->hugetlb_kb = 0;
 	s->commit_limit_kb = field("CommitLimit:");
 	s->committed_kb = field("Committed_AS:");
+	s->guess_kb -= totalreserve_pages() * s->pk; /* buf: zoneinfo now */
 	s->ncpus = 1;
 	if (read_file("/sys/devices/system/cpu/present") > 0) {
 		/* "0-1" or "0" */
@@ -189,12 +236,26 @@ static long commit_limit_pages(const struct m_sys *s)
 	return allowed + s->swap_total_kb / s->pk;
 }
 
-/* allowed, in pages, for a process of @vm_pages (mode 2, 3.10+). */
+/* Is the kernel older than @major.@minor? */
+static bool before(const struct m_sys *s, long major, long minor)
+{
+	return s->rel_major < major ||
+	       (s->rel_major == major && s->rel_minor < minor);
+}
+
+/* allowed, in pages, for a process of @vm_pages (mode 2). */
 static long allowed_pages(const struct m_sys *s, long vm_pages, bool admin)
 {
 	long allowed = commit_limit_pages(s);
 	long user = s->user_kb / s->pk;
 
+	if (before(s, 3, 10)) {
+		/* 2.6.32-3.9: 3 % of the RAM part off for non-root, and
+		 * total_vm / 32 always */
+		if (!admin)
+			allowed -= (allowed - s->swap_total_kb / s->pk) / 32;
+		return allowed - vm_pages / 32;
+	}
 	if (!admin)
 		allowed -= s->admin_kb / s->pk;
 	allowed -= vm_pages / 32 < user ? vm_pages / 32 : user;
@@ -259,6 +320,15 @@ long m_limit_pages(const struct m_sys *s, const struct m_self *m, int mode,
 	long pk = s->pk, vm = m->vmsize_kb / pk, x, nx, i;
 	long base = s->committed_kb / pk + m->charge_kb / pk;
 
+	if (mode != 2 && before(s, 5, 2)) {
+		/* the free-memory heuristic, roughly (the 3 % or the admin
+		 * reserve of a non-admin, totalreserve and the kernel's own
+		 * slack are not taken off): a size to aim at, not a verdict */
+		x = s->guess_kb / pk - base;
+		if (!admin)
+			x -= before(s, 3, 10) ? x / 32 : s->admin_kb / pk;
+		return x > 0 ? x : 0;
+	}
 	if (mode != 2)
 		return (s->mem_total_kb + s->swap_total_kb) / pk;
 	/* fork ok iff base + 2x < allowed(vm + x) */

@@ -24,6 +24,9 @@ struct m_sys {
 	long mem_total_kb, swap_total_kb, hugetlb_kb;
 	long commit_limit_kb, committed_kb; /* as /proc/meminfo says */
 	long ncpus;			    /* present CPUs */
+	long rel_major, rel_minor;	    /* uname -r */
+	long guess_kb; /* free + file + swap free + slab - shmem (3.1+)
+			- totalreserve: mode 0's free before 5.2 */
 };
 
 /* This process: what dup_mmap will charge, in address order. */
@@ -57,7 +60,9 @@ void m_expect(const struct m_sys *s, const struct m_self *m, int mode,
 /*
  * m_limit_pages - the largest region, in pages, this process could add
  * (charged at creation and at fork) and still fork under @mode: mode 0/1:
- * MemTotal + SwapTotal (one VMA); mode 2: solves
+ * MemTotal + SwapTotal (one VMA; before 5.2, about the free memory of the
+ * heuristic: an aim for sizes, which the kernel's outcome judges, not a
+ * prediction); mode 2 (with the 2.6.32-3.9 allowed before 3.10): solves
  * committed + charge + 2x < allowed(total_vm + x).
  */
 long m_limit_pages(const struct m_sys *s, const struct m_self *m, int mode,

@@ -44,6 +44,13 @@ put() {
 	cp -L "$1" "$stage$2"
 }
 
+# musl_loader FILE - /lib/ld-musl-<arch>.so.1 when FILE is a musl ELF
+# (its PT_INTERP, or the musl libc.so in its DT_NEEDED for a library).
+musl_loader() {
+	readelf -lsd "$1" 2>/dev/null | grep -q 'ld-musl\|libc\.musl\|x86_64-linux-musl' || return 0
+	ls /lib/ld-musl-*.so.1 2>/dev/null | head -n 1
+}
+
 for f in "$@"; do
 	src=${f%%=*}
 	dest=${f#*=}
@@ -52,8 +59,11 @@ for f in "$@"; do
 	put "$src" "$dest"
 	# "libc.so.6 => /lib/x86_64-linux-gnu/libc.so.6 (0x...)" and
 	# "/lib64/ld-linux-x86-64.so.2 (0x...)"; static or non-ELF: nothing.
+	# A musl ELF ("FILE: error while loading ..." from glibc's ldd): its
+	# loader, musl's libc.so, which is all it links.
 	for lib in $(ldd "$src" 2>/dev/null |
-		awk '$2 == "=>" && $3 ~ /^\// { print $3 } $1 ~ /^\// { print $1 }'); do
+		awk '$2 == "=>" && $3 ~ /^\// { print $3 }
+		$1 ~ /^\// && $1 !~ /:$/ { print $1 }') $(musl_loader "$src"); do
 		[ -e "$stage$lib" ] || put "$lib" "$lib"
 	done
 done

@@ -1,11 +1,12 @@
 #!/bin/sh
 # oracle.sh [--host] [--no-guard] - forkguard's verdicts against real kernels.
 #
-# Builds the scenario driver and an initramfs (busybox, the driver, the
-# library, scenarios.sh as the work of init.sh), fetches Debian's newest 6.1
-# and 6.12 cloud kernels (fetch-kernels.sh, cached), boots each under TCG
-# (boot.sh) and lets analyze.awk pair every fork's real outcome with the
-# guard's JSON verdict.  Prints one summary line per kernel:
+# Builds the scenario driver, fetches Debian's newest 6.1 and 6.12 cloud
+# kernels (fetch-kernels.sh, cached), boots each under TCG with an
+# initramfs (busybox, the driver, the library, scenarios.sh and scen_lib.sh
+# as the work of init.sh) through vm.sh, and lets analyze.awk pair every
+# fork's real outcome with the guard's JSON verdict.  Prints one summary
+# line per kernel:
 #   kernel oracle <uname -r>: N scenarios, A agree, D disagree, B borderline
 # --host: the mode-0 subset on the running kernel, changing nothing.
 # --no-guard: no LD_PRELOAD; checks only the oracle's own model.
@@ -38,7 +39,8 @@ ms() { date +%s%3N; }
 secs() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.1f s", (b - a) / 1000 }'; }
 
 mkdir -p "$out"
-${CC:-cc} -O2 -Wall -Wextra -o "$out/scenario" "$here/scenario.c" "$here/measure.c"
+${CC:-cc} -O2 -Wall -Wextra -o "$out/scenario" "$here/scenario.c" "$here/layout.c" \
+	"$here/measure.c" "$here/snap.c"
 
 if [ "$host" = 1 ]; then
 	t0=$(ms)
@@ -55,26 +57,23 @@ else
 	rels=$("$here/fetch-kernels.sh" "$out/kernels")
 fi
 t1=$(ms)
-"$here/mkinitramfs.sh" "$out/initramfs.cpio.gz" "$here/init.sh" \
-	"$out/scenario=/oracle/scenario" "$here/scenarios.sh=/oracle/scenarios.sh" \
-	${lib:+"$lib=/oracle/libforkguard.so"}
-t2=$(ms)
-echo "oracle: kernels $(secs "$t0" "$t1"), initramfs $(secs "$t1" "$t2")"
+echo "oracle: kernels $(secs "$t0" "$t1")"
 
+# packed by the first boot (vm.sh), reused by the others
+rm -f "$out/initramfs.cpio.gz"
 status=0
 for rel in $rels; do
 	log=$out/run-$rel.log
-	t3=$(ms)
 	rc=0
-	"$here/boot.sh" "$out/kernels/$rel/vmlinuz" "$out/initramfs.cpio.gz" \
-		>"$log" 2>&1 || rc=$?
-	t4=$(ms)
+	"$here/vm.sh" -n -o "$out" oracle "$out/kernels/$rel/vmlinuz" "$here/init.sh" \
+		"$out/scenario=/oracle/scenario" "$here/scenarios.sh=/oracle/scenarios.sh" \
+		"$here/scen_lib.sh=/oracle/scen_lib.sh" \
+		${lib:+"$lib=/oracle/libforkguard.so"} || rc=$?
 	first=$(awk '/@@U /{ sub(/.*uptime=/, ""); print; exit }' "$log")
 	last=$(awk '/^@@END/{ sub(/.*uptime=/, ""); print; exit }' "$log")
-	echo "oracle: $rel: qemu $(secs "$t3" "$t4") (exit $rc): boot to first" \
-		"scenario ${first:-?} s, scenario set $(awk -v a="${first:-0}" \
-		-v b="${last:-0}" 'BEGIN { printf "%.1f", b - a }') s guest time;" \
-		"serial log $log"
+	echo "oracle: $rel: boot to first scenario ${first:-?} s, scenario set" \
+		"$(awk -v a="${first:-0}" -v b="${last:-0}" 'BEGIN { printf "%.1f", b - a }')" \
+		"s guest time"
 	if ! grep -q '@@U ' "$log"; then
 		echo "kernel oracle $rel: did not boot (see $log)"
 		status=1

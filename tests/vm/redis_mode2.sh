@@ -10,7 +10,7 @@
 # the remediate case (the jemalloc purge gives the charge back, BGSAVE
 # passes).  The last line is "redis mode2: PASS ..." or "redis mode2:
 # FAIL ..."; the exit status is 0 only on PASS.  Never touches the host's
-# /proc/sys.
+# /proc/sys.  Booted, collected and judged by vm.sh.
 # Environment: FORKGUARD_LIB (build/libforkguard.so), REDIS_OUT
 # (build/vm/redis), REDIS_KERNEL (a release under build/vm/kernels; default
 # the newest 6.12, else 6.1, fetched with fetch-kernels.sh if none is
@@ -27,8 +27,6 @@ lib=${FORKGUARD_LIB:-$root/build/libforkguard.so}
 cli=$root/build/forkguard
 hr=$root/build/fixtures/heap_retention
 
-ms() { date +%s%3N; }
-secs() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.1f s", (b - a) / 1000 }'; }
 die() { echo "redis mode2: FAIL $*"; exit 1; }
 
 for f in "$lib" "$cli" /usr/bin/redis-server /usr/bin/redis-cli; do
@@ -36,39 +34,20 @@ for f in "$lib" "$cli" /usr/bin/redis-server /usr/bin/redis-cli; do
 done
 lib=$(realpath "$lib")
 
-t0=$(ms)
 rel=${REDIS_KERNEL:-$("$here/pick-kernel.sh" "$kernels")}
 [ -n "$rel" ] && [ -s "$kernels/$rel/vmlinuz" ] || die "no kernel (tests/vm/fetch-kernels.sh $kernels)"
 
-mkdir -p "$out"
 extra=
 [ -x "$hr" ] && extra="$hr=/fg/heap_retention"
 # redis-server is a link to redis-check-rdb and picks its role from argv[0]:
 # keep the name.
-"$here/mkinitramfs.sh" "$out/initramfs.cpio.gz" "$here/redis_mode2_init.sh" \
+rc=0
+"$here/vm.sh" -t "${BOOT_TIMEOUT:-420}" -o "$out" \
+	-a "rm2_live_mb=${REDIS_LIVE_MB:-32} rm2_junk_mb=${REDIS_JUNK_MB:-512} rm2_extra=${REDIS_EXTRA:-1}" \
+	redis "$rel" "$here/redis_mode2_init.sh" \
 	/usr/bin/redis-server=/usr/bin/redis-server \
 	/usr/bin/redis-cli=/usr/bin/redis-cli \
 	"$lib=/fg/libforkguard.so" "$cli=/fg/forkguard" \
-	"$here/vm_setup.sh=/fg/vm_setup.sh" $extra
-t1=$(ms)
-
-log=$out/run-$rel.log
-rc=0
-BOOT_TIMEOUT=${BOOT_TIMEOUT:-420} \
-BOOT_APPEND="rm2_live_mb=${REDIS_LIVE_MB:-32} rm2_junk_mb=${REDIS_JUNK_MB:-512} rm2_extra=${REDIS_EXTRA:-1}" \
-	"$here/boot.sh" "$kernels/$rel/vmlinuz" "$out/initramfs.cpio.gz" 3G \
-	>"$log" 2>&1 || rc=$?
-t2=$(ms)
-tr -d '\r' <"$log" >"$log.tmp" && mv "$log.tmp" "$log"
-
-echo "redis_mode2.sh: kernel $rel; initramfs $(secs "$t0" "$t1"), qemu $(secs "$t1" "$t2") (exit $rc); serial log $log"
-sed -n 's/^@@S //p' "$log"
-verdict=$(grep -E '^redis mode2: (PASS|FAIL)' "$log" | tail -n 1)
-vmrc=$(sed -n 's/^@@EXIT //p' "$log" | tail -n 1)
-if [ -z "$verdict" ] || [ -z "$vmrc" ]; then
-	[ "$rc" = 124 ] && die "$rel: the VM timed out after ${BOOT_TIMEOUT:-420} s (see $log)"
-	die "$rel: the VM did not finish (qemu exit $rc; see $log)"
-fi
-echo "$verdict"
-[ "$vmrc" = 0 ] && case $verdict in "redis mode2: PASS"*) exit 0 ;; esac
-exit 1
+	"$here/vm_setup.sh=/fg/vm_setup.sh" $extra || rc=$?
+[ "$rc" != 124 ] || die "$rel: the VM timed out after ${BOOT_TIMEOUT:-420} s (see $out/run-$rel.log)"
+exec "$here/vm.sh" --verdict "redis mode2" "$out/run-$rel.log"

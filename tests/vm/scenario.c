@@ -1,7 +1,8 @@
 /*
  * scenario.c - the VM oracle's driver: build one memory layout, fork once.
  *
- * usage: scenario NAME [-j|-r|-a] [-f] [-u|-c] [-w] [-t MODE] [-n N] KIND SIZE
+ * usage: scenario NAME [-j|-r|-a] [-f] [-u|-c] [-w] [-t MODE] [-n N]
+ *                 [-s DIR] KIND SIZE
  *        scenario --hold SIZE
  *
  * It builds the layout KIND of SIZE, optionally drops privileges (-u:
@@ -18,7 +19,9 @@
  * malloc or stdio, so what is measured is what is forked.
  *
  * KIND: anon noreserve dontfork wipeonfork shared relro protnone
- *       protnone-clean brk mremap many.
+ *       protnone-clean brk mremap many arena tstack retain (layout.c).
+ * -s DIR records, right before the fork, what `forkguard check --procfs
+ * DIR self` reads (snap.c): the same fork judged from outside.
  * -j builds the region as two adjacent halves, which the kernel may merge
  * into one VMA (merged= tells whether it did; never assumed); -r maps the
  * upper half first; -a lets mmap(NULL) place both halves, as a naive
@@ -46,49 +49,17 @@
 #include <unistd.h>
 
 #include "measure.h"
+#include "scenario.h"
 
-#define NOBODY	 65534
-#define BRK_STEP (1UL << 30)
+#define NOBODY 65534
 
-enum join { J_NONE, J_UP, J_DOWN, J_ANY };
-
-enum kind {
-	K_ANON,
-	K_NORESERVE,
-	K_DONTFORK,
-	K_WIPEONFORK,
-	K_SHARED,
-	K_RELRO,
-	K_PROTNONE,
-	K_PROTCLEAN,
-	K_BRK,
-	K_MREMAP,
-	K_MANY,
-	K_COUNT
+const char *const kind_names[K_COUNT] = {
+    "anon",	 "noreserve", "dontfork", "wipeonfork",     "shared",
+    "relro",	 "protnone",  "protnone-clean", "brk",    "mremap",
+    "many",	 "arena",     "tstack",	       "retain",
 };
 
-static const char *const kind_names[K_COUNT] = {
-    "anon",	"noreserve",	  "dontfork", "wipeonfork", "shared", "relro",
-    "protnone", "protnone-clean", "brk",      "mremap",	    "many",
-};
-
-struct opts {
-	const char *name;
-	enum kind kind;
-	const char *size;
-	enum join join;
-	bool fault, user, cap, wait;
-	int target; /* sizing mode, -1: current */
-	long nmany;
-};
-
-struct region {
-	unsigned long lo, hi;
-	const char *step; /* failed step, NULL when built */
-	int err;
-};
-
-static long page;
+long page;
 
 /*
  * out - printf to stdout through a static buffer and one write(2): stdio
@@ -113,7 +84,7 @@ static void __attribute__((format(printf, 1, 2))) out(const char *fmt, ...)
 static void usage(void)
 {
 	fputs("usage: scenario NAME [-j|-r|-a] [-f] [-u|-c] [-w] [-t MODE]\n"
-	      "                [-n N] KIND SIZE\n"
+	      "                [-n N] [-s DIR] KIND SIZE\n"
 	      "       scenario --hold SIZE\n",
 	      stderr);
 	exit(2);
@@ -185,181 +156,6 @@ static long size_pages(const char *spec, int mode, bool admin)
 	return *p || v <= 0 ? -1 : v;
 }
 
-static int fail(struct region *r, const char *step)
-{
-	r->step = step;
-	r->err = errno;
-	return -1;
-}
-
-/*
- * A free address range of @len with a free page on each side, so that the
- * region built there can merge with itself but with no older neighbour
- * (a neighbour's size, or its anon_vma, would blur the boundary tests).
- */
-static char *free_range(size_t len)
-{
-	size_t span = len + 2 * page;
-	char *p = mmap(NULL, span, PROT_NONE,
-		       MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
-
-	if (p == MAP_FAILED)
-		return NULL;
-	munmap(p, span);
-	return p + page;
-}
-
-/* post - the kind's madvise or mprotect over [@p, @p + @len). */
-static int post(const struct opts *o, char *p, size_t len, struct region *r)
-{
-	switch (o->kind) {
-	case K_DONTFORK:
-		return madvise(p, len, MADV_DONTFORK) ? fail(r, "madvise") : 0;
-	case K_WIPEONFORK:
-		return madvise(p, len, MADV_WIPEONFORK) ? fail(r, "madvise")
-							: 0;
-	case K_RELRO:
-		return mprotect(p, len, PROT_READ) ? fail(r, "mprotect") : 0;
-	case K_PROTNONE:
-	case K_PROTCLEAN:
-		return mprotect(p, len, PROT_NONE) ? fail(r, "mprotect") : 0;
-	default: return 0;
-	}
-}
-
-/*
- * One mapping, or two halves (-j ascending, -r descending, both at hinted
- * adjacent addresses; -a wherever mmap(NULL) puts them), then the kind's
- * madvise/mprotect over the whole when adjacent, else over each half.
- */
-static int build_mapped(const struct opts *o, size_t len, struct region *r)
-{
-	int flags = MAP_PRIVATE | MAP_ANONYMOUS, fd = -1, n = o->join ? 2 : 1;
-	size_t half = o->join ? len / 2 / page * page : len;
-	size_t hl[2] = {half, len - half};
-	char path[256], *base = NULL, *at, *h[2];
-	const char *tmp;
-	int i, k;
-
-	if (o->kind == K_SHARED)
-		flags = MAP_SHARED | MAP_ANONYMOUS;
-	if (o->kind == K_NORESERVE)
-		flags |= MAP_NORESERVE;
-	if (o->kind == K_RELRO) {
-		tmp = getenv("TMPDIR");
-		snprintf(path, sizeof(path), "%s/fg-relro.%d",
-			 tmp ? tmp : "/tmp", (int)getpid());
-		fd = open(path, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
-		if (fd < 0)
-			return fail(r, "open");
-		unlink(path);
-		if (ftruncate(fd, (off_t)len))
-			return fail(r, "ftruncate");
-		flags = MAP_PRIVATE;
-	}
-	if (o->join != J_ANY && !(base = free_range(len)))
-		return fail(r, "reserve");
-	for (i = 0; i < n; i++) {
-		k = o->join == J_DOWN ? n - 1 - i : i;
-		at = base ? base + (k ? half : 0) : NULL;
-		h[k] = mmap(at, hl[k], PROT_READ | PROT_WRITE,
-			    flags | (at ? MAP_FIXED_NOREPLACE : 0), fd,
-			    k ? (off_t)half : 0);
-		if (h[k] == MAP_FAILED)
-			return fail(r, "mmap");
-		if (o->fault)
-			h[k][0] = 1;
-	}
-	if (fd >= 0)
-		close(fd);
-	r->lo = (unsigned long)h[0];
-	r->hi = (unsigned long)h[n - 1] + hl[n - 1];
-	if (r->lo > (unsigned long)h[n - 1]) {
-		r->lo = (unsigned long)h[n - 1];
-		r->hi = (unsigned long)h[0] + hl[0];
-	}
-	if (o->kind == K_RELRO || o->kind == K_PROTNONE)
-		for (i = 0; i < n; i++)
-			h[i][0] = 1; /* written, so it has an anon_vma */
-	if (r->hi - r->lo == len)
-		return post(o, (char *)r->lo, len, r);
-	for (i = 0; i < n; i++)
-		if (post(o, h[i], hl[i], r))
-			return -1;
-	return 0;
-}
-
-static int build_brk(size_t len, struct region *r)
-{
-	char *old = sbrk(0);
-	size_t done, step;
-
-	for (done = 0; done < len; done += step) {
-		step = len - done < BRK_STEP ? len - done : BRK_STEP;
-		if (sbrk((intptr_t)step) == (void *)-1)
-			return fail(r, "sbrk");
-	}
-	r->lo = (unsigned long)old;
-	r->hi = r->lo + len;
-	return 0;
-}
-
-static int build_mremap(size_t len, struct region *r)
-{
-	size_t half = len / 2 / page * page;
-	char *p = free_range(len);
-
-	if (!p)
-		return fail(r, "reserve");
-	p = mmap(p, half, PROT_READ | PROT_WRITE,
-		 MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED_NOREPLACE, -1, 0);
-	if (p == MAP_FAILED)
-		return fail(r, "mmap");
-	p = mremap(p, half, len, 0); /* grows in place: charges the delta */
-	if (p == MAP_FAILED)
-		return fail(r, "mremap");
-	r->lo = (unsigned long)p;
-	r->hi = r->lo + len;
-	return 0;
-}
-
-/* @n private RW VMAs separated by one-page PROT_NONE gaps. */
-static int build_many(size_t len, long n, struct region *r)
-{
-	size_t chunk = len / n / page * page, off = 0, sz;
-	size_t span = len + n * page;
-	char *base = free_range(span);
-	long i;
-
-	if (!base || mmap(base, span, PROT_NONE,
-			  MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE |
-			      MAP_FIXED_NOREPLACE,
-			  -1, 0) == MAP_FAILED)
-		return fail(r, "reserve");
-	for (i = 0; i < n; i++) {
-		sz = i == n - 1 ? len - chunk * (n - 1) : chunk;
-		if (mmap(base + off, sz, PROT_READ | PROT_WRITE,
-			 MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED, -1,
-			 0) == MAP_FAILED)
-			return fail(r, "mmap");
-		off += sz + page;
-	}
-	r->lo = (unsigned long)base;
-	r->hi = r->lo + span;
-	return 0;
-}
-
-static int build(const struct opts *o, long pages, struct region *r)
-{
-	size_t len = (size_t)pages * page;
-
-	switch (o->kind) {
-	case K_BRK: return build_brk(len, r);
-	case K_MREMAP: return build_mremap(len, r);
-	case K_MANY: return build_many(len, o->nmany, r);
-	default: return build_mapped(o, len, r);
-	}
-}
 
 static int drop_cap_sys_admin(void)
 {
@@ -434,7 +230,7 @@ static void parse(int argc, char **argv, struct opts *o)
 		usage();
 	o->name = argv[1];
 	optind = 2;
-	while ((c = getopt(argc, argv, "jrafucwt:n:")) != -1) {
+	while ((c = getopt(argc, argv, "jrafucwt:n:s:")) != -1) {
 		switch (c) {
 		case 'j': o->join = J_UP; break;
 		case 'r': o->join = J_DOWN; break;
@@ -445,6 +241,7 @@ static void parse(int argc, char **argv, struct opts *o)
 		case 'w': o->wait = true; break;
 		case 't': o->target = atoi(optarg); break;
 		case 'n': o->nmany = atol(optarg); break;
+		case 's': o->snap = optarg; break;
 		default: usage();
 		}
 	}
@@ -499,6 +296,11 @@ int main(int argc, char **argv)
 	if (m_read_sys(&s) || m_read_self(&m))
 		return measure_failed(o.name);
 	m_expect(&s, &m, (int)s.mode, m.admin, &e);
+	if (o.snap && (err = snap_write(o.snap))) {
+		out("scenario %s real=setup-%s step=snapshot\n", o.name,
+		    outcome(-err));
+		return 3;
+	}
 
 	pid = fork();
 	if (pid == 0)

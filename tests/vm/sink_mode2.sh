@@ -22,17 +22,9 @@ rel=${SINK_KERNEL:-$("$here/pick-kernel.sh" "$kernels")}
 
 mkdir -p "$out"
 ${CC:-cc} -std=gnu11 -Wall -Wextra -O2 -o "$out/fill_fork" "$here/fill_fork.c"
-"$here/mkinitramfs.sh" "$out/initramfs.cpio.gz" "$here/sink_mode2_init.sh" \
+"$here/vm.sh" -a "sm2_forks=${SINK_FORKS:-20}" -t "${BOOT_TIMEOUT:-300}" -o "$out" \
+	sink "$rel" "$here/sink_mode2_init.sh" \
 	"$lib=/fg/libforkguard.so" "$out/fill_fork=/fg/fill_fork" \
-	"$here/vm_setup.sh=/fg/vm_setup.sh"
-log=$out/run-$rel.log
-rc=0
-BOOT_TIMEOUT=${BOOT_TIMEOUT:-300} BOOT_APPEND="sm2_forks=${SINK_FORKS:-20}" \
-	"$here/boot.sh" "$kernels/$rel/vmlinuz" "$out/initramfs.cpio.gz" 3G >"$log" 2>&1 || rc=$?
-tr -d '\r' <"$log" >"$log.tmp" && mv "$log.tmp" "$log"
-echo "sink_mode2.sh: kernel $rel (qemu exit $rc); serial log $log"
-sed -n 's/^@@S //p; s/^@@E /  stderr: /p' "$log"
-verdict=$(grep -E '^sink mode2: (PASS|FAIL)' "$log" | tail -n 1)
-[ -n "$verdict" ] || die "$rel: the VM did not finish (qemu exit $rc; see $log)"
-echo "$verdict"
-case $verdict in "sink mode2: PASS"*) exit 0 ;; *) exit 1 ;; esac
+	"$here/vm_setup.sh=/fg/vm_setup.sh" || :
+sed -n 's/^@@E /  stderr: /p' "$out/run-$rel.log"
+exec "$here/vm.sh" --verdict "sink mode2" "$out/run-$rel.log"

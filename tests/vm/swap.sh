@@ -14,7 +14,8 @@
 # exit 0 only when nothing failed.  Environment: FORKGUARD_LIB
 # (build/libforkguard.so), SWAP_OUT (build/vm/swap), SWAP_KERNEL (a release
 # under build/vm/kernels), BOOT_TIMEOUT (300).  Never touches the host's
-# /proc/sys or swap.
+# /proc/sys or swap.  Booted and collected by vm.sh (the disk: -d 1G,
+# sparse: mkswap writes one page of it).
 set -u
 
 here=$(cd "$(dirname "$0")" && pwd)
@@ -37,30 +38,19 @@ summary() {
 [ -e "$lib" ] || { fail swap "$lib missing (make)"; summary; }
 lib=$(realpath "$lib")
 mkdir -p "$out"
-${CC:-cc} -O2 -Wall -Wextra -o "$out/scenario" "$here/scenario.c" "$here/measure.c" ||
+${CC:-cc} -O2 -Wall -Wextra -o "$out/scenario" "$here/scenario.c" "$here/layout.c" \
+	"$here/measure.c" "$here/snap.c" ||
 	{ fail swap "cannot build the scenario driver"; summary; }
 
 rel=${SWAP_KERNEL:-$("$here/pick-kernel.sh" "$kernels")}
 [ -n "$rel" ] && [ -s "$kernels/$rel/vmlinuz" ] ||
 	{ fail swap "no kernel (tests/vm/fetch-kernels.sh $kernels)"; summary; }
 
-"$here/mkinitramfs.sh" "$out/initramfs.cpio.gz" "$here/swap_init.sh" \
-	"$out/scenario=/fg/scenario" "$lib=/fg/libforkguard.so" \
-	"$here/vm_setup.sh=/fg/vm_setup.sh" 2>/dev/null ||
-	{ fail swap "cannot pack the initramfs"; summary; }
-img=$out/swap.img
-rm -f "$img"
-truncate -s 1G "$img"	# sparse: mkswap writes one page of it
-log=$out/run-$rel.log
-t0=$(date +%s)
 rc=0
-BOOT_TIMEOUT=${BOOT_TIMEOUT:-300} "$here/boot.sh" "$kernels/$rel/vmlinuz" \
-	"$out/initramfs.cpio.gz" 3G \
-	-drive "file=$img,if=none,id=swap,format=raw" \
-	-device nvme,serial=fgswap,drive=swap >"$log" 2>&1 || rc=$?
-rm -f "$img"
-tr -d '\r' <"$log" >"$log.tmp" && mv "$log.tmp" "$log"
-echo "swap.sh: kernel $rel, qemu $(($(date +%s) - t0)) s (exit $rc), serial log $log"
+"$here/vm.sh" -t "${BOOT_TIMEOUT:-300}" -d 1G -o "$out" swap "$rel" \
+	"$here/swap_init.sh" "$out/scenario=/fg/scenario" "$lib=/fg/libforkguard.so" \
+	"$here/vm_setup.sh=/fg/vm_setup.sh" || rc=$?
+log=$out/run-$rel.log
 grep '^@@[SX] ' "$log" | sed 's/^@@[SX] /  /'
 if ! grep -q '^@@EXIT ' "$log"; then
 	fail swap "the VM did not finish (qemu exit $rc; see $log)"

@@ -1,5 +1,6 @@
 # vm_setup.sh - sourced first by the /init scripts of swap.sh,
-# sink_mode2.sh, redis_mode2.sh and cow.sh (packed as /fg/vm_setup.sh): a
+# sink_mode2.sh, redis_mode2.sh and cow.sh (packed as /fg/vm_setup.sh)
+# and of oldk.sh (/oracle/vm_setup.sh): a
 # PATH, proc, sys and devtmpfs, the serial console as stdio, a ramfs on
 # /run (tmpfs pages are charged like memory, and fail at the mode-2 limit;
 # RUN_FS=tmpfs asks for tmpfs), kernel messages off the console (read them

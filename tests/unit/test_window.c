@@ -1,0 +1,250 @@
+/*
+ * test_window - the fork path's cache grows old: the staleness fastpath.c
+ * accepts, and no more.
+ *
+ * A recorded procfs tree (a copy of mode0-5.2plus-pass) whose meminfo and
+ * sysctls are rewritten in place between two checks, as swapon, swapoff
+ * or a write to vm.overcommit_ratio would change them.  Within the window
+ * the cached base decides; past it, a fork near the limit (over half of
+ * the size the base passes) is decided on the new figures, one far below
+ * on the old ones until FG_FAST_FAR windows are past and fg_fast_renew()
+ * (the atfork handler's) reads them again.  A new overcommit_memory
+ * counts once the window is past.  In mode 2, a new overcommit_ratio (CommitLimit) counts once the
+ * window is past, and a new SwapTotal at once (meminfo is read at every
+ * fork there).  The window is shortened through fg_fast_set_window(); the
+ * real one (1 s) is waited out once.
+ */
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <setjmp.h>
+#include <cmocka.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "fastpath.h"
+#include "policy.h"
+#include "procfs.h"
+
+/* mode0-5.2plus-pass: MemTotal 16 GiB; the limit per VMA RAM + swap */
+#define MEM_KB	UINT64_C(16777216)
+#define SWAP_KB UINT64_C(1048576)
+
+static char root[] = "/tmp/fg-window.XXXXXX";
+
+/* @rel rewritten in place (O_TRUNC): a kept fd sees the new text */
+static void put(const char *rel, const char *text)
+{
+	char path[700];
+	size_t len = strlen(text);
+	int fd;
+
+	snprintf(path, sizeof(path), "%s/%s", root, rel);
+	fd = open(path, O_WRONLY | O_TRUNC);
+	assert_true(fd >= 0);
+	assert_int_equal(write(fd, text, len), (ssize_t)len);
+	assert_int_equal(close(fd), 0);
+}
+
+static void meminfo(uint64_t swap_kb, uint64_t committed_kb)
+{
+	char text[512];
+
+	snprintf(text, sizeof(text),
+		 "MemTotal: %llu kB\nMemFree: 8388608 kB\n"
+		 "MemAvailable: 12582912 kB\nSwapTotal: %llu kB\n"
+		 "SwapFree: %llu kB\nCommitLimit: 0 kB\n"
+		 "Committed_AS: %llu kB\n",
+		 (unsigned long long)MEM_KB, (unsigned long long)swap_kb,
+		 (unsigned long long)swap_kb, (unsigned long long)committed_kb);
+	put("meminfo", text);
+}
+
+static void statm_pages(uint64_t pages)
+{
+	char text[64];
+
+	snprintf(text, sizeof(text), "%llu 100 10 1 0 100 0\n",
+		 (unsigned long long)pages);
+	put("self/statm", text);
+}
+
+static enum fg_verdict verdict(void)
+{
+	struct fg_result r;
+
+	assert_int_equal(fg_fast_check(root, FG_RULE_COUNT, false, &r), 0);
+	return r.verdict;
+}
+
+static int setup(void **state)
+{
+	char src[600], cmd[1400];
+	const char *base = getenv("FG_FIXTURES");
+
+	(void)state;
+	snprintf(src, sizeof(src), "%s/snapshots/mode0-5.2plus-pass",
+		 base ? base : "fixtures");
+	if (!mkdtemp(root))
+		return -1;
+	snprintf(cmd, sizeof(cmd), "cp -r '%s'/. '%s'", src, root);
+	return system(cmd) ? -1 : 0;
+}
+
+static int teardown(void **state)
+{
+	char cmd[700];
+
+	(void)state;
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", root);
+	return system(cmd) ? -1 : 0;
+}
+
+static void wait_us(long us)
+{
+	usleep((useconds_t)us + 50000);
+}
+
+/* Mode 0, a fork near the limit: swap taken away between two forks. */
+static void swap_gone(long w)
+{
+	/* in pages: over RAM alone, under RAM + swap, over half of either */
+	uint64_t near = (MEM_KB + SWAP_KB / 2) / 4;
+	struct fg_sys s;
+	uint64_t anon;
+
+	fg_fast_set_window(w);
+	put("sys/vm/overcommit_memory", "0\n");
+	meminfo(SWAP_KB, 0);
+	statm_pages(near);
+	wait_us(w);
+	assert_int_equal(verdict(), FG_OK); /* the base read again */
+	assert_true(fg_fast_pass(root, &anon));
+	meminfo(0, 0); /* swapoff */
+	/* within the window: the cached base decides */
+	assert_true(fg_fast_pass(root, &anon));
+	wait_us(w);
+	/* past it, near the limit: not from the cache; the new limit */
+	assert_false(fg_fast_pass(root, &anon));
+	assert_int_equal(verdict(), FG_FAIL);
+	assert_true(fg_fast_sys(&s, w));
+	assert_int_equal(s.swap_total_kb, 0);
+}
+
+/*
+ * Far below (a quarter of RAM): the old base decides up to FG_FAST_FAR
+ * windows and is renewed after a fork past that; the mode is kept within
+ * the window only, statm never.
+ */
+static void far_below(long w)
+{
+	struct fg_sys s;
+	uint64_t anon;
+
+	statm_pages(MEM_KB / 4 / 4);
+	put("sys/vm/overcommit_memory", "0\n");
+	meminfo(0, 0);
+	wait_us(w);
+	fg_fast_renew(root, FG_RULE_COUNT, w);
+	assert_true(fg_fast_sys(&s, w));
+	assert_int_equal(s.swap_total_kb, 0);
+	/* statm is read at every fork: a growth past the limit counts at
+	 * once, within the window too */
+	assert_true(fg_fast_pass(root, &anon));
+	statm_pages(MEM_KB / 4 + 1);
+	assert_false(fg_fast_pass(root, &anon));
+	statm_pages(MEM_KB / 4 / 4);
+	/* a new mode: counts once the window is past */
+	put("sys/vm/overcommit_memory", "2\n");
+	assert_true(fg_fast_pass(root, &anon));
+	wait_us(w);
+	assert_false(fg_fast_pass(root, &anon));
+	put("sys/vm/overcommit_memory", "0\n");
+	meminfo(SWAP_KB, 0);		  /* swapon */
+	assert_false(fg_fast_sys(&s, w)); /* older than the window */
+	assert_true(fg_fast_pass(root, &anon));
+	assert_true(anon == 90);
+	/* renewed after a fork only past FG_FAST_FAR windows */
+	fg_fast_renew(root, FG_RULE_COUNT, FG_FAST_FAR * w);
+	assert_true(fg_fast_sys(&s, FG_FAST_FAR * w));
+	assert_int_equal(s.swap_total_kb, 0);
+	wait_us(FG_FAST_FAR * w);
+	assert_true(fg_fast_pass(root, &anon));
+	fg_fast_after(root, FG_RULE_COUNT);
+	assert_true(fg_fast_sys(&s, w));
+	assert_int_equal(s.swap_total_kb, SWAP_KB);
+
+	/* after a fork: forks more than a window apart leave the base as it
+	 * is (each reads its own mode and statm); a window's forks renew it */
+	wait_us(w);
+	assert_true(fg_fast_pass(root, &anon));
+	fg_fast_after(root, FG_RULE_COUNT);
+	assert_false(fg_fast_sys(&s, w));
+	assert_true(fg_fast_pass(root, &anon));
+	fg_fast_after(root, FG_RULE_COUNT);
+	assert_true(fg_fast_sys(&s, w));
+}
+
+static void mode0_short_window(void **state)
+{
+	(void)state;
+	swap_gone(100000);
+	far_below(100000);
+}
+
+/* The real window, waited out once. */
+static void mode0_real_window(void **state)
+{
+	(void)state;
+	assert_int_equal(FG_FAST_WINDOW_US, 1000000);
+	assert_int_equal(FG_FAST_FAR, 10);
+	swap_gone(FG_FAST_WINDOW_US);
+	assert_int_equal(fg_fast_window(), FG_FAST_WINDOW_US);
+}
+
+/* Mode 2: CommitLimit lowered by overcommit_ratio, swap taken away. */
+static void mode2_commit_limit(void **state)
+{
+	/* ratio 50: CommitLimit 8 GiB + 1 GiB swap; 7 GiB committed, 1.5 more */
+	uint64_t committed = 7 * 1048576, pages = 1536 * 256, anon;
+
+	(void)state;
+	fg_fast_set_window(100000);
+	put("sys/vm/overcommit_memory", "2\n");
+	put("sys/vm/overcommit_ratio", "50\n");
+	put("sys/vm/overcommit_kbytes", "0\n");
+	put("sys/vm/admin_reserve_kbytes", "0\n");
+	put("sys/vm/user_reserve_kbytes", "0\n");
+	meminfo(SWAP_KB, committed);
+	statm_pages(pages);
+	usleep(150000);
+	assert_int_equal(verdict(), FG_OK);
+	/* the whole check decides mode 2: no cached one-number pass */
+	assert_false(fg_fast_pass(root, &anon));
+	/* ratio 40: CommitLimit 6.4 GiB + 1 GiB swap < 8.5 GiB */
+	put("sys/vm/overcommit_ratio", "40\n");
+	assert_int_equal(verdict(), FG_OK); /* the sysctls: within W */
+	usleep(150000);
+	assert_int_equal(verdict(), FG_FAIL);
+	/* back to 50, and the swap taken away: meminfo counts at once */
+	put("sys/vm/overcommit_ratio", "50\n");
+	usleep(150000);
+	assert_int_equal(verdict(), FG_OK);
+	meminfo(0, committed);
+	assert_int_equal(verdict(), FG_FAIL);
+	fg_fast_set_window(FG_FAST_WINDOW_US);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(mode0_short_window),
+		cmocka_unit_test(mode2_commit_limit),
+		cmocka_unit_test(mode0_real_window),
+	};
+
+	return cmocka_run_group_tests_name("window", tests, setup, teardown);
+}
