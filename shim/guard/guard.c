@@ -190,7 +190,9 @@ bool fg_guard_pass(void)
 	const struct fg_config *c = config();
 	uint64_t anon;
 
-	if (!c || c->report == FG_REPORT_ALL)
+	/* every fork reported, or every child followed: the whole way */
+	if (!c || c->report == FG_REPORT_ALL ||
+	    (c->cow == FG_COW_ABORT && c->cow_follow_all))
 		return false;
 	return (fg_fast_pass(c->procfs, &anon) || pass_checked(c)) &&
 	       fg_cow_quick(c, anon);

@@ -85,6 +85,13 @@ cpu=$(json_get "$TMP/cost-end.json" watch_cpu_us)
 secs=$(json_get "$TMP/cost-end.json" child_seconds)
 check cow-watch-cost "a 2 s child, 64 MiB of room: $(json_get "$TMP/cost-end.json" watch_looks) looks, ${cpu:-?} us of CPU in ${secs:-?} s: $(awk -v c="${cpu:-0}" -v s="${secs:-1}" 'BEGIN { printf "%.3f", c / (s * 1e6) * 100 }') % of a core" \
 	test "$(json_get "$TMP/cost-end.json" watch_looks)" -ge 10 -a "$(json_get "$TMP/cost-end.json" aborted)" = false
+# FOLLOW=all: every fork's child is followed, the fast path's too (a
+# shell's later forks take it when they are ok)
+FORKGUARD_COW=abort FORKGUARD_COW_FOLLOW=all FORKGUARD_SYSFS=$TMP/sys FORKGUARD_FORMAT=json \
+	FORKGUARD_LOG=$TMP/all.log LD_PRELOAD="$LIB" bash -c '(:); (:); (:); (:)' >/dev/null 2>&1
+check cow-follow-all "a shell's 4 forks with 64 MiB of room: $(grep -c '"event":"child_end"' "$TMP/all.log") child_end line(s)" \
+	test "$(grep -c '"event":"child_end"' "$TMP/all.log")" = 4
+
 # what a fork cost, learned: the last fork of a shell states the copy its
 # first child caused as the one to expect (null before any ended)
 FORKGUARD_COW=abort FORKGUARD_COW_FOLLOW=all FORKGUARD_REPORT=all FORKGUARD_SYSFS=$TMP/sys \
