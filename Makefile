@@ -146,7 +146,7 @@ LOG_OBJ := $(B)/obj/guard/log.o $(B)/obj/guard/log_fd.o
 # (test_guard brings its own sink in place of log.o)
 REMEDY_OBJ := $(B)/obj/guard/remedy.o $(B)/obj/guard/remedy_alloc.o \
 	$(B)/obj/guard/remedy_split.o $(B)/obj/guard/metrics.o \
-	$(B)/obj/guard/metrics_prune.o $(B)/obj/guard/cow.o
+	$(B)/obj/guard/cow.o
 $(B)/tests/test_remedy: tests/unit/test_remedy.c $(B)/libforkguard-core.a \
 		$(UNIT_OBJ) $(REMEDY_OBJ) $(LOG_OBJ) | $(B)/tests
 	$(CC) $(FG_CFLAGS) $(L_all) $(CFLAGS) -o $@ $< $(REMEDY_OBJ) $(LOG_OBJ) $(UNIT_OBJ) \
