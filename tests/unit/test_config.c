@@ -7,6 +7,7 @@
 #include <setjmp.h>
 #include <cmocka.h>
 #include <stdio.h>
+#include <signal.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -241,6 +242,50 @@ static void hostile_values(void **state)
 	assert_int_equal(parse(&c, warn, sizeof(warn), env), 0);
 }
 
+/* FORKGUARD_COW=abort and its options: rows of the table like the others;
+ * a signal with or without its SIG; "cause" is a label the metrics use */
+static void cow_abort(void **state)
+{
+	struct fg_config c;
+	char warn[1024];
+	const char *const none[] = { NULL };
+	const char *const good[] = {
+		"FORKGUARD_COW=abort",	     "FORKGUARD_COW_SIGNAL=SIGTERM",
+		"FORKGUARD_COW_FOLLOW=all",  "FORKGUARD_COW_MARGIN=0",
+		"FORKGUARD_COW_BACKOFF=0",   NULL,
+	};
+	const char *const usr2[] = { "FORKGUARD_COW_SIGNAL=USR2", NULL };
+	const char *const bad[] = {
+		"FORKGUARD_COW_SIGNAL=SIGSTOP", "FORKGUARD_COW_FOLLOW=some",
+		"FORKGUARD_COW_MARGIN=1048577", "FORKGUARD_COW_BACKOFF=86401",
+		"FORKGUARD_METRICS_LABELS=cause=x", NULL,
+	};
+
+	(void)state;
+	assert_int_equal(parse(&c, warn, sizeof(warn), none), 0);
+	assert_int_equal(c.cow_signal, SIGUSR1);
+	assert_false(c.cow_follow_all);
+	assert_int_equal(c.cow_margin_mb, 16);
+	assert_int_equal(c.cow_backoff_s, 30);
+	assert_int_equal(parse(&c, warn, sizeof(warn), good), 0);
+	assert_int_equal(c.cow, FG_COW_ABORT);
+	assert_int_equal(c.cow_signal, SIGTERM);
+	assert_true(c.cow_follow_all);
+	assert_int_equal(c.cow_margin_mb, 0);
+	assert_int_equal(c.cow_backoff_s, 0);
+	assert_int_equal(parse(&c, warn, sizeof(warn), usr2), 0);
+	assert_int_equal(c.cow_signal, SIGUSR2);
+	assert_int_equal(parse(&c, warn, sizeof(warn), bad), 5);
+	assert_int_equal(c.cow_signal, SIGUSR1);
+	assert_false(c.cow_follow_all);
+	assert_int_equal(c.cow_margin_mb, 16);
+	assert_int_equal(c.cow_backoff_s, 30);
+	assert_string_equal(c.metrics_labels, "");
+	assert_non_null(strstr(warn, "expected USR1|USR2|TERM|KILL|INT|HUP; "
+				     "using USR1\n"));
+	assert_non_null(strstr(warn, "expected risk|all; using risk\n"));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -251,6 +296,7 @@ int main(void)
 		cmocka_unit_test(bad_values_warn_and_keep_defaults),
 		cmocka_unit_test(hostile_values),
 		cmocka_unit_test(metrics),
+		cmocka_unit_test(cow_abort),
 	};
 
 	return cmocka_run_group_tests_name("config", tests, NULL, NULL);
