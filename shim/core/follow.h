@@ -83,12 +83,13 @@ struct fg_child_end {
 	pid_t parent, child;
 	const char *call;
 	enum fg_child_cause cause;
-	int status;	       /* exit code, or the signal */
-	uint64_t worst_kb;     /* RssAnon at the fork */
-	uint64_t room_fork_kb; /* the room at the fork */
-	uint64_t room_min_kb;  /* the least room seen */
-	uint64_t copy_kb;      /* usage's peak - usage at the fork */
-	uint64_t expected_kb;  /* expected at the fork; UINT64_MAX: none */
+	int status;		 /* exit code, or the signal */
+	enum fg_child_cause how; /* what status is: UNKNOWN, EXIT or SIGNAL */
+	uint64_t worst_kb;	 /* RssAnon at the fork */
+	uint64_t room_fork_kb;	 /* the room at the fork */
+	uint64_t room_min_kb;	 /* the least room seen */
+	uint64_t copy_kb;	 /* usage's peak - usage at the fork */
+	uint64_t expected_kb;	 /* expected at the fork; UINT64_MAX: none */
 	uint64_t lifetime_us;
 	/* the abort, when cause is FG_END_ABORT or the signal was sent */
 	bool aborted;

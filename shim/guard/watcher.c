@@ -301,9 +301,10 @@ static void finish(struct slot *sl)
 		e->cause = si.si_code == CLD_EXITED ? FG_END_EXIT
 						    : FG_END_SIGNAL;
 	}
-	if (e->aborted &&
-	    (e->cause == FG_END_UNKNOWN ||
-	     (e->cause == FG_END_SIGNAL && e->status == e->abort_signal)))
+	e->how = e->cause;
+	/* a child we signalled ended by our doing, however it ended (Redis's
+	 * catches SIGUSR1 and exits 255): child_status says how */
+	if (e->aborted)
 		e->cause = FG_END_ABORT;
 	else if (e->oom_kills > 0 && e->cause != FG_END_EXIT)
 		e->cause = FG_END_OOM;

@@ -70,7 +70,16 @@ size_t fg_report_child_end_text(const struct fg_child_end *e,
 		fg_putsize(&b, e->abort_rate_kb_s);
 		fg_puts(&b, "/s), the child had caused ");
 		fg_putsize(&b, e->abort_copy_kb);
-		fg_puts(&b, " of copies; ended");
+		fg_puts(&b, " of copies; ended (");
+		fg_puts(&b, fg_child_cause_name(e->how));
+		if (e->how == FG_END_EXIT) {
+			fg_putc(&b, ' ');
+			fg_putu(&b, (uint64_t)e->status);
+		} else if (e->how == FG_END_SIGNAL) {
+			fg_putc(&b, ' ');
+			fg_puts(&b, fg_signal_name(e->status));
+		}
+		fg_putc(&b, ')');
 	} else {
 		fg_puts(&b, " ended (");
 		fg_puts(&b, fg_child_cause_name(e->cause));
@@ -127,10 +136,12 @@ size_t fg_report_child_end_json(const struct fg_child_end *e,
 	fg_json_u(&b, "child", (uint64_t)e->child);
 	fg_json_s(&b, "child_end", fg_child_cause_name(e->cause));
 	fg_json_key(&b, "child_status");
-	if (e->cause == FG_END_UNKNOWN)
+	if (e->how == FG_END_UNKNOWN)
 		fg_puts(&b, "null");
 	else
 		fg_puti(&b, e->status);
+	/* what child_status is: an exit code or a signal */
+	fg_json_s(&b, "child_status_is", fg_child_cause_name(e->how));
 	fg_json_key(&b, "child_seconds");
 	put_secs(&b, e->lifetime_us);
 	fg_json_u(&b, "child_copy_kb", e->copy_kb);

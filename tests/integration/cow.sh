@@ -44,6 +44,17 @@ check cow-abort "abort, 8 MiB of room: $(grep -o 'child killed.*' "$TMP/abort.ou
 	"$(json_get <(echo "$ab") abort_signal)" = SIGUSR1 -a \
 	"$(json_get <(echo "$ab") abort_room_kb)" = 8192 -a \
 	"$(grep -c 'parent survived' "$TMP/abort.out")" = 1
+# a child that catches SIGUSR1 and exits 255 (as Redis's save child does)
+# ended by the guard's doing: an abort, its status an exit code
+CATCH_USR1=1 FORKGUARD_COW=abort FORKGUARD_SYSFS=$TMP/sys FORKGUARD_FORMAT=json \
+	FORKGUARD_LOG=$TMP/catch.log LD_PRELOAD="$LIB" "$F" 16 2000 0 >"$TMP/catch.out" 2>&1
+ca=$(grep '"event":"child_end"' "$TMP/catch.log")
+check cow-abort-caught "abort, the child catches SIGUSR1: $(grep -o 'child exit.*' "$TMP/catch.out"); $ca" \
+	test "$(grep -c 'child exit 255' "$TMP/catch.out")" = 1 -a \
+	"$(json_get <(echo "$ca") child_end)" = abort -a \
+	"$(json_get <(echo "$ca") child_status)" = 255 -a \
+	"$(json_get <(echo "$ca") child_status_is)" = exit -a \
+	"$(grep -c 'parent survived' "$TMP/catch.out")" = 1
 FORKGUARD_COW=abort FORKGUARD_COW_MARGIN=1 FORKGUARD_SYSFS=$TMP/sys FORKGUARD_FORMAT=json \
 	FORKGUARD_LOG=$TMP/follow.log LD_PRELOAD="$LIB" "$F" 16 300 0 >"$TMP/follow.out" 2>&1
 fl=$(grep '"event":"child_end"' "$TMP/follow.log")
