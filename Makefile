@@ -122,7 +122,7 @@ $(B)/tests/%: tests/unit/%.c $(B)/libforkguard-core.a $(UNIT_OBJ) | $(B)/tests
 # the remedies' predicates and the guard's flow, with the library's objects
 # (test_guard brings its own sink in place of log.o)
 REMEDY_OBJ := $(B)/obj/guard/remedy.o $(B)/obj/guard/metrics.o $(B)/obj/guard/cow.o \
-	$(B)/obj/guard/watcher.o $(B)/obj/guard/plan.o
+	$(B)/obj/guard/watcher.o $(B)/obj/guard/watch_usage.o $(B)/obj/guard/plan.o
 # the sinks, for a test that does not bring its own
 SINK_OBJ := $(B)/obj/guard/emit.o $(B)/obj/guard/log.o
 $(B)/tests/test_remedy: tests/unit/test_remedy.c $(B)/libforkguard-core.a \
@@ -166,7 +166,8 @@ $(B)/tests/bench: tests/bench/bench.c $(B)/tests/libfg_empty.so | $(B)/tests
 # the fork path's check alone, linked with the library's objects
 $(B)/tests/bench_pass: tests/bench/pass.c $(B)/obj/guard/log.o \
 		$(B)/obj/guard/cow.o $(B)/obj/guard/fastpath.o $(B)/obj/guard/guard.o \
-		$(B)/obj/guard/emit.o $(B)/obj/guard/watcher.o $(B)/obj/guard/plan.o \
+		$(B)/obj/guard/emit.o $(B)/obj/guard/watcher.o $(B)/obj/guard/watch_usage.o \
+		$(B)/obj/guard/plan.o \
 		$(B)/obj/guard/remedy.o $(B)/obj/guard/metrics.o $(B)/libforkguard-core.a \
 		| $(B)/tests
 	$(CC) $(FG_CFLAGS) $(L_all) $(CFLAGS) -o $@ $^ $(LDFLAGS) $(FG_LDLIBS)

@@ -48,6 +48,7 @@
 #include "metrics.h"
 #include "parse.h"
 #include "procfs.h"
+#include "watch_usage.h"
 #include "watcher.h"
 
 /* the same number on every architecture (Linux 5.1, 5.3) */
@@ -96,54 +97,9 @@ static uint64_t thread_cpu_us(void)
 	return (uint64_t)ts.tv_sec * 1000000u + (uint64_t)ts.tv_nsec / 1000;
 }
 
-/* The bound's usage file, for the cheap look: "" for the host. */
-static void usage_path(struct slot *sl)
-{
-	const struct fg_cow *w = &sl->cow;
-	struct fg_buf b;
-
-	sl->usage_path[0] = '\0';
-	if (w->bind != FG_BIND_MEMCG && w->bind != FG_BIND_MEMCG_SWAP)
-		return;
-	fg_buf_init(&b, sl->usage_path, sizeof(sl->usage_path));
-	fg_puts(&b, sl->c->sysfs);
-	fg_puts(&b, w->cg_version == 1 ? "/fs/cgroup/memory" : "/fs/cgroup");
-	if (strcmp(w->bind_path, "/"))
-		fg_puts(&b, w->bind_path);
-	fg_puts(&b, w->cg_version == 1 ? "/memory.usage_in_bytes"
-				       : "/memory.current");
-	if (b.full)
-		sl->usage_path[0] = '\0';
-}
-
-/* The cheap figure: the bound's usage in kB (host: minus its room). */
 static bool usage(struct slot *sl, int64_t *u)
 {
-	char buf[4096];
-	struct fg_sys s;
-	uint64_t v;
-	ssize_t n;
-
-	if (!sl->usage_path[0]) {
-		if (fg_read(sl->c->procfs, -1, "meminfo", buf, sizeof(buf)) <=
-			0 ||
-		    !fg_parse_meminfo(buf, &s))
-			return false;
-		*u = -(int64_t)((s.mem_available_kb ? s.mem_available_kb
-						    : s.mem_free_kb) +
-				s.swap_free_kb);
-		return true;
-	}
-	if (sl->usage_fd < 0)
-		sl->usage_fd = open(sl->usage_path, O_RDONLY | O_CLOEXEC);
-	n = sl->usage_fd < 0 ? -1 : pread(sl->usage_fd, buf, 31, 0);
-	if (n <= 0)
-		return false;
-	buf[n] = '\0';
-	if (!fg_parse_u64(buf, &v))
-		return false;
-	*u = (int64_t)(v / 1024);
-	return true;
+	return fg_watch_usage(sl->c, sl->usage_path, &sl->usage_fd, u);
 }
 
 /* The whole room, by the verdict's rule; the bound may have moved. */
@@ -168,7 +124,8 @@ static bool full(struct slot *sl, uint64_t *room)
 		if (sl->usage_fd >= 0)
 			close(sl->usage_fd);
 		sl->usage_fd = -1;
-		usage_path(sl);
+		fg_watch_usage_path(sl->c, &sl->cow, sl->usage_path,
+				    sizeof(sl->usage_path));
 	}
 	if (cg.oom_kill >= 0 && sl->oom0 >= 0 && cg.oom_kill > sl->oom0)
 		sl->end.oom_kills = cg.oom_kill - sl->oom0;
@@ -200,7 +157,8 @@ static void start(struct slot *sl)
 	sl->reclaim = sl->cow.reclaim_kb;
 	sl->margin = (uint64_t)sl->c->cow_margin_mb * 1024;
 	sl->room_prev = sl->room_full = sl->cow.headroom_kb;
-	usage_path(sl);
+	fg_watch_usage_path(sl->c, &sl->cow, sl->usage_path,
+			    sizeof(sl->usage_path));
 	sl->u0 = sl->upeak = sl->u_full = usage(sl, &u) ? u : 0;
 	sl->cpu0 = thread_cpu_us();
 	sl->next_ms = FG_FOLLOW_MIN_MS;
