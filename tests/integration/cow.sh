@@ -55,6 +55,16 @@ check cow-abort-caught "abort, the child catches SIGUSR1: $(grep -o 'child exit.
 	"$(json_get <(echo "$ca") child_status)" = 255 -a \
 	"$(json_get <(echo "$ca") child_status_is)" = exit -a \
 	"$(grep -c 'parent survived' "$TMP/catch.out")" = 1
+# a child that ignores SIGUSR1: SIGKILL once the grace (0.5 s) is over
+CATCH_USR1=ignore FORKGUARD_COW=abort FORKGUARD_SYSFS=$TMP/sys FORKGUARD_FORMAT=json \
+	FORKGUARD_LOG=$TMP/ign.log LD_PRELOAD="$LIB" "$F" 16 3000 0 >"$TMP/ign.out" 2>&1
+ig=$(grep '"event":"child_end"' "$TMP/ign.log")
+check cow-abort-kill "abort, the child ignores SIGUSR1: $(grep -o 'child killed.*' "$TMP/ign.out"); $ig" \
+	test "$(grep -c 'child killed by signal 9' "$TMP/ign.out")" = 1 -a \
+	"$(json_get <(echo "$ig") child_end)" = abort -a \
+	"$(json_get <(echo "$ig") abort_signal)" = SIGUSR1 -a \
+	"$(json_get <(echo "$ig") abort_kill_seconds | tr -d .)" -ge 500 -a \
+	"$(grep -c 'parent survived' "$TMP/ign.out")" = 1
 FORKGUARD_COW=abort FORKGUARD_COW_MARGIN=1 FORKGUARD_SYSFS=$TMP/sys FORKGUARD_FORMAT=json \
 	FORKGUARD_LOG=$TMP/follow.log LD_PRELOAD="$LIB" "$F" 16 300 0 >"$TMP/follow.out" 2>&1
 fl=$(grep '"event":"child_end"' "$TMP/follow.log")
