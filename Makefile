@@ -146,7 +146,8 @@ LOG_OBJ := $(B)/obj/guard/log.o $(B)/obj/guard/log_fd.o
 # (test_guard brings its own sink in place of log.o)
 REMEDY_OBJ := $(B)/obj/guard/remedy.o $(B)/obj/guard/remedy_alloc.o \
 	$(B)/obj/guard/remedy_split.o $(B)/obj/guard/metrics.o \
-	$(B)/obj/guard/cow.o $(B)/obj/guard/watcher.o $(B)/obj/guard/plan.o
+	$(B)/obj/guard/cow.o $(B)/obj/guard/watcher.o \
+	$(B)/obj/guard/watch_usage.o $(B)/obj/guard/plan.o
 # the sinks, for a test that does not bring its own
 SINK_OBJ := $(B)/obj/guard/emit.o $(LOG_OBJ)
 $(B)/tests/test_remedy: tests/unit/test_remedy.c $(B)/libforkguard-core.a \

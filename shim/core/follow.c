@@ -8,17 +8,26 @@
 
 void fg_follow_step(const struct fg_follow_in *in, struct fg_follow_out *out)
 {
-	uint64_t rate = in->rate_kb_s, inst = 0, left, t_ms;
+	uint64_t rate = in->rate_kb_s, inst = 0, left, t_ms, end_us;
 
 	if (in->dt_us && in->prev_room_kb > in->room_kb)
 		inst = (in->prev_room_kb - in->room_kb) * 1000000u / in->dt_us;
 	if (in->dt_us)
 		rate = inst >= rate ? inst : (rate + inst) / 2;
+	end_us = in->end_us > FG_FOLLOW_END_MIN_MS * 1000u
+		     ? in->end_us
+		     : FG_FOLLOW_END_MIN_MS * 1000u;
+	/* what the rate copies until the next look (late) and the end */
 	out->rate_kb_s = rate;
-	out->margin_kb = in->floor_kb + rate * 2 * FG_FOLLOW_MIN_MS / 1000;
+	out->margin_kb =
+	    in->floor_kb +
+	    rate * (FG_FOLLOW_MIN_MS * 1000u + in->late_us + end_us) / 1000000u;
 	out->abort = in->room_kb <= out->margin_kb;
+	out->kill = in->signal_us &&
+		    (in->room_kb < out->margin_kb / 2 ||
+		     in->signal_us >= FG_FOLLOW_GRACE_MS * 1000u);
 	out->next_ms = FG_FOLLOW_MAX_MS;
-	if (out->abort) {
+	if (out->abort || in->signal_us) {
 		out->next_ms = FG_FOLLOW_MIN_MS;
 		return;
 	}
@@ -31,6 +40,16 @@ void fg_follow_step(const struct fg_follow_in *in, struct fg_follow_out *out)
 		out->next_ms = FG_FOLLOW_MIN_MS;
 	else if (t_ms < FG_FOLLOW_MAX_MS)
 		out->next_ms = (unsigned)t_ms;
+}
+
+uint64_t fg_follow_worst_us(const uint32_t *ring, unsigned n)
+{
+	uint64_t w = 0;
+
+	while (n--)
+		if (ring[n] > w)
+			w = ring[n];
+	return w;
 }
 
 uint64_t fg_copy_expected_kb(const struct fg_fork_cost *h, unsigned n,

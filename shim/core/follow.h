@@ -16,6 +16,11 @@
 /* The look interval's bounds (ms): fast when the room shrinks. */
 #define FG_FOLLOW_MIN_MS 5u
 #define FG_FOLLOW_MAX_MS 250u
+/* The least time a signalled child is taken to need to end (its
+ * handler, its exit, the kernel freeing it); measured ends raise it. */
+#define FG_FOLLOW_END_MIN_MS 50u
+/* After the signal, the child still alive this long: SIGKILL. */
+#define FG_FOLLOW_GRACE_MS 500u
 /* The fastest copy to assume from a standstill: a copy-on-write fault
  * copies 4 kB in about 1-4 us, 1-4 GiB/s on one core. */
 #define FG_FOLLOW_PEAK_KB_S (1024u * 1024u)
@@ -27,27 +32,42 @@ struct fg_follow_in {
 	uint64_t dt_us;	       /* since it; 0: this is the first look */
 	uint64_t rate_kb_s;    /* the copy rate estimated before this look */
 	uint64_t floor_kb;     /* the margin's floor (FORKGUARD_COW_MARGIN) */
+	uint64_t late_us;      /* the worst recent lateness of a look */
+	uint64_t end_us;       /* a signalled child's time to end (worst
+				  recent of this process; 0: none yet) */
+	uint64_t signal_us;    /* since our signal; 0: not signalled */
 };
 
 struct fg_follow_out {
 	uint64_t rate_kb_s; /* the copy rate estimated with this look */
-	uint64_t
-	    margin_kb;	  /* floor + what that rate copies in two fast looks */
-	bool abort;	  /* room <= margin: end the child now */
-	unsigned next_ms; /* when to look again */
+	uint64_t margin_kb; /* floor + what that rate copies meanwhile */
+	bool abort;	    /* room <= margin: end the child now */
+	bool kill;	    /* signalled, still alive, and the room below
+			       half the margin or the grace over: SIGKILL */
+	unsigned next_ms;   /* when to look again */
 };
 
 /*
  * fg_follow_step - the decision at one look: the copy rate (the fall of
  * the room since the previous look, taken at once when it rises, halved
  * toward it when it falls), the margin (the floor plus what that rate
- * consumes in two looks at the fastest interval, as a look may come late),
- * abort when the room is at or below it, else the next look at a quarter
+ * copies in the fastest look interval, the worst recent lateness of a
+ * look, and the time a signalled child takes to end, at least
+ * FG_FOLLOW_END_MIN_MS), abort when the room is at or below it.  Once
+ * signalled (@signal_us): look again at the fastest interval, and kill
+ * when the room is below half the margin or FG_FOLLOW_GRACE_MS passed.
+ * Else the next look at a quarter
  * of the time the room takes to reach the margin at that rate, and no
  * later than it takes at FG_FOLLOW_PEAK_KB_S (a burst from a standstill),
  * within [FG_FOLLOW_MIN_MS, FG_FOLLOW_MAX_MS].
  */
 void fg_follow_step(const struct fg_follow_in *in, struct fg_follow_out *out);
+
+/*
+ * fg_follow_worst_us - the largest of the @n values in @ring (the recent
+ * lateness of looks, or ends of signalled children); 0 when none.
+ */
+uint64_t fg_follow_worst_us(const uint32_t *ring, unsigned n);
 
 /* One past fork of this process, measured when its child ended. */
 struct fg_fork_cost {
@@ -83,18 +103,21 @@ struct fg_child_end {
 	pid_t parent, child;
 	const char *call;
 	enum fg_child_cause cause;
-	int status;	       /* exit code, or the signal */
-	uint64_t worst_kb;     /* RssAnon at the fork */
-	uint64_t room_fork_kb; /* the room at the fork */
-	uint64_t room_min_kb;  /* the least room seen */
-	uint64_t copy_kb;      /* usage's peak - usage at the fork */
-	uint64_t expected_kb;  /* expected at the fork; UINT64_MAX: none */
+	int status;		 /* exit code, or the signal */
+	enum fg_child_cause how; /* what status is: UNKNOWN, EXIT or SIGNAL */
+	uint64_t worst_kb;	 /* RssAnon at the fork */
+	uint64_t room_fork_kb;	 /* the room at the fork */
+	uint64_t room_min_kb;	 /* the least room seen */
+	uint64_t copy_kb;	 /* usage's peak - usage at the fork */
+	uint64_t expected_kb;	 /* expected at the fork; UINT64_MAX: none */
 	uint64_t lifetime_us;
 	/* the abort, when cause is FG_END_ABORT or the signal was sent */
 	bool aborted;
 	int abort_signal;
 	uint64_t abort_room_kb, abort_margin_kb, abort_rate_kb_s;
-	uint64_t abort_copy_kb, abort_us; /* copied, run until then */
+	uint64_t abort_copy_kb, abort_us;     /* copied, run until then */
+	uint64_t abort_late_us, abort_end_us; /* the margin's times */
+	uint64_t kill_us;  /* SIGKILL after the signal, since it; 0: none */
 	int64_t oom_kills; /* in the group while it lived; -1 n/a */
 	unsigned looks;
 	uint64_t cpu_us; /* the watcher's CPU time spent on it */

@@ -49,6 +49,7 @@
 #include "plan.h"
 #include "policy_cow.h"
 #include "procfs.h"
+#include "watch_usage.h"
 #include "watcher.h"
 
 /* the same number on every architecture (Linux 5.1, 5.3) */
@@ -81,6 +82,7 @@ struct slot {
 	int64_t u_full, u0, upeak;
 	int64_t oom0;
 	unsigned next_ms;
+	long sig_at_us; /* our signal sent */
 	uint64_t cpu0;
 	struct fg_child_end end;
 };
@@ -88,55 +90,14 @@ struct slot {
 static struct slot slots[FG_FOLLOW_SLOTS];
 static int running; /* the thread lives */
 static pid_t owner; /* the process it was started in */
+/* this process's recent lateness of looks (actual - planned time), and
+ * time a signalled child took to end: the margin covers their worst */
+static uint32_t late_ring[16], end_ring[8];
+static unsigned late_n, end_n;
 
-/* The bound's usage file, for the cheap look: "" for the host. */
-static void usage_path(struct slot *sl)
-{
-	const struct fg_cow *w = &sl->cow;
-	struct fg_buf b;
-
-	sl->usage_path[0] = '\0';
-	if (w->bind != FG_BIND_MEMCG && w->bind != FG_BIND_MEMCG_SWAP)
-		return;
-	fg_buf_init(&b, sl->usage_path, sizeof(sl->usage_path));
-	fg_puts(&b, sl->c->sysfs);
-	fg_puts(&b, w->cg_version == 1 ? "/fs/cgroup/memory" : "/fs/cgroup");
-	if (strcmp(w->bind_path, "/"))
-		fg_puts(&b, w->bind_path);
-	fg_puts(&b, w->cg_version == 1 ? "/memory.usage_in_bytes"
-				       : "/memory.current");
-	if (b.full)
-		sl->usage_path[0] = '\0';
-}
-
-/* The cheap figure: the bound's usage in kB (host: minus its room). */
 static bool usage(struct slot *sl, int64_t *u)
 {
-	char buf[4096];
-	struct fg_sys s;
-	uint64_t v;
-	ssize_t n;
-
-	if (!sl->usage_path[0]) {
-		if (fg_read(sl->c->procfs, -1, "meminfo", buf, sizeof(buf)) <=
-			0 ||
-		    !fg_parse_meminfo(buf, &s))
-			return false;
-		*u = -(int64_t)((s.mem_available_kb ? s.mem_available_kb
-						    : s.mem_free_kb) +
-				s.swap_free_kb);
-		return true;
-	}
-	if (sl->usage_fd < 0)
-		sl->usage_fd = open(sl->usage_path, O_RDONLY | O_CLOEXEC);
-	n = sl->usage_fd < 0 ? -1 : pread(sl->usage_fd, buf, 31, 0);
-	if (n <= 0)
-		return false;
-	buf[n] = '\0';
-	if (!fg_parse_u64(buf, &v))
-		return false;
-	*u = (int64_t)(v / 1024);
-	return true;
+	return fg_watch_usage(sl->c, sl->usage_path, &sl->usage_fd, u);
 }
 
 /* The whole room, by the verdict's rule; the bound may have moved. */
@@ -161,7 +122,8 @@ static bool full(struct slot *sl, uint64_t *room)
 		if (sl->usage_fd >= 0)
 			close(sl->usage_fd);
 		sl->usage_fd = -1;
-		usage_path(sl);
+		fg_watch_usage_path(sl->c, &sl->cow, sl->usage_path,
+				    sizeof(sl->usage_path));
 	}
 	if (cg.oom_kill >= 0 && sl->oom0 >= 0 && cg.oom_kill > sl->oom0)
 		sl->end.oom_kills = cg.oom_kill - sl->oom0;
@@ -193,13 +155,21 @@ static void start(struct slot *sl)
 	sl->reclaim = sl->cow.reclaim_kb;
 	sl->margin = (uint64_t)sl->c->cow_margin_mb * 1024;
 	sl->room_prev = sl->room_full = sl->cow.headroom_kb;
-	usage_path(sl);
+	fg_watch_usage_path(sl->c, &sl->cow, sl->usage_path,
+			    sizeof(sl->usage_path));
 	sl->u0 = sl->upeak = sl->u_full = usage(sl, &u) ? u : 0;
 	sl->cpu0 = fg_thread_cpu_us();
 	sl->next_ms = FG_FOLLOW_MIN_MS;
 }
 
-/* One look: the room, the decision, the signal. */
+static int send(struct slot *sl, int sig)
+{
+	return sl->pidfd >= 0 ? (int)syscall(SYS_pidfd_send_signal, sl->pidfd,
+					     sig, NULL, 0)
+			      : kill(sl->child, sig);
+}
+
+/* One look: the room, the decision, the signal (SIGKILL if need be). */
 static void look(struct slot *sl)
 {
 	long now = fg_now_us();
@@ -209,7 +179,12 @@ static void look(struct slot *sl)
 	uint64_t room = sl->room_prev;
 	int64_t u;
 	bool have_u = usage(sl, &u);
+	long late = sl->look_at_us ? now - sl->look_at_us - sl->next_ms * 1000L
+				   : 0;
 
+	if (late > 0)
+		late_ring[late_n++ % 16] = late < INT32_MAX ? (uint32_t)late
+							    : INT32_MAX;
 	__atomic_fetch_add(&sl->end.looks, 1, __ATOMIC_RELEASE);
 	if (have_u && u > sl->upeak)
 		sl->upeak = u;
@@ -238,6 +213,11 @@ static void look(struct slot *sl)
 	in.prev_room_kb = sl->room_prev;
 	in.dt_us = sl->look_at_us ? (uint64_t)(now - sl->look_at_us) : 0;
 	in.rate_kb_s = sl->rate;
+	in.late_us = fg_follow_worst_us(late_ring, 16);
+	in.end_us = fg_follow_worst_us(end_ring, 8);
+	if (in.end_us < FG_FOLLOW_END_MIN_MS * 1000u)
+		in.end_us = FG_FOLLOW_END_MIN_MS * 1000u;
+	in.signal_us = sl->end.aborted ? (uint64_t)(now - sl->sig_at_us) : 0;
 	fg_follow_step(&in, &out);
 	sl->rate = out.rate_kb_s;
 	sl->margin = out.margin_kb;
@@ -246,12 +226,13 @@ static void look(struct slot *sl)
 	sl->next_ms = out.next_ms;
 	if (room < sl->end.room_min_kb)
 		sl->end.room_min_kb = room;
-	if (!out.abort || sl->end.aborted)
+	if (out.kill && !sl->end.kill_us && !send(sl, SIGKILL))
+		sl->end.kill_us = in.signal_us ? in.signal_us : 1;
+	if (!out.abort || sl->end.aborted || send(sl, sl->c->cow_signal))
 		return;
-	if (sl->pidfd >= 0 ? syscall(SYS_pidfd_send_signal, sl->pidfd,
-				     sl->c->cow_signal, NULL, 0)
-			   : kill(sl->child, sl->c->cow_signal))
-		return;
+	sl->sig_at_us = now;
+	sl->end.abort_late_us = in.late_us;
+	sl->end.abort_end_us = in.end_us;
 	sl->end.aborted = true;
 	sl->end.abort_signal = sl->c->cow_signal;
 	sl->end.abort_room_kb = room;
@@ -294,11 +275,16 @@ static void finish(struct slot *sl)
 		e->cause = si.si_code == CLD_EXITED ? FG_END_EXIT
 						    : FG_END_SIGNAL;
 	}
-	if (e->aborted &&
-	    (e->cause == FG_END_UNKNOWN ||
-	     (e->cause == FG_END_SIGNAL && e->status == e->abort_signal)))
+	e->how = e->cause;
+	/* a child we signalled ended by our doing, however it ended (Redis's
+	 * catches SIGUSR1 and exits 255): child_status says how */
+	if (e->aborted) {
+		uint64_t took = (uint64_t)(fg_now_us() - sl->sig_at_us);
+
 		e->cause = FG_END_ABORT;
-	else if (e->oom_kills > 0 && e->cause != FG_END_EXIT)
+		end_ring[end_n++ % 8] = took < INT32_MAX ? (uint32_t)took
+							 : INT32_MAX;
+	} else if (e->oom_kills > 0 && e->cause != FG_END_EXIT)
 		e->cause = FG_END_OOM;
 	e->cpu_us = fg_thread_cpu_us() - sl->cpu0;
 	if (sl->pidfd >= 0)
@@ -411,6 +397,8 @@ bool fg_follow_start(const struct fg_config *c, pid_t child,
 		for (unsigned i = 0; i < FG_FOLLOW_SLOTS; i++)
 			__atomic_store_n(&slots[i].state, SLOT_FREE,
 					 __ATOMIC_RELAXED);
+		memset(late_ring, 0, sizeof(late_ring));
+		memset(end_ring, 0, sizeof(end_ring));
 		__atomic_store_n(&running, 0, __ATOMIC_RELEASE);
 	}
 	for (unsigned i = 0; i < FG_FOLLOW_SLOTS; i++) {

@@ -63,15 +63,34 @@ size_t fg_report_child_end_text(const struct fg_child_end *e,
 		fg_puts(&b, fg_signal_name(e->abort_signal));
 		fg_puts(&b, " after ");
 		put_secs(&b, e->abort_us);
+		if (e->kill_us) {
+			fg_puts(&b, " s, then SIGKILL ");
+			put_secs(&b, e->kill_us);
+			fg_puts(&b, " s later");
+		}
 		fg_puts(&b, " s: room left ");
 		fg_putsize(&b, e->abort_room_kb);
 		fg_puts(&b, " <= margin ");
 		fg_putsize(&b, e->abort_margin_kb);
 		fg_puts(&b, " (copy rate ");
 		fg_putsize(&b, e->abort_rate_kb_s);
-		fg_puts(&b, "/s), the child had caused ");
+		fg_puts(&b, "/s over ");
+		fg_putu(&b, (FG_FOLLOW_MIN_MS * 1000u + e->abort_late_us +
+			     e->abort_end_us) /
+				1000u);
+		fg_puts(&b, " ms: a look, its lateness, the child's end), the "
+			    "child had caused ");
 		fg_putsize(&b, e->abort_copy_kb);
-		fg_puts(&b, " of copies; ended");
+		fg_puts(&b, " of copies; ended (");
+		fg_puts(&b, fg_child_cause_name(e->how));
+		if (e->how == FG_END_EXIT) {
+			fg_putc(&b, ' ');
+			fg_putu(&b, (uint64_t)e->status);
+		} else if (e->how == FG_END_SIGNAL) {
+			fg_putc(&b, ' ');
+			fg_puts(&b, fg_signal_name(e->status));
+		}
+		fg_putc(&b, ')');
 	} else {
 		fg_puts(&b, " ended (");
 		fg_puts(&b, fg_child_cause_name(e->cause));
@@ -128,10 +147,12 @@ size_t fg_report_child_end_json(const struct fg_child_end *e,
 	fg_json_u(&b, "child", (uint64_t)e->child);
 	fg_json_s(&b, "child_end", fg_child_cause_name(e->cause));
 	fg_json_key(&b, "child_status");
-	if (e->cause == FG_END_UNKNOWN)
+	if (e->how == FG_END_UNKNOWN)
 		fg_puts(&b, "null");
 	else
 		fg_puti(&b, e->status);
+	/* what child_status is: an exit code or a signal */
+	fg_json_s(&b, "child_status_is", fg_child_cause_name(e->how));
 	fg_json_key(&b, "child_seconds");
 	put_secs(&b, e->lifetime_us);
 	fg_json_u(&b, "child_copy_kb", e->copy_kb);
@@ -151,6 +172,13 @@ size_t fg_report_child_end_json(const struct fg_child_end *e,
 		fg_json_u(&b, "abort_margin_kb", e->abort_margin_kb);
 		fg_json_u(&b, "abort_rate_kb_s", e->abort_rate_kb_s);
 		fg_json_u(&b, "abort_copy_kb", e->abort_copy_kb);
+		fg_json_u(&b, "abort_late_ms", e->abort_late_us / 1000u);
+		fg_json_u(&b, "abort_end_ms", e->abort_end_us / 1000u);
+		fg_json_key(&b, "abort_kill_seconds");
+		if (e->kill_us)
+			put_secs(&b, e->kill_us);
+		else
+			fg_puts(&b, "null");
 		fg_json_key(&b, "abort_seconds");
 		put_secs(&b, e->abort_us);
 	}

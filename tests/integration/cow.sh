@@ -45,6 +45,29 @@ check cow-abort "abort, 8 MiB of room: $(grep -o 'child killed.*' "$TMP/abort.ou
 	"$(json_get "$TMP/abort-end.json" abort_signal)" = SIGUSR1 -a \
 	"$(json_get "$TMP/abort-end.json" abort_room_kb)" = 8192 -a \
 	"$(grep -c 'parent survived' "$TMP/abort.out")" = 1
+# a child that catches SIGUSR1 and exits 255 (as Redis's save child does)
+# ended by the guard's doing: an abort, its status an exit code
+CATCH_USR1=1 FORKGUARD_COW=abort FORKGUARD_SYSFS=$TMP/sys FORKGUARD_FORMAT=json \
+	FORKGUARD_LOG=$TMP/catch.log LD_PRELOAD="$LIB" "$F" 16 2000 0 >"$TMP/catch.out" 2>&1
+grep '"event":"child_end"' "$TMP/catch.log" >"$TMP/catch-end.json"
+ca=$(cat "$TMP/catch-end.json")
+check cow-abort-caught "abort, the child catches SIGUSR1: $(grep -o 'child exit.*' "$TMP/catch.out"); $ca" \
+	test "$(grep -c 'child exit 255' "$TMP/catch.out")" = 1 -a \
+	"$(json_get "$TMP/catch-end.json" child_end)" = abort -a \
+	"$(json_get "$TMP/catch-end.json" child_status)" = 255 -a \
+	"$(json_get "$TMP/catch-end.json" child_status_is)" = exit -a \
+	"$(grep -c 'parent survived' "$TMP/catch.out")" = 1
+# a child that ignores SIGUSR1: SIGKILL once the grace (0.5 s) is over
+CATCH_USR1=ignore FORKGUARD_COW=abort FORKGUARD_SYSFS=$TMP/sys FORKGUARD_FORMAT=json \
+	FORKGUARD_LOG=$TMP/ign.log LD_PRELOAD="$LIB" "$F" 16 3000 0 >"$TMP/ign.out" 2>&1
+grep '"event":"child_end"' "$TMP/ign.log" >"$TMP/ign-end.json"
+ig=$(cat "$TMP/ign-end.json")
+check cow-abort-kill "abort, the child ignores SIGUSR1: $(grep -o 'child killed.*' "$TMP/ign.out"); $ig" \
+	test "$(grep -c 'child killed by signal 9' "$TMP/ign.out")" = 1 -a \
+	"$(json_get "$TMP/ign-end.json" child_end)" = abort -a \
+	"$(json_get "$TMP/ign-end.json" abort_signal)" = SIGUSR1 -a \
+	"$(json_get "$TMP/ign-end.json" abort_kill_seconds | tr -d .)" -ge 500 -a \
+	"$(grep -c 'parent survived' "$TMP/ign.out")" = 1
 FORKGUARD_COW=abort FORKGUARD_COW_MARGIN=1 FORKGUARD_SYSFS=$TMP/sys FORKGUARD_FORMAT=json \
 	FORKGUARD_LOG=$TMP/follow.log LD_PRELOAD="$LIB" "$F" 16 300 0 >"$TMP/follow.out" 2>&1
 grep '"event":"child_end"' "$TMP/follow.log" >"$TMP/follow-end.json"

@@ -17,7 +17,11 @@
 static struct fg_follow_out step(uint64_t room, uint64_t prev, uint64_t dt_us,
 				 uint64_t rate, uint64_t floor)
 {
-	struct fg_follow_in in = { room, prev, dt_us, rate, floor };
+	struct fg_follow_in in = { .room_kb = room,
+				   .prev_room_kb = prev,
+				   .dt_us = dt_us,
+				   .rate_kb_s = rate,
+				   .floor_kb = floor };
 	struct fg_follow_out out;
 
 	fg_follow_step(&in, &out);
@@ -52,44 +56,46 @@ static void at_the_floor_aborts(void **state)
 
 static void falling_room_looks_sooner(void **state)
 {
-	/* 10 MiB in 100 ms: 100 MiB/s; margin 16 MiB + 2 x 5 ms of it */
+	/* 10 MiB in 100 ms: 100 MiB/s; margin 16 MiB + 55 ms of it (a 5 ms
+	 * look, no lateness, a child's end at its 50 ms floor): 5.5 MiB */
 	struct fg_follow_out o =
 	    step(90 * MIB, 100 * MIB, 100000, 0, 16 * MIB);
 
 	(void)state;
 	assert_int_equal(o.rate_kb_s, 100 * MIB);
-	assert_int_equal(o.margin_kb, 16 * MIB + 1 * MIB);
+	assert_int_equal(o.margin_kb, 16 * MIB + 5632);
 	assert_false(o.abort);
-	/* (90 - 17) MiB at 100 MiB/s is 730 ms, a quarter: 182 ms; at
-	 * the peak rate (1 GiB/s) 71 ms: the sooner */
-	assert_int_equal(o.next_ms, 71);
+	/* (90 - 21.5) MiB at 100 MiB/s is 685 ms, a quarter: 171 ms; at
+	 * the peak rate (1 GiB/s) 66 ms: the sooner */
+	assert_int_equal(o.next_ms, 66);
 	/* 1000 MiB left, the same rate: a quarter of 9.8 s, or 0.96 s at
 	 * the peak: the slowest look */
 	o = step(1000 * MIB, 1010 * MIB, 100000, 0, 16 * MIB);
 	assert_int_equal(o.next_ms, FG_FOLLOW_MAX_MS);
-	/* 300 MiB at 1000 MiB/s measured: 274 MiB over the margin is 274
-	 * ms at that rate, a quarter: 68 ms (267 ms at the peak) */
+	/* 300 MiB at 1000 MiB/s measured: margin 16 + 55 MiB; 229 MiB
+	 * over it is 229 ms at that rate, a quarter: 57 ms (223 at the
+	 * peak) */
 	o = step(300 * MIB, 400 * MIB, 100000, 0, 16 * MIB);
 	assert_int_equal(o.rate_kb_s, 1000 * MIB);
-	assert_int_equal(o.margin_kb, 26 * MIB);
-	assert_int_equal(o.next_ms, 68);
-	/* the same fall with 18 MiB left: 1 MiB over the margin, 10 ms
-	 * at that rate, a quarter of it is below the fastest look */
-	o = step(18 * MIB, 28 * MIB, 100000, 0, 16 * MIB);
+	assert_int_equal(o.margin_kb, 16 * MIB + 56320);
+	assert_int_equal(o.next_ms, 57);
+	/* the same fall with 80 MiB left: 9 MiB over the margin, 9 ms at
+	 * that rate, a quarter of it is below the fastest look */
+	o = step(80 * MIB, 180 * MIB, 100000, 0, 16 * MIB);
 	assert_false(o.abort);
 	assert_int_equal(o.next_ms, FG_FOLLOW_MIN_MS);
 }
 
 static void the_rate_widens_the_margin(void **state)
 {
-	/* 10 MiB in 10 ms, 1000 MiB/s: two 5 ms looks copy 10 MiB; 20 MiB
-	 * left is below 16 + 10 */
+	/* 10 MiB in 10 ms, 1000 MiB/s: a 5 ms look and a 50 ms end copy
+	 * 55 MiB; 20 MiB left is below 16 + 55 */
 	struct fg_follow_out o =
 	    step(20 * MIB, 30 * MIB, 10000, 0, 16 * MIB);
 
 	(void)state;
 	assert_int_equal(o.rate_kb_s, 1000 * MIB);
-	assert_int_equal(o.margin_kb, 26 * MIB);
+	assert_int_equal(o.margin_kb, 16 * MIB + 56320);
 	assert_true(o.abort);
 	assert_int_equal(o.next_ms, FG_FOLLOW_MIN_MS);
 }
@@ -111,6 +117,79 @@ static void the_rate_rises_at_once_and_decays_by_half(void **state)
 	/* the first look has no rate of its own */
 	o = step(190 * MIB, 0, 0, 7, 16 * MIB);
 	assert_int_equal(o.rate_kb_s, 7);
+}
+
+static struct fg_follow_out step_t(uint64_t room, uint64_t rate,
+				   uint64_t late_us, uint64_t end_us,
+				   uint64_t signal_us)
+{
+	struct fg_follow_in in = { .room_kb = room,
+				   .rate_kb_s = rate,
+				   .floor_kb = 16 * MIB,
+				   .late_us = late_us,
+				   .end_us = end_us,
+				   .signal_us = signal_us };
+	struct fg_follow_out out;
+
+	fg_follow_step(&in, &out);
+	return out;
+}
+
+static void lateness_and_the_end_widen_the_margin(void **state)
+{
+	struct fg_follow_out o;
+
+	(void)state;
+	/* 100 MiB/s over 5 ms + 20 ms late + a 400 ms end: 42.5 MiB */
+	o = step_t(100 * MIB, 100 * MIB, 20000, 400000, 0);
+	assert_int_equal(o.margin_kb, 16 * MIB + 43520);
+	assert_false(o.abort);
+	o = step_t(16 * MIB + 43520, 100 * MIB, 20000, 400000, 0);
+	assert_true(o.abort);
+	assert_false(o.kill);
+	/* an end measured below the floor counts as the floor (50 ms) */
+	assert_int_equal(step_t(100 * MIB, 100 * MIB, 0, 10000, 0).margin_kb,
+			 step_t(100 * MIB, 100 * MIB, 0, 0, 0).margin_kb);
+	assert_int_equal(step_t(100 * MIB, 100 * MIB, 0, 0, 0).margin_kb,
+			 16 * MIB + 5632);
+}
+
+static void after_the_signal_fast_looks_then_kill(void **state)
+{
+	struct fg_follow_out o;
+
+	(void)state;
+	/* signalled 1 ms ago, the room back above the margin: no kill, and
+	 * the next look at the fastest interval all the same */
+	o = step_t(100 * MIB, 0, 0, 0, 1000);
+	assert_false(o.abort);
+	assert_false(o.kill);
+	assert_int_equal(o.next_ms, FG_FOLLOW_MIN_MS);
+	/* below the margin, at or over half of it: wait for the end */
+	o = step_t(8 * MIB, 0, 0, 0, 1000);
+	assert_true(o.abort);
+	assert_false(o.kill);
+	/* below half the margin (16 MiB / 2): SIGKILL */
+	o = step_t(8 * MIB - 1, 0, 0, 0, 1000);
+	assert_true(o.kill);
+	/* the grace over, with room: SIGKILL too */
+	assert_false(step_t(100 * MIB, 0, 0, 0,
+			    FG_FOLLOW_GRACE_MS * 1000 - 1).kill);
+	assert_true(step_t(100 * MIB, 0, 0, 0, FG_FOLLOW_GRACE_MS * 1000).kill);
+	/* not signalled yet: never a kill, however low the room */
+	o = step_t(1, 0, 0, 0, 0);
+	assert_true(o.abort);
+	assert_false(o.kill);
+}
+
+static void worst_of_a_ring(void **state)
+{
+	uint32_t r[4] = { 3000, 0, 17000, 900 };
+
+	(void)state;
+	assert_int_equal(fg_follow_worst_us(r, 4), 17000);
+	assert_int_equal(fg_follow_worst_us(r, 2), 3000);
+	assert_int_equal(fg_follow_worst_us(r, 0), 0);
 }
 
 static void expected_from_history(void **state)
@@ -153,6 +232,9 @@ int main(void)
 		cmocka_unit_test(falling_room_looks_sooner),
 		cmocka_unit_test(the_rate_widens_the_margin),
 		cmocka_unit_test(the_rate_rises_at_once_and_decays_by_half),
+		cmocka_unit_test(lateness_and_the_end_widen_the_margin),
+		cmocka_unit_test(after_the_signal_fast_looks_then_kill),
+		cmocka_unit_test(worst_of_a_ring),
 		cmocka_unit_test(expected_from_history),
 		cmocka_unit_test(cause_names),
 	};

@@ -159,6 +159,7 @@ run_abort() {
 	A_SIG=$(json abort_signal /run/$1.log)
 	A_ROOM=$(json abort_room_kb /run/$1.log)
 	A_MARGIN=$(json abort_margin_kb /run/$1.log)
+	A_KILL=$(json abort_kill_seconds /run/$1.log)
 	A_MIN=$(json room_min_kb /run/$1.log)
 	A_CPU=$(json watch_cpu_us /run/$1.log)
 	A_SECS=$(json child_seconds /run/$1.log)
@@ -176,11 +177,12 @@ for thp in madvise always; do
 		while [ $i -le "$AB" ]; do
 			run_abort ab-$thp-$og-$i $AMAX $og 2000
 			ms=$(echo "$A_SECS" | awk '{ printf "%d", $1 * 1000 }')
-			S "abort THP $thp oom.group $og run $i: cow $A_VERDICT; child $A_CHILD ($A_END $A_SIG after $ms ms, copy $A_COPY kB);" \
+			S "abort THP $thp oom.group $og run $i: cow $A_VERDICT; child $A_CHILD ($A_END $A_SIG$([ "${A_KILL:-null}" = null ] || echo " then SIGKILL") after $ms ms, copy $A_COPY kB);" \
 				"room at the abort $A_ROOM kB, margin $A_MARGIN kB, least $A_MIN kB; $A_LOOKS looks, $A_CPU us CPU;" \
 				"oom_kill $A_KILLS; parent $A_PARENT"
 			if [ "$A_VERDICT" = risk ] && [ "${A_KILLS:-1}" = 0 ] && [ $A_PARENT = alive ] &&
-				[ "$A_END" = abort ] && [ "$A_CHILD" = "killed by signal 10" ]; then
+				[ "$A_END" = abort ] && { [ "$A_CHILD" = "killed by signal 10" ] ||
+				{ [ "$A_CHILD" = "killed by signal 9" ] && [ "${A_KILL:-null}" != null ]; }; }; then
 				aok=$((aok + 1))
 			else
 				fail "abort THP $thp oom.group $og run $i: verdict $A_VERDICT, oom_kill $A_KILLS, parent $A_PARENT, child $A_CHILD, end $A_END"
