@@ -121,7 +121,8 @@ $(B)/tests/%: tests/unit/%.c $(B)/libforkguard-core.a $(UNIT_OBJ) | $(B)/tests
 	$(CC) $(FG_CFLAGS) $(L_all) $(CFLAGS) -o $@ $< $(UNIT_OBJ) $(B)/libforkguard-core.a -lcmocka
 # the remedies' predicates and the guard's flow, with the library's objects
 # (test_guard brings its own sink in place of log.o)
-REMEDY_OBJ := $(B)/obj/guard/remedy.o $(B)/obj/guard/metrics.o $(B)/obj/guard/cow.o \
+REMEDY_OBJ := $(B)/obj/guard/remedy.o $(B)/obj/guard/metrics.o \
+	$(B)/obj/guard/metrics_prune.o $(B)/obj/guard/cow.o \
 	$(B)/obj/guard/watcher.o $(B)/obj/guard/watch_usage.o $(B)/obj/guard/plan.o
 # the sinks, for a test that does not bring its own
 SINK_OBJ := $(B)/obj/guard/emit.o $(B)/obj/guard/log.o
@@ -168,7 +169,8 @@ $(B)/tests/bench_pass: tests/bench/pass.c $(B)/obj/guard/log.o \
 		$(B)/obj/guard/cow.o $(B)/obj/guard/fastpath.o $(B)/obj/guard/guard.o \
 		$(B)/obj/guard/emit.o $(B)/obj/guard/watcher.o $(B)/obj/guard/watch_usage.o \
 		$(B)/obj/guard/plan.o \
-		$(B)/obj/guard/remedy.o $(B)/obj/guard/metrics.o $(B)/libforkguard-core.a \
+		$(B)/obj/guard/remedy.o $(B)/obj/guard/metrics.o \
+		$(B)/obj/guard/metrics_prune.o $(B)/libforkguard-core.a \
 		| $(B)/tests
 	$(CC) $(FG_CFLAGS) $(L_all) $(CFLAGS) -o $@ $^ $(LDFLAGS) $(FG_LDLIBS)
 # the floor: what preloading any library costs a fork

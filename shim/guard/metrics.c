@@ -13,7 +13,7 @@
  * removes it.  A process killed before that leaves its file: the file's
  * forkguard_process_start_time_seconds and pid say which process wrote
  * it (a live process with that pid and start time, or a stale file), and
- * the next guarded process to write into DIR removes it (prune, below).
+ * the next guarded process to write into DIR removes it (metrics_prune.c).
  *
  * A forked child starts from zero (MADV_WIPEONFORK, below); on a kernel
  * without it, the child's inherited counters are zeroed at its first write
@@ -24,9 +24,7 @@
 #include <stdio.h> /* rename */
 #include <stdlib.h>
 #include <string.h>
-#include <signal.h>
 #include <sys/mman.h>
-#include <sys/syscall.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -329,99 +327,6 @@ static void write_file(const struct fg_config *c, const struct fg_result *r)
 		unlink(st.tmp);
 }
 
-/* what getdents64(2) returns, one after the other (linux_dirent64) */
-struct dent {
-	uint64_t d_ino;
-	int64_t d_off;
-	unsigned short d_reclen;
-	unsigned char d_type;
-	char d_name[];
-};
-
-/* "forkguard-<comm>-<pid>.prom" or its ".prom.tmp": the pid; 0 if not */
-static pid_t file_pid(const char *name)
-{
-	size_t n = strlen(name), end;
-	uint64_t pid = 0, scale = 1;
-
-	if (strncmp(name, "forkguard-", 10))
-		return 0;
-	if (n > 9 && !strcmp(name + n - 9, ".prom.tmp"))
-		end = n - 9;
-	else if (n > 5 && !strcmp(name + n - 5, ".prom"))
-		end = n - 5;
-	else
-		return 0;
-	while (end > 10 && name[end - 1] >= '0' && name[end - 1] <= '9' &&
-	       scale <= 1000000000u) {
-		pid += (uint64_t)(name[--end] - '0') * scale;
-		scale *= 10;
-	}
-	return end > 10 && name[end - 1] == '-' && pid && pid <= INT32_MAX
-		   ? (pid_t)pid
-		   : 0;
-}
-
-/* Was @name (in @dir) written by a process of our pid namespace? */
-static bool ours(int dir, const char *name, const char *label)
-{
-	char buf[16384];
-	ssize_t n;
-	int fd = openat(dir, name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
-
-	if (fd < 0)
-		return false;
-	n = read(fd, buf, sizeof(buf) - 1);
-	close(fd);
-	if (n <= 0)
-		return false;
-	buf[n] = '\0';
-	return strstr(buf, label) != NULL;
-}
-
-/*
- * Once per process, before its first write: remove the files of processes
- * that are gone.  A file is stale when no process has its pid (kill 0:
- * ESRCH) and it names our pid namespace (its pidns label, st.pidns): a
- * file written from another namespace (a directory shared between
- * containers) or by an older version is never touched.  getdents64, not
- * opendir: no heap.
- */
-__attribute__((noinline)) static void prune(const struct fg_config *c,
-					    pid_t self)
-{
-	char dents[4096] __attribute__((aligned(8))), label[48];
-	struct fg_buf b;
-	long n;
-	int dir;
-
-	if (!st.pidns)
-		return;
-	fg_buf_init(&b, label, sizeof(label));
-	fg_puts(&b, ",pidns=\"");
-	fg_putu(&b, st.pidns);
-	fg_puts(&b, "\"}");
-	dir = open(c->metrics_dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (dir < 0)
-		return;
-	while ((n = syscall(SYS_getdents64, dir, dents, sizeof(dents))) > 0) {
-		for (long at = 0; at < n;) {
-			const struct dent *d =
-			    (const struct dent *)(dents + at);
-			pid_t pid = file_pid(d->d_name);
-
-			at += d->d_reclen;
-			if (!pid || pid == self || !kill(pid, 0) ||
-			    errno != ESRCH)
-				continue;
-			/* a .tmp left behind holds the whole text too */
-			if (ours(dir, d->d_name, label))
-				unlinkat(dir, d->d_name, 0);
-		}
-	}
-	close(dir);
-}
-
 bool fg_metrics_tick(void)
 {
 	int64_t now;
@@ -447,7 +352,7 @@ void fg_metrics_write(const struct fg_result *r)
 			/* a new process: its namespace, for prune and the
 			 * file's label */
 			st.pidns = fg_ns_inode(c->procfs, 0, "pid");
-			prune(c, getpid());
+			fg_metrics_prune(c->metrics_dir, getpid(), st.pidns);
 		}
 		write_file(c, r);
 	}

@@ -16,6 +16,7 @@
 
 #include <stdbool.h>
 #include <stdint.h>
+#include <sys/types.h>
 
 #include "follow.h"
 #include "prom.h"
@@ -58,5 +59,16 @@ bool fg_metrics_tick(void);
  * The file shows what it is given: metrics never check.  errno is kept.
  */
 void fg_metrics_write(const struct fg_result *r);
+
+/*
+ * fg_metrics_prune - once per process, before its first write: remove from
+ * @metrics_dir the files of processes that are gone.  A file is stale
+ * when no process has its pid (kill 0: ESRCH) and it names pid namespace
+ * @pidns (its pidns label; 0: nothing is removed): a file written from
+ * another namespace (a directory shared between containers) or by an
+ * older version is never touched.  getdents64, not opendir: no heap.
+ * @self's own file is kept.
+ */
+void fg_metrics_prune(const char *metrics_dir, pid_t self, uint64_t pidns);
 
 #endif /* FG_METRICS_H */
