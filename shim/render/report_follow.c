@@ -63,12 +63,13 @@ size_t fg_report_child_end_text(const struct fg_child_end *e,
 		fg_puts(&b, fg_signal_name(e->abort_signal));
 		fg_puts(&b, " after ");
 		put_secs(&b, e->abort_us);
+		fg_puts(&b, " s");
 		if (e->kill_us) {
-			fg_puts(&b, " s, then SIGKILL ");
+			fg_puts(&b, ", then SIGKILL ");
 			put_secs(&b, e->kill_us);
 			fg_puts(&b, " s later");
 		}
-		fg_puts(&b, " s: room left ");
+		fg_puts(&b, ": room left ");
 		fg_putsize(&b, e->abort_room_kb);
 		fg_puts(&b, " <= margin ");
 		fg_putsize(&b, e->abort_margin_kb);
