@@ -210,7 +210,8 @@ static size_t text(const struct fg_result *r, const struct fg_event *e,
 		fg_puts(&b, "; unknown: ");
 		put_top(&b, ev->unknown, ev->nunknown, "; ");
 		fg_puts(&b, "\n  settle: ");
-		fg_describe_settle(&b, ev, !strcmp(e->call, "check"));
+		fg_describe_settle(&b, ev,
+				   e->call && !strcmp(e->call, "check"));
 		fg_putc(&b, '\n');
 	}
 	if (e->jemalloc.have_stats)

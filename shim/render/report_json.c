@@ -167,8 +167,9 @@ static void json_body(struct fg_buf *b, const struct fg_result *r,
 			fg_json_s(b, "fix", tmp);
 			if (fg_describe_uncertain(ev)) {
 				fg_buf_init(&t, tmp, sizeof(tmp));
-				fg_describe_settle(&t, ev,
-						   !strcmp(e->call, "check"));
+				fg_describe_settle(
+				    &t, ev,
+				    e->call && !strcmp(e->call, "check"));
 				fg_json_s(b, "settle", tmp);
 			}
 		}

@@ -30,7 +30,12 @@ same() {
 vg() {
 	local name=$1 min=$2 rb rg errs reports differ
 	shift 2
-	mkdir -p "$TMP/$name"
+	# the errno case's last fork is a child's, turned nobody: its log must
+	# be writable by it (valgrind does not grow a setuid child's stack as
+	# far as the sinks' last-resort path, /tmp/forkguard-<euid>.log, takes
+	# it: that path is tested natively, tests/log/no_sink.sh)
+	chmod 711 "$TMP"
+	mkdir -p -m 1777 "$TMP/$name"
 	"${VG[@]}" --log-file="$TMP/$name/bare.%p" "$@" >"$TMP/$name/out.bare" 2>/dev/null
 	rb=$?
 	FORKGUARD_REPORT=all FORKGUARD_FORMAT=json FORKGUARD_RATE_LIMIT=0 \
