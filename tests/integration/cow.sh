@@ -62,7 +62,7 @@ CATCH_USR1=ignore FORKGUARD_COW=abort FORKGUARD_SYSFS=$TMP/sys FORKGUARD_FORMAT=
 	FORKGUARD_LOG=$TMP/ign.log LD_PRELOAD="$LIB" "$F" 16 3000 0 >"$TMP/ign.out" 2>&1
 grep '"event":"child_end"' "$TMP/ign.log" >"$TMP/ign-end.json"
 ig=$(cat "$TMP/ign-end.json")
-check cow-abort-kill "abort, the child ignores SIGUSR1: $(grep -o 'child killed.*' "$TMP/ign.out"); $ig" \
+check cow-abort-kill "abort, the child ignores SIGUSR1: $(tr '\n' ';' <"$TMP/ign.out") child_end $(json_get "$TMP/ign-end.json" child_end), kill after $(json_get "$TMP/ign-end.json" abort_kill_seconds) s; $ig" \
 	test "$(grep -c 'child killed by signal 9' "$TMP/ign.out")" = 1 -a \
 	"$(json_get "$TMP/ign-end.json" child_end)" = abort -a \
 	"$(json_get "$TMP/ign-end.json" abort_signal)" = SIGUSR1 -a \
