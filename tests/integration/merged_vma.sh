@@ -28,7 +28,17 @@ check baseline "without the guard: 2x$big GiB -> $bare16, 2x$small GiB -> $bare8
 	test "$bare16" = ENOMEM -a "$bare8" = ok
 
 # the kernel's own line for this pid (never cleared: others read it too)
-klog() { dmesg 2>/dev/null | sed -n "s/.*__vm_enough_memory: pid: $1, comm: merged_vma, bytes: \([0-9]*\).*/\1/p" | tail -n1; }
+# klog PID [SINCE]: the bytes of the kernel's last refusal line for PID, of
+# the lines stamped SINCE (seconds since boot, /proc/uptime) or later: an
+# older line of a process that had the same pid is not this one's
+klog() {
+	dmesg 2>/dev/null | awk -v p="$1" -v t="${2:-0}" '
+		{ ts = $0; sub(/^\[ */, "", ts); sub(/\].*/, "", ts) }
+		ts + 0 >= t && match($0, "__vm_enough_memory: pid: " p ", comm: merged_vma, bytes: [0-9]+") {
+			v = substr($0, RSTART, RLENGTH); sub(/.*bytes: /, "", v)
+		}
+		END { print v }'
+}
 out=$(run "$big" "$TMP/16.json")
 real=$(sed -n 's/^fork: //p' <<<"$out")
 v=$(json_get "$TMP/16.json" verdict)
@@ -60,10 +70,11 @@ v=$(json_get "$TMP/8.json" verdict)
 check ok-verdict "2x$small GiB: verdict $v, real fork $real" test "$v" = ok -a "$real" = ok
 
 # enforce: a predicted failure is refused without asking the kernel
+since=$(cut -d' ' -f1 /proc/uptime)
 out=$(run "$big" "$TMP/enf.json" FORKGUARD_MODE=enforce)
 real=$(sed -n 's/^fork: //p' <<<"$out")
 o=$(json_get "$TMP/enf.json" outcome)
-kline=$(klog "$(json_get "$TMP/enf.json" pid)")
+kline=$(klog "$(json_get "$TMP/enf.json" pid)" "$since")
 check enforce "enforce: fork returned $real, outcome $o, kernel never asked: ${kline:-yes}" \
 	test "$real" = ENOMEM -a "$o" = refused -a -z "$kline"
 
