@@ -96,14 +96,30 @@ int cli_interp(const char *cmd, char *interp, size_t len);
 /* cli_libc_of - which libc the interpreter @interp ("" static) serves. */
 enum cli_libc cli_libc_of(const char *interp);
 
-/* The subcommands: @argc/@argv start at the subcommand's name. */
+/* What a guarded process's copy published of its recent forks. */
+struct cli_forks {
+	bool known;		  /* a history was read */
+	unsigned n;		  /* forks in it */
+	uint64_t copy_kb, worst_kb; /* the largest share any copied */
+	bool abort;		  /* FORKGUARD_COW=abort: its margin is kept */
+	unsigned margin_mb;	  /* FORKGUARD_COW_MARGIN */
+};
+
 /*
  * cli_guard_say - the "guard:" line(s) of `forkguard check PID`: whether a
  * libforkguard is mapped in @pid (under procfs @root), its version, mode
- * and where its reports and metrics go.
+ * and where its reports and metrics go; what it published of its forks
+ * into @f.
  */
-void cli_guard_say(const char *root, pid_t pid);
+void cli_guard_say(const char *root, pid_t pid, struct cli_forks *f);
+/*
+ * cli_holds_say - the "save:" line of `forkguard check PID`: up to how
+ * much private anonymous memory the limit in @cow holds a fork, from the
+ * worst case and, when @f knows them, the process's measured forks.
+ */
+void cli_holds_say(const struct fg_cow *cow, const struct cli_forks *f);
 
+/* The subcommands: @argc/@argv start at the subcommand's name. */
 int cli_check(int argc, char **argv);
 int cli_run(int argc, char **argv);
 /*

@@ -176,8 +176,13 @@ int cli_check_pids(const struct cli_check_opts *o, const struct fg_sys *s,
 				  args[i]);
 			return FG_EXIT_UNKNOWN;
 		}
-		if (!o->json && !o->prom && fg_procfs_live(o->root))
-			cli_guard_say(o->root, pid);
+		if (!o->json && !o->prom) {
+			struct cli_forks f = { 0 };
+
+			if (fg_procfs_live(o->root))
+				cli_guard_say(o->root, pid, &f);
+			cli_holds_say(&r.cow, &f);
+		}
 		status = cli_check_worse(status, cli_check_status(r.verdict));
 	}
 	return status;

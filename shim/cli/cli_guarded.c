@@ -26,13 +26,16 @@
 #include "cli.h"
 #include "config.h"
 #include "fmt.h"
+#include "follow.h"
+#include "report_cow.h"
 
-/* the state of the copy mapped from @path, read from @mem; false if none */
-static bool read_state(FILE *maps, int mem, const char *path, char *out,
-		       size_t len)
+/* the text after @mark in the copy mapped from @path, read from @mem;
+ * false if none */
+static bool read_state(FILE *maps, int mem, const char *path, const char *mark,
+		       char *out, size_t len)
 {
 	char line[FG_PATH_MAX + 128], buf[8192];
-	const size_t magic = sizeof(FG_STATE_MAGIC) - 1;
+	const size_t magic = strlen(mark);
 	uint64_t lo, hi;
 	char perms[8], *p;
 	int at;
@@ -48,7 +51,7 @@ static bool read_state(FILE *maps, int mem, const char *path, char *out,
 
 			if (n <= 0)
 				break;
-			p = memmem(buf, (size_t)n, FG_STATE_MAGIC, magic);
+			p = memmem(buf, (size_t)n, mark, magic);
 			if (p && (size_t)(buf + n - p) > magic) {
 				snprintf(
 				    out, len, "%.*s",
@@ -123,17 +126,48 @@ static void reports_go(const char *root, pid_t pid, const char *log, char *out,
 					      : "syslog asked for");
 }
 
+/* the forks the copy published (two equal reads: it may be rewriting it) */
+static void read_forks(FILE *maps, int mem, const char *path,
+		       struct cli_forks *f)
+{
+	char a[FG_FORKS_LEN], b[FG_FORKS_LEN], w[32];
+	unsigned tries;
+
+	for (tries = 0; tries < 4; tries++) {
+		if (!read_state(maps, mem, path, FG_FORKS_MAGIC, a, sizeof(a)) ||
+		    !read_state(maps, mem, path, FG_FORKS_MAGIC, b, sizeof(b)))
+			return;
+		if (!strcmp(a, b))
+			break;
+	}
+	if (tries == 4 || !strstr(a, " forks="))
+		return; /* none yet, or never two equal reads */
+	word(a, " forks=", " ", w, sizeof(w));
+	f->n = (unsigned)strtoul(w, NULL, 10);
+	word(a, " copy_kb=", " ", w, sizeof(w));
+	f->copy_kb = strtoull(w, NULL, 10);
+	word(a, " worst_kb=", NULL, w, sizeof(w));
+	f->worst_kb = strtoull(w, NULL, 10);
+	f->known = f->n > 0 && f->worst_kb > 0;
+}
+
 static void say_copy(const char *root, pid_t pid, const char *path,
-		     const char *state)
+		     const char *state, struct cli_forks *f)
 {
 	char version[32], role[16], mode[16], log[FG_PATH_MAX], metrics[512],
-	    to[FG_PATH_MAX + 96];
+	    to[FG_PATH_MAX + 96], cow[16], margin[16];
 
 	word(state, " version=", " ", version, sizeof(version));
 	word(state, " role=", " ", role, sizeof(role));
 	word(state, " mode=", " ", mode, sizeof(mode));
-	word(state, " log=", " metrics=", log, sizeof(log));
+	word(state, " log=", " cow=", log, sizeof(log));
+	if (!strstr(state, " cow=")) /* an older copy's: no cow= */
+		word(state, " log=", " metrics=", log, sizeof(log));
+	word(state, " cow=", " ", cow, sizeof(cow));
+	word(state, " cow_margin_mb=", " ", margin, sizeof(margin));
 	word(state, " metrics=", NULL, metrics, sizeof(metrics));
+	f->abort = !strcmp(cow, "abort");
+	f->margin_mb = (unsigned)strtoul(margin, NULL, 10);
 	if (!strcmp(role, "passive")) {
 		printf("  guard: libforkguard %s (%s) mapped, passive: another "
 		       "copy guards\n",
@@ -147,7 +181,7 @@ static void say_copy(const char *root, pid_t pid, const char *path,
 	       metrics[0] ? metrics : "unknown");
 }
 
-void cli_guard_say(const char *root, pid_t pid)
+void cli_guard_say(const char *root, pid_t pid, struct cli_forks *out)
 {
 	char path[FG_PATH_MAX], line[FG_PATH_MAX + 128], seen[4][FG_PATH_MAX];
 	char state[FG_STATE_LEN];
@@ -180,9 +214,12 @@ void cli_guard_say(const char *root, pid_t pid)
 	fg_path(path, sizeof(path), root, pid, "mem");
 	mem = open(path, O_RDONLY | O_CLOEXEC);
 	for (i = 0; i < n; i++) {
-		if (mem >= 0 &&
-		    read_state(maps, mem, seen[i], state, sizeof(state)))
-			say_copy(root, pid, seen[i], state);
+		if (mem >= 0 && read_state(maps, mem, seen[i], FG_STATE_MAGIC,
+					   state, sizeof(state))) {
+			say_copy(root, pid, seen[i], state, out);
+			if (!strstr(state, "role=passive"))
+				read_forks(maps, mem, seen[i], out);
+		}
 		else
 			printf("  guard: libforkguard (%s) mapped; its state "
 			       "cannot be read (%s)\n",
@@ -193,4 +230,39 @@ void cli_guard_say(const char *root, pid_t pid)
 	if (mem >= 0)
 		close(mem);
 	fclose(maps);
+}
+
+void cli_holds_say(const struct fg_cow *cow, const struct cli_forks *f)
+{
+	char lim[320], a[32], b[32], c[32];
+	uint64_t keep = f->abort ? (uint64_t)f->margin_mb * 1024 : 0, worst,
+		 holds;
+	struct fg_buf lb;
+
+	if (!cow->checked || cow->headroom_kb == FG_COW_NONE)
+		return;
+	fg_buf_init(&lb, lim, sizeof(lim));
+	fg_report_cow_limit(&lb, cow);
+	worst = fg_save_holds_kb(cow->headroom_kb, cow->worst_kb, keep, 1, 1);
+	if (!f->known) {
+		printf("  save: this limit (%s) holds a fork of a process of "
+		       "up to %s of private anonymous memory if the fork copies "
+		       "every page (no measured fork: the guard learns one "
+		       "from each child it follows, FORKGUARD_COW=abort); "
+		       "now %s%s\n",
+		       lim, cli_size(worst, a), cli_size(cow->worst_kb, b),
+		       keep ? ", the abort's margin kept" : "");
+		return;
+	}
+	holds = fg_save_holds_kb(cow->headroom_kb, cow->worst_kb, keep,
+				 f->copy_kb, f->worst_kb);
+	printf("  save: this limit (%s) holds a fork of a process of up to %s "
+	       "of private anonymous memory, as its %u recent measured "
+	       "fork%s copied at most %" PRIu64 " %% of it (%s if every page "
+	       "is copied); now %s%s. Redis: maxmemory below %s, less "
+	       "its fragmentation\n",
+	       lim, cli_size(holds, a), f->n, f->n == 1 ? "" : "s",
+	       f->copy_kb * 100 / f->worst_kb, cli_size(worst, b),
+	       cli_size(cow->worst_kb, c),
+	       keep ? ", the abort's margin kept" : "", cli_size(holds, a));
 }

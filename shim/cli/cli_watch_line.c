@@ -10,6 +10,7 @@
 #include "cli.h"
 #include "cli_watch_line.h"
 #include "fmt.h"
+#include "follow.h"
 
 static const char *const state_names[] = { "running", "exited",
 					   "exited_unsampled", "unreadable" };
@@ -24,6 +25,20 @@ static void json_kb(struct fg_buf *b, const char *key, uint64_t v, bool known)
 		fg_puts(b, "null");
 }
 
+/*
+ * Up to how much private anonymous memory the limit holds a save like
+ * this one: the room before its copies (the lowest room plus the peak
+ * copy) and this child's share; false when not measured.
+ */
+static bool holds(const struct child *c, uint64_t *kb)
+{
+	if (!c->samples || !c->worst_kb || c->low_room_kb == FG_COW_NONE)
+		return false;
+	*kb = fg_save_holds_kb(c->low_room_kb + c->peak_kb, c->worst_kb, 0,
+			       c->peak_kb, c->worst_kb);
+	return true;
+}
+
 /* One JSON object, built in fmt.h's buffer (escaped strings) */
 static void print_json(const struct watch *w, const struct child *c,
 		       enum state s, long life_ms, int64_t kills, unsigned pct)
@@ -31,6 +46,7 @@ static void print_json(const struct watch *w, const struct child *c,
 	char line[1024];
 	struct fg_buf b;
 	bool m = c->samples > 0;
+	uint64_t hk = 0;
 
 	fg_buf_init(&b, line, sizeof(line));
 	fg_putc(&b, '{');
@@ -46,6 +62,7 @@ static void print_json(const struct watch *w, const struct child *c,
 	json_kb(&b, "lowest_headroom_kb", c->low_room_kb,
 		c->low_room_kb != FG_COW_NONE);
 	fg_json_s(&b, "cow_limit", w->limit);
+	json_kb(&b, "holds_kb", hk, holds(c, &hk));
 	json_kb(&b, "oom_kills", (uint64_t)kills, kills >= 0);
 	fg_json_u(&b, "samples", c->samples);
 	fg_json_key(&b, "sample_us");
@@ -66,7 +83,8 @@ void watch_print_child(const struct watch *w, const struct child *c,
 	unsigned pct = c->worst_kb ? (unsigned)(c->peak_kb * 100 / c->worst_kb)
 				   : 0;
 	long avg = c->samples ? c->sample_us / (long)c->samples : 0;
-	char a[32], b[32], d[32];
+	char a[32], b[32], d[32], h[96] = "";
+	uint64_t hk;
 
 	if (w->json) {
 		print_json(w, c, s, life_ms, kills, pct);
@@ -82,9 +100,15 @@ void watch_print_child(const struct watch *w, const struct child *c,
 		       (int)w->pid, (int)c->pid, fg_errno_name(c->err) ?: "?",
 		       life_ms);
 	} else {
+		if (holds(c, &hk))
+			snprintf(h, sizeof(h),
+				 "; the limit holds such a save up to %s of "
+				 "private anonymous memory",
+				 cli_size(hk, a));
 		printf("forkguard watch: %d forked %d: %s %ld ms, peak copy "
 		       "%s (%u %% of the worst case %s), lowest headroom %s "
-		       "(%s), OOM kills %s%" PRId64 "; %u samples of %ld us\n",
+		       "(%s), OOM kills %s%" PRId64 "%s; %u samples of %ld "
+		       "us\n",
 		       (int)w->pid, (int)c->pid,
 		       s == RUNNING ? "still running after" : "lived", life_ms,
 		       cli_size(c->peak_kb, a), pct, cli_size(c->worst_kb, b),
@@ -92,7 +116,7 @@ void watch_print_child(const struct watch *w, const struct child *c,
 			   ? "unlimited"
 			   : cli_size(c->low_room_kb, d),
 		       w->limit, kills < 0 ? "unknown " : "",
-		       kills < 0 ? (int64_t)0 : kills, c->samples, avg);
+		       kills < 0 ? (int64_t)0 : kills, h, c->samples, avg);
 	}
 	fflush(stdout);
 }

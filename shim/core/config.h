@@ -28,6 +28,10 @@ enum fg_mode {
  * memory (identity.c): this marker, then " key=value" words */
 #define FG_STATE_MAGIC "forkguard-state-1:"
 #define FG_STATE_LEN   640
+/* and what its forks really cost (plan.c), when a followed child ends:
+ * " forks=N copy_kb=C worst_kb=W" (the largest share of the N recent) */
+#define FG_FORKS_MAGIC "forkguard-forks-1:"
+#define FG_FORKS_LEN   96
 
 /* the sinks' last resort, when neither stderr nor syslog takes an entry:
  * FG_LOG_LAST_RESORT-<euid>.log (log.c; forkguard check and run name it) */

@@ -52,31 +52,59 @@ uint64_t fg_follow_worst_us(const uint32_t *ring, unsigned n)
 	return w;
 }
 
-uint64_t fg_copy_expected_kb(const struct fg_fork_cost *h, unsigned n,
-			     uint64_t worst_kb)
+bool fg_copy_share(const struct fg_fork_cost *h, unsigned n,
+		   uint64_t *copy_kb, uint64_t *worst_kb)
 {
-	uint64_t best_num = 0, best_den = 0, e;
-	unsigned i, used = 0;
+	uint64_t num = 0, den = 0;
+	unsigned i;
 
 	for (i = 0; i < n && i < 8; i++) {
 		if (!h[i].worst_kb)
 			continue;
-		used++;
-		/* copy/worst > best_num/best_den, without dividing */
-		if (!best_den ||
-		    h[i].copy_kb * best_den > best_num * h[i].worst_kb) {
-			best_num = h[i].copy_kb;
-			best_den = h[i].worst_kb;
+		/* copy/worst > num/den, without dividing */
+		if (!den || h[i].copy_kb * den > num * h[i].worst_kb) {
+			num = h[i].copy_kb;
+			den = h[i].worst_kb;
 		}
 	}
-	if (!used)
+	if (!den)
+		return false;
+	*copy_kb = num < den ? num : den;
+	*worst_kb = den;
+	return true;
+}
+
+/* @v * @num / @den, @num <= @den: exact without overflow while @den is
+ * below 2^32 (kB: 4 TiB) */
+static uint64_t scale(uint64_t v, uint64_t num, uint64_t den)
+{
+	return v / den * num + v % den * num / den;
+}
+
+uint64_t fg_copy_expected_kb(const struct fg_fork_cost *h, unsigned n,
+			     uint64_t worst_kb)
+{
+	uint64_t num, den;
+
+	if (!fg_copy_share(h, n, &num, &den))
 		return UINT64_MAX;
-	if (best_num >= best_den)
-		return worst_kb;
-	/* worst * num / den without overflow for sizes below 2^40 kB */
-	e = worst_kb / best_den * best_num +
-	    worst_kb % best_den * best_num / best_den;
-	return e < worst_kb ? e : worst_kb;
+	return num >= den ? worst_kb : scale(worst_kb, num, den);
+}
+
+uint64_t fg_save_holds_kb(uint64_t room_kb, uint64_t anon_kb, uint64_t keep_kb,
+			  uint64_t copy_kb, uint64_t worst_kb)
+{
+	uint64_t total = room_kb + anon_kb;
+
+	if (total <= keep_kb)
+		return 0;
+	total -= keep_kb;
+	if (!worst_kb)
+		return total; /* nothing copied: the room alone */
+	if (copy_kb > worst_kb)
+		copy_kb = worst_kb;
+	/* A * (worst + copy) / worst <= total */
+	return scale(total, worst_kb, worst_kb + copy_kb);
 }
 
 const char *fg_child_cause_name(enum fg_child_cause c)

@@ -84,6 +84,27 @@ struct fg_fork_cost {
 uint64_t fg_copy_expected_kb(const struct fg_fork_cost *h, unsigned n,
 			     uint64_t worst_kb);
 
+/*
+ * fg_copy_share - of the @n (at most 8) recent forks in @h, the one that
+ * copied the largest share of its worst case: that copy and worst case
+ * into @copy_kb and @worst_kb (never a share above 1).  false when none.
+ */
+bool fg_copy_share(const struct fg_fork_cost *h, unsigned n,
+		   uint64_t *copy_kb, uint64_t *worst_kb);
+
+/*
+ * fg_save_holds_kb - up to how much private anonymous memory a process
+ * can grow and still fork without running out of room, when a fork copies
+ * @copy_kb/@worst_kb of it (equal: every page, the worst case): with
+ * @room_kb of hard room now, @anon_kb of private anonymous memory now,
+ * and @keep_kb of the room kept (the abort's margin).  Growing to A takes
+ * A - @anon_kb of the room, and its fork then copies the share of A:
+ *   A + share * A <= @room_kb + @anon_kb - @keep_kb.
+ * 0 when even an empty process has no room left.
+ */
+uint64_t fg_save_holds_kb(uint64_t room_kb, uint64_t anon_kb, uint64_t keep_kb,
+			  uint64_t copy_kb, uint64_t worst_kb);
+
 /* How a followed child ended. */
 enum fg_child_cause {
 	FG_END_UNKNOWN, /* reaped by the host before we could look */

@@ -40,7 +40,8 @@ __attribute__((section(".interp"), used, retain)) static const char interp[] =
 /*
  * What `forkguard check PID` reads of this copy (in the process's memory,
  * /proc/PID/mem, where the library's writable data is mapped): the marker,
- * then "version= role= mode= log= format= metrics=" as set at load.  In
+ * then "version= role= mode= format= log= cow= cow_margin_mb= metrics=" as
+ * set at load (what its forks cost is beside it: plan.c).  In
  * .data (initialised), so that it lies in the library's file mapping.
  */
 __attribute__((used)) static char state[FG_STATE_LEN] = FG_STATE_MAGIC;
@@ -128,6 +129,13 @@ __attribute__((constructor)) static void publish(void)
 		    : c->sink == FG_SINK_STDERR ? "stderr"
 		    : c->sink == FG_SINK_SYSLOG ? "syslog"
 						: "auto");
+	fg_puts(&b, " cow=");
+	fg_puts(&b, c->cow == FG_COW_ABORT	   ? "abort"
+		    : c->cow == FG_COW_PROTECT ? "protect"
+		    : c->cow == FG_COW_OFF     ? "off"
+					       : "warn");
+	fg_puts(&b, " cow_margin_mb=");
+	fg_putu(&b, c->cow_margin_mb);
 	fg_puts(&b, " metrics=");
 	fg_puts(&b, c->metrics_dir[0] ? c->metrics_dir : "none");
 }

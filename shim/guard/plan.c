@@ -9,6 +9,8 @@
 #include <string.h>
 
 #include "check.h"
+#include "config.h"
+#include "fmt.h"
 #include "plan.h"
 
 /* What the plan before a fork learns from the ends: the recent copies,
@@ -53,6 +55,29 @@ void fg_follow_plan(const struct fg_config *c, const struct fg_cow *cow,
 	f->protect = cow->verdict == FG_COW_RISK;
 }
 
+/*
+ * What `forkguard check PID` reads of the history (from the process's
+ * memory, as identity.c's state): the marker, then " forks=N copy_kb=C
+ * worst_kb=W", the largest share of the N recent forks.  One writer (the
+ * thread), rewritten whole; the reader keeps two equal reads.
+ */
+__attribute__((used)) static char published[FG_FORKS_LEN] = FG_FORKS_MAGIC;
+
+static void publish(unsigned n, uint64_t copy_kb, uint64_t worst_kb)
+{
+	char text[FG_FORKS_LEN - sizeof(FG_FORKS_MAGIC) + 1] = "";
+	struct fg_buf b;
+
+	fg_buf_init(&b, text, sizeof(text));
+	fg_puts(&b, " forks=");
+	fg_putu(&b, n);
+	fg_puts(&b, " copy_kb=");
+	fg_putu(&b, copy_kb);
+	fg_puts(&b, " worst_kb=");
+	fg_putu(&b, worst_kb);
+	memcpy(published + sizeof(FG_FORKS_MAGIC) - 1, text, sizeof(text));
+}
+
 /* An abort starts the back-off at once: the host may fork again as soon
  * as it reaps the child, before the thread sees the end. */
 void fg_follow_learn_abort(void)
@@ -65,6 +90,8 @@ void fg_follow_learn_abort(void)
  * no abort and no OOM kill): what it copied, for the next estimate. */
 void fg_follow_learn(const struct fg_child_end *e)
 {
+	uint64_t copy, worst;
+
 	if (e->aborted || e->oom_kills > 0 || !e->worst_kb ||
 	    (e->cause != FG_END_EXIT && e->cause != FG_END_UNKNOWN))
 		return;
@@ -73,4 +100,6 @@ void fg_follow_learn(const struct fg_child_end *e)
 	hist.next = (hist.next + 1) % 8;
 	if (hist.n < 8)
 		__atomic_store_n(&hist.n, hist.n + 1, __ATOMIC_RELEASE);
+	if (fg_copy_share(hist.h, hist.n, &copy, &worst))
+		publish(hist.n, copy, worst);
 }

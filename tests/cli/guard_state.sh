@@ -15,7 +15,28 @@ HELD+=("$spid")
 "$FG" check "$spid" >"$TMP/plain.out" 2>&1
 check guard-not-loaded "an unguarded sleep: $(grep 'guard:' "$TMP/plain.out")" \
 	grep -qx '  guard: not loaded (no libforkguard in its maps)' "$TMP/plain.out"
+# what the limit holds a fork: no guard, no measured fork: the worst case
+# (every page copied)
+check save-worst "an unguarded sleep: $(grep 'save:' "$TMP/plain.out")" \
+	grep -q '^  save: this limit (.*) holds a fork of a process of up to .* if the fork copies every page' "$TMP/plain.out"
 kill "$spid"
+
+# a guarded shell whose first child (true) the guard followed to its end
+# (FORKGUARD_COW=abort, every fork followed): check says what that fork
+# copied, as a share, and the abort's margin kept
+FORKGUARD_COW=abort FORKGUARD_COW_FOLLOW=all FORKGUARD_LOG="$TMP/follow.log" \
+	LD_PRELOAD="$LIB" bash -c '/bin/true; sleep 30; :' 2>/dev/null &
+fpid=$!
+HELD+=("$fpid")
+# (the watcher learns the end within its look interval: at most 5 s)
+for _ in $(seq 50); do
+	"$FG" check "$fpid" >"$TMP/follow.out" 2>&1
+	grep -q 'recent measured' "$TMP/follow.out" && break
+	sleep 0.1
+done
+check save-measured "a followed fork ended: $(grep 'save:' "$TMP/follow.out")" \
+	grep -q '^  save: this limit (.*) holds a fork of a process of up to .* as its 1 recent measured fork copied at most [0-9]* % of it (.* if every page is copied); now .*, the abort.s margin kept. Redis: maxmemory below' "$TMP/follow.out"
+kill "$fpid"
 
 mkdir -p "$TMP/m"
 FORKGUARD_METRICS="$TMP/m" LD_PRELOAD="$LIB" sleep 30 2>/dev/null &

@@ -169,6 +169,13 @@ check watch-peak "cow_fork 32 MiB rewritten: $(cat "$TMP/watch.json")" \
 	test "$(json_get "$TMP/watch.json" peak_copy_kb)" -gt 1024 -a \
 	"$(json_get "$TMP/watch.json" worst_kb)" -ge 32768 -a \
 	"$(json_get "$TMP/watch.json" samples)" -ge 1
+# and up to how much the limit holds such a save: the room before the
+# copies (lowest + peak) and the parent's size, over 1 + the share copied
+j() { json_get "$TMP/watch.json" "$1"; }
+want=$(python3 -c 'import sys; l, p, w = map(int, sys.argv[1:]); t = l + p + w; print(t // (w + p) * w + t % (w + p) * w // (w + p))' \
+	"$(j lowest_headroom_kb)" "$(j peak_copy_kb)" "$(j worst_kb)" 2>/dev/null)
+check watch-holds "holds_kb $(j holds_kb), from lowest $(j lowest_headroom_kb) + peak $(j peak_copy_kb) over worst $(j worst_kb): want ${want:-?}" \
+	test -n "$want" -a "$(j holds_kb)" = "$want"
 "$B/forkguard" watch 999999999 >/dev/null 2>"$TMP/watch.err"
 rc=$?
 check watch-no-pid "watch of no process: exit $rc, $(cat "$TMP/watch.err")" \

@@ -216,6 +216,53 @@ static void expected_from_history(void **state)
 			     (UINT64_C(1) << 30) % 1000 * 400 / 1000);
 }
 
+static void share_of_history(void **state)
+{
+	struct fg_fork_cost h[3] = { { 1000, 400 }, { 2000, 500 }, { 0, 9 } };
+	uint64_t c = 7, w = 7;
+
+	(void)state;
+	assert_false(fg_copy_share(h, 0, &c, &w));
+	assert_false(fg_copy_share(h + 2, 1, &c, &w));
+	assert_int_equal(c, 7); /* untouched without history */
+	assert_true(fg_copy_share(h, 3, &c, &w));
+	assert_int_equal(c, 400);
+	assert_int_equal(w, 1000);
+	h[1].copy_kb = 2500; /* above its worst case: the share caps at 1 */
+	assert_true(fg_copy_share(h, 3, &c, &w));
+	assert_int_equal(c, 2000);
+	assert_int_equal(w, 2000);
+}
+
+static void what_a_limit_holds(void **state)
+{
+	(void)state;
+	/* worst case (every page copied): room 600 MiB, 200 MiB now:
+	 * A + A <= 800 MiB, A = 400 MiB */
+	assert_int_equal(fg_save_holds_kb(600 << 10, 200 << 10, 0, 1, 1),
+			 400 << 10);
+	/* a quarter copied: A * 1.25 <= 800 MiB, A = 640 MiB */
+	assert_int_equal(
+	    fg_save_holds_kb(600 << 10, 200 << 10, 0, 256 << 10, 1024 << 10),
+	    640 << 10);
+	/* the margin kept comes off first: (800 - 16) / 1.25 */
+	assert_int_equal(
+	    fg_save_holds_kb(600 << 10, 200 << 10, 16 << 10, 1, 4),
+	    (784 << 10) * 4 / 5);
+	/* nothing copied: all of the room */
+	assert_int_equal(fg_save_holds_kb(600, 200, 0, 0, 1000), 800);
+	/* no room left at all, even for an empty process */
+	assert_int_equal(fg_save_holds_kb(10, 0, 16, 1, 1), 0);
+	/* a process over what it holds: the answer is below its size */
+	assert_int_equal(fg_save_holds_kb(100, 900, 0, 1, 1), 500);
+	/* a copy above its worst case counts as the worst case */
+	assert_int_equal(fg_save_holds_kb(600, 200, 0, 5, 1), 400);
+	/* 1 TiB of room and memory do not overflow */
+	assert_int_equal(fg_save_holds_kb(UINT64_C(1) << 30, UINT64_C(1) << 30,
+					  0, 1, 1),
+			 UINT64_C(1) << 30);
+}
+
 static void cause_names(void **state)
 {
 	(void)state;
@@ -228,6 +275,8 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(wide_room_looks_slowly),
+		cmocka_unit_test(share_of_history),
+		cmocka_unit_test(what_a_limit_holds),
 		cmocka_unit_test(at_the_floor_aborts),
 		cmocka_unit_test(falling_room_looks_sooner),
 		cmocka_unit_test(the_rate_widens_the_margin),

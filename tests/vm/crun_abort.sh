@@ -10,6 +10,8 @@
 #   abort0     FORKGUARD_COW_BACKOFF=0: every one of SAVES saves aborted,
 #              a write accepted after each; Redis's own retries for RATE0_S
 #              s, measured (what the back-off prevents).
+#   abortnostop  the defaults with Redis's stop-writes-on-bgsave-error no:
+#              every write accepted, the forks at risk bounded as above.
 #   abortkill  FORKGUARD_COW_SIGNAL=SIGKILL: the save counts as failed, a
 #              write gets MISCONF.
 # A library that does not know FORKGUARD_COW=abort fails these cases.
@@ -163,6 +165,25 @@ S "abort: $after more forks at risk (aborted) in the $span ms after the first ab
 finish
 DEF_ENDS=$(ends)
 
+# ---- abortnostop: the defaults, and Redis told to keep writes on a failed save
+# (stop-writes-on-bgsave-error no): writable and bounded
+# shellcheck disable=SC2086
+start abortnostop "$TIGHT" "3600 1" $GUARD FORKGUARD_COW=abort FORKGUARD_METRICS_INTERVAL=0
+rcli CONFIG SET stop-writes-on-bgsave-error no >/dev/null
+T_ABORT1= F0=$(info stats total_forks)
+saves "$DSAVES"
+[ "$WMISCONF" = 0 ] || fail "abortnostop: $WMISCONF writes got MISCONF with stop-writes-on-bgsave-error no"
+case $SEQ in A*) ;; *) fail "abortnostop: the first save was not aborted ($SEQ)" ;; esac
+retries "$RATE_S"
+[ "$ERRS" = 0 ] || fail "abortnostop: $ERRS of $REPS writes refused on Redis's retries"
+span=$(($(now) - ${T_ABORT1:-$(now)}))
+after=$(($(grep -c '"child_end":"abort"' "$D/guard.log") - 1))
+up || after=0
+S "abortnostop: $after more forks at risk (aborted) in the $span ms after the first abort; the back-off allows at most $((1 + span / 30000))"
+[ "$after" -le $((1 + span / 30000)) ] || fail "abortnostop: $after forks at risk in $span ms after the first abort"
+NOSTOP="saves $SEQ, writes $WOK OK + $REPS on the retries, $ERRS refused, $FPM forks/min"
+finish
+
 # ---- abort0: no back-off: every save aborted ---------------------------------
 # shellcheck disable=SC2086
 start abort0 "$TIGHT" "3600 1" $GUARD FORKGUARD_COW=abort FORKGUARD_COW_BACKOFF=0 FORKGUARD_METRICS_INTERVAL=0
@@ -186,4 +207,4 @@ S "abortkill (FORKGUARD_COW_SIGNAL=SIGKILL): '$BG', $MS ms: rdb_last_bgsave_stat
 case $W in MISCONF*) ;; *) fail "abortkill: a write after the failed save got '$W', want MISCONF" ;; esac
 finish
 
-ABORT_SUMMARY="; abort (SIGUSR1, back-off 30 s): saves $DEF_SEQ, writes $DEF_W, $DEF_FPM forks/min on Redis's retries ($DEF_ERRS of $DEF_REPS writes refused), no OOM kill; back-off 0: $N0 of $SAVES saves aborted, writes kept, $NOBO_FPM forks/min; SIGKILL: MISCONF"
+ABORT_SUMMARY="; abort (SIGUSR1, back-off 30 s): saves $DEF_SEQ, writes $DEF_W, $DEF_FPM forks/min on Redis's retries ($DEF_ERRS of $DEF_REPS writes refused), no OOM kill; with stop-writes-on-bgsave-error no: $NOSTOP; back-off 0: $N0 of $SAVES saves aborted, writes kept, $NOBO_FPM forks/min; SIGKILL: MISCONF"

@@ -27,6 +27,8 @@
 #            accepted after the abort, forks bounded by the back-off.
 #   abort0   the same with FORKGUARD_COW_BACKOFF=0: CRUN_SAVES (20) saves, every one aborted,
 #            writes accepted; the retries' fork rate (CRUN_RATE0_S, 30 s).
+#   abortnostop  the defaults with Redis's stop-writes-on-bgsave-error no:
+#            every write accepted, forks at risk bounded by the back-off.
 #   abortkill  FORKGUARD_COW_SIGNAL=SIGKILL: the aborted save counts as
 #            failed, and a write gets MISCONF (crun_abort.sh).
 # The abort cases need a library that knows FORKGUARD_COW=abort: without
