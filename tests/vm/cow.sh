@@ -3,10 +3,10 @@
 # cgroup and the kernel's OOM killer, in a VM (cgroup v2 is mounted there;
 # no cgroup of the host is created or changed).
 #
-# Packs an initramfs (mkinitramfs.sh: busybox, the library, the forkguard
-# command, fixtures' cow_fork, redis-server and redis-cli with their
-# libraries) with cow_init.sh as /init, boots one Debian cloud kernel under
-# TCG (boot.sh; 6.12 preferred) and prints what the VM measured:
+# Through vm.sh: an initramfs (busybox, the library, the forkguard command,
+# fixtures' cow_fork, redis-server and redis-cli with their libraries)
+# with cow_init.sh as /init, one Debian cloud kernel under TCG (6.12
+# preferred); prints what the VM measured:
 #   1. cow_fork N MiB in a group with memory.max = 1.5 N: the guard says
 #      cow risk; the parent rewrites its pages while the child sleeps; the
 #      OOM killer fires (memory.events).  COW_BARE runs under warn (who is
@@ -55,28 +55,15 @@ done
 rel=${COW_KERNEL:-$("$here/pick-kernel.sh" "$kernels")}
 [ -n "$rel" ] && [ -s "$kernels/$rel/vmlinuz" ] || die "no kernel (tests/vm/fetch-kernels.sh $kernels)"
 
-mkdir -p "$out"
-"$here/mkinitramfs.sh" "$out/initramfs.cpio.gz" "$here/cow_init.sh" \
+# packed, booted and judged by vm.sh (the disk: -d 512M, the page cache
+# case's ext2, serial fgcow)
+rc=0
+"$here/vm.sh" -t "${BOOT_TIMEOUT:-1500}" -d 512M -o "$out" \
+	-a "cow_mb=${COW_MB:-64} cow_runs=${COW_RUNS:-10} cow_bare=${COW_BARE:-3} cow_redis_mb=${COW_REDIS_MB:-96} cow_always_runs=${COW_ALWAYS_RUNS:-10} cow_thp=${COW_THP:-} cow_redis_runs=${COW_REDIS_RUNS:-3} cow_redis_dir=${COW_REDIS_DIR:-} cow_abort_runs=${COW_ABORT_RUNS:-20} cow_roomy_runs=${COW_ROOMY_RUNS:-20} cow_abort_mb=${COW_ABORT_MB:-128} cow_only=${COW_ONLY:-}" \
+	cow "$rel" "$here/cow_init.sh" \
 	/usr/bin/redis-server=/usr/bin/redis-server \
 	/usr/bin/redis-cli=/usr/bin/redis-cli \
 	"$(realpath "$lib")=/fg/libforkguard.so" "$cli=/fg/forkguard" \
-	"$cf=/fg/cow_fork" "$here/vm_setup.sh=/fg/vm_setup.sh"
-log=$out/run-$rel.log
-img=$out/disk.img
-rm -f "$img"
-truncate -s 512M "$img" # sparse: the page cache case's ext2
-rc=0
-BOOT_TIMEOUT=${BOOT_TIMEOUT:-1500} \
-BOOT_APPEND="cow_mb=${COW_MB:-64} cow_runs=${COW_RUNS:-10} cow_bare=${COW_BARE:-3} cow_redis_mb=${COW_REDIS_MB:-96} cow_always_runs=${COW_ALWAYS_RUNS:-10} cow_thp=${COW_THP:-} cow_redis_runs=${COW_REDIS_RUNS:-3} cow_redis_dir=${COW_REDIS_DIR:-} cow_abort_runs=${COW_ABORT_RUNS:-20} cow_roomy_runs=${COW_ROOMY_RUNS:-20} cow_abort_mb=${COW_ABORT_MB:-128} cow_only=${COW_ONLY:-}" \
-	"$here/boot.sh" "$kernels/$rel/vmlinuz" "$out/initramfs.cpio.gz" 3G \
-	-drive "file=$img,if=none,id=disk,format=raw" \
-	-device nvme,serial=fgcow,drive=disk >"$log" 2>&1 || rc=$?
-rm -f "$img"
-tr -d '\r' <"$log" >"$log.tmp" && mv "$log.tmp" "$log"
-echo "cow.sh: kernel $rel (qemu exit $rc); serial log $log"
-sed -n 's/^@@S //p' "$log"
-verdict=$(grep -E '^cow vm: (PASS|FAIL)' "$log" | tail -n 1)
-[ -n "$verdict" ] || die "$rel: the VM did not finish (qemu exit $rc; see $log)"
-echo "$verdict"
-case $verdict in "cow vm: PASS"*) exit 0 ;; esac
-exit 1
+	"$cf=/fg/cow_fork" "$here/vm_setup.sh=/fg/vm_setup.sh" || rc=$?
+[ "$rc" = 0 ] || echo "cow.sh: qemu exit $rc"
+exec "$here/vm.sh" --verdict "cow vm" "$out/run-$rel.log"

@@ -4,11 +4,11 @@
 # the library bind-mounted and preloaded as docs/containers.md says; in a
 # VM (cgroup v2 there; no cgroup of the host is created or changed).
 #
-# Packs an initramfs (mkinitramfs.sh: busybox, crun, redis-cli, the
-# library at /fg/glibc/libforkguard.so.0, and the bundle's rootfs under
+# Through vm.sh: an initramfs (busybox, crun, redis-cli, the library at
+# /fg/glibc/libforkguard.so.0, and the bundle's rootfs under
 # /bundle/rootfs: redis-server and the libraries ldd names for it) with
-# crun_redis_init.sh as /init, boots one Debian cloud kernel under TCG
-# (boot.sh; 6.12 preferred).  The init writes each container's
+# crun_redis_init.sh as /init, one Debian cloud kernel under TCG (6.12
+# preferred).  The init writes each container's
 # config.json, copies the bundle to a tmpfs and starts it with
 # `crun run --no-pivot` (pivot_root fails on an initramfs).  A BGSAVE
 # under a write load (every 4 kB page of every value rewritten) runs:
@@ -70,35 +70,25 @@ for l in $(ldd /usr/bin/redis-server |
 	files="$files $l=/bundle/rootfs$l"
 done
 
-mkdir -p "$out"
-# shellcheck disable=SC2086 # $files: FILE=DEST words without blanks
-"$here/mkinitramfs.sh" "$out/initramfs.cpio.gz" "$here/crun_redis_init.sh" \
-	/usr/bin/crun=/usr/bin/crun /usr/bin/redis-cli=/usr/bin/redis-cli \
-	"$lib=/fg/glibc/libforkguard.so.0" "$cli=/fg/forkguard" \
-	"$here/vm_setup.sh=/fg/vm_setup.sh" "$here/crun_abort.sh=/fg/crun_abort.sh" $files
+# packed, booted and judged by vm.sh
+append="crun_mb=${CRUN_MB:-64} crun_saves=${CRUN_SAVES:-20} crun_default_saves=${CRUN_DEFAULT_SAVES:-4} crun_rate_s=${CRUN_RATE_S:-60} crun_rate0_s=${CRUN_RATE0_S:-30} crun_dead=${CRUN_DEAD_RUNS:-3} crun_abort=$abort crun_debug=${CRUN_DEBUG:-0}"
 log=$out/run-$rel.log
-t0=$(date +%s)
-# boot: one VM; rc its exit status
+# boot [-n]: one VM (-n: the image packed before); rc its exit status
 boot() {
 	rc=0
-	BOOT_TIMEOUT=${BOOT_TIMEOUT:-900} \
-	BOOT_APPEND="crun_mb=${CRUN_MB:-64} crun_saves=${CRUN_SAVES:-20} crun_default_saves=${CRUN_DEFAULT_SAVES:-4} crun_rate_s=${CRUN_RATE_S:-60} crun_rate0_s=${CRUN_RATE0_S:-30} crun_dead=${CRUN_DEAD_RUNS:-3} crun_abort=$abort crun_debug=${CRUN_DEBUG:-0}" \
-		"$here/boot.sh" "$kernels/$rel/vmlinuz" "$out/initramfs.cpio.gz" 3G \
-		>"$log" 2>&1 || rc=$?
-	tr -d '\r' <"$log" >"$log.tmp" && mv "$log.tmp" "$log"
+	# shellcheck disable=SC2086 # $files: FILE=DEST words without blanks
+	"$here/vm.sh" -t "${BOOT_TIMEOUT:-900}" -o "$out" -a "$append" "$@" crun "$rel" \
+		"$here/crun_redis_init.sh" /usr/bin/crun=/usr/bin/crun /usr/bin/redis-cli=/usr/bin/redis-cli \
+		"$lib=/fg/glibc/libforkguard.so.0" "$cli=/fg/forkguard" \
+		"$here/vm_setup.sh=/fg/vm_setup.sh" "$here/crun_abort.sh=/fg/crun_abort.sh" $files || rc=$?
 }
 boot
 # under TCG the kernel has been seen to panic while it boots, before /init
 # (enqueue_timer, in inet_init): then once more, and said so
 if ! grep -q '^@@BEGIN' "$log" && grep -q 'Kernel panic' "$log"; then
 	echo "crun_redis.sh: the kernel panicked before /init ($(grep -m 1 'RIP:' "$log")); booting again"
-	boot
+	boot -n
 fi
-echo "crun_redis.sh: kernel $rel, crun $(crun --version | sed -n 's/^crun version //p'), $(($(date +%s) - t0)) s (qemu exit $rc); serial log $log"
+echo "crun_redis.sh: crun $(crun --version | sed -n 's/^crun version //p') (qemu exit $rc)"
 [ $abort = 1 ] || echo "crun_redis.sh: this library does not know FORKGUARD_COW=abort: $probe"
-sed -n 's/^@@S //p' "$log"
-verdict=$(grep -E '^crun redis vm: (PASS|FAIL)' "$log" | tail -n 1)
-[ -n "$verdict" ] || die "$rel: the VM did not finish (qemu exit $rc; see $log)"
-echo "$verdict"
-case $verdict in "crun redis vm: PASS"*) exit 0 ;; esac
-exit 1
+exec "$here/vm.sh" --verdict "crun redis vm" "$log"

@@ -176,7 +176,10 @@ DELAY=2000
 
 # ---- roomy: memory.limit 3 times the data ---------------------------------
 # shellcheck disable=SC2086 # $GUARD: one word per variable
-start roomy $((MB * 3 * 1024)) "" $GUARD FORKGUARD_COW=$ROOMY_MODE
+# (under abort every fork followed: the save's copy measured, for check)
+FOLLOW=
+[ $ROOMY_MODE = abort ] && FOLLOW=FORKGUARD_COW_FOLLOW=all
+start roomy $((MB * 3 * 1024)) "" $GUARD FORKGUARD_COW=$ROOMY_MODE $FOLLOW
 CUR=$(($(cat $CG/fg/roomy/memory.current) / 1024))
 ANON=$(awk '{ print ($2 - $3) * 4 }' /proc/$RPID/statm)
 TIGHT=$((CUR + ANON / 2))
@@ -195,6 +198,21 @@ G=$D/guard.log
 S "roomy ($ROOMY_MODE): BGSAVE '$BG' under a load of $((KEYS * 16)) SETRANGE ($LOAD): $MS ms," \
 	"rdb_last_bgsave_status $BGST, Redis $UP, DBSIZE $D0 -> $D1; guard: cow $(key $G cow_verdict), worst $(key $G cow_worst_kb) kB, headroom $(key $G cow_headroom_kb) kB ($(key $G cow_limit))"
 ABORTS=$(grep -c '"aborted":true' $G 2>/dev/null)
+# what this limit holds a save, from the save just measured (the guard
+# learns the child's end within a look)
+if [ $ROOMY_MODE = abort ]; then
+	i=0
+	while [ $i -lt 50 ]; do
+		/fg/forkguard check "$RPID" >/run/roomy-check.txt 2>&1
+		grep -q 'recent measured' /run/roomy-check.txt && break
+		sleep 0.1
+		i=$((i + 1))
+	done
+	S "roomy, forkguard check after the save: $(grep 'save:' /run/roomy-check.txt)"
+	S "roomy, the save's end: $(grep '"child_end"' $G | tail -n 1 | cut -c 1-600)"
+	grep -q 'recent measured fork copied' /run/roomy-check.txt ||
+		fail "roomy: forkguard check does not say what the measured save holds: $(grep 'save:' /run/roomy-check.txt)"
+fi
 stop
 S "roomy: oom_kill $KILLS, oom_group_kill $GKILLS, guard aborts ${ABORTS:-0}; memory.current after the fill $CUR kB, RssAnon $ANON kB: tight limit $TIGHT kB"
 [ "$BGST" = ok ] && [ $UP = alive ] && [ "$D1" = "$D0" ] && [ $KILLS = 0 ] && [ "${ABORTS:-0}" = 0 ] ||
