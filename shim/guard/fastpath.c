@@ -9,12 +9,11 @@
  * (meminfo, one pread of a kept fd), the sysctls, the kernel rule.  The
  * staleness accepted, with W the window (1 s; fg_fast_set_window() for
  * tests):
- * - a base at most W old decides any fork, overcommit_memory included (a
- *   new mode counts after W at the latest);
- * - older, overcommit_memory is read at each fork too, and a base up to
- *   FG_FAST_FAR windows old (10 s) decides a fork of at most half of the
- *   size it passes: a limit that halves within that time is missed,
- *   nothing less;
+ * - a base at most W old decides any fork, overcommit_memory included;
+ * - a base up to FG_FAST_FAR windows old (10 s), overcommit_memory
+ *   included, decides a fork of at most half of the size it passes: a
+ *   limit that halves, or a new mode, within that time is missed for such
+ *   a fork, nothing else (older, the mode is read at each fork);
  * - a fork nearer the limit than that, with a base older than W, reads it
  *   again first;
  * - the base is read again right after a fork, in the parent
@@ -232,7 +231,11 @@ bool fg_fast_pass(const char *root, uint64_t *anon)
 		return false;
 	if (age > w) {
 		stale_seen(now);
-		v = read_mode(root, self);
+		/* the base's mode decides with it (at half) up to
+		 * FG_FAST_FAR windows: a cold pread of a sysctl costs a fork
+		 * after an idle second about 10 us (make bench) */
+		if (age > FG_FAST_FAR * w)
+			v = read_mode(root, self);
 	}
 	if (v < 0 || v > 2 || !pass[v])
 		return false;

@@ -83,7 +83,9 @@ int main(void)
 {
 	static double cold[N], warm[N], cow[N], slow[NSLOW], sys[N];
 	static double madd[N], mtick[N], mwrite[N];
+	static double idle[5][NSLOW];
 	int statm = open("/proc/self/statm", O_RDONLY | O_CLOEXEC);
+	int mode = open("/proc/sys/vm/overcommit_memory", O_RDONLY | O_CLOEXEC);
 	const struct fg_config *cfg;
 	unsigned passed = 0, cow_passed = 0, slow_passed = 0;
 	char buf[128];
@@ -139,6 +141,26 @@ int main(void)
 		pread(statm, buf, 128, 0);
 		sys[i] = now_ns() - t0;
 	}
+	/* the same syscalls after 0.1 s idle, each alone: what a fork that
+	 * comes once in a while pays for each read on its path */
+	for (int i = 0; i < NSLOW; i++) {
+		double t[6];
+
+		usleep(100000);
+		t[0] = now_ns();
+		getpid();
+		t[1] = now_ns();
+		fstat(statm, &st);
+		t[2] = now_ns();
+		pread(statm, buf, 128, 0);
+		t[3] = now_ns();
+		fstat(mode, &st);
+		t[4] = now_ns();
+		pread(mode, buf, 32, 0);
+		t[5] = now_ns();
+		for (int k = 0; k < 5; k++)
+			idle[k][i] = t[k + 1] - t[k];
+	}
 	for (int i = 0; i < N; i++) {
 		double t0, t1, t2, t3;
 		uint64_t c;
@@ -173,11 +195,18 @@ int main(void)
 	print("  at once again (warm)", warm, N);
 	print("  the cow quick check alone (its own statm), after a fork", cow,
 	      N);
-	printf("  %d forks more than a window apart (overcommit_memory read "
-	       "too):\n",
+	printf("  %d forks more than a window apart (the base older than "
+	       "the window):\n",
 	       NSLOW);
 	print("    right after a fork", slow, NSLOW);
 	print("  its three syscalls alone (warm)", sys, N);
+	printf("  each syscall alone after 0.1 s idle (cold), %d times:\n",
+	       NSLOW);
+	print("    getpid", idle[0], NSLOW);
+	print("    fstat of the kept statm fd", idle[1], NSLOW);
+	print("    pread of statm", idle[2], NSLOW);
+	print("    fstat of the kept overcommit_memory fd", idle[3], NSLOW);
+	print("    pread of overcommit_memory", idle[4], NSLOW);
 	printf("FORKGUARD_METRICS, right after a fork, %d times\n", N);
 	print("  before it: clock reads and counter adds", madd, N);
 	print("  after it: a tick not due (a clock read)", mtick, N);

@@ -136,8 +136,8 @@ static void swap_gone(long w)
 
 /*
  * Far below (a quarter of RAM): the old base decides up to FG_FAST_FAR
- * windows and is renewed after a fork past that; the mode is kept within
- * the window only, statm never.
+ * windows, the mode with it, and is renewed after a fork past that;
+ * statm is read at every fork.
  */
 static void far_below(long w)
 {
@@ -157,12 +157,21 @@ static void far_below(long w)
 	statm_pages(MEM_KB / 4 + 1);
 	assert_false(fg_fast_pass(root, &anon));
 	statm_pages(MEM_KB / 4 / 4);
-	/* a new mode: counts once the window is past */
+	/* a new mode: for a fork far below, kept with the base up to
+	 * FG_FAST_FAR windows, read again past that; a fork nearer the
+	 * limit reads it past the window */
 	put("sys/vm/overcommit_memory", "2\n");
 	assert_true(fg_fast_pass(root, &anon));
 	wait_us(w);
+	assert_true(fg_fast_pass(root, &anon));
+	statm_pages(MEM_KB / 4 / 2 + 1); /* over half of what it passes */
+	assert_false(fg_fast_pass(root, &anon));
+	statm_pages(MEM_KB / 4 / 4);
+	wait_us(FG_FAST_FAR * w);
 	assert_false(fg_fast_pass(root, &anon));
 	put("sys/vm/overcommit_memory", "0\n");
+	fg_fast_renew(root, FG_RULE_COUNT, 0); /* a fresh base, no swap */
+	wait_us(w);
 	meminfo(SWAP_KB, 0);		  /* swapon */
 	assert_false(fg_fast_sys(&s, w)); /* older than the window */
 	assert_true(fg_fast_pass(root, &anon));
