@@ -98,11 +98,11 @@ enum cli_libc cli_libc_of(const char *interp);
 
 /* What a guarded process's copy published of its recent forks. */
 struct cli_forks {
-	bool known;		  /* a history was read */
-	unsigned n;		  /* forks in it */
+	bool known;		    /* a history was read */
+	unsigned n;		    /* forks in it */
 	uint64_t copy_kb, worst_kb; /* the largest share any copied */
-	bool abort;		  /* FORKGUARD_COW=abort: its margin is kept */
-	unsigned margin_mb;	  /* FORKGUARD_COW_MARGIN */
+	bool abort;	    /* FORKGUARD_COW=abort: its margin is kept */
+	unsigned margin_mb; /* FORKGUARD_COW_MARGIN */
 };
 
 /*

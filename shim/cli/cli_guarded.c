@@ -134,7 +134,8 @@ static void read_forks(FILE *maps, int mem, const char *path,
 	unsigned tries;
 
 	for (tries = 0; tries < 4; tries++) {
-		if (!read_state(maps, mem, path, FG_FORKS_MAGIC, a, sizeof(a)) ||
+		if (!read_state(maps, mem, path, FG_FORKS_MAGIC, a,
+				sizeof(a)) ||
 		    !read_state(maps, mem, path, FG_FORKS_MAGIC, b, sizeof(b)))
 			return;
 		if (!strcmp(a, b))
@@ -219,13 +220,13 @@ void cli_guard_say(const char *root, pid_t pid, struct cli_forks *out)
 			say_copy(root, pid, seen[i], state, out);
 			if (!strstr(state, "role=passive"))
 				read_forks(maps, mem, seen[i], out);
+			continue;
 		}
-		else
-			printf("  guard: libforkguard (%s) mapped; its state "
-			       "cannot be read (%s)\n",
-			       seen[i],
-			       mem < 0 ? fg_errno_name(errno) ?: "?"
-				       : "an older version, or no marker");
+		printf("  guard: libforkguard (%s) mapped; its state cannot be "
+		       "read (%s)\n",
+		       seen[i],
+		       mem < 0 ? fg_errno_name(errno) ?: "?"
+			       : "an older version, or no marker");
 	}
 	if (mem >= 0)
 		close(mem);
@@ -245,13 +246,14 @@ void cli_holds_say(const struct fg_cow *cow, const struct cli_forks *f)
 	fg_report_cow_limit(&lb, cow);
 	worst = fg_save_holds_kb(cow->headroom_kb, cow->worst_kb, keep, 1, 1);
 	if (!f->known) {
-		printf("  save: this limit (%s) holds a fork of a process of "
-		       "up to %s of private anonymous memory if the fork copies "
-		       "every page (no measured fork: the guard learns one "
-		       "from each child it follows, FORKGUARD_COW=abort); "
-		       "now %s%s\n",
-		       lim, cli_size(worst, a), cli_size(cow->worst_kb, b),
-		       keep ? ", the abort's margin kept" : "");
+		printf(
+		    "  save: this limit (%s) holds a fork of a process of "
+		    "up to %s of private anonymous memory if the fork copies "
+		    "every page (no measured fork: the guard learns one "
+		    "from each child it follows, FORKGUARD_COW=abort); "
+		    "now %s%s\n",
+		    lim, cli_size(worst, a), cli_size(cow->worst_kb, b),
+		    keep ? ", the abort's margin kept" : "");
 		return;
 	}
 	holds = fg_save_holds_kb(cow->headroom_kb, cow->worst_kb, keep,

@@ -52,8 +52,8 @@ uint64_t fg_follow_worst_us(const uint32_t *ring, unsigned n)
 	return w;
 }
 
-bool fg_copy_share(const struct fg_fork_cost *h, unsigned n,
-		   uint64_t *copy_kb, uint64_t *worst_kb)
+bool fg_copy_share(const struct fg_fork_cost *h, unsigned n, uint64_t *copy_kb,
+		   uint64_t *worst_kb)
 {
 	uint64_t num = 0, den = 0;
 	unsigned i;

@@ -89,8 +89,8 @@ uint64_t fg_copy_expected_kb(const struct fg_fork_cost *h, unsigned n,
  * copied the largest share of its worst case: that copy and worst case
  * into @copy_kb and @worst_kb (never a share above 1).  false when none.
  */
-bool fg_copy_share(const struct fg_fork_cost *h, unsigned n,
-		   uint64_t *copy_kb, uint64_t *worst_kb);
+bool fg_copy_share(const struct fg_fork_cost *h, unsigned n, uint64_t *copy_kb,
+		   uint64_t *worst_kb);
 
 /*
  * fg_save_holds_kb - up to how much private anonymous memory a process

@@ -130,7 +130,7 @@ __attribute__((constructor)) static void publish(void)
 		    : c->sink == FG_SINK_SYSLOG ? "syslog"
 						: "auto");
 	fg_puts(&b, " cow=");
-	fg_puts(&b, c->cow == FG_COW_ABORT	   ? "abort"
+	fg_puts(&b, c->cow == FG_COW_ABORT     ? "abort"
 		    : c->cow == FG_COW_PROTECT ? "protect"
 		    : c->cow == FG_COW_OFF     ? "off"
 					       : "warn");
