@@ -1,4 +1,4 @@
-# forkguard - see README.md.  Targets: all test demo bench install uninstall
+# forkguard - see README.md.  Targets: all test demo bench bench-floor install uninstall
 # clean format check-format.  The user owns CFLAGS/LDFLAGS; ours are FG_*.
 
 PREFIX ?= /usr/local
@@ -227,6 +227,25 @@ $(B)/tests/libmem: tests/bench/libmem.c | $(B)/tests
 $(B)/tests/libfg_empty.so: tests/bench/empty.c | $(B)/tests
 	$(CC) -shared -fPIC $(CFLAGS) -Wl,-z,relro,-z,now -o $@ $< $(LDFLAGS)
 
+# bench-floor: bench's off workload (WORKLOADS) against a library of the
+# guard's shape without its code (tests/bench/padded.c, sized from the
+# guard's LOAD segments) in place of the empty one: what
+# FORKGUARD_MODE=off adds beyond the preload of a library this size
+FLOOR_B := $(B)/bench-floor
+bench-floor: all $(B)/tests/bench
+	@mkdir -p $(FLOOR_B)/tests
+	@set -e; ro=$$(readelf -lW $(B)/libforkguard.so | awk '$$1 == "LOAD" { print $$5; exit }'); \
+	set -- $$(readelf -lW $(B)/libforkguard.so | awk '$$1 == "LOAD" { n++ } n == 2 { print $$5, $$6; exit }'); \
+	$(CC) -shared -fPIC $(CFLAGS) -DPAD_RO=$$(($$ro)) -DPAD_BSS=$$(($$2 - $$1)) \
+		-Wl,-z,relro,-z,now,-z,noseparate-code -o $(FLOOR_B)/tests/libfg_empty.so \
+		tests/bench/padded.c
+	@cp $(B)/tests/bench $(FLOOR_B)/tests/bench
+	@cp -L $(B)/libforkguard.so $(FLOOR_B)/libforkguard.so
+	@for l in $(FLOOR_B)/libforkguard.so $(FLOOR_B)/tests/libfg_empty.so; do \
+		LD_PRELOAD=$(CURDIR)/$$l $(B)/tests/libmem || exit 1; done; echo
+	@$(BENCH_RUN) $(FLOOR_B)/tests/bench -c $(BENCH_CPU) -r $(or $(ROUNDS),9) \
+		-w $(or $(WORKLOADS),off)
+
 # everything CI runs (.ci/run): the regular build's suites, the VM proofs,
 # the sanitizer builds, a short fuzz pass (FUZZ_SECONDS each) and the format
 test: all test-unit test-integration test-transparency test-cli test-log test-metrics \
@@ -287,11 +306,15 @@ test-transparency: all $(TPROG_BIN) fixtures
 demo: all $(B)/fixtures/merged_vma
 	@bash tests/integration/demo.sh
 
-# pinned to one CPU (BENCH_CPU, default 1) without ASLR: the ratios of
-# one run; OCCASIONAL picks the occasional workloads (size@gap,...),
-# OROUNDS x OFORKS their forks per variant
+# pinned to one CPU (BENCH_CPU, default 1): the ratios of one run.  With
+# ASLR, as services run: each round's fresh workers have their own
+# layouts, and the median is over them (BENCH_ASLR=off: one fixed layout,
+# setarch -R, whose luck moves a fork by 2-4 %: README, Figures);
+# OCCASIONAL picks the occasional workloads (size@gap,...), OROUNDS x
+# OFORKS their forks per variant
 BENCH_CPU ?= 1
-BENCH_RUN := setarch -R taskset -c $(BENCH_CPU)
+BENCH_ASLR ?= on
+BENCH_RUN := $(if $(filter off,$(BENCH_ASLR)),setarch -R )taskset -c $(BENCH_CPU)
 bench: all $(B)/tests/bench $(B)/tests/bench_pass $(B)/tests/occasional \
 		$(B)/tests/libmem
 	@for l in $(B)/libforkguard.so $(B)/tests/libfg_empty.so; do \
@@ -463,6 +486,6 @@ test-deb: deb all
 FORCE:
 
 .PHONY: FORCE check check-layout deb test-deb musl test-musl test-metrics all fixtures test test-unit test-integration test-transparency demo \
-	bench install uninstall fuzz test-asan test-valgrind test-cli test-log test-kernel \
+	bench bench-floor install uninstall fuzz test-asan test-valgrind test-cli test-log test-kernel \
 	test-oldk test-redis-mode2 test-sink-mode2 test-vm-swap test-cow test-crun \
 	format check-format clean
