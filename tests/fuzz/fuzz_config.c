@@ -7,6 +7,8 @@
  * empty one, where the text is cut but the configuration is the same.
  * Every field must be in its range whatever the values.
  */
+#include <signal.h>
+
 #include "fuzz.h"
 #include "config.h"
 
@@ -46,8 +48,13 @@ static void check_config(const struct fg_config *c)
 	FZ_ASSERT(fz_terminated(c->metrics_dir, sizeof(c->metrics_dir)));
 	FZ_ASSERT(!c->metrics_dir[0] || c->metrics_dir[0] == '/');
 	FZ_ASSERT(c->metrics_interval <= 86400);
-	FZ_ASSERT((unsigned)c->cow <= FG_COW_PROTECT);
+	FZ_ASSERT((unsigned)c->cow <= FG_COW_ABORT);
 	FZ_ASSERT(c->cow_interval_s <= 31 * 86400);
+	FZ_ASSERT(c->cow_signal == SIGUSR1 || c->cow_signal == SIGUSR2 ||
+		  c->cow_signal == SIGTERM || c->cow_signal == SIGKILL ||
+		  c->cow_signal == SIGINT || c->cow_signal == SIGHUP);
+	FZ_ASSERT(c->cow_margin_mb <= 1048576 && c->cow_backoff_s <= 86400);
+	FZ_ASSERT(fz_terminated(c->metrics_labels, sizeof(c->metrics_labels)));
 	if (c->sink == FG_SINK_FILE)
 		FZ_ASSERT(c->log_pattern[0] == '/' && c->log_path[0] == '/');
 }
