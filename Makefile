@@ -137,7 +137,7 @@ UNIT := test_policy test_parse test_config test_report test_snapshots \
 	test_prom test_fastpath test_window test_remedy test_guard test_interpose \
 	test_follow test_log test_metrics test_track
 UNIT_BIN := $(UNIT:%=$(B)/tests/%)
-UNIT_OBJ := $(B)/obj/guard/fastpath.o
+UNIT_OBJ := $(B)/obj/guard/fastpath.o $(B)/obj/guard/self.o
 $(B)/tests/%: tests/unit/%.c $(B)/libforkguard-core.a $(UNIT_OBJ) | $(B)/tests
 	$(CC) $(FG_CFLAGS) $(L_all) $(CFLAGS) -o $@ $< $(UNIT_OBJ) $(B)/libforkguard-core.a -lcmocka
 # the sinks (the metrics writer says through them that it cannot write)
@@ -216,7 +216,8 @@ $(B)/tests/occasional: tests/bench/occasional.c tests/bench/common.h \
 	$(CC) -std=gnu11 -Wall -Wextra $(CFLAGS) -Wl,-z,now -o $@ $< $(LDFLAGS)
 # the fork path's check alone, linked with the library's objects
 $(B)/tests/bench_pass: tests/bench/pass.c $(B)/obj/guard/log.o $(B)/obj/guard/log_fd.o \
-		$(B)/obj/guard/cow.o $(B)/obj/guard/fastpath.o $(B)/obj/guard/guard.o \
+		$(B)/obj/guard/cow.o $(B)/obj/guard/fastpath.o $(B)/obj/guard/self.o \
+		$(B)/obj/guard/guard.o \
 		$(B)/obj/guard/emit.o $(REMEDY_OBJ) $(B)/libforkguard-core.a \
 		| $(B)/tests
 	$(CC) $(FG_CFLAGS) $(L_all) $(CFLAGS) -o $@ $^ $(LDFLAGS) $(FG_LDLIBS)

@@ -198,7 +198,8 @@ kept_reopen(struct fg_kept *k, pid_t self, const char *root, const char *rel,
 }
 
 ssize_t fg_kept_read(struct fg_kept *k, pid_t self, const char *root,
-		     const char *rel, char *buf, size_t len)
+		     const char *rel, char *buf, size_t len,
+		     bool (*whole)(const char *buf))
 {
 	int err = errno, fd;
 	ssize_t n;
@@ -209,14 +210,29 @@ ssize_t fg_kept_read(struct fg_kept *k, pid_t self, const char *root,
 	 * reopening meanwhile makes kept_same fail: then the locked path.
 	 */
 	fd = __atomic_load_n(&k->fd, __ATOMIC_ACQUIRE);
-	if (__atomic_load_n(&k->owner, __ATOMIC_ACQUIRE) != self ||
-	    !kept_same(k, fd)) {
-		fg_errno_keep(err); /* fstat of a closed fd: EBADF */
-		return kept_reopen(k, self, root, rel, buf, len, err);
+	if (__atomic_load_n(&k->owner, __ATOMIC_ACQUIRE) == self &&
+	    (whole || kept_same(k, fd))) {
+		n = read_fd(fd, buf, len, true);
+		if (!whole || (n > 0 && whole(buf))) {
+			fg_errno_keep(err);
+			return n;
+		}
 	}
-	n = read_fd(fd, buf, len, true);
+	fg_errno_keep(err); /* fstat or pread of a closed fd: EBADF */
+	return kept_reopen(k, self, root, rel, buf, len, err);
+}
+
+void fg_kept_verify(struct fg_kept *k, pid_t self)
+{
+	int err = errno;
+
+	if (__atomic_load_n(&k->owner, __ATOMIC_ACQUIRE) == self &&
+	    fg_trylock(&k->lock, self)) {
+		if (k->owner == self && !kept_same(k, k->fd))
+			__atomic_store_n(&k->owner, 0, __ATOMIC_RELEASE);
+		fg_unlock(&k->lock);
+	}
 	fg_errno_keep(err);
-	return n;
 }
 
 bool fg_procfs_live(const char *root)

@@ -89,10 +89,21 @@ struct fg_kept {
 /*
  * fg_kept_read - pread @k as process @self; it is (re)opened from
  * @root/@rel (rel e.g. "self/statm") when it is not yet ours or no longer
- * the same file.  Bytes or -errno; errno is kept.
+ * the same file.  Whether it still is: a fstat at each read, or, given
+ * @whole, what the read brought (the pread alone; a failed read or a text
+ * @whole refuses is checked by fstat then).  Bytes or -errno; errno is
+ * kept.
  */
 ssize_t fg_kept_read(struct fg_kept *k, pid_t self, const char *root,
-		     const char *rel, char *buf, size_t len);
+		     const char *rel, char *buf, size_t len,
+		     bool (*whole)(const char *buf));
+/*
+ * fg_kept_verify - is @k's fd, ours, still the file it opened (a fstat)?
+ * If not, it is left to its new holder and the next read opens the file
+ * again.  For the reads that trust @whole: a program that reused the
+ * number for a file with the same text is seen here.
+ */
+void fg_kept_verify(struct fg_kept *k, pid_t self);
 
 /*
  * fg_vmas_set_known - register what the process knows of its own mappings

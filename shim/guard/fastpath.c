@@ -24,7 +24,15 @@
  * - in mode 2 and the pre-5.2 rules (whose limits also take the sysctls,
  *   the user ns and Committed_AS) the base is at most W old, and meminfo
  *   and statm are read at every fork;
- * - the kernel release, page size and CPU count are read once.
+ * - the kernel release, page size and CPU count are read once;
+ * - statm's kept fd is read without a fstat: a text that is not a whole
+ *   statm (fg_statm_whole), or a failed read, sends it to the fstat and a
+ *   reopen; a program that closed it and opened, at the same number, a
+ *   file whose text is a whole statm (another process's) is seen when the
+ *   base is read again, at most FG_FAST_FAR windows later;
+ * - the pid that tells a child its kept fds are its parent's comes from a
+ *   page every child finds zeroed (fg_self), not from getpid().
+ * A quiet fork thus makes one syscall, statm's pread.
  * Library only: the CLI checks other processes and has no use for a cache.
  */
 #include <errno.h>
@@ -39,6 +47,7 @@
 #include "parse.h"
 #include "policy.h"
 #include "procfs.h"
+#include "self.h"
 
 /*
  * What the fork path keeps: three procfs files open, and the base.  Forks
@@ -96,7 +105,8 @@ static int read_mode(const char *root, pid_t self)
 	char buf[32];
 	uint64_t v;
 	ssize_t n = fg_kept_read(&fast.mode, self, root,
-				 "sys/vm/overcommit_memory", buf, sizeof(buf));
+				 "sys/vm/overcommit_memory", buf, sizeof(buf),
+				 NULL);
 
 	if (n < 0)
 		return (int)n;
@@ -112,7 +122,7 @@ __attribute__((noinline)) static bool meminfo_over(const char *root, pid_t self,
 	struct fg_sys m = *s;
 
 	if (fg_kept_read(&fast.meminfo, self, root, "meminfo", buf,
-			 sizeof(buf)) <= 0 ||
+			 sizeof(buf), NULL) <= 0 ||
 	    !fg_parse_meminfo(buf, &m))
 		return false;
 	*s = m;
@@ -124,8 +134,8 @@ __attribute__((noinline)) static bool meminfo_over(const char *root, pid_t self,
  * and for the rules that read the sysctls (@mode 2, pre-5.2); else
  * meminfo's figures over the kept base.
  */
-static int refresh_base(const char *root, enum fg_rule forced, long now,
-			int mode)
+static int refresh_base(const char *root, pid_t self, enum fg_rule forced,
+			long now, int mode)
 {
 	enum fg_rule rule;
 	struct fg_sys s = fast.base;
@@ -134,13 +144,15 @@ static int refresh_base(const char *root, enum fg_rule forced, long now,
 
 	rule = (unsigned)forced < FG_RULE_COUNT ? forced : s.rule;
 	if (!fast.have_base || mode < 0 || fg_rule_reads_admin(mode, rule) ||
-	    !meminfo_over(root, getpid(), &s)) {
+	    !meminfo_over(root, self, &s)) {
 		rc = fg_sys_read(root, &s);
 		if (rc)
 			return rc;
 		/* the first time too: every kept fd opens at the first fork */
-		meminfo_over(root, getpid(), &s);
+		meminfo_over(root, self, &s);
 	}
+	/* the forks trust statm's fd on its text: its identity, here */
+	fg_kept_verify(&fast.statm, self);
 	if (mode >= 0)
 		s.mode = mode;
 	rule = (unsigned)forced < FG_RULE_COUNT ? forced : s.rule;
@@ -205,10 +217,17 @@ bool fg_fast_sys(struct fg_sys *s, long older_us)
 	       age <= older_us;
 }
 
+/* statm through its kept fd, trusted on its text (fg_statm_whole): the
+ * fstat that checks the fd is the refresher's (refresh_base) */
+static ssize_t read_statm(const char *root, pid_t self, char *buf, size_t len)
+{
+	return fg_kept_read(&fast.statm, self, root, "self/statm", buf, len,
+			    fg_statm_whole);
+}
+
 ssize_t fg_fast_statm(const char *root, char *buf, size_t len)
 {
-	return fg_kept_read(&fast.statm, getpid(), root, "self/statm", buf,
-			    len);
+	return read_statm(root, fg_self(), buf, len);
 }
 
 /* A fork found the base older than the window (for fg_fast_after). */
@@ -221,7 +240,7 @@ static void stale_seen(long now)
 bool fg_fast_pass(const char *root, uint64_t *anon)
 {
 	long now = fg_now_us(), age, w = fg_fast_window();
-	pid_t self = getpid();
+	pid_t self = fg_self();
 	uint64_t pass[3], page_kb, size, resident, most;
 	char buf[128];
 	int v;
@@ -241,7 +260,7 @@ bool fg_fast_pass(const char *root, uint64_t *anon)
 		return false;
 	if (pass[v] == UINT64_MAX)
 		return true;
-	if (fg_kept_read(&fast.statm, self, root, "self/statm", buf, 128) < 0 ||
+	if (read_statm(root, self, buf, sizeof(buf)) < 0 ||
 	    !fg_parse_statm(buf, &size, &resident))
 		return false;
 	if (!fg_parse_statm_anon(buf, anon))
@@ -272,11 +291,11 @@ void fg_fast_renew(const char *root, enum fg_rule forced, long older_us)
 
 	if (base_copy(now, &age, NULL, &mode, NULL, NULL) && age <= older_us)
 		return;
-	self = getpid();
+	self = fg_self();
 	mode = read_mode(root, self);
 	if (mode < 0 || !fg_trylock(&fast.lock, self))
 		return;
-	refresh_base(root, forced, now, mode);
+	refresh_base(root, self, forced, now, mode);
 	fg_unlock(&fast.lock);
 }
 
@@ -284,7 +303,7 @@ int fg_fast_check(const char *root, enum fg_rule forced, bool full,
 		  struct fg_result *r)
 {
 	long t0 = fg_now_us(), age;
-	pid_t self = getpid();
+	pid_t self = fg_self();
 	char buf[128];
 	uint64_t size, resident;
 	struct fg_sys *s = &r->sys;
@@ -305,7 +324,7 @@ int fg_fast_check(const char *root, enum fg_rule forced, bool full,
 			rc = fg_check(root, 0, forced, full, r);
 			goto done;
 		}
-		rc = refresh_base(root, forced, t0, mode);
+		rc = refresh_base(root, self, forced, t0, mode);
 		if (rc) {
 			fg_unlock(&fast.lock);
 			r->read_error = rc;
@@ -329,7 +348,7 @@ int fg_fast_check(const char *root, enum fg_rule forced, bool full,
 		goto done;
 	}
 
-	n = fg_kept_read(&fast.statm, self, root, "self/statm", buf, 128);
+	n = read_statm(root, self, buf, sizeof(buf));
 	if (n < 0 || !fg_parse_statm(buf, &size, &resident)) {
 		r->read_error = n < 0 ? (int)n : -EINVAL;
 		goto done;

@@ -38,6 +38,7 @@
 #include "policy.h"
 #include "procfs.h"
 #include "remedy.h"
+#include "self.h"
 #include "watcher.h"
 
 static void warn_once(const struct fg_config *c, const char *what, int err)
@@ -355,8 +356,10 @@ static void register_once(int *state, void (*prepare)(void),
 void fg_guard_init(bool fork_errno_seen)
 {
 	errno_seen = fork_errno_seen;
-	if (!fg_guard_off()) /* off: not even a handler */
+	if (!fg_guard_off()) { /* off: not even a handler */
+		fg_self_init();
 		register_once(&early, pass_prepare, pass_parent_early);
+	}
 	fg_remedy_init(fg_config());
 	fg_metrics_init();
 }

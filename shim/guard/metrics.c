@@ -39,6 +39,7 @@
 #include "policy.h"
 #include "procfs.h"
 #include "report.h"
+#include "self.h"
 
 /*
  * The counters live on their own anonymous pages marked MADV_WIPEONFORK
@@ -96,18 +97,10 @@ bool fg_metrics_on(void)
 
 static void wipe_on_fork(void)
 {
-#ifdef MADV_WIPEONFORK
-	size_t len = (sizeof(*m) + 4095) & ~(size_t)4095;
-	void *p = mmap(NULL, len, PROT_READ | PROT_WRITE,
-		       MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	struct fg_metrics *p = fg_wipe_map(sizeof(*m));
 
-	if (p == MAP_FAILED)
-		return;
-	if (madvise(p, len, MADV_WIPEONFORK))
-		munmap(p, len);
-	else
+	if (p)
 		m = p;
-#endif
 }
 
 static void write_now(const struct fg_config *c, const struct fg_result *r);
