@@ -60,8 +60,6 @@ static struct {
 	struct fg_sys base;
 	uint64_t pass_kb[3]; /* per mode: fg_eval_pass_kb() */
 	long base_at;
-	/* the last two forks that found the base older than the window */
-	long stale_at, stale_prev;
 	long window_us;
 	bool have_base;
 	bool init_ns;
@@ -121,8 +119,8 @@ __attribute__((noinline)) static bool meminfo_over(const char *root, pid_t self,
 	char buf[4096];
 	struct fg_sys m = *s;
 
-	if (fg_kept_read(&fast.meminfo, self, root, "meminfo", buf,
-			 sizeof(buf), NULL) <= 0 ||
+	if (fg_kept_read(&fast.meminfo, self, root, "meminfo", buf, sizeof(buf),
+			 NULL) <= 0 ||
 	    !fg_parse_meminfo(buf, &m))
 		return false;
 	*s = m;
@@ -233,8 +231,10 @@ ssize_t fg_fast_statm(const char *root, char *buf, size_t len)
 /* A fork found the base older than the window (for fg_fast_after). */
 static void stale_seen(long now)
 {
-	__atomic_store_n(&fast.stale_prev, fast.stale_at, __ATOMIC_RELAXED);
-	__atomic_store_n(&fast.stale_at, now, __ATOMIC_RELEASE);
+	struct fg_wiped *w = fg_wiped();
+
+	__atomic_store_n(&w->stale_prev, w->stale_at, __ATOMIC_RELAXED);
+	__atomic_store_n(&w->stale_at, now, __ATOMIC_RELEASE);
 }
 
 bool fg_fast_pass(const char *root, uint64_t *anon)
@@ -273,9 +273,10 @@ bool fg_fast_pass(const char *root, uint64_t *anon)
 
 void fg_fast_after(const char *root, enum fg_rule forced)
 {
+	struct fg_wiped *wiped = fg_wiped();
 	long w = fg_fast_window(),
-	     at = __atomic_load_n(&fast.stale_at, __ATOMIC_ACQUIRE),
-	     prev = __atomic_load_n(&fast.stale_prev, __ATOMIC_RELAXED);
+	     at = __atomic_load_n(&wiped->stale_at, __ATOMIC_ACQUIRE),
+	     prev = __atomic_load_n(&wiped->stale_prev, __ATOMIC_RELAXED);
 
 	/* forks less than a window apart: renewed once per window, so that
 	 * they read nothing; further apart each reads its own two numbers */

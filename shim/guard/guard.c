@@ -108,17 +108,23 @@ static const struct fg_config *config(void)
  * In the parent after a fork: the metrics file, when due, with the margin
  * of @r (NULL: of a check made now).  Out of line: a result is big.
  */
-__attribute__((noinline)) static void metrics_tick(const struct fg_result *r)
+__attribute__((noinline)) static void metrics_write(const struct fg_result *r)
 {
-	const struct fg_config *c;
+	const struct fg_config *c = config();
 	struct fg_result now;
 
-	if (!fg_metrics_tick())
-		return;
-	c = config();
 	if (!r && c && !fg_fast_check(c->procfs, c->rule, false, &now))
 		r = &now;
 	fg_metrics_write(r && r->verdict != FG_UNKNOWN ? r : NULL);
+}
+
+/* The tick in line: a quiet fork's stack stays short (the result's frame
+ * reaches a page below, and after a fork each page written again is a
+ * fault). */
+static inline void metrics_tick(const struct fg_result *r)
+{
+	if (fg_metrics_tick())
+		metrics_write(r);
 }
 
 bool fg_guard_off(void)

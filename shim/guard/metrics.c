@@ -25,7 +25,6 @@
 #include <stdio.h> /* rename */
 #include <stdlib.h>
 #include <string.h>
-#include <sys/mman.h>
 #include <time.h>
 #include <unistd.h>
 

@@ -4,7 +4,8 @@
  * on a fork after an idle spell a cold one (about 3 us: make bench,
  * bench_pass).  The pid is kept on a page the kernel zeroes in every
  * child, whether fork, _Fork, clone or a raw syscall made it: a child
- * reads 0, asks getpid() once, and keeps the answer.
+ * reads 0, asks getpid() once, and keeps the answer.  The fork path's other
+ * stores go there too (struct fg_wiped).
  */
 #include <errno.h>
 #include <sys/mman.h>
@@ -18,11 +19,11 @@
 #define MADV_WIPEONFORK 18
 #endif
 #ifndef PR_SET_VMA
-#define PR_SET_VMA	      0x53564d41
+#define PR_SET_VMA	     0x53564d41
 #define PR_SET_VMA_ANON_NAME 0
 #endif
 
-static pid_t *cell;
+static struct fg_wiped fallback, *page;
 
 void *fg_wipe_map(size_t len)
 {
@@ -48,23 +49,31 @@ void *fg_wipe_map(size_t len)
 
 void fg_self_init(void)
 {
-	pid_t *p;
+	struct fg_wiped *p;
 
-	if (__atomic_load_n(&cell, __ATOMIC_ACQUIRE))
+	if (__atomic_load_n(&page, __ATOMIC_ACQUIRE))
 		return;
 	p = fg_wipe_map(sizeof(*p));
 	if (p)
-		__atomic_store_n(&cell, p, __ATOMIC_RELEASE);
+		__atomic_store_n(&page, p, __ATOMIC_RELEASE);
+}
+
+struct fg_wiped *fg_wiped(void)
+{
+	struct fg_wiped *p = __atomic_load_n(&page, __ATOMIC_ACQUIRE);
+
+	return p ? p : &fallback;
 }
 
 pid_t fg_self(void)
 {
-	pid_t *c = __atomic_load_n(&cell, __ATOMIC_ACQUIRE), pid;
+	struct fg_wiped *p = __atomic_load_n(&page, __ATOMIC_ACQUIRE);
+	pid_t pid;
 
-	if (c && (pid = __atomic_load_n(c, __ATOMIC_RELAXED)))
+	if (p && (pid = __atomic_load_n(&p->pid, __ATOMIC_RELAXED)))
 		return pid;
 	pid = getpid();
-	if (c)
-		__atomic_store_n(c, pid, __ATOMIC_RELAXED);
+	if (p)
+		__atomic_store_n(&p->pid, pid, __ATOMIC_RELAXED);
 	return pid;
 }

@@ -16,12 +16,29 @@
  */
 void *fg_wipe_map(size_t len);
 
-/* fg_self_init - map fg_self()'s cell (once; the constructor's). */
+/*
+ * struct fg_wiped - what the fork path stores at each fork, on a page of
+ * its own that fork leaves writable in the parent (it copies nothing of a
+ * wiped mapping): a store to any other page written since the last fork
+ * is a copy-on-write fault, ~1 us on a fork that comes once in a while.
+ * Every child starts with it zeroed.
+ */
+struct fg_wiped {
+	pid_t pid; /* fg_self() */
+	/* the last two forks that found the base older than the window
+	 * (fastpath.c) */
+	long stale_at, stale_prev;
+};
+
+/* fg_self_init - map the page (once; the constructor's). */
 void fg_self_init(void);
+/* fg_wiped - the page; where the kernel cannot wipe, a static copy (its
+ * pid unused). */
+struct fg_wiped *fg_wiped(void);
 
 /*
  * fg_self - getpid() without the syscall once this process has asked: the
- * pid is kept in a cell that every child finds zeroed.  Before
+ * pid is kept on the wiped page.  Before
  * fg_self_init(), or where the kernel cannot wipe: getpid() each time.  A
  * task that shares this memory (vfork, CLONE_VM) reads its parent's pid;
  * it shares its mm too, which is all the fork path reads through it.

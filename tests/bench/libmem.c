@@ -2,8 +2,9 @@
  * libmem - what a preloaded library costs a process in memory: run under
  * LD_PRELOAD, it forks once (the guard opens what it keeps, its data is
  * written), then reads its own /proc/self/smaps and prints, for the
- * preloaded library's mappings (the file's, and the anonymous one that
- * continues its data, .bss, with whatever the kernel merged into it): how
+ * preloaded library's mappings (the file's, the anonymous one that
+ * continues its data, .bss, with whatever the kernel merged into it, and
+ * the anonymous ones it named "forkguard", where the kernel names them): how
  * many, their size, Rss, and their private pages (Anonymous: what this
  * process owns alone, the relocated data and .bss; the file's pages are
  * page cache, shared by every process that maps them).  A mapping is a VMA that every
@@ -64,10 +65,12 @@ int main(void)
 		if ((nl = strchr(line, '\n')))
 			*nl = '\0';
 		if (mapping(line, &start, &end, &path)) {
-			/* the library's file, or the anonymous .bss right
-			 * after its last page */
+			/* the library's file, the anonymous .bss right
+			 * after its last page, or a page the library
+			 * mapped and named (the guard's wiped page) */
 			in = !strcmp(path, lib) ||
-			     (in && !*path && start == last_end);
+			     (in && !*path && start == last_end) ||
+			     !strcmp(path, "[anon:forkguard]");
 			if (in) {
 				u.maps++;
 				last_end = end;

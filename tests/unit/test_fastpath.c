@@ -9,6 +9,8 @@
  * every recorded snapshot, and again from its cache.  A failing capget
  * (made to fail by a seccomp filter in a child) is read as the kernel
  * reads it: ENOSYS (no CONFIG_MULTIUSER) admin, anything else not.
+ * fg_self() is the pid of the process that asks, in a child made by a raw
+ * syscall (no handler of libc runs) and in its child too.
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -21,6 +23,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/prctl.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
@@ -29,6 +32,7 @@
 #include "fastpath.h"
 #include "policy.h"
 #include "procfs.h"
+#include "self.h"
 
 static void snapshot(const char *name, char *out, size_t len)
 {
@@ -244,6 +248,65 @@ static void capget_failing(void **state)
 	assert_int_equal(admin_when_capget_fails(root, EINVAL, false), 0);
 }
 
+/* Can this kernel wipe a mapping in a child (MADV_WIPEONFORK, 4.14)? */
+static bool kernel_wipes(void)
+{
+	void *p = mmap(NULL, 4096, PROT_READ | PROT_WRITE,
+		       MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	bool ok = p != MAP_FAILED && !madvise(p, 4096, MADV_WIPEONFORK);
+
+	if (p != MAP_FAILED)
+		munmap(p, 4096);
+	return ok;
+}
+
+/* In a child: is fg_self() its own pid, before and after it asked once,
+ * and in a child of its own (by the clone syscall too)?  Are the fork
+ * path's stores gone (@wiped)?  Its exit code. */
+static int self_in_child(int depth, bool wiped)
+{
+	pid_t pid = (pid_t)syscall(SYS_getpid), c;
+	int st;
+
+	if (fg_self() != pid || fg_self() != pid)
+		return 1;
+	if (wiped && fg_wiped()->stale_at)
+		return 4;
+	if (!depth)
+		return 0;
+	fg_wiped()->stale_at = 1;
+	c = (pid_t)syscall(SYS_clone, SIGCHLD, 0, NULL, NULL, 0);
+	if (c == 0)
+		_exit(self_in_child(depth - 1, wiped));
+	if (c < 0 || waitpid(c, &st, 0) != c || !WIFEXITED(st))
+		return 2;
+	return WEXITSTATUS(st) ? WEXITSTATUS(st) : 0;
+}
+
+static void self_is_the_asker(void **state)
+{
+	bool wiped = kernel_wipes();
+	pid_t c;
+	int st;
+
+	(void)state;
+	fg_self_init();
+	assert_int_equal(fg_self(), getpid());
+	assert_int_equal(fg_self(), getpid());
+	fg_wiped()->stale_at = 1;
+	c = (pid_t)syscall(SYS_clone, SIGCHLD, 0, NULL, NULL, 0);
+	if (c == 0)
+		_exit(self_in_child(2, wiped));
+	assert_true(c > 0);
+	assert_int_equal(waitpid(c, &st, 0), c);
+	assert_true(WIFEXITED(st));
+	assert_int_equal(WEXITSTATUS(st), 0);
+	/* the parent keeps its own */
+	assert_int_equal(fg_self(), getpid());
+	assert_int_equal(fg_wiped()->stale_at, 1);
+	fg_wiped()->stale_at = 0;
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -253,6 +316,7 @@ int main(void)
 		cmocka_unit_test(room_is_the_edge),
 		cmocka_unit_test(fast_check_agrees),
 		cmocka_unit_test(capget_failing),
+		cmocka_unit_test(self_is_the_asker),
 	};
 
 	return cmocka_run_group_tests_name("fastpath", tests, NULL, NULL);

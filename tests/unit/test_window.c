@@ -247,12 +247,108 @@ static void mode2_commit_limit(void **state)
 	fg_fast_set_window(FG_FAST_WINDOW_US);
 }
 
+/* The fd this process holds on @path (-1: none). */
+static int fd_on(const char *path)
+{
+	char link[64], target[700];
+	ssize_t n;
+	int fd;
+
+	for (fd = 0; fd < 1024; fd++) {
+		snprintf(link, sizeof(link), "/proc/self/fd/%d", fd);
+		n = readlink(link, target, sizeof(target) - 1);
+		if (n <= 0)
+			continue;
+		target[n] = '\0';
+		if (!strcmp(target, path))
+			return fd;
+	}
+	return -1;
+}
+
+/* A file of the program's own, holding @text, put on @fd's number. */
+static void reuse(int fd, const char *name, const char *text)
+{
+	char path[700];
+	int own;
+
+	snprintf(path, sizeof(path), "%s/%s", root, name);
+	own = open(path, O_RDWR | O_CREAT | O_TRUNC, 0600);
+	assert_true(own >= 0);
+	assert_int_equal(write(own, text, strlen(text)), (ssize_t)strlen(text));
+	assert_int_equal(dup2(own, fd), fd);
+	assert_int_equal(close(own), 0);
+}
+
+/* @fd is still the program's file @name, with its text. */
+static void still_own(int fd, const char *name, const char *text)
+{
+	char path[700], buf[128];
+	ssize_t n;
+
+	snprintf(path, sizeof(path), "%s/%s", root, name);
+	assert_int_equal(fd_on(path), fd);
+	n = pread(fd, buf, sizeof(buf) - 1, 0);
+	assert_int_equal(n, (ssize_t)strlen(text));
+	buf[n] = '\0';
+	assert_string_equal(buf, text);
+}
+
+/*
+ * statm's kept fd is read without a fstat, trusted on its text.  A program
+ * that closes it and opens a file of its own on that number: a text that
+ * is not a whole statm sends the read to the fstat and a new fd at once,
+ * and the program's file stays open, untouched.  One whose text is a
+ * whole statm (another process's) is read as ours until the base is read
+ * again (fg_fast_renew, at most FG_FAST_FAR windows): then a new fd.
+ */
+static void statm_fd_reused(void **state)
+{
+	char statm[700];
+	uint64_t anon;
+	int fd, again;
+
+	(void)state;
+	fg_fast_set_window(60 * 1000000L);
+	put("sys/vm/overcommit_memory", "0\n");
+	meminfo(SWAP_KB, 0);
+	statm_pages(MEM_KB / 4 / 4);
+	fg_fast_renew(root, FG_RULE_COUNT, -1);
+	assert_true(fg_fast_pass(root, &anon));
+	assert_true(anon == 90);
+	snprintf(statm, sizeof(statm), "%s/self/statm", root);
+	fd = fd_on(statm);
+	assert_true(fd >= 0);
+
+	/* not statm's text: seen at the first read */
+	reuse(fd, "own.log", "a log line\n");
+	anon = 0;
+	assert_true(fg_fast_pass(root, &anon));
+	assert_true(anon == 90);
+	still_own(fd, "own.log", "a log line\n");
+	again = fd_on(statm);
+	assert_true(again >= 0 && again != fd);
+
+	/* a whole statm, over the limit: trusted until the base is read */
+	reuse(again, "other-statm", "999999999 100 10 1 0 100 0\n");
+	assert_false(fg_fast_pass(root, &anon));
+	fg_fast_renew(root, FG_RULE_COUNT, -1);
+	assert_true(fg_fast_pass(root, &anon));
+	assert_true(anon == 90);
+	still_own(again, "other-statm", "999999999 100 10 1 0 100 0\n");
+	assert_true(fd_on(statm) >= 0);
+	close(fd);
+	close(again);
+	fg_fast_set_window(FG_FAST_WINDOW_US);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(mode0_short_window),
 		cmocka_unit_test(mode2_commit_limit),
 		cmocka_unit_test(mode0_real_window),
+		cmocka_unit_test(statm_fd_reused),
 	};
 
 	return cmocka_run_group_tests_name("window", tests, setup, teardown);
