@@ -4,7 +4,8 @@
  * written), then reads its own /proc/self/smaps and prints, for the
  * preloaded library's mappings (the file's, the anonymous one that
  * continues its data, .bss, with whatever the kernel merged into it, and
- * the anonymous ones it named "forkguard", where the kernel names them): how
+ * any anonymous one marked wipe-on-fork, VmFlags wf: the guard's own
+ * page, where the kernel can wipe; nothing else in this program asks): how
  * many, their size, Rss, and their private pages (Anonymous: what this
  * process owns alone, the relocated data and .bss; the file's pages are
  * page cache, shared by every process that maps them).  A mapping is a VMA that every
@@ -46,8 +47,8 @@ int main(void)
 	char lib[4096], line[4352], *nl;
 	const char *path;
 	unsigned long start, end, last_end = 0;
-	struct usage u = { 0 };
-	bool in = false;
+	struct usage u = { 0 }, cur = { 0 };
+	bool in = false, anon_map = false;
 	long kb;
 	pid_t pid = fork();
 	FILE *f;
@@ -65,26 +66,30 @@ int main(void)
 		if ((nl = strchr(line, '\n')))
 			*nl = '\0';
 		if (mapping(line, &start, &end, &path)) {
-			/* the library's file, the anonymous .bss right
-			 * after its last page, or a page the library
-			 * mapped and named (the guard's wiped page) */
+			/* the library's file, or the anonymous .bss right
+			 * after its last page; an anonymous one is decided
+			 * at its VmFlags (wf: the guard's wiped page) */
 			in = !strcmp(path, lib) ||
-			     (in && !*path && start == last_end) ||
-			     !strcmp(path, "[anon:forkguard]");
-			if (in) {
-				u.maps++;
+			     (in && !*path && start == last_end);
+			anon_map = !*path;
+			cur = (struct usage){ 0 };
+			if (in)
 				last_end = end;
-			}
 			continue;
 		}
-		if (!in)
-			continue;
 		if (sscanf(line, "Size: %ld", &kb) == 1)
-			u.size += kb;
+			cur.size += kb;
 		else if (sscanf(line, "Rss: %ld", &kb) == 1)
-			u.rss += kb;
+			cur.rss += kb;
 		else if (sscanf(line, "Anonymous: %ld", &kb) == 1)
-			u.anon += kb;
+			cur.anon += kb;
+		else if (!strncmp(line, "VmFlags:", 8) &&
+			 (in || (anon_map && strstr(line, " wf")))) {
+			u.maps++;
+			u.size += cur.size;
+			u.rss += cur.rss;
+			u.anon += cur.anon;
+		}
 	}
 	if (f)
 		fclose(f);
