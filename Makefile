@@ -327,6 +327,17 @@ bench: all $(B)/tests/bench $(B)/tests/bench_pass $(B)/tests/occasional \
 		$(if $(OCCASIONAL),-w $(OCCASIONAL))
 	@echo && $(BENCH_RUN) $(B)/tests/bench_pass
 
+# bench-ab: the occasional forks of this tree's guard against BASE's (a git
+# revision, default HEAD~1), in RUNS runs that alternate (default 3;
+# OCCASIONAL, OROUNDS x OFORKS as for bench, default tiny@0.1,tiny@1.1,
+# 5 x 15): what a change did, measured against the drift of the machine
+, := ,
+bench-ab: all $(B)/tests/occasional $(B)/tests/libfg_empty.so
+	@BENCH_RUN="$(BENCH_RUN)" BENCH_CPU=$(BENCH_CPU) bash tests/bench/ab.sh \
+		$(or $(BASE),HEAD~1) $(or $(RUNS),3) \
+		$(or $(OCCASIONAL),tiny@0.1$(,)tiny@1.1) $(or $(OROUNDS),5) \
+		$(or $(OFORKS),15)
+
 # --- musl (README "musl"): the library for musl programs (Alpine
 # images), built by musl-gcc in $(B)/musl with the programs the tests run.
 # musl-gcc searches only musl's headers: the kernel's uapi headers
@@ -487,6 +498,6 @@ test-deb: deb all
 FORCE:
 
 .PHONY: FORCE check check-layout deb test-deb musl test-musl test-metrics all fixtures test test-unit test-integration test-transparency demo \
-	bench bench-floor install uninstall fuzz test-asan test-valgrind test-cli test-log test-kernel \
+	bench bench-floor bench-ab install uninstall fuzz test-asan test-valgrind test-cli test-log test-kernel \
 	test-oldk test-redis-mode2 test-sink-mode2 test-vm-swap test-cow test-crun \
 	format check-format clean

@@ -152,6 +152,29 @@ static bool kept_same(const struct fg_kept *k, int fd)
 	       st.st_ino == k->ino;
 }
 
+int fg_fd_high(int fd)
+{
+	int err = errno, high;
+
+	if (fd < 0 || fd >= FG_KEPT_FD_MIN)
+		return fd;
+	high = fcntl(fd, F_DUPFD_CLOEXEC, FG_KEPT_FD_MIN);
+	if (high >= 64) { /* would grow the table */
+		close(high);
+		high = -1;
+	}
+	/* off the standard three at least: a program that closed them
+	 * opens /dev/null to fill them, and asks whether fd 2 is open */
+	if (high < 0 && fd <= STDERR_FILENO)
+		high = fcntl(fd, F_DUPFD_CLOEXEC, STDERR_FILENO + 1);
+	if (high >= 0) {
+		close(fd);
+		fd = high;
+	}
+	fg_errno_keep(err);
+	return fd;
+}
+
 /* Out of line: the path and the lock are for the first read only (and
  * for a child, or after the fd was lost); the fork path's stack stays
  * short. */
@@ -185,6 +208,7 @@ kept_reopen(struct fg_kept *k, pid_t self, const char *root, const char *rel,
 			fg_errno_keep(err);
 			return n;
 		}
+		fd = fg_fd_high(fd);
 		/* the identity first, the owner last: see the unlocked read */
 		k->dev = st.st_dev;
 		k->ino = st.st_ino;

@@ -82,6 +82,16 @@ struct fg_kept {
 	ino_t ino;
 	pid_t lock;
 };
+/*
+ * fg_fd_high - @fd (ours, kept) moved to FG_KEPT_FD_MIN or above when it
+ * can be without growing the fd table past the 64 fds the kernel embeds in
+ * each process; else at least off 0-2; else as it was.  A program that
+ * closes every fd and opens its own gets the lowest free numbers: they are
+ * then not ours, and its stdio slots are its own.  Returns the fd; errno is
+ * kept.
+ */
+#define FG_KEPT_FD_MIN 48
+int fg_fd_high(int fd);
 #define FG_KEPT_INIT           \
 	{                      \
 		-1, 0, 0, 0, 0 \

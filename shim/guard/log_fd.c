@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "log_fd.h"
+#include "procfs.h"
 
 bool fg_kept_ours(const struct kept *k)
 {
@@ -24,6 +25,7 @@ int fg_keep(struct kept *k, int fd)
 
 	if (fd < 0)
 		return -errno;
+	fd = fg_fd_high(fd);
 	if (fstat(fd, &st)) {
 		int err = -errno;
 

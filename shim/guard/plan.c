@@ -78,12 +78,21 @@ static void publish(unsigned n, uint64_t copy_kb, uint64_t worst_kb)
 	memcpy(published + sizeof(FG_FORKS_MAGIC) - 1, text, sizeof(text));
 }
 
-/* An abort starts the back-off at once: the host may fork again as soon
- * as it reaps the child, before the thread sees the end. */
-void fg_follow_learn_abort(void)
+/* An abort starts the back-off before its signal: the host may fork
+ * again as soon as it reaps the child, before the thread runs again. */
+long fg_follow_learn_abort(void)
 {
-	__atomic_store_n(&hist.last_abort_us, fg_now_us(), __ATOMIC_RELAXED);
-	__atomic_fetch_add(&hist.streak, 1, __ATOMIC_RELAXED);
+	long was = __atomic_exchange_n(&hist.last_abort_us, fg_now_us(),
+				       __ATOMIC_RELAXED);
+
+	__atomic_fetch_add(&hist.streak, 1, __ATOMIC_RELEASE);
+	return was;
+}
+
+void fg_follow_unlearn_abort(long was)
+{
+	__atomic_fetch_sub(&hist.streak, 1, __ATOMIC_RELAXED);
+	__atomic_store_n(&hist.last_abort_us, was, __ATOMIC_RELAXED);
 }
 
 /* A child that ran to its end (exited, or reaped before we looked, with

@@ -21,8 +21,11 @@
 void fg_follow_plan(const struct fg_config *c, const struct fg_cow *cow,
 		    struct fg_cow_fork *f);
 
-/* fg_follow_learn_abort - an abort now: the back-off starts. */
-void fg_follow_learn_abort(void);
+/* fg_follow_learn_abort - an abort now, before its signal is sent: the
+ * back-off starts.  Returns what fg_follow_unlearn_abort() takes back
+ * should the signal fail. */
+long fg_follow_learn_abort(void);
+void fg_follow_unlearn_abort(long was);
 /* fg_follow_learn - a followed child ended (@e): what it copied joins the
  * history when it ran to its end. */
 void fg_follow_learn(const struct fg_child_end *e);

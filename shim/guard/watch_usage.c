@@ -50,7 +50,7 @@ bool fg_watch_usage(const struct fg_config *c, const char *path, int *fd,
 		return true;
 	}
 	if (*fd < 0)
-		*fd = open(path, O_RDONLY | O_CLOEXEC);
+		*fd = fg_fd_high(open(path, O_RDONLY | O_CLOEXEC));
 	n = *fd < 0 ? -1 : pread(*fd, buf, 31, 0);
 	if (n <= 0)
 		return false;

@@ -181,6 +181,7 @@ static void look(struct slot *sl)
 	bool have_u = usage(sl, &u);
 	long late = sl->look_at_us ? now - sl->look_at_us - sl->next_ms * 1000L
 				   : 0;
+	long was;
 
 	if (late > 0)
 		late_ring[late_n++ % 16] = late < INT32_MAX ? (uint32_t)late
@@ -228,8 +229,15 @@ static void look(struct slot *sl)
 		sl->end.room_min_kb = room;
 	if (out.kill && !sl->end.kill_us && !send(sl, SIGKILL))
 		sl->end.kill_us = in.signal_us ? in.signal_us : 1;
-	if (!out.abort || sl->end.aborted || send(sl, sl->c->cow_signal))
+	if (!out.abort || sl->end.aborted)
 		return;
+	/* the back-off first: the signal ends the child, which wakes its
+	 * parent, whose next fork must already see it */
+	was = fg_follow_learn_abort();
+	if (send(sl, sl->c->cow_signal)) {
+		fg_follow_unlearn_abort(was);
+		return;
+	}
 	sl->sig_at_us = now;
 	sl->end.abort_late_us = in.late_us;
 	sl->end.abort_end_us = in.end_us;
@@ -242,7 +250,6 @@ static void look(struct slot *sl)
 				    ? (uint64_t)(sl->upeak - sl->u0)
 				    : 0;
 	sl->end.abort_us = (uint64_t)(now - sl->t0_us);
-	fg_follow_learn_abort();
 }
 
 /* Has the child exited (pidfd readable, or no pidfd: /proc says so)? */

@@ -13,7 +13,8 @@
  * every request: each worker forks exactly @gap apart, and each fork comes
  * after the same idle time.  A fork is timed alone in its worker: fork +
  * _exit + waitpid.  Per round, the median over the cycles of each cycle's
- * ratio; printed: the median over rounds and their range.  Run it pinned
+ * ratio; printed: the median over rounds and their range, and the minor
+ * faults the worker took within the fork call (getrusage), per fork.  Run it pinned
  * (-c CPU, default 1): on a shared machine the other CPU's load then
  * reaches the ratios only through the caches.
  *
@@ -30,6 +31,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/resource.h>
 #include <sys/utsname.h>
 #include <sys/wait.h>
 
@@ -50,6 +52,13 @@ static double target(const char *size, double gap)
 	return gap > 1 && gap < 2 ? 1.01 : 0;
 }
 
+static long minflt(void)
+{
+	struct rusage ru;
+
+	return getrusage(RUSAGE_SELF, &ru) ? 0 : ru.ru_minflt;
+}
+
 static int serve(const char *size)
 {
 	double reply = 0;
@@ -65,23 +74,29 @@ static int serve(const char *size)
 			p[i] = 1;
 	}
 	while (reply == 0 && full_read(0, &k, sizeof(k))) {
-		double t0 = now_us();
+		long f0 = minflt();
+		double t0 = now_us(), out[2];
 		pid_t pid = fork();
 
 		if (pid == 0)
 			_exit(0);
+		/* the parent's faults in the fork call: each page the fork
+		 * path writes that the last fork write-protected is one */
+		out[1] = (double)(minflt() - f0);
 		if (pid < 0 || waitpid(pid, NULL, 0) != pid) {
 			perror("occasional: fork");
 			reply = -1;
 			break;
 		}
-		reply = now_us() - t0;
-		if (write(1, &reply, sizeof(reply)) != sizeof(reply))
+		out[0] = now_us() - t0;
+		if (write(1, out, sizeof(out)) != sizeof(out))
 			return 2;
-		reply = 0;
 	}
-	if (reply < 0)
-		(void)!write(1, &reply, sizeof(reply));
+	if (reply < 0) {
+		double out[2] = { -1, 0 };
+
+		(void)!write(1, out, sizeof(out));
+	}
 	return reply < 0 ? 1 : 0;
 }
 
@@ -119,16 +134,18 @@ static int start(struct worker *w, const char *self, const char *preload,
 	return 0;
 }
 
-/* One fork in @w: its time, us; -1 on failure. */
-static double ask(struct worker *w)
+/* One fork in @w: its time, us (-1 on failure), and the worker's page
+ * faults in the fork call into @faults. */
+static double ask(struct worker *w, double *faults)
 {
 	int k = 1;
-	double t;
+	double in[2];
 
 	if (write(w->to, &k, sizeof(k)) != sizeof(k) ||
-	    !full_read(w->from, &t, sizeof(t)))
+	    !full_read(w->from, in, sizeof(in)))
 		return -1;
-	return t;
+	*faults = in[1];
+	return in[0];
 }
 
 static void stop(struct worker *w)
@@ -149,6 +166,7 @@ static void pause_s(double s)
 /* per round, what one workload measured */
 struct figures {
 	double t[NVARIANTS][MAX_ROUNDS * MAX_FORKS];
+	double faults[NVARIANTS]; /* summed over the timed forks */
 	double ge[MAX_ROUNDS], gb[MAX_ROUNDS], oe[MAX_ROUNDS];
 	int nt;
 };
@@ -162,6 +180,7 @@ static int round_of(const char *self, const char *lib, const char *empty,
 	double t[NVARIANTS][MAX_FORKS], ge[MAX_FORKS], gb[MAX_FORKS],
 	    oe[MAX_FORKS];
 	int rc = 0, started = 0;
+	double faults;
 
 	for (int i = 0; i < nv && !rc; i++, started++) {
 		int v = (i + r) % nv;
@@ -169,14 +188,15 @@ static int round_of(const char *self, const char *lib, const char *empty,
 		rc = start(&wk[v], self, preload[v], v == OFF, size);
 	}
 	for (int v = 0; v < nv && !rc; v++) /* the first fork, untimed */
-		rc = ask(&wk[v]) < 0;
+		rc = ask(&wk[v], &faults) < 0;
 	for (int i = 0; i < nforks && !rc; i++) {
 		for (int j = 0; j < nv && !rc; j++) {
 			int v = (i + j + r) % nv;
 
 			pause_s(gap / nv);
-			t[v][i] = ask(&wk[v]);
+			t[v][i] = ask(&wk[v], &faults);
 			rc = t[v][i] < 0;
+			f->faults[v] += faults;
 		}
 		if (rc)
 			break;
@@ -259,6 +279,7 @@ int main(int argc, char **argv)
 		gap = atof(at + 1);
 		nv = strcmp(spec, "tiny") ? OFF : NVARIANTS;
 		f.nt = 0;
+		memset(f.faults, 0, sizeof(f.faults));
 		for (int r = 0; r < rounds; r++)
 			if (round_of(self, lib, empty, spec, gap, nv, nforks, r,
 				     &f)) {
@@ -275,6 +296,9 @@ int main(int argc, char **argv)
 		ratio(" guard/bare", f.gb, rounds);
 		if (nv > OFF)
 			ratio(" off/empty", f.oe, rounds);
+		printf("\n  the parent's page faults in the fork call, per fork:");
+		for (int v = 0; v < nv; v++)
+			printf(" %s %.2f", vname[v], f.faults[v] / f.nt);
 		printf("\n");
 		fflush(stdout);
 	}

@@ -13,8 +13,8 @@ chmod 711 "$TMP" && mkdir -m 1777 "$TMP/fast"
 # Each case bare, then guarded twice: reporting every fork (each call goes
 # the whole way), and at the default level (a quiet fork takes the fast
 # path: the real fork is tail-called).
-for c in atfork errno signal passthrough closefds child handler-errno clonefail \
-	maps; do
+for c in atfork errno signal passthrough closefds stdio child handler-errno \
+	clonefail maps; do
 	"$T/transparency" "$c" >"$TMP/bare.$c" 2>&1
 	rb=$?
 	FORKGUARD_REPORT=all FORKGUARD_FORMAT=json FORKGUARD_RATE_LIMIT=0 \

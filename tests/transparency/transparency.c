@@ -319,6 +319,29 @@ static void case_closefds(void)
 	unlink(path);
 }
 
+/*
+ * A daemon closes stdin and stderr, forks, then fills them with /dev/null
+ * and counts on open() returning 0 and 2: the guard's fds, opened at the
+ * first fork, are never those numbers.
+ */
+static void case_stdio(void)
+{
+	int i, a, b;
+	pid_t pid;
+
+	close(0);
+	close(2);
+	for (i = 0; i < 3; i++) { /* the guard opens its fds here */
+		pid = fork();
+		if (pid == 0)
+			_exit(0);
+		wait_status(pid);
+	}
+	a = open("/dev/null", O_RDONLY);
+	b = open("/dev/null", O_WRONLY);
+	printf("stdin and stderr closed, refilled: fds %d and %d\n", a, b);
+}
+
 /* --- the child can fork again and exec; daemon works --- */
 static void case_child(void)
 {
@@ -395,7 +418,8 @@ static const struct {
 	{ "maps", case_maps },
 	{ "atfork", case_atfork },     { "errno", case_errno },
 	{ "signal", case_signal_threads }, { "passthrough", case_passthrough },
-	{ "closefds", case_closefds }, { "child", case_child },
+	{ "closefds", case_closefds }, { "stdio", case_stdio },
+	{ "child", case_child },
 	{ "handler-errno", case_handler_errno },
 	{ "clonefail", case_clonefail },
 };
@@ -410,6 +434,6 @@ int main(int argc, char **argv)
 			cases[i].fn();
 			return bad;
 		}
-	fprintf(stderr, "usage: transparency atfork|errno|signal|passthrough|closefds|child|handler-errno|clonefail|maps\n");
+	fprintf(stderr, "usage: transparency atfork|errno|signal|passthrough|closefds|stdio|child|handler-errno|clonefail|maps\n");
 	return 2;
 }

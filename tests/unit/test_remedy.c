@@ -3,7 +3,9 @@
  * predicates, through the fg_remedy_helps seam), on synthetic results:
  * the rule, the mode and the VMA the kernel refuses decide, and a remedy
  * ruled out says why.  No allocator is looked up: release's mimalloc
- * branch is the one without mi_collect.
+ * branch is the one without mi_collect.  And the plan before a fork
+ * under FORKGUARD_COW=abort (plan.c): the back-off an abort starts,
+ * doubled by the next, taken back when its signal could not be sent.
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -13,6 +15,7 @@
 #include <string.h>
 
 #include "config.h"
+#include "plan.h"
 #include "policy.h"
 #include "remedy.h"
 
@@ -141,6 +144,50 @@ static void unknown_remedy(void **state)
 	assert_null(why);
 }
 
+/* The plan for a risky fork under FORKGUARD_COW=abort (back-off 30 s). */
+static struct fg_cow_fork plan_risky(void)
+{
+	struct fg_config c;
+	struct fg_cow cow;
+	struct fg_cow_fork f;
+
+	memset(&c, 0, sizeof(c));
+	memset(&cow, 0, sizeof(cow));
+	memset(&f, 0, sizeof(f));
+	c.cow = FG_COW_ABORT;
+	c.cow_backoff_s = 30;
+	cow.verdict = FG_COW_RISK;
+	cow.worst_kb = 1024;
+	fg_follow_plan(&c, &cow, &f);
+	return f;
+}
+
+static void abort_backoff(void **state)
+{
+	struct fg_cow_fork f;
+	long was, was2;
+
+	(void)state;
+	f = plan_risky();
+	assert_true(f.follow && !f.refuse);
+	/* learnt (before the signal goes): the next risky fork is refused */
+	was = fg_follow_learn_abort();
+	f = plan_risky();
+	assert_true(f.refuse && !f.follow);
+	assert_true(f.backoff_s >= 29 && f.backoff_s <= 31);
+	/* a second abort in a row doubles it */
+	was2 = fg_follow_learn_abort();
+	f = plan_risky();
+	assert_true(f.refuse && f.backoff_s >= 59 && f.backoff_s <= 61);
+	/* its signal could not be sent: back to the first one's */
+	fg_follow_unlearn_abort(was2);
+	f = plan_risky();
+	assert_true(f.refuse && f.backoff_s >= 29 && f.backoff_s <= 31);
+	fg_follow_unlearn_abort(was);
+	f = plan_risky();
+	assert_true(f.follow && !f.refuse);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -150,6 +197,7 @@ int main(void)
 		cmocka_unit_test(strict_mode_sums),
 		cmocka_unit_test(split_leaves_stacks_whole),
 		cmocka_unit_test(unknown_remedy),
+		cmocka_unit_test(abort_backoff),
 	};
 
 	return cmocka_run_group_tests_name("remedy", tests, NULL, NULL);

@@ -1,0 +1,62 @@
+#!/bin/bash
+# ab.sh REV RUNS WORKLOADS ROUNDS FORKS - the occasional forks of this tree's
+# guard against those of REV's (a git revision), in runs that alternate
+# (REV, this, REV, this, ...) so that the machine's drift reaches both
+# alike.  Each side is its own tree of the same bench program and empty
+# library, with its guard beside them (occasional finds ../libforkguard.so).
+# Prints each run's guard/empty per workload, then the median of the runs
+# per side.  BENCH_RUN prefixes each run (make bench-ab: the pinning).
+# No assertions: this prints figures; README quotes them.
+set -euo pipefail
+
+rev=${1:?usage: ab.sh REV RUNS WORKLOADS ROUNDS FORKS}
+runs=${2:-3}
+workloads=${3:-tiny@0.1,tiny@1.1}
+rounds=${4:-5}
+forks=${5:-15}
+cpu=${BENCH_CPU:-1}
+top=$(git rev-parse --show-toplevel)
+work=$(mktemp -d /tmp/forkguard-ab.XXXXXX)
+cleanup() {
+	git -C "$top" worktree remove --force "$work/src" 2>/dev/null || true
+	rm -rf "$work"
+}
+trap cleanup EXIT
+
+git -C "$top" worktree add -q --detach "$work/src" "$rev"
+echo "building $rev ($(git -C "$work/src" log -1 --format='%h %s' | cut -c1-60))"
+make -s -C "$work/src" all >/dev/null
+for side in base this; do
+	mkdir -p "$work/$side/tests"
+	cp "$top/build/tests/occasional" "$top/build/tests/libfg_empty.so" \
+		"$work/$side/tests/"
+done
+cp -L "$work/src/build/libforkguard.so" "$work/base/libforkguard.so"
+cp -L "$top/build/libforkguard.so" "$work/this/libforkguard.so"
+
+for i in $(seq "$runs"); do
+	for side in base this; do
+		# shellcheck disable=SC2086 # BENCH_RUN is a command prefix
+		${BENCH_RUN:-} "$work/$side/tests/occasional" -c "$cpu" \
+			-r "$rounds" -n "$forks" -w "$workloads" |
+			awk -v side="$side" -v run="$i" '
+				/ s apart:/ { w = $1 "@" $2 }
+				/guard\/empty/ { print side, run, w, $2 }'
+	done
+done | tee "$work/figures" | awk '{ printf "  run %s %-4s %-9s guard/empty %s\n", $2, $1, $3, $4 }'
+
+echo "median of $runs runs, guard/empty ($rev: base; this tree: this):"
+sort -k3,3 -k1,1 -s "$work/figures" | awk '
+	function flush() {
+		if (!n) return
+		for (i = 0; i < n; i++)
+			for (j = i + 1; j < n; j++)
+				if (v[j] < v[i]) { t = v[i]; v[i] = v[j]; v[j] = t }
+		printf "  %-9s %-4s %.3f (%.3f-%.3f)\n", key_w, key_s,
+			n % 2 ? v[(n - 1) / 2] : (v[n / 2 - 1] + v[n / 2]) / 2,
+			v[0], v[n - 1]
+		n = 0
+	}
+	$3 != key_w || $1 != key_s { flush(); key_w = $3; key_s = $1 }
+	{ v[n++] = $4 }
+	END { flush() }'
