@@ -213,24 +213,6 @@ bool fg_parse_statm(const char *buf, uint64_t *size, uint64_t *resident)
 	return ok1 && ok2 && *size <= FG_PAGES_MAX && *resident <= FG_PAGES_MAX;
 }
 
-bool fg_statm_whole(const char *buf)
-{
-	const char *p = buf, *start;
-	int f;
-
-	/* size resident shared text lib data dt */
-	for (f = 0; f < 7; f++) {
-		for (start = p; *p >= '0' && *p <= '9'; p++)
-			;
-		if (p == start || p - start > 20 ||
-		    ((f == 4 || f == 6) && (p - start != 1 || *start != '0')))
-			return false;
-		if (*p++ != (f < 6 ? ' ' : '\n'))
-			return false;
-	}
-	return !*p;
-}
-
 bool fg_parse_statm_anon(const char *buf, uint64_t *anon)
 {
 	const char *end = buf + strlen(buf);

@@ -17,12 +17,6 @@ bool fg_parse_status(const char *buf, struct fg_task *t, bool *cap_admin);
 /* fg_parse_statm - total_vm and rss in pages (each at most FG_PAGES_MAX). */
 #define FG_PAGES_MAX (UINT64_C(1) << 52)
 bool fg_parse_statm(const char *buf, uint64_t *size, uint64_t *resident);
-/*
- * fg_statm_whole - is @buf the whole text of a statm file: seven decimal
- * fields one space apart and a newline, lib and dt 0 (always, since Linux
- * 2.6)?  A kept fd whose number a program reused reads something else.
- */
-bool fg_statm_whole(const char *buf);
 /* fg_parse_statm_anon - resident - shared (RssAnon) in pages. */
 bool fg_parse_statm_anon(const char *buf, uint64_t *anon);
 /* fg_parse_u64 - a decimal number (leading blanks, trailing newline ok). */

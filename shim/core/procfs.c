@@ -159,7 +159,7 @@ int fg_fd_high(int fd)
 	if (fd < 0 || fd >= FG_KEPT_FD_MIN)
 		return fd;
 	high = fcntl(fd, F_DUPFD_CLOEXEC, FG_KEPT_FD_MIN);
-	if (high >= 64) { /* would grow the table */
+	if (high >= 64) { /* 48-63 all taken: not kept past the table */
 		close(high);
 		high = -1;
 	}
@@ -222,8 +222,7 @@ kept_reopen(struct fg_kept *k, pid_t self, const char *root, const char *rel,
 }
 
 ssize_t fg_kept_read(struct fg_kept *k, pid_t self, const char *root,
-		     const char *rel, char *buf, size_t len,
-		     bool (*whole)(const char *buf))
+		     const char *rel, char *buf, size_t len)
 {
 	int err = errno, fd;
 	ssize_t n;
@@ -232,31 +231,18 @@ ssize_t fg_kept_read(struct fg_kept *k, pid_t self, const char *root,
 	 * Ours and still the same file: read without the lock, which is a
 	 * store, and every store after a fork is a page fault.  A sibling
 	 * reopening meanwhile makes kept_same fail: then the locked path.
+	 * The fstat comes first: a number the host reused may hold a file
+	 * whose read blocks or consumes (/dev/kmsg, a FUSE file it serves).
 	 */
 	fd = __atomic_load_n(&k->fd, __ATOMIC_ACQUIRE);
-	if (__atomic_load_n(&k->owner, __ATOMIC_ACQUIRE) == self &&
-	    (whole || kept_same(k, fd))) {
-		n = read_fd(fd, buf, len, true);
-		if (!whole || (n > 0 && whole(buf))) {
-			fg_errno_keep(err);
-			return n;
-		}
+	if (__atomic_load_n(&k->owner, __ATOMIC_ACQUIRE) != self ||
+	    !kept_same(k, fd)) {
+		fg_errno_keep(err); /* fstat of a closed fd: EBADF */
+		return kept_reopen(k, self, root, rel, buf, len, err);
 	}
-	fg_errno_keep(err); /* fstat or pread of a closed fd: EBADF */
-	return kept_reopen(k, self, root, rel, buf, len, err);
-}
-
-void fg_kept_verify(struct fg_kept *k, pid_t self)
-{
-	int err = errno;
-
-	if (__atomic_load_n(&k->owner, __ATOMIC_ACQUIRE) == self &&
-	    fg_trylock(&k->lock, self)) {
-		if (k->owner == self && !kept_same(k, k->fd))
-			__atomic_store_n(&k->owner, 0, __ATOMIC_RELEASE);
-		fg_unlock(&k->lock);
-	}
+	n = read_fd(fd, buf, len, true);
 	fg_errno_keep(err);
+	return n;
 }
 
 bool fg_procfs_live(const char *root)

@@ -83,9 +83,10 @@ struct fg_kept {
 	pid_t lock;
 };
 /*
- * fg_fd_high - @fd (ours, kept) moved to FG_KEPT_FD_MIN or above when it
- * can be without growing the fd table past the 64 fds the kernel embeds in
- * each process; else at least off 0-2; else as it was.  A program that
+ * fg_fd_high - @fd (ours, kept) moved to 48-63 when one is free: within
+ * the 64 fds the kernel embeds in each process's table on 64-bit (on
+ * 32-bit, 32: there the table grows); else at least off 0-2; else as it
+ * was.  A program that
  * closes every fd and opens its own gets the lowest free numbers: they are
  * then not ours, and its stdio slots are its own.  Returns the fd; errno is
  * kept.
@@ -97,23 +98,13 @@ int fg_fd_high(int fd);
 		-1, 0, 0, 0, 0 \
 	}
 /*
- * fg_kept_read - pread @k as process @self; it is (re)opened from
- * @root/@rel (rel e.g. "self/statm") when it is not yet ours or no longer
- * the same file.  Whether it still is: a fstat at each read, or, given
- * @whole, what the read brought (the pread alone; a failed read or a text
- * @whole refuses is checked by fstat then).  Bytes or -errno; errno is
- * kept.
+ * fg_kept_read - pread @k as process @self, after a fstat that says it is
+ * still the file it opened; it is (re)opened from @root/@rel (rel e.g.
+ * "self/statm") when it is not yet ours or no longer the same file.  Bytes
+ * or -errno; errno is kept.
  */
 ssize_t fg_kept_read(struct fg_kept *k, pid_t self, const char *root,
-		     const char *rel, char *buf, size_t len,
-		     bool (*whole)(const char *buf));
-/*
- * fg_kept_verify - is @k's fd, ours, still the file it opened (a fstat)?
- * If not, it is left to its new holder and the next read opens the file
- * again.  For the reads that trust @whole: a program that reused the
- * number for a file with the same text is seen here.
- */
-void fg_kept_verify(struct fg_kept *k, pid_t self);
+		     const char *rel, char *buf, size_t len);
 
 /*
  * fg_vmas_set_known - register what the process knows of its own mappings

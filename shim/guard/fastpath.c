@@ -25,14 +25,10 @@
  *   the user ns and Committed_AS) the base is at most W old, and meminfo
  *   and statm are read at every fork;
  * - the kernel release, page size and CPU count are read once;
- * - statm's kept fd is read without a fstat: a text that is not a whole
- *   statm (fg_statm_whole), or a failed read, sends it to the fstat and a
- *   reopen; a program that closed it and opened, at the same number, a
- *   file whose text is a whole statm (another process's) is seen when the
- *   base is read again, at most FG_FAST_FAR windows later;
  * - the pid that tells a child its kept fds are its parent's comes from a
  *   page every child finds zeroed (fg_self), not from getpid().
- * A quiet fork thus makes one syscall, statm's pread.
+ * A quiet fork thus makes two syscalls: statm's fstat (is the fd still
+ * ours?) and its pread.
  * Library only: the CLI checks other processes and has no use for a cache.
  */
 #include <errno.h>
@@ -103,8 +99,7 @@ static int read_mode(const char *root, pid_t self)
 	char buf[32];
 	uint64_t v;
 	ssize_t n = fg_kept_read(&fast.mode, self, root,
-				 "sys/vm/overcommit_memory", buf, sizeof(buf),
-				 NULL);
+				 "sys/vm/overcommit_memory", buf, sizeof(buf));
 
 	if (n < 0)
 		return (int)n;
@@ -119,8 +114,8 @@ __attribute__((noinline)) static bool meminfo_over(const char *root, pid_t self,
 	char buf[4096];
 	struct fg_sys m = *s;
 
-	if (fg_kept_read(&fast.meminfo, self, root, "meminfo", buf, sizeof(buf),
-			 NULL) <= 0 ||
+	if (fg_kept_read(&fast.meminfo, self, root, "meminfo", buf,
+			 sizeof(buf)) <= 0 ||
 	    !fg_parse_meminfo(buf, &m))
 		return false;
 	*s = m;
@@ -149,8 +144,6 @@ static int refresh_base(const char *root, pid_t self, enum fg_rule forced,
 		/* the first time too: every kept fd opens at the first fork */
 		meminfo_over(root, self, &s);
 	}
-	/* the forks trust statm's fd on its text: its identity, here */
-	fg_kept_verify(&fast.statm, self);
 	if (mode >= 0)
 		s.mode = mode;
 	rule = (unsigned)forced < FG_RULE_COUNT ? forced : s.rule;
@@ -215,12 +208,9 @@ bool fg_fast_sys(struct fg_sys *s, long older_us)
 	       age <= older_us;
 }
 
-/* statm through its kept fd, trusted on its text (fg_statm_whole): the
- * fstat that checks the fd is the refresher's (refresh_base) */
 static ssize_t read_statm(const char *root, pid_t self, char *buf, size_t len)
 {
-	return fg_kept_read(&fast.statm, self, root, "self/statm", buf, len,
-			    fg_statm_whole);
+	return fg_kept_read(&fast.statm, self, root, "self/statm", buf, len);
 }
 
 ssize_t fg_fast_statm(const char *root, char *buf, size_t len)

@@ -80,19 +80,35 @@ static void publish(unsigned n, uint64_t copy_kb, uint64_t worst_kb)
 
 /* An abort starts the back-off before its signal: the host may fork
  * again as soon as it reaps the child, before the thread runs again. */
-long fg_follow_learn_abort(void)
+struct fg_abort_mark fg_follow_learn_abort(void)
 {
-	long was = __atomic_exchange_n(&hist.last_abort_us, fg_now_us(),
-				       __ATOMIC_RELAXED);
+	long now = fg_now_us();
+	struct fg_abort_mark m;
 
+	/* a time of its own, after the last one's: its mark names it */
+	m.was = __atomic_load_n(&hist.last_abort_us, __ATOMIC_RELAXED);
+	do
+		m.at = now > m.was ? now : m.was + 1;
+	while (!__atomic_compare_exchange_n(&hist.last_abort_us, &m.was, m.at,
+					    false, __ATOMIC_RELAXED,
+					    __ATOMIC_RELAXED));
 	__atomic_fetch_add(&hist.streak, 1, __ATOMIC_RELEASE);
-	return was;
+	return m;
 }
 
-void fg_follow_unlearn_abort(long was)
+/* Its signal could not be sent: the streak one less, never below 0 (a
+ * fork judged cow ok may have ended it meanwhile), and the time of the
+ * abort before it, unless another abort came since. */
+void fg_follow_unlearn_abort(struct fg_abort_mark m)
 {
-	__atomic_fetch_sub(&hist.streak, 1, __ATOMIC_RELAXED);
-	__atomic_store_n(&hist.last_abort_us, was, __ATOMIC_RELAXED);
+	unsigned s = __atomic_load_n(&hist.streak, __ATOMIC_RELAXED);
+
+	while (s &&
+	       !__atomic_compare_exchange_n(&hist.streak, &s, s - 1, false,
+					    __ATOMIC_RELAXED, __ATOMIC_RELAXED))
+		;
+	__atomic_compare_exchange_n(&hist.last_abort_us, &m.at, m.was, false,
+				    __ATOMIC_RELAXED, __ATOMIC_RELAXED);
 }
 
 /* A child that ran to its end (exited, or reaped before we looked, with

@@ -24,8 +24,11 @@ void fg_follow_plan(const struct fg_config *c, const struct fg_cow *cow,
 /* fg_follow_learn_abort - an abort now, before its signal is sent: the
  * back-off starts.  Returns what fg_follow_unlearn_abort() takes back
  * should the signal fail. */
-long fg_follow_learn_abort(void);
-void fg_follow_unlearn_abort(long was);
+struct fg_abort_mark {
+	long was, at; /* the last abort's time before, and this one's */
+};
+struct fg_abort_mark fg_follow_learn_abort(void);
+void fg_follow_unlearn_abort(struct fg_abort_mark m);
 /* fg_follow_learn - a followed child ended (@e): what it copied joins the
  * history when it ran to its end. */
 void fg_follow_learn(const struct fg_child_end *e);

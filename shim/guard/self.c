@@ -56,8 +56,12 @@ void fg_self_init(void)
 	if (__atomic_load_n(&page, __ATOMIC_ACQUIRE) != &fallback)
 		return;
 	p = fg_wipe_map(sizeof(*p));
-	if (p)
-		__atomic_store_n(&page, p, __ATOMIC_RELEASE);
+	if (!p)
+		return;
+	/* filled now: a task sharing this memory (vfork, CLONE_VM) that asked
+	 * first would leave its own pid here */
+	p->pid = getpid();
+	__atomic_store_n(&page, p, __ATOMIC_RELEASE);
 }
 
 struct fg_wiped *fg_wiped(void)

@@ -181,7 +181,7 @@ static void look(struct slot *sl)
 	bool have_u = usage(sl, &u);
 	long late = sl->look_at_us ? now - sl->look_at_us - sl->next_ms * 1000L
 				   : 0;
-	long was;
+	struct fg_abort_mark mark;
 
 	if (late > 0)
 		late_ring[late_n++ % 16] = late < INT32_MAX ? (uint32_t)late
@@ -233,9 +233,9 @@ static void look(struct slot *sl)
 		return;
 	/* the back-off first: the signal ends the child, which wakes its
 	 * parent, whose next fork must already see it */
-	was = fg_follow_learn_abort();
+	mark = fg_follow_learn_abort();
 	if (send(sl, sl->c->cow_signal)) {
-		fg_follow_unlearn_abort(was);
+		fg_follow_unlearn_abort(mark);
 		return;
 	}
 	sl->sig_at_us = now;

@@ -109,14 +109,14 @@ check storm "$out; $lines log lines in ${secs}s (limit 10/s)" \
 	-a "$lines" -le "$((secs * 20 + 20))"
 
 # The fork path's syscalls, counted by strace in the parent between two
-# forks from the third on (storm: a first fork, then 6): one, the pread
-# of the kept statm, with the cache valid (forks 50 ms apart) and a
-# window apart (1.1 s: the base, overcommit_memory included, decides a
-# fork far below for 10 windows); no getpid (the pid is kept on a page
-# each child finds zeroed), no fstat (statm's text vouches for its fd),
-# never an open, a cgroup walk or meminfo (the process is far below its
-# limits).  musl forks with the fork syscall after a gettid and sleeps
-# with nanosleep; glibc with clone and clock_nanosleep
+# forks from the third on (storm: a first fork, then 6): two, the pread
+# of the kept statm and its fstat, with the cache valid (forks 50 ms
+# apart) and a window apart (1.1 s: the base, overcommit_memory included,
+# decides a fork far below for 10 windows); no getpid (the pid is kept on
+# a page each child finds zeroed), never an open, a cgroup walk or
+# meminfo (the process is far below its limits).  musl forks with the
+# fork syscall after a gettid, sleeps with nanosleep and stats with fstat;
+# glibc with clone, clock_nanosleep and newfstatat
 if ! skipped fork-syscalls; then
 	for gap in 50 1100; do
 		strace -f -qq -o "$TMP/strace.$gap" -E LD_PRELOAD="$LIB" \
@@ -126,14 +126,15 @@ if ! skipped fork-syscalls; then
 			$1 != parent || /^[0-9]+ +(---|\+\+\+|<\.\.\.)/ { next }
 			{ sub(/^[0-9]+ +/, ""); sub(/[(<].*/, "") }
 			/^(clone|clone3|fork)$/ {
-				if (++forks > 3) { nseg++; bad += preads != want; o = o seg }
-				preads = 0; seg = ""; next
+				if (++forks > 3) { nseg++; bad += preads != want || fstats != want; o = o seg }
+				preads = fstats = 0; seg = ""; next
 			}
 			/^pread64$/ { preads++ }
+			/^(new)?fstat(at)?$/ { fstats++; next }
 			!/^(gettid|pread64|wait4|(clock_)?nanosleep|rt_sigprocmask)$/ { seg = seg " " $0 }
-			END { printf "%d forks, %d with other than %d preads; other syscalls:%s\n", nseg, bad, want, o ? o : " none" }' "$TMP/strace.$gap")
+			END { printf "%d forks, %d with other than %d pread and %d fstat; other syscalls:%s\n", nseg, bad, want, want, o ? o : " none" }' "$TMP/strace.$gap")
 		check "fork-syscalls-$gap" "forks ${gap} ms apart: $got" \
-			test "$got" = "4 forks, 0 with other than 1 preads; other syscalls: none"
+			test "$got" = "4 forks, 0 with other than 1 pread and 1 fstat; other syscalls: none"
 	done
 fi
 

@@ -131,35 +131,6 @@ static void statm_and_numbers(void **state)
 	assert_int_equal(fg_parse_cpulist("x"), 0);
 }
 
-/* What a kept statm fd must read to be trusted without a fstat: the file's
- * whole text, which another file a program opened on that number is not */
-static void statm_whole(void **state)
-{
-	(void)state;
-	assert_true(fg_statm_whole("12766720 1992294 1234 1 0 1999 0\n"));
-	assert_true(fg_statm_whole("0 0 0 0 0 0 0\n"));
-	assert_true(fg_statm_whole("18446744073709551615 1 0 0 0 0 0\n"));
-	/* cut: by a short read, or a field gone */
-	assert_false(fg_statm_whole("12766720 1992294 1234 1 0 1999 0"));
-	assert_false(fg_statm_whole("12766720 1992294 1234 1 0 1999\n"));
-	assert_false(fg_statm_whole(""));
-	/* more: an eighth field, a second line, a blank */
-	assert_false(fg_statm_whole("1 1 0 0 0 1 0 0\n"));
-	assert_false(fg_statm_whole("1 1 0 0 0 1 0\n1 1 0 0 0 1 0\n"));
-	assert_false(fg_statm_whole("1  1 0 0 0 1 0\n"));
-	assert_false(fg_statm_whole(" 1 1 0 0 0 1 0\n"));
-	/* lib and dt are 0 in every statm since 2.6 */
-	assert_false(fg_statm_whole("1 1 0 0 1 1 0\n"));
-	assert_false(fg_statm_whole("1 1 0 0 0 1 00\n"));
-	assert_false(fg_statm_whole("1 1 0 0 0 1 7\n"));
-	/* 21 digits is more than any counter */
-	assert_false(fg_statm_whole("123456789012345678901 1 0 0 0 1 0\n"));
-	/* other files a program may hold */
-	assert_false(fg_statm_whole("MemTotal:       24683772 kB\n"));
-	assert_false(fg_statm_whole("0\n"));
-	assert_false(fg_statm_whole("1 2 3 4 0 6 0\r\n"));
-}
-
 static void maps_lines(void **state)
 {
 	struct fg_vma v;
@@ -291,7 +262,6 @@ int main(void)
 		cmocka_unit_test(meminfo_truncated_and_garbage),
 		cmocka_unit_test(status_and_caps),
 		cmocka_unit_test(statm_and_numbers),
-		cmocka_unit_test(statm_whole),
 		cmocka_unit_test(maps_lines),
 		cmocka_unit_test(vmflags),
 		cmocka_unit_test(zoneinfo_reserve),

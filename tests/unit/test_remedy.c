@@ -162,10 +162,26 @@ static struct fg_cow_fork plan_risky(void)
 	return f;
 }
 
+/* A fork judged cow ok under FORKGUARD_COW=abort: it ends a streak. */
+static void plan_ok(void)
+{
+	struct fg_config c;
+	struct fg_cow cow;
+	struct fg_cow_fork f;
+
+	memset(&c, 0, sizeof(c));
+	memset(&cow, 0, sizeof(cow));
+	memset(&f, 0, sizeof(f));
+	c.cow = FG_COW_ABORT;
+	c.cow_backoff_s = 30;
+	cow.verdict = FG_COW_OK;
+	fg_follow_plan(&c, &cow, &f);
+}
+
 static void abort_backoff(void **state)
 {
 	struct fg_cow_fork f;
-	long was, was2;
+	struct fg_abort_mark was, was2;
 
 	(void)state;
 	f = plan_risky();
@@ -186,6 +202,23 @@ static void abort_backoff(void **state)
 	fg_follow_unlearn_abort(was);
 	f = plan_risky();
 	assert_true(f.follow && !f.refuse);
+	/* a fork judged cow ok ends the streak between an abort and its
+	 * failed signal: taking it back leaves 0, and the next abort still
+	 * starts a back-off */
+	was = fg_follow_learn_abort();
+	plan_ok();
+	fg_follow_unlearn_abort(was);
+	f = plan_risky();
+	assert_true(f.follow && !f.refuse);
+	was = fg_follow_learn_abort();
+	f = plan_risky();
+	assert_true(f.refuse && f.backoff_s >= 29 && f.backoff_s <= 31);
+	/* an abort after the failed one keeps its own time */
+	was2 = fg_follow_learn_abort();
+	fg_follow_unlearn_abort(was);
+	f = plan_risky();
+	assert_true(f.refuse && f.backoff_s >= 29 && f.backoff_s <= 31);
+	fg_follow_unlearn_abort(was2);
 }
 
 int main(void)
