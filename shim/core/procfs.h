@@ -86,10 +86,9 @@ struct fg_kept {
  * fg_fd_high - @fd (ours, kept) moved to 48-63 when one is free: within
  * the 64 fds the kernel embeds in each process's table on 64-bit (on
  * 32-bit, 32: there the table grows); else at least off 0-2; else as it
- * was.  A program that
- * closes every fd and opens its own gets the lowest free numbers: they are
- * then not ours, and its stdio slots are its own.  Returns the fd; errno is
- * kept.
+ * was.  A program that closes every fd and opens its own gets the lowest
+ * free numbers: they are then not ours, and its stdio slots are its own.
+ * Returns the fd; errno is kept.
  */
 #define FG_KEPT_FD_MIN 48
 int fg_fd_high(int fd);
