@@ -12,7 +12,8 @@
  * counts once the window is past.  In mode 2, a new overcommit_ratio (CommitLimit) counts once the
  * window is past, and a new SwapTotal at once (meminfo is read at every
  * fork there).  The window is shortened through fg_fast_set_window(); the
- * real one (1 s) is waited out once.
+ * real one (1 s) is waited out once.  And statm's kept fd: at 48-63, and
+ * never read once the program has put a file of its own on its number.
  */
 #include <stdarg.h>
 #include <stddef.h>
