@@ -144,8 +144,9 @@ static void unknown_remedy(void **state)
 	assert_null(why);
 }
 
-/* The plan for a risky fork under FORKGUARD_COW=abort (back-off 30 s). */
-static struct fg_cow_fork plan_risky(void)
+/* The plan for a fork judged @verdict under FORKGUARD_COW=abort (back-off
+ * 30 s); one judged cow ok ends a streak. */
+static struct fg_cow_fork plan(enum fg_cow_verdict verdict)
 {
 	struct fg_config c;
 	struct fg_cow cow;
@@ -156,26 +157,10 @@ static struct fg_cow_fork plan_risky(void)
 	memset(&f, 0, sizeof(f));
 	c.cow = FG_COW_ABORT;
 	c.cow_backoff_s = 30;
-	cow.verdict = FG_COW_RISK;
-	cow.worst_kb = 1024;
+	cow.verdict = verdict;
+	cow.worst_kb = verdict == FG_COW_RISK ? 1024 : 0;
 	fg_follow_plan(&c, &cow, &f);
 	return f;
-}
-
-/* A fork judged cow ok under FORKGUARD_COW=abort: it ends a streak. */
-static void plan_ok(void)
-{
-	struct fg_config c;
-	struct fg_cow cow;
-	struct fg_cow_fork f;
-
-	memset(&c, 0, sizeof(c));
-	memset(&cow, 0, sizeof(cow));
-	memset(&f, 0, sizeof(f));
-	c.cow = FG_COW_ABORT;
-	c.cow_backoff_s = 30;
-	cow.verdict = FG_COW_OK;
-	fg_follow_plan(&c, &cow, &f);
 }
 
 static void abort_backoff(void **state)
@@ -184,39 +169,39 @@ static void abort_backoff(void **state)
 	struct fg_abort_mark was, was2;
 
 	(void)state;
-	f = plan_risky();
+	f = plan(FG_COW_RISK);
 	assert_true(f.follow && !f.refuse);
 	/* learnt (before the signal goes): the next risky fork is refused */
 	was = fg_follow_learn_abort();
-	f = plan_risky();
+	f = plan(FG_COW_RISK);
 	assert_true(f.refuse && !f.follow);
 	assert_true(f.backoff_s >= 29 && f.backoff_s <= 31);
 	/* a second abort in a row doubles it */
 	was2 = fg_follow_learn_abort();
-	f = plan_risky();
+	f = plan(FG_COW_RISK);
 	assert_true(f.refuse && f.backoff_s >= 59 && f.backoff_s <= 61);
 	/* its signal could not be sent: back to the first one's */
 	fg_follow_unlearn_abort(was2);
-	f = plan_risky();
+	f = plan(FG_COW_RISK);
 	assert_true(f.refuse && f.backoff_s >= 29 && f.backoff_s <= 31);
 	fg_follow_unlearn_abort(was);
-	f = plan_risky();
+	f = plan(FG_COW_RISK);
 	assert_true(f.follow && !f.refuse);
 	/* a fork judged cow ok ends the streak between an abort and its
 	 * failed signal: taking it back leaves 0, and the next abort still
 	 * starts a back-off */
 	was = fg_follow_learn_abort();
-	plan_ok();
+	plan(FG_COW_OK);
 	fg_follow_unlearn_abort(was);
-	f = plan_risky();
+	f = plan(FG_COW_RISK);
 	assert_true(f.follow && !f.refuse);
 	was = fg_follow_learn_abort();
-	f = plan_risky();
+	f = plan(FG_COW_RISK);
 	assert_true(f.refuse && f.backoff_s >= 29 && f.backoff_s <= 31);
 	/* an abort after the failed one keeps its own time */
 	was2 = fg_follow_learn_abort();
 	fg_follow_unlearn_abort(was);
-	f = plan_risky();
+	f = plan(FG_COW_RISK);
 	assert_true(f.refuse && f.backoff_s >= 29 && f.backoff_s <= 31);
 	fg_follow_unlearn_abort(was2);
 }
