@@ -137,9 +137,12 @@ UNIT := test_policy test_parse test_config test_report test_snapshots \
 	test_prom test_fastpath test_window test_remedy test_guard test_interpose \
 	test_follow test_log test_metrics test_track
 UNIT_BIN := $(UNIT:%=$(B)/tests/%)
-UNIT_OBJ := $(B)/obj/guard/fastpath.o $(B)/obj/guard/self.o
+# the size a fork goes by counts what the mmap wrappers saw (size.c)
+UNIT_OBJ := $(B)/obj/guard/fastpath.o $(B)/obj/guard/self.o \
+	$(B)/obj/guard/size.o $(B)/obj/guard/mmap_track.o $(B)/obj/guard/mmap_table.o
 $(B)/tests/%: tests/unit/%.c $(B)/libforkguard-core.a $(UNIT_OBJ) | $(B)/tests
-	$(CC) $(FG_CFLAGS) $(L_all) $(CFLAGS) -o $@ $< $(UNIT_OBJ) $(B)/libforkguard-core.a -lcmocka
+	$(CC) $(FG_CFLAGS) $(L_all) $(CFLAGS) -o $@ $< $(UNIT_OBJ) $(B)/libforkguard-core.a -lcmocka \
+		$(FG_LDLIBS)
 # the sinks (the metrics writer says through them that it cannot write)
 LOG_OBJ := $(B)/obj/guard/log.o $(B)/obj/guard/log_fd.o
 # the remedies' predicates and the guard's flow, with the library's objects
@@ -182,7 +185,8 @@ $(B)/tests/test_metrics: tests/unit/test_metrics.c $(METRICS_OBJ) $(LOG_OBJ) \
 		$(UNIT_OBJ) $(B)/libforkguard-core.a -lcmocka $(FG_LDLIBS)
 
 # the mapping table against this host's VmFlags, its wrappers linked in
-TRACK_OBJ := $(B)/obj/guard/mmap_track.o $(B)/obj/guard/mmap_table.o
+TRACK_OBJ := $(B)/obj/guard/mmap_track.o $(B)/obj/guard/mmap_table.o \
+	$(B)/obj/guard/size.o $(B)/obj/guard/self.o
 $(B)/tests/test_track: tests/unit/test_track.c $(B)/libforkguard-core.a \
 		$(TRACK_OBJ) | $(B)/tests
 	$(CC) $(FG_CFLAGS) $(L_all) $(CFLAGS) -o $@ $< $(TRACK_OBJ) \
@@ -216,7 +220,7 @@ $(B)/tests/occasional: tests/bench/occasional.c tests/bench/common.h \
 	$(CC) -std=gnu11 -Wall -Wextra $(CFLAGS) -Wl,-z,now -o $@ $< $(LDFLAGS)
 # the fork path's check alone, linked with the library's objects
 $(B)/tests/bench_pass: tests/bench/pass.c $(B)/obj/guard/log.o $(B)/obj/guard/log_fd.o \
-		$(B)/obj/guard/cow.o $(B)/obj/guard/fastpath.o $(B)/obj/guard/self.o \
+		$(B)/obj/guard/cow.o $(UNIT_OBJ) \
 		$(B)/obj/guard/guard.o \
 		$(B)/obj/guard/emit.o $(REMEDY_OBJ) $(B)/libforkguard-core.a \
 		| $(B)/tests

@@ -2,7 +2,8 @@
  * cow.c - the copy-on-write check on the fork path.
  *
  * The quick check compares a fork's worst case (RssAnon: the statm the
- * overcommit check read, else one pread of its kept statm) with a kept
+ * overcommit check went by, else one pread of its kept statm; an earlier
+ * fork's read, within the window, counts twice) with a kept
  * headroom: the last walk of the memory cgroup's levels combined with the
  * host's figures of the fast path (fastpath.c).  The staleness accepted,
  * with W the fast path's window (1 s):
@@ -90,12 +91,11 @@ out:
 	return ok;
 }
 
-bool fg_cow_quick(const struct fg_config *c, uint64_t anon)
+bool fg_cow_quick(const struct fg_config *c, uint64_t anon, bool kept)
 {
 	long now = fg_now_us(), w = fg_fast_window(),
 	     at = __atomic_load_n(&cow.at, __ATOMIC_ACQUIRE);
-	uint64_t room, limit, page_kb;
-	char buf[128];
+	uint64_t room, limit, page_kb, worst;
 
 	if (c->cow == FG_COW_OFF)
 		return true;
@@ -104,25 +104,37 @@ bool fg_cow_quick(const struct fg_config *c, uint64_t anon)
 			return false;
 		at = now;
 	}
-	if (anon == FG_ANON_UNREAD &&
-	    (fg_fast_statm(c->procfs, buf, sizeof(buf)) <= 0 ||
-	     !fg_parse_statm_anon(buf, &anon)))
-		return false;
+	if (anon == FG_ANON_UNREAD) {
+		kept = false;
+		if (!fg_fast_anon(c->procfs, &anon))
+			return false;
+	}
 	for (;;) {
 		limit = __atomic_load_n(&cow.headroom_kb, __ATOMIC_RELAXED);
 		page_kb = __atomic_load_n(&cow.page_kb, __ATOMIC_RELAXED);
 		if (!page_kb)
 			return false;
 		room = limit == FG_COW_NONE ? UINT64_MAX - 1 : limit;
+		/* an earlier fork's RssAnon counts twice (it may have
+		 * doubled since, within the window) */
+		worst = kept ? 2 * anon : anon;
 		/* older than the window: a quarter, else read again first */
-		if (now - at <= w || anon <= room / 4 / page_kb)
-			break;
-		if (!refresh(c, now, w))
+		if (now - at <= w || worst <= room / 4 / page_kb) {
+			if (worst <= room / 2 / page_kb)
+				break;
+			if (!kept)
+				return false;
+		} else if (!kept) {
+			if (!refresh(c, now, w))
+				return false;
+			at = now;
+			continue;
+		}
+		/* not far enough below on an earlier fork's figure: read */
+		kept = false;
+		if (!fg_fast_anon(c->procfs, &anon))
 			return false;
-		at = now;
 	}
-	if (anon > room / 2 / page_kb)
-		return false;
 	/* the headroom as kept: the gauges' view */
 	fg_metrics_cow(FG_COW_OK, anon * page_kb, limit, 0);
 	return true;

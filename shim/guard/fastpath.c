@@ -3,32 +3,39 @@
  * calling process, with procfs fds kept open (one per file) and the host's
  * facts cached.
  *
- * At every fork it preads statm through its kept fd: the process's own
- * size is what changes the verdict most often and fastest (one mmap).  It
- * keeps a base: overcommit_memory, RAM, swap, MemAvailable, SwapFree
+ * The process's own size is what changes the verdict most often and
+ * fastest (one mmap): a fork reads statm through its kept fd (fstat: still
+ * ours?, then pread) unless a fork of the last window read it (size.c).
+ * It keeps a base: overcommit_memory, RAM, swap, MemAvailable, SwapFree
  * (meminfo, one pread of a kept fd), the sysctls, the kernel rule.  The
  * staleness accepted, with W the window (1 s; fg_fast_set_window() for
  * tests):
+ * - statm read by a fork at most W ago, plus what the process mapped
+ *   since through libc's mmap, mmap64 and mremap, decides a fork of at
+ *   most half of the size the base passes: growth libc makes on its own
+ *   (glibc's malloc: brk, its large chunks) that more than doubles the
+ *   size within W is missed, then the fork fails and is explained after;
+ *   nearer the limit, or older, the fork reads statm;
  * - a base at most W old decides any fork, overcommit_memory included;
  * - a base up to FG_FAST_FAR windows old (10 s), overcommit_memory
  *   included, decides a fork of at most half of the size it passes: a
  *   limit that halves, or a new mode, within that time is missed for such
- *   a fork, nothing else (older, the mode is read at each fork);
+ *   a fork, nothing else (older, the mode is read at each fork); both
+ *   halves together: a quarter;
  * - a fork nearer the limit than that, with a base older than W, reads it
  *   again first;
  * - the base is read again right after a fork, in the parent
  *   (fg_fast_after() from the atfork handler), when it is older than W
- *   and the forks come less than W apart (then they read statm only), or
- *   when it is older than FG_FAST_FAR windows (a fork far below goes on
- *   with it first);
+ *   and the forks come less than W apart, or when it is older than
+ *   FG_FAST_FAR windows (a fork far below goes on with it first);
  * - in mode 2 and the pre-5.2 rules (whose limits also take the sysctls,
  *   the user ns and Committed_AS) the base is at most W old, and meminfo
  *   and statm are read at every fork;
  * - the kernel release, page size and CPU count are read once;
  * - the pid that tells a child its kept fds are its parent's comes from a
  *   page every child finds zeroed (fg_self), not from getpid().
- * A quiet fork thus makes two syscalls: statm's fstat (is the fd still
- * ours?) and its pread.
+ * A quiet fork thus makes no syscall when a fork of the last window read
+ * statm, else two: statm's fstat and its pread.
  * Library only: the CLI checks other processes and has no use for a cache.
  */
 #include <errno.h>
@@ -44,6 +51,7 @@
 #include "policy.h"
 #include "procfs.h"
 #include "self.h"
+#include "size.h"
 
 /*
  * What the fork path keeps: three procfs files open, and the base.  Forks
@@ -213,9 +221,27 @@ static ssize_t read_statm(const char *root, pid_t self, char *buf, size_t len)
 	return fg_kept_read(&fast.statm, self, root, "self/statm", buf, len);
 }
 
-ssize_t fg_fast_statm(const char *root, char *buf, size_t len)
+/* statm read now through the kept fd, and kept (size.c) */
+static bool statm_now(const char *root, pid_t self, long now, uint64_t *size,
+		      uint64_t *anon)
 {
-	return read_statm(root, fg_self(), buf, len);
+	bool keep = fg_size_begin(self), ok;
+	uint64_t resident;
+	char buf[128];
+
+	ok = read_statm(root, self, buf, sizeof(buf)) >= 0 &&
+	     fg_parse_statm(buf, size, &resident) &&
+	     fg_parse_statm_anon(buf, anon);
+	if (keep)
+		fg_size_end(ok, now, *size, *anon);
+	return ok;
+}
+
+bool fg_fast_anon(const char *root, uint64_t *anon)
+{
+	uint64_t size;
+
+	return statm_now(root, fg_self(), fg_now_us(), &size, anon);
 }
 
 /* A fork found the base older than the window (for fg_fast_after). */
@@ -227,15 +253,15 @@ static void stale_seen(long now)
 	__atomic_store_n(&w->stale_at, now, __ATOMIC_RELEASE);
 }
 
-bool fg_fast_pass(const char *root, uint64_t *anon)
+bool fg_fast_pass(const char *root, uint64_t *anon, bool *kept)
 {
 	long now = fg_now_us(), age, w = fg_fast_window();
 	pid_t self = fg_self();
-	uint64_t pass[3], page_kb, size, resident, most;
-	char buf[128];
+	uint64_t pass[3], page_kb, size, most;
 	int v;
 
 	*anon = FG_ANON_UNREAD;
+	*kept = false;
 	if (!base_copy(now, &age, NULL, &v, pass, &page_kb) || !page_kb)
 		return false;
 	if (age > w) {
@@ -248,17 +274,24 @@ bool fg_fast_pass(const char *root, uint64_t *anon)
 	}
 	if (v < 0 || v > 2 || !pass[v])
 		return false;
+	/* statm as a fork read it within the window: RssAnon for the cow
+	 * check; here, the size decides a fork up to half of the bound */
+	*kept = fg_size_seen(self, now, w, page_kb, &size, anon);
+	if (!*kept)
+		*anon = FG_ANON_UNREAD;
 	if (pass[v] == UINT64_MAX)
 		return true;
-	if (read_statm(root, self, buf, sizeof(buf)) < 0 ||
-	    !fg_parse_statm(buf, &size, &resident))
-		return false;
-	if (!fg_parse_statm_anon(buf, anon))
-		*anon = FG_ANON_UNREAD;
 	/* size * page_kb <= pass[v], without the product overflowing; a
 	 * base older than the window only for half of it */
-	most = pass[v] / page_kb;
-	return size <= (age > w ? most / 2 : most);
+	most = pass[v] / page_kb / (age > w ? 2 : 1);
+	if (*kept && size <= most / 2)
+		return true;
+	*kept = false;
+	if (!statm_now(root, self, now, &size, anon)) {
+		*anon = FG_ANON_UNREAD;
+		return false;
+	}
+	return size <= most;
 }
 
 void fg_fast_after(const char *root, enum fg_rule forced)
@@ -296,10 +329,11 @@ int fg_fast_check(const char *root, enum fg_rule forced, bool full,
 	long t0 = fg_now_us(), age;
 	pid_t self = fg_self();
 	char buf[128];
-	uint64_t size, resident;
+	uint64_t size, resident, anon;
 	struct fg_sys *s = &r->sys;
 	ssize_t n;
 	int rc = 0, mode;
+	bool keep;
 
 	fg_result_init(r);
 	r->task.pid = self;
@@ -339,10 +373,18 @@ int fg_fast_check(const char *root, enum fg_rule forced, bool full,
 		goto done;
 	}
 
+	keep = fg_size_begin(self);
 	n = read_statm(root, self, buf, sizeof(buf));
 	if (n < 0 || !fg_parse_statm(buf, &size, &resident)) {
+		if (keep)
+			fg_size_end(false, 0, 0, 0);
 		r->read_error = n < 0 ? (int)n : -EINVAL;
 		goto done;
+	}
+	if (keep) {
+		bool ok = fg_parse_statm_anon(buf, &anon);
+
+		fg_size_end(ok, t0, size, ok ? anon : 0);
 	}
 	r->task.vsz_kb = size * s->page_kb;
 	r->task.rss_kb = resident * s->page_kb;

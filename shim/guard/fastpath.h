@@ -38,23 +38,25 @@ void fg_fast_after(const char *root, enum fg_rule forced);
 long fg_fast_window(void);
 void fg_fast_set_window(long us);
 /*
- * fg_fast_statm - pread the calling process's statm through the fork
- * path's kept fd (one fd per file): bytes, or -errno.
+ * fg_fast_anon - RssAnon in pages read now through statm's kept fd (one fd
+ * per file), and kept for the forks that follow; false: unreadable.
  */
-ssize_t fg_fast_statm(const char *root, char *buf, size_t len);
-/* what fg_fast_pass() sets *anon to when it did not read statm */
+bool fg_fast_anon(const char *root, uint64_t *anon);
+/* what fg_fast_pass() sets *anon to when it has none */
 #define FG_ANON_UNREAD UINT64_MAX
 
 /*
  * fg_fast_pass - the fork path's first step: true when the cached policy
- * and at most two kept numbers (overcommit_memory, total_vm) prove the
- * calling process's fork passes (with a base older than the window, by
- * half of the bound: see fastpath.c).  When it read statm, RssAnon in pages
- * goes to @anon (for the cow check), else FG_ANON_UNREAD.  Reads only,
- * stores nothing of its own, uses a few hundred bytes of stack.  False:
- * fg_fast_check() decides.
+ * and the process's size prove the calling process's fork passes.  The
+ * size is statm as a fork of this process read it, when that is at most a
+ * window old and half of the bound or less, else read now (with a base
+ * older than the window, everything by half: see fastpath.c).  RssAnon in
+ * pages goes to @anon for the cow check (FG_ANON_UNREAD: none), @kept says
+ * whether it is an earlier fork's.  Reads only, stores nothing of
+ * its own but on the wiped page, uses a few hundred bytes of stack.
+ * False: fg_fast_check() decides.
  */
-bool fg_fast_pass(const char *root, uint64_t *anon);
+bool fg_fast_pass(const char *root, uint64_t *anon, bool *kept);
 /*
  * fg_fast_sys - the host facts the fork path read at most @older_us ago
  * into @s; false when there are none that fresh (then read them afresh).

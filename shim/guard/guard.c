@@ -196,13 +196,14 @@ bool fg_guard_pass(void)
 {
 	const struct fg_config *c = config();
 	uint64_t anon;
+	bool kept;
 
 	/* every fork reported, or every child followed: the whole way */
 	if (!c || c->report == FG_REPORT_ALL ||
 	    (c->cow == FG_COW_ABORT && c->cow_follow_all))
 		return false;
-	return (fg_fast_pass(c->procfs, &anon) || pass_checked(c)) &&
-	       fg_cow_quick(c, anon);
+	return (fg_fast_pass(c->procfs, &anon, &kept) || pass_checked(c)) &&
+	       fg_cow_quick(c, anon, kept);
 }
 
 void fg_guard_child(const struct fg_guard *g)

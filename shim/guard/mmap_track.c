@@ -16,6 +16,9 @@
  * Whether to track is decided once, at the first call or at load: only
  * where smaps has no VmFlags.  Elsewhere each wrapper tail-calls the real
  * function after one predictable branch, and the fork path is unchanged.
+ * Everywhere, mmap, mmap64 and a growing mremap first add their length
+ * to a count of the bytes mapped (an atomic add), which the size a fork
+ * goes by takes (size.c).
  * The real call's return value and errno always reach the caller as they
  * were.  No heap, no lock that waits (see mmap_table.c).
  */
@@ -107,6 +110,19 @@ __attribute__((constructor)) static void track_init(void)
 	state();
 }
 
+/* bytes mapped through these wrappers since load (wraps never in practice) */
+static uint64_t mapped;
+
+static void mapped_add(size_t len)
+{
+	__atomic_fetch_add(&mapped, (uint64_t)len, __ATOMIC_RELAXED);
+}
+
+uint64_t fg_track_mapped(void)
+{
+	return __atomic_load_n(&mapped, __ATOMIC_RELAXED);
+}
+
 static uintptr_t pages(size_t len)
 {
 	return (len + tr.page - 1) & ~(tr.page - 1);
@@ -187,6 +203,7 @@ FG_API void *mmap(void *addr, size_t len, int prot, int flags, int fd,
 {
 	mmap_fn fn = __atomic_load_n(&real.mmap, __ATOMIC_ACQUIRE);
 
+	mapped_add(len);
 	if (fn && __atomic_load_n(&tr.state, __ATOMIC_RELAXED) & 1)
 		return fn(addr, len, prot, flags, fd, off);
 	return track_mmap(fn, addr, len, prot, flags, fd, off);
@@ -197,6 +214,7 @@ FG_API void *mmap64(void *addr, size_t len, int prot, int flags, int fd,
 {
 	mmap_fn fn = __atomic_load_n(&real.mmap64, __ATOMIC_ACQUIRE);
 
+	mapped_add(len);
 	if (fn && __atomic_load_n(&tr.state, __ATOMIC_RELAXED) & 1)
 		return fn(addr, len, prot, flags, fd, off);
 	return track_mmap(fn, addr, len, prot, flags, fd, off);
@@ -266,6 +284,8 @@ FG_API void *mremap(void *old, size_t old_len, size_t new_len, int flags, ...)
 		want = va_arg(ap, void *);
 		va_end(ap);
 	}
+	if (new_len > old_len) /* old_len 0: a second mapping of new_len */
+		mapped_add(new_len - old_len);
 	if (fn && __atomic_load_n(&tr.state, __ATOMIC_RELAXED) & 1)
 		return fn(old, old_len, new_len, flags, want);
 	p = fn ? fn(old, old_len, new_len, flags, want)

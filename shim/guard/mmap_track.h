@@ -27,4 +27,11 @@ enum fg_known fg_track_known(uint64_t start, uint64_t end);
  */
 void fg_track_force(bool on);
 
+/*
+ * fg_track_mapped - the bytes mapped through mmap, mmap64 and mremap (its
+ * growth) since load, whatever the tracking state: what a process grew by
+ * between two reads of its size is the difference.  Async-signal-safe.
+ */
+uint64_t fg_track_mapped(void);
+
 #endif /* FG_MMAP_TRACK_H */

@@ -6,6 +6,7 @@
 #define FG_SELF_H
 
 #include <stddef.h>
+#include <stdint.h>
 #include <sys/types.h>
 
 /*
@@ -28,6 +29,15 @@ struct fg_wiped {
 	/* the last two forks that found the base older than the window
 	 * (fastpath.c) */
 	long stale_at, stale_prev;
+	/* the last read of statm (size.c): total_vm and RssAnon in pages,
+	 * when and by which process, and fg_track_mapped() before it;
+	 * written under the lock, seq odd meanwhile */
+	struct {
+		unsigned seq;
+		pid_t lock, pid;
+		long at;
+		uint64_t size, anon, mapped;
+	} size;
 };
 
 /* fg_self_init - map the page (once; the constructor's). */

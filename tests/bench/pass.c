@@ -3,13 +3,16 @@
  *
  * fg_guard_pass() is what fork() runs before it tail-calls the real fork
  * when the check says ok: the overcommit fast path (fastpath.c: within its
- * window one pread of the kept statm) and the copy-on-write quick check
- * (cow.c: RssAnon, from the statm the fast path read, against the kept
- * headroom).  Timed right after a fork + _exit + waitpid (the caches and
- * TLB as a forking program leaves them) and again at once (warm); the cow
- * quick check alone, reading statm itself (as in mode 1, where the fast
- * path reads no statm); a fork more than a window after the one before
- * (overcommit_memory read too, as for a program that forks seldom); then
+ * window the size statm had after the fork before, else one pread of the
+ * kept statm) and the copy-on-write quick check (cow.c: RssAnon, from the
+ * same statm, against the kept headroom).  Timed right after a fork +
+ * _exit + waitpid (the caches and TLB as a forking program leaves them),
+ * after the parent's handler read statm (fg_cow_after: timed too), and
+ * again at once (warm); right after a fork with no statm read kept (the
+ * check reads it); the same two after 0.1 s idle (a fork that comes once
+ * in a while); the cow quick check alone, reading statm itself; a fork
+ * more than a window after the one before (overcommit_memory and statm
+ * read too, as for a program that forks seldom); then
  * the fast path's two syscalls done bare (the fstat and pread of statm),
  * for the floor, and cold, after 0.1 s idle, with the one it no longer
  * makes (getpid: fg_self) and those of a renewal (overcommit_memory's
@@ -35,9 +38,11 @@
 #include "guard.h"
 #include "identity.h"
 #include "metrics.h"
+#include "size.h"
 
 #define N 4000
-#define NSLOW 8 /* forks more than a second apart: NSLOW seconds */
+#define NSLOW 8	 /* forks more than a second apart: NSLOW seconds */
+#define NIDLE 16 /* pairs of forks 0.1 s apart */
 
 /* The bench is the only copy of the guard in its process (identity.c). */
 bool fg_second_copy(void)
@@ -84,6 +89,7 @@ static void print(const char *what, double *t, int n)
 int main(void)
 {
 	static double cold[N], warm[N], cow[N], slow[NSLOW], sys[N];
+	static double after[N], reads[N], idle_kept[NIDLE], idle_read[NIDLE];
 	static double madd[N], mtick[N], mwrite[N];
 	static double idle[5][NSLOW];
 	int statm = open("/proc/self/statm", O_RDONLY | O_CLOEXEC);
@@ -106,23 +112,52 @@ int main(void)
 		return 1;
 	}
 	for (int i = 0; i < N; i++) {
-		double t0, t1, t2;
+		double t0, t1, t2, t3;
 
+		/* as a fork's parent: statm read again by its handler */
 		fork_wait();
+		fg_size_forget();
 		t0 = now_ns();
-		passed += fg_guard_pass();
+		fg_cow_after(cfg);
 		t1 = now_ns();
 		passed += fg_guard_pass();
 		t2 = now_ns();
-		cold[i] = t1 - t0;
-		warm[i] = t2 - t1;
+		passed += fg_guard_pass();
+		t3 = now_ns();
+		after[i] = t1 - t0;
+		cold[i] = t2 - t1;
+		warm[i] = t3 - t2;
+		/* and with no read kept: the fork reads statm */
+		fork_wait();
+		fg_size_forget();
+		t0 = now_ns();
+		passed += fg_guard_pass();
+		reads[i] = now_ns() - t0;
+	}
+	/* after 0.1 s idle, as a fork that comes once in a while: going by
+	 * the read after the fork before, and reading statm */
+	for (int i = 0; i < NIDLE; i++) {
+		double t0;
+
+		fork_wait();
+		fg_cow_after(cfg);
+		usleep(100000);
+		t0 = now_ns();
+		passed += fg_guard_pass();
+		idle_kept[i] = now_ns() - t0;
+		fork_wait();
+		fg_size_forget();
+		usleep(100000);
+		t0 = now_ns();
+		passed += fg_guard_pass();
+		idle_read[i] = now_ns() - t0;
 	}
 	for (int i = 0; i < N; i++) {
 		double t0;
 
 		fork_wait();
 		t0 = now_ns();
-		cow_passed += fg_cow_quick(cfg, FG_ANON_UNREAD);
+		cow_passed += fg_cow_quick(cfg, FG_ANON_UNREAD, false);
 		cow[i] = now_ns() - t0;
 	}
 	for (int i = 0; i < NSLOW; i++) {
@@ -184,8 +219,8 @@ int main(void)
 	printf("the fork path's check as a quiet fork runs it (fg_guard_pass: "
 	       "overcommit fast path + cow quick check), %d times; it passed "
 	       "%u of %d\n",
-	       N, passed, 2 * N);
-	if (passed != 2 * N || cow_passed != N || slow_passed != NSLOW) {
+	       N, passed, 3 * N + 2 * NIDLE);
+	if (passed != 3 * N + 2 * NIDLE || cow_passed != N || slow_passed != NSLOW) {
 		printf("bench_pass: the check did not pass every time (cow quick "
 		       "check alone: %u of %d; a second apart: %u of %d): these "
 		       "would not be the fast path's figures.  Is the process "
@@ -193,8 +228,14 @@ int main(void)
 		       cow_passed, N, slow_passed, NSLOW);
 		return 1;
 	}
-	print("  right after a fork", cold, N);
+	print("  right after a fork (statm as read after the fork before)",
+	      cold, N);
 	print("  at once again (warm)", warm, N);
+	print("  right after a fork, reading statm (none kept)", reads, N);
+	print("  the parent's handler after a fork, statm read", after, N);
+	printf("  after 0.1 s idle, %d times:\n", NIDLE);
+	print("    statm as read after the fork before", idle_kept, NIDLE);
+	print("    reading statm (none kept)", idle_read, NIDLE);
 	print("  the cow quick check alone (its own statm), after a fork", cow,
 	      N);
 	printf("  %d forks more than a window apart (the base older than "

@@ -108,33 +108,44 @@ check storm "$out; $lines log lines in ${secs}s (limit 10/s)" \
 	test "${fds%%->*}" = "${fds##*->}" -a "$((${rss##*->} - ${rss%%->*}))" -le 64 \
 	-a "$lines" -le "$((secs * 20 + 20))"
 
-# The fork path's syscalls, counted by strace in the parent between two
-# forks from the third on (storm: a first fork, then 6): two, the pread
-# of the kept statm and its fstat, with the cache valid (forks 50 ms
-# apart) and a window apart (1.1 s: the base, overcommit_memory included,
-# decides a fork far below for 10 windows); no getpid (the pid is kept on
-# a page each child finds zeroed), never an open, a cgroup walk or
-# meminfo (the process is far below its limits).  musl forks with the
-# fork syscall after a gettid, sleeps with nanosleep and stats with fstat;
-# glibc with clone, clock_nanosleep and newfstatat
+# The fork path's syscalls, counted by strace in the parent around each
+# fork from the fourth on (storm: a first fork, then 6), before it (from
+# the sleep to the fork) and after it (from the fork to the wait).  Forks
+# 70 ms apart: none at all (the size the first fork read decides the forks
+# of its window); 1.1 s apart: that read is older than the window, so each
+# fork reads statm (its fstat and pread) before, and nothing after (the
+# base, overcommit_memory included, decides a fork far below for 10
+# windows).  No getpid (the pid is kept on a page each child finds
+# zeroed), never an open, a cgroup walk or meminfo (the process is far
+# below its limits).  musl forks with the fork syscall after a gettid,
+# sleeps with nanosleep and stats with fstat; glibc with clone,
+# clock_nanosleep and newfstatat
 if ! skipped fork-syscalls; then
-	for gap in 50 1100; do
-		strace -f -qq -o "$TMP/strace.$gap" -E LD_PRELOAD="$LIB" \
-			"$T/storm" 6 "$gap" >/dev/null 2>&1
-		got=$(awk -v want=1 '
+	for gap in 70:0:0 1100:1:0; do
+		IFS=: read -r ms before after <<<"$gap"
+		strace -f -qq -o "$TMP/strace.$ms" -E LD_PRELOAD="$LIB" \
+			"$T/storm" 6 "$ms" >/dev/null 2>&1
+		got=$(awk -v b="$before" -v a="$after" '
 			NR == 1 { parent = $1 }
 			$1 != parent || /^[0-9]+ +(---|\+\+\+|<\.\.\.)/ { next }
 			{ sub(/^[0-9]+ +/, ""); sub(/[(<].*/, "") }
 			/^(clone|clone3|fork)$/ {
-				if (++forks > 3) { nseg++; bad += preads != want || fstats != want; o = o seg }
-				preads = fstats = 0; seg = ""; next
+				if (++forks > 3) {
+					nseg++
+					bad += n["b", "p"] != b || n["b", "f"] != b ||
+					       n["a", "p"] != a || n["a", "f"] != a
+					o = o seg
+				}
+				split("", n); seg = ""; phase = "a"; next
 			}
-			/^pread64$/ { preads++ }
-			/^(new)?fstat(at)?$/ { fstats++; next }
-			!/^(gettid|pread64|wait4|(clock_)?nanosleep|rt_sigprocmask)$/ { seg = seg " " $0 }
-			END { printf "%d forks, %d with other than %d pread and %d fstat; other syscalls:%s\n", nseg, bad, want, want, o ? o : " none" }' "$TMP/strace.$gap")
-		check "fork-syscalls-$gap" "forks ${gap} ms apart: $got" \
-			test "$got" = "4 forks, 0 with other than 1 pread and 1 fstat; other syscalls: none"
+			/^wait4$/ { phase = "w"; next }
+			/nanosleep$/ { phase = "b"; next }
+			/^pread64$/ { n[phase == "a" ? "a" : "b", "p"]++; next }
+			/^(new)?fstat(at)?$/ { n[phase == "a" ? "a" : "b", "f"]++; next }
+			!/^(gettid|rt_sigprocmask)$/ { seg = seg " " $0 }
+			END { printf "%d forks, %d not with %d pread and fstat before, %d after; other syscalls:%s\n", nseg, bad, b, a, o ? o : " none" }' "$TMP/strace.$ms")
+		check "fork-syscalls-$ms" "forks ${ms} ms apart: $got" \
+			test "$got" = "4 forks, 0 not with $before pread and fstat before, $after after; other syscalls: none"
 	done
 fi
 

@@ -166,6 +166,7 @@ static void fast_check_agrees(void **state)
 	struct fg_result a, b;
 	unsigned round;
 	uint64_t anon;
+	bool kept;
 
 	(void)state;
 	snapshot("mode2-5.2plus-fail", root, sizeof(root));
@@ -185,7 +186,7 @@ static void fast_check_agrees(void **state)
 	assert_int_equal(fg_fast_check(root, FG_RULE_2_6, false, &b), 0);
 	assert_int_equal(b.ev.rule, FG_RULE_2_6);
 	/* mode 2 reads what moves: the one-number pass never decides it */
-	assert_false(fg_fast_pass(root, &anon));
+	assert_false(fg_fast_pass(root, &anon, &kept));
 	assert_true(anon == FG_ANON_UNREAD);
 }
 

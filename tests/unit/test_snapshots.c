@@ -22,6 +22,7 @@
 #include "parse.h"
 #include "policy.h"
 #include "procfs.h"
+#include "size.h"
 
 static char dir[512];
 
@@ -224,17 +225,20 @@ static void fast_pass_agrees(void **state)
 		fg_fast_renew(root, FG_RULE_COUNT, -1);
 		for (i = 0; i < sizeof(sizes) / sizeof(sizes[0]); i++) {
 			bool want = mode == 1 || (mode == 0 && sizes[i] <= limit);
-			bool got;
+			bool got, kept;
 			uint64_t anon;
 
 			snprintf(text, sizeof(text), "%llu 100 10 1 0 100 0\n",
 				 (unsigned long long)sizes[i]);
 			put(root, "self/statm", text);
-			got = fg_fast_pass(root, &anon);
+			/* each size read afresh (no read of the fork before) */
+			fg_size_forget();
+			got = fg_fast_pass(root, &anon, &kept);
 			/* statm read and taken in mode 0 only */
 			assert_true(anon == (mode == 0 && sizes[i] <= FG_PAGES_MAX
 						     ? 90
 						     : FG_ANON_UNREAD));
+			assert_false(kept);
 			if (got != want)
 				fail_msg("mode %d, %llu pages: fast pass %d, want %d",
 					 mode, (unsigned long long)sizes[i], got,

@@ -30,6 +30,7 @@
 
 #include "mmap_table.h"
 #include "mmap_track.h"
+#include "size.h"
 
 #define MiB (1UL << 20)
 
@@ -351,6 +352,57 @@ static void transparent(void **state)
 	assert_int_equal(errno, 7);
 }
 
+/*
+ * Whatever the tracking state, mmap, mmap64 and a growing mremap count
+ * their bytes (fg_track_mapped), and the size the next fork goes by takes
+ * them at once (size.c), in pages rounded up; munmap never lowers it (the
+ * next read does); a read kept afresh starts again from there; another
+ * process's record, or one older than asked, is none.
+ */
+static void growth_counted(void **state)
+{
+	const uint64_t gib_pages = (UINT64_C(1) << 30) / 4096;
+	pid_t self = getpid();
+	uint64_t size, anon, before = fg_track_mapped();
+	char *p, *q;
+
+	(void)state;
+	assert_true(fg_size_begin(self));
+	fg_size_end(true, 1000, 100, 10);
+	assert_true(fg_size_seen(self, 1000, 0, 4, &size, &anon));
+	assert_true(size == 100 && anon == 10);
+	p = mmap(NULL, UINT64_C(1) << 30, PROT_NONE,
+		 MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+	assert_true(p != MAP_FAILED);
+	assert_true(fg_track_mapped() - before == UINT64_C(1) << 30);
+	assert_true(fg_size_seen(self, 1000, 0, 4, &size, &anon));
+	assert_true(size == 100 + gib_pages);
+	q = mremap(p, UINT64_C(1) << 30, UINT64_C(2) << 30, MREMAP_MAYMOVE);
+	assert_true(q != MAP_FAILED);
+	assert_true(fg_size_seen(self, 1000, 0, 4, &size, &anon));
+	assert_true(size == 100 + 2 * gib_pages);
+	assert_int_equal(munmap(q, UINT64_C(2) << 30), 0);
+	p = mmap(NULL, 1, PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	assert_true(p != MAP_FAILED);
+	assert_true(fg_size_seen(self, 1000, 0, 4, &size, &anon));
+	assert_true(size == 100 + 2 * gib_pages + 1);
+	assert_int_equal(munmap(p, 1), 0);
+	assert_true(fg_size_seen(self, 1000, 0, 4, &size, &anon));
+	assert_true(size == 100 + 2 * gib_pages + 1);
+	/* as seen by another process, or past its age */
+	assert_false(fg_size_seen(self + 1, 1000, 0, 4, &size, &anon));
+	assert_false(fg_size_seen(self, 2001, 1000, 4, &size, &anon));
+	/* a new read: the growth counted from there */
+	assert_true(fg_size_begin(self));
+	fg_size_end(true, 3000, 5, 1);
+	assert_true(fg_size_seen(self, 3000, 0, 4, &size, &anon));
+	assert_true(size == 5 && anon == 1);
+	/* a read that failed keeps none */
+	assert_true(fg_size_begin(self));
+	fg_size_end(false, 0, 0, 0);
+	assert_false(fg_size_seen(self, 3000, 0, 4, &size, &anon));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -363,6 +415,7 @@ int main(void)
 		cmocka_unit_test(threads),
 		cmocka_unit_test(ring),
 		cmocka_unit_test(transparent),
+		cmocka_unit_test(growth_counted),
 	};
 
 	if (mode() == 2) {

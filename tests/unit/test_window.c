@@ -24,11 +24,13 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "fastpath.h"
 #include "policy.h"
 #include "procfs.h"
+#include "size.h"
 
 /* mode0-5.2plus-pass: MemTotal 16 GiB; the limit per VMA RAM + swap */
 #define MEM_KB	UINT64_C(16777216)
@@ -64,14 +66,25 @@ static void meminfo(uint64_t swap_kb, uint64_t committed_kb)
 	put("meminfo", text);
 }
 
-static void statm_pages(uint64_t pages)
+/* statm of @pages, RssAnon @anon pages */
+static void statm_anon(uint64_t pages, uint64_t anon)
 {
-	char text[64];
+	char text[96];
 
-	snprintf(text, sizeof(text), "%llu 100 10 1 0 100 0\n",
-		 (unsigned long long)pages);
+	snprintf(text, sizeof(text), "%llu %llu 10 1 0 100 0\n",
+		 (unsigned long long)pages, (unsigned long long)anon + 10);
 	put("self/statm", text);
 }
+
+static void statm_pages(uint64_t pages)
+{
+	statm_anon(pages, 90);
+}
+
+/* in pages, without swap: far below the limit (RAM), over a quarter of
+ * it (a base older than the window passes half: each fork reads statm,
+ * the read after the fork before decides up to a quarter) */
+#define FAR_PAGES (MEM_KB / 4 * 3 / 10)
 
 static enum fg_verdict verdict(void)
 {
@@ -116,6 +129,7 @@ static void swap_gone(long w)
 	uint64_t near = (MEM_KB + SWAP_KB / 2) / 4;
 	struct fg_sys s;
 	uint64_t anon;
+	bool kept;
 
 	fg_fast_set_window(w);
 	put("sys/vm/overcommit_memory", "0\n");
@@ -123,66 +137,71 @@ static void swap_gone(long w)
 	statm_pages(near);
 	wait_us(w);
 	assert_int_equal(verdict(), FG_OK); /* the base read again */
-	assert_true(fg_fast_pass(root, &anon));
+	assert_true(fg_fast_pass(root, &anon, &kept));
 	meminfo(0, 0); /* swapoff */
 	/* within the window: the cached base decides */
-	assert_true(fg_fast_pass(root, &anon));
+	assert_true(fg_fast_pass(root, &anon, &kept));
 	wait_us(w);
 	/* past it, near the limit: not from the cache; the new limit */
-	assert_false(fg_fast_pass(root, &anon));
+	assert_false(fg_fast_pass(root, &anon, &kept));
 	assert_int_equal(verdict(), FG_FAIL);
 	assert_true(fg_fast_sys(&s, w));
 	assert_int_equal(s.swap_total_kb, 0);
 }
 
 /*
- * Far below (a quarter of RAM): the old base decides up to FG_FAST_FAR
+ * Far below (30 % of RAM): the old base decides up to FG_FAST_FAR
  * windows, the mode with it, and is renewed after a fork past that;
- * statm is read at every fork.
+ * statm is read at every fork that the last read does not decide
+ * (statm_kept).
  */
 static void far_below(long w)
 {
 	struct fg_sys s;
 	uint64_t anon;
+	bool kept;
 
-	statm_pages(MEM_KB / 4 / 4);
+	statm_pages(FAR_PAGES);
 	put("sys/vm/overcommit_memory", "0\n");
 	meminfo(0, 0);
 	wait_us(w);
 	fg_fast_renew(root, FG_RULE_COUNT, w);
 	assert_true(fg_fast_sys(&s, w));
 	assert_int_equal(s.swap_total_kb, 0);
-	/* statm is read at every fork: a growth past the limit counts at
-	 * once, within the window too */
-	assert_true(fg_fast_pass(root, &anon));
+	/* nearer than half: statm is read at every fork, a growth past the
+	 * limit counts at once, within the window too */
+	statm_pages(MEM_KB / 4 / 2 + 1);
+	assert_true(fg_fast_pass(root, &anon, &kept));
+	assert_false(kept);
 	statm_pages(MEM_KB / 4 + 1);
-	assert_false(fg_fast_pass(root, &anon));
-	statm_pages(MEM_KB / 4 / 4);
+	assert_false(fg_fast_pass(root, &anon, &kept));
+	assert_false(kept);
+	statm_pages(FAR_PAGES);
 	/* a new mode: for a fork far below, kept with the base up to
 	 * FG_FAST_FAR windows, read again past that; a fork nearer the
 	 * limit reads it past the window */
 	put("sys/vm/overcommit_memory", "2\n");
-	assert_true(fg_fast_pass(root, &anon));
+	assert_true(fg_fast_pass(root, &anon, &kept));
 	wait_us(w);
-	assert_true(fg_fast_pass(root, &anon));
+	assert_true(fg_fast_pass(root, &anon, &kept));
 	statm_pages(MEM_KB / 4 / 2 + 1); /* over half of what it passes */
-	assert_false(fg_fast_pass(root, &anon));
-	statm_pages(MEM_KB / 4 / 4);
+	assert_false(fg_fast_pass(root, &anon, &kept));
+	statm_pages(FAR_PAGES);
 	wait_us(FG_FAST_FAR * w);
-	assert_false(fg_fast_pass(root, &anon));
+	assert_false(fg_fast_pass(root, &anon, &kept));
 	put("sys/vm/overcommit_memory", "0\n");
 	fg_fast_renew(root, FG_RULE_COUNT, 0); /* a fresh base, no swap */
 	wait_us(w);
 	meminfo(SWAP_KB, 0);		  /* swapon */
 	assert_false(fg_fast_sys(&s, w)); /* older than the window */
-	assert_true(fg_fast_pass(root, &anon));
+	assert_true(fg_fast_pass(root, &anon, &kept));
 	assert_true(anon == 90);
 	/* renewed after a fork only past FG_FAST_FAR windows */
 	fg_fast_renew(root, FG_RULE_COUNT, FG_FAST_FAR * w);
 	assert_true(fg_fast_sys(&s, FG_FAST_FAR * w));
 	assert_int_equal(s.swap_total_kb, 0);
 	wait_us(FG_FAST_FAR * w);
-	assert_true(fg_fast_pass(root, &anon));
+	assert_true(fg_fast_pass(root, &anon, &kept));
 	fg_fast_after(root, FG_RULE_COUNT);
 	assert_true(fg_fast_sys(&s, w));
 	assert_int_equal(s.swap_total_kb, SWAP_KB);
@@ -190,10 +209,10 @@ static void far_below(long w)
 	/* after a fork: forks more than a window apart leave the base as it
 	 * is (each reads its own mode and statm); a window's forks renew it */
 	wait_us(w);
-	assert_true(fg_fast_pass(root, &anon));
+	assert_true(fg_fast_pass(root, &anon, &kept));
 	fg_fast_after(root, FG_RULE_COUNT);
 	assert_false(fg_fast_sys(&s, w));
-	assert_true(fg_fast_pass(root, &anon));
+	assert_true(fg_fast_pass(root, &anon, &kept));
 	fg_fast_after(root, FG_RULE_COUNT);
 	assert_true(fg_fast_sys(&s, w));
 }
@@ -220,6 +239,7 @@ static void mode2_commit_limit(void **state)
 {
 	/* ratio 50: CommitLimit 8 GiB + 1 GiB swap; 7 GiB committed, 1.5 more */
 	uint64_t committed = 7 * 1048576, pages = 1536 * 256, anon;
+	bool kept;
 
 	(void)state;
 	fg_fast_set_window(100000);
@@ -233,7 +253,7 @@ static void mode2_commit_limit(void **state)
 	usleep(150000);
 	assert_int_equal(verdict(), FG_OK);
 	/* the whole check decides mode 2: no cached one-number pass */
-	assert_false(fg_fast_pass(root, &anon));
+	assert_false(fg_fast_pass(root, &anon, &kept));
 	/* ratio 40: CommitLimit 6.4 GiB + 1 GiB swap < 8.5 GiB */
 	put("sys/vm/overcommit_ratio", "40\n");
 	assert_int_equal(verdict(), FG_OK); /* the sysctls: within W */
@@ -306,6 +326,7 @@ static void statm_fd_reused(void **state)
 {
 	char statm[700];
 	uint64_t anon;
+	bool kept;
 	int fd, again;
 
 	(void)state;
@@ -314,7 +335,8 @@ static void statm_fd_reused(void **state)
 	meminfo(SWAP_KB, 0);
 	statm_pages(MEM_KB / 4 / 4);
 	fg_fast_renew(root, FG_RULE_COUNT, -1);
-	assert_true(fg_fast_pass(root, &anon));
+	fg_size_forget(); /* each pass below reads statm */
+	assert_true(fg_fast_pass(root, &anon, &kept));
 	assert_true(anon == 90);
 	snprintf(statm, sizeof(statm), "%s/self/statm", root);
 	fd = fd_on(statm);
@@ -323,7 +345,8 @@ static void statm_fd_reused(void **state)
 
 	reuse(fd, "own.log", "a log line\n");
 	anon = 0;
-	assert_true(fg_fast_pass(root, &anon));
+	fg_size_forget();
+	assert_true(fg_fast_pass(root, &anon, &kept));
 	assert_true(anon == 90);
 	still_own(fd, "own.log", "a log line\n");
 	again = fd_on(statm);
@@ -331,12 +354,87 @@ static void statm_fd_reused(void **state)
 
 	/* a whole statm, over the limit: not ours either */
 	reuse(again, "other-statm", "999999999 100 10 1 0 100 0\n");
-	assert_true(fg_fast_pass(root, &anon));
+	fg_size_forget();
+	assert_true(fg_fast_pass(root, &anon, &kept));
 	assert_true(anon == 90);
 	still_own(again, "other-statm", "999999999 100 10 1 0 100 0\n");
 	assert_true(fd_on(statm) >= FG_KEPT_FD_MIN);
 	close(fd);
 	close(again);
+	fg_fast_set_window(FG_FAST_WINDOW_US);
+}
+
+/*
+ * The size a fork goes by without a read: statm as an earlier fork of this
+ * process read it, at most a window old and at most half of the bound.  A
+ * growth past the limit within that window is missed (the staleness
+ * accepted), and counts once that read is a window old; a read nearer the
+ * limit decides nothing (each fork reads); nothing is read after a fork;
+ * a child never goes by its parent's read.
+ */
+static void statm_kept(void **state)
+{
+	/* with swap, in pages: over the limit; 60 % of it */
+	const uint64_t over = (MEM_KB + SWAP_KB) / 4 + 1,
+		       near = (MEM_KB + SWAP_KB) / 4 * 6 / 10;
+	uint64_t anon;
+	bool kept;
+	pid_t pid;
+	int status;
+
+	(void)state;
+	fg_fast_set_window(300000);
+	put("sys/vm/overcommit_memory", "0\n");
+	meminfo(SWAP_KB, 0);
+	fg_fast_renew(root, FG_RULE_COUNT, -1);
+	fg_size_forget();
+
+	/* read once, then kept; not read again after a fork */
+	statm_anon(FAR_PAGES, 100);
+	assert_true(fg_fast_pass(root, &anon, &kept));
+	assert_false(kept);
+	assert_true(anon == 100);
+	statm_anon(FAR_PAGES, 150);
+	fg_fast_after(root, FG_RULE_COUNT);
+	assert_true(fg_fast_pass(root, &anon, &kept));
+	assert_true(kept);
+	assert_true(anon == 100);
+
+	/* within the window, a growth past the limit is missed; past it,
+	 * the fork reads statm */
+	statm_anon(over, 200);
+	assert_true(fg_fast_pass(root, &anon, &kept));
+	assert_true(kept);
+	usleep(300000 + 50000);
+	fg_fast_renew(root, FG_RULE_COUNT, -1); /* the base, not statm */
+	assert_false(fg_fast_pass(root, &anon, &kept));
+	assert_false(kept);
+	assert_true(anon == 200);
+
+	/* nearer the limit than half: every fork reads */
+	statm_anon(near, 100);
+	assert_true(fg_fast_pass(root, &anon, &kept));
+	assert_false(kept);
+	statm_anon(over, 200);
+	assert_false(fg_fast_pass(root, &anon, &kept));
+	assert_false(kept);
+
+	/* a child reads its own, the parent keeps going by its read */
+	statm_anon(FAR_PAGES, 100);
+	assert_true(fg_fast_pass(root, &anon, &kept));
+	assert_false(kept);
+	statm_anon(over, 200);
+	pid = fork();
+	assert_true(pid >= 0);
+	if (!pid)
+		_exit(fg_fast_pass(root, &anon, &kept) || kept ||
+		      anon != 200);
+	assert_int_equal(waitpid(pid, &status, 0), pid);
+	assert_true(WIFEXITED(status));
+	assert_int_equal(WEXITSTATUS(status), 0);
+	assert_true(fg_fast_pass(root, &anon, &kept));
+	assert_true(kept);
+	assert_true(anon == 100);
 	fg_fast_set_window(FG_FAST_WINDOW_US);
 }
 
@@ -347,6 +445,7 @@ int main(void)
 		cmocka_unit_test(mode2_commit_limit),
 		cmocka_unit_test(mode0_real_window),
 		cmocka_unit_test(statm_fd_reused),
+		cmocka_unit_test(statm_kept),
 	};
 
 	return cmocka_run_group_tests_name("window", tests, setup, teardown);
