@@ -3,7 +3,8 @@
  *
  * The quick check compares a fork's worst case (RssAnon: the statm the
  * overcommit check went by, else one pread of its kept statm; an earlier
- * fork's read, within the window, counts twice) with a kept
+ * fork's read counts twice within the window, four times up to
+ * FG_FAST_FAR windows) with a kept
  * headroom: the last walk of the memory cgroup's levels combined with the
  * host's figures of the fast path (fastpath.c).  The staleness accepted,
  * with W the fast path's window (1 s):
@@ -40,6 +41,7 @@
 #include "parse.h"
 #include "policy_cow.h"
 #include "plan.h"
+#include "self.h"
 
 static struct {
 	struct fg_memcg cg; /* the last walk (cg_at; 0: never), under lock */
@@ -91,7 +93,7 @@ out:
 	return ok;
 }
 
-bool fg_cow_quick(const struct fg_config *c, uint64_t anon, bool kept)
+bool fg_cow_quick(const struct fg_config *c, uint64_t anon, unsigned kept)
 {
 	long now = fg_now_us(), w = fg_fast_window(),
 	     at = __atomic_load_n(&cow.at, __ATOMIC_ACQUIRE);
@@ -104,8 +106,10 @@ bool fg_cow_quick(const struct fg_config *c, uint64_t anon, bool kept)
 			return false;
 		at = now;
 	}
+	if (now - at > FG_FAST_FAR * w)
+		fg_after_due(); /* fg_cow_after renews it */
 	if (anon == FG_ANON_UNREAD) {
-		kept = false;
+		kept = 0;
 		if (!fg_fast_anon(c->procfs, &anon))
 			return false;
 	}
@@ -115,9 +119,9 @@ bool fg_cow_quick(const struct fg_config *c, uint64_t anon, bool kept)
 		if (!page_kb)
 			return false;
 		room = limit == FG_COW_NONE ? UINT64_MAX - 1 : limit;
-		/* an earlier fork's RssAnon counts twice (it may have
-		 * doubled since, within the window) */
-		worst = kept ? 2 * anon : anon;
+		/* an earlier fork's RssAnon counts @kept times (it may have
+		 * doubled since, within the window; quadrupled past it) */
+		worst = kept ? kept * anon : anon;
 		/* older than the window: a quarter, else read again first */
 		if (now - at <= w || worst <= room / 4 / page_kb) {
 			if (worst <= room / 2 / page_kb)
@@ -131,7 +135,7 @@ bool fg_cow_quick(const struct fg_config *c, uint64_t anon, bool kept)
 			continue;
 		}
 		/* not far enough below on an earlier fork's figure: read */
-		kept = false;
+		kept = 0;
 		if (!fg_fast_anon(c->procfs, &anon))
 			return false;
 	}

@@ -14,13 +14,13 @@
 /*
  * fg_cow_quick - true when the calling process's fork needs no cow
  * report or protection: the check is off, or RssAnon (@anon pages, as
- * fg_fast_pass() went by, twice over when @kept: an earlier fork's read;
+ * fg_fast_pass() went by, @kept times over when an earlier fork's read;
  * FG_ANON_UNREAD: one pread of the kept statm here) is below half of a
  * headroom kept less than a window ago, or a quarter of an older one (else
  * read again first: statm when @kept, then the host, the cgroup's files,
  * no heap).  See cow.c's top for the staleness accepted.
  */
-bool fg_cow_quick(const struct fg_config *c, uint64_t anon, bool kept);
+bool fg_cow_quick(const struct fg_config *c, uint64_t anon, unsigned kept);
 
 /*
  * fg_cow_after - right after a fork, in the parent (the atfork handler):

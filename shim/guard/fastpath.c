@@ -12,10 +12,12 @@
  * tests):
  * - statm read by a fork at most W ago, plus what the process mapped
  *   since through libc's mmap, mmap64 and mremap, decides a fork of at
- *   most half of the size the base passes: growth libc makes on its own
- *   (glibc's malloc: brk, its large chunks) that more than doubles the
- *   size within W is missed, then the fork fails and is explained after;
- *   nearer the limit, or older, the fork reads statm;
+ *   most half of the size the base passes, and up to FG_FAST_FAR windows
+ *   one of at most a quarter: growth libc makes on its own (glibc's
+ *   malloc: brk, its large chunks) that more than doubles the size within
+ *   W, or quadruples it within 10 W, is missed, then the fork fails and
+ *   is explained after; nearer the limit, or older, the fork reads statm
+ *   (each fork under FORKGUARD_MODE=remediate: fg_fast_settle);
  * - a base at most W old decides any fork, overcommit_memory included;
  * - a base up to FG_FAST_FAR windows old (10 s), overcommit_memory
  *   included, decides a fork of at most half of the size it passes: a
@@ -25,17 +27,16 @@
  * - a fork nearer the limit than that, with a base older than W, reads it
  *   again first;
  * - the base is read again right after a fork, in the parent
- *   (fg_fast_after() from the atfork handler), when it is older than W
- *   and the forks come less than W apart, or when it is older than
- *   FG_FAST_FAR windows (a fork far below goes on with it first);
+ *   (fg_fast_after() from the atfork handler, when the fork found it due),
+ *   past W when the forks come less than W apart, else past FG_FAST_FAR W;
  * - in mode 2 and the pre-5.2 rules (whose limits also take the sysctls,
  *   the user ns and Committed_AS) the base is at most W old, and meminfo
  *   and statm are read at every fork;
- * - the kernel release, page size and CPU count are read once;
- * - the pid that tells a child its kept fds are its parent's comes from a
- *   page every child finds zeroed (fg_self), not from getpid().
- * A quiet fork thus makes no syscall when a fork of the last window read
- * statm, else two: statm's fstat and its pread.
+ * - the kernel release, page size and CPU count are read once; the pid
+ *   (a child's kept fds are its parent's) from a page each child finds
+ *   zeroed (fg_self), not from getpid().
+ * A quiet fork far below its limits thus makes no syscall when a fork of
+ * the last 10 windows read statm, else two: statm's fstat and its pread.
  * Library only: the CLI checks other processes and has no use for a cache.
  */
 #include <errno.h>
@@ -67,7 +68,8 @@ static struct {
 	long window_us;
 	bool have_base;
 	bool init_ns;
-	bool anon_charged; /* fg_fast_settle() */
+	bool anon_charged;   /* fg_fast_settle() */
+	bool size_each_fork; /* fg_fast_settle() */
 	unsigned seq;
 	pid_t lock;
 } fast = {
@@ -221,51 +223,67 @@ static ssize_t read_statm(const char *root, pid_t self, char *buf, size_t len)
 	return fg_kept_read(&fast.statm, self, root, "self/statm", buf, len);
 }
 
-/* statm read now through the kept fd, and kept (size.c) */
-static bool statm_now(const char *root, pid_t self, long now, uint64_t *size,
-		      uint64_t *anon)
+/* statm read now through the kept fd, and kept (size.c): 0, or -errno
+ * (-EINVAL: unparsable); *anon FG_ANON_UNREAD when it has no RssAnon */
+static int statm_now(const char *root, pid_t self, long now, uint64_t *size,
+		     uint64_t *anon, uint64_t *resident)
 {
 	bool keep = fg_size_begin(self), ok;
-	uint64_t resident;
 	char buf[128];
+	ssize_t n = read_statm(root, self, buf, sizeof(buf));
 
-	ok = read_statm(root, self, buf, sizeof(buf)) >= 0 &&
-	     fg_parse_statm(buf, size, &resident) &&
-	     fg_parse_statm_anon(buf, anon);
+	ok = n >= 0 && fg_parse_statm(buf, size, resident);
+	if (!ok || !fg_parse_statm_anon(buf, anon))
+		*anon = FG_ANON_UNREAD;
 	if (keep)
-		fg_size_end(ok, now, *size, *anon);
-	return ok;
+		fg_size_end(*anon != FG_ANON_UNREAD, now, *size, *anon);
+	return ok ? 0 : n < 0 ? (int)n : -EINVAL;
 }
 
 bool fg_fast_anon(const char *root, uint64_t *anon)
 {
-	uint64_t size;
+	uint64_t size, resident;
 
-	return statm_now(root, fg_self(), fg_now_us(), &size, anon);
+	return !statm_now(root, fg_self(), fg_now_us(), &size, anon,
+			  &resident) &&
+	       *anon != FG_ANON_UNREAD;
 }
 
-/* A fork found the base older than the window (for fg_fast_after). */
-static void stale_seen(long now)
+/* How old the base may grow before a renewal after a fork: W when the last
+ * two forks that found it older came less than W apart, else FAR W. */
+static long renew_after(const struct fg_wiped *wiped, long w)
 {
-	struct fg_wiped *w = fg_wiped();
+	long at = __atomic_load_n(&wiped->stale_at, __ATOMIC_ACQUIRE),
+	     prev = __atomic_load_n(&wiped->stale_prev, __ATOMIC_RELAXED);
 
-	__atomic_store_n(&w->stale_prev, w->stale_at, __ATOMIC_RELAXED);
-	__atomic_store_n(&w->stale_at, now, __ATOMIC_RELEASE);
+	return prev && at - prev <= w ? w : FG_FAST_FAR * w;
 }
 
-bool fg_fast_pass(const char *root, uint64_t *anon, bool *kept)
+/* A fork found the base (@age us old) older than the window: noted for
+ * fg_fast_after, which the parent's handler runs when a renewal is due. */
+static void stale_seen(long now, long age, long w)
 {
-	long now = fg_now_us(), age, w = fg_fast_window();
+	struct fg_wiped *wiped = fg_wiped();
+
+	__atomic_store_n(&wiped->stale_prev, wiped->stale_at, __ATOMIC_RELAXED);
+	__atomic_store_n(&wiped->stale_at, now, __ATOMIC_RELEASE);
+	if (age > renew_after(wiped, w))
+		fg_after_due();
+}
+
+bool fg_fast_pass(const char *root, uint64_t *anon, unsigned *kept)
+{
+	long now = fg_now_us(), age, w = fg_fast_window(), size_age;
 	pid_t self = fg_self();
-	uint64_t pass[3], page_kb, size, most;
+	uint64_t pass[3], page_kb, size, most, resident;
 	int v;
 
 	*anon = FG_ANON_UNREAD;
-	*kept = false;
+	*kept = 0;
 	if (!base_copy(now, &age, NULL, &v, pass, &page_kb) || !page_kb)
 		return false;
 	if (age > w) {
-		stale_seen(now);
+		stale_seen(now, age, w);
 		/* the base's mode decides with it (at half) up to
 		 * FG_FAST_FAR windows: a cold pread of a sysctl costs a fork
 		 * after an idle second about 10 us (make bench) */
@@ -274,20 +292,24 @@ bool fg_fast_pass(const char *root, uint64_t *anon, bool *kept)
 	}
 	if (v < 0 || v > 2 || !pass[v])
 		return false;
-	/* statm as a fork read it within the window: RssAnon for the cow
-	 * check; here, the size decides a fork up to half of the bound */
-	*kept = fg_size_seen(self, now, w, page_kb, &size, anon);
-	if (!*kept)
+	/* statm as an earlier fork read it: RssAnon for the cow check, to
+	 * count twice (up to W old) or four times (up to FG_FAST_FAR W) */
+	if (!__atomic_load_n(&fast.size_each_fork, __ATOMIC_RELAXED) &&
+	    fg_size_seen(self, now, FG_FAST_FAR * w, page_kb, &size, anon,
+			 &size_age))
+		*kept = size_age <= w ? 2 : 4;
+	else
 		*anon = FG_ANON_UNREAD;
 	if (pass[v] == UINT64_MAX)
 		return true;
 	/* size * page_kb <= pass[v], without the product overflowing; a
-	 * base older than the window only for half of it */
+	 * base older than the window only for half of it; a kept size for
+	 * half of that, a quarter past the window */
 	most = pass[v] / page_kb / (age > w ? 2 : 1);
-	if (*kept && size <= most / 2)
+	if (*kept && size <= most / *kept)
 		return true;
-	*kept = false;
-	if (!statm_now(root, self, now, &size, anon)) {
+	*kept = 0;
+	if (statm_now(root, self, now, &size, anon, &resident)) {
 		*anon = FG_ANON_UNREAD;
 		return false;
 	}
@@ -296,15 +318,9 @@ bool fg_fast_pass(const char *root, uint64_t *anon, bool *kept)
 
 void fg_fast_after(const char *root, enum fg_rule forced)
 {
-	struct fg_wiped *wiped = fg_wiped();
-	long w = fg_fast_window(),
-	     at = __atomic_load_n(&wiped->stale_at, __ATOMIC_ACQUIRE),
-	     prev = __atomic_load_n(&wiped->stale_prev, __ATOMIC_RELAXED);
-
 	/* forks less than a window apart: renewed once per window, so that
-	 * they read nothing; further apart each reads its own two numbers */
-	fg_fast_renew(root, forced,
-		      prev && at - prev <= w ? w : FG_FAST_FAR * w);
+	 * they read nothing; further apart, once per FG_FAST_FAR windows */
+	fg_fast_renew(root, forced, renew_after(fg_wiped(), fg_fast_window()));
 }
 
 void fg_fast_renew(const char *root, enum fg_rule forced, long older_us)
@@ -328,12 +344,9 @@ int fg_fast_check(const char *root, enum fg_rule forced, bool full,
 {
 	long t0 = fg_now_us(), age;
 	pid_t self = fg_self();
-	char buf[128];
 	uint64_t size, resident, anon;
 	struct fg_sys *s = &r->sys;
-	ssize_t n;
 	int rc = 0, mode;
-	bool keep;
 
 	fg_result_init(r);
 	r->task.pid = self;
@@ -373,18 +386,11 @@ int fg_fast_check(const char *root, enum fg_rule forced, bool full,
 		goto done;
 	}
 
-	keep = fg_size_begin(self);
-	n = read_statm(root, self, buf, sizeof(buf));
-	if (n < 0 || !fg_parse_statm(buf, &size, &resident)) {
-		if (keep)
-			fg_size_end(false, 0, 0, 0);
-		r->read_error = n < 0 ? (int)n : -EINVAL;
+	rc = statm_now(root, self, t0, &size, &anon, &resident);
+	if (rc) {
+		r->read_error = rc;
+		rc = 0;
 		goto done;
-	}
-	if (keep) {
-		bool ok = fg_parse_statm_anon(buf, &anon);
-
-		fg_size_end(ok, t0, size, ok ? anon : 0);
 	}
 	r->task.vsz_kb = size * s->page_kb;
 	r->task.rss_kb = resident * s->page_kb;
@@ -419,12 +425,16 @@ void fg_result_complete(const char *root, struct fg_result *r)
 	r->tier = FG_TIER_STATM;
 }
 
-void fg_fast_settle(bool anon_charged)
+void fg_fast_settle(bool anon_charged, bool size_each_fork)
 {
 	/* a store only when it changes: after a fork each store faults */
 	if (__atomic_load_n(&fast.anon_charged, __ATOMIC_RELAXED) !=
 	    anon_charged)
 		__atomic_store_n(&fast.anon_charged, anon_charged,
+				 __ATOMIC_RELAXED);
+	if (__atomic_load_n(&fast.size_each_fork, __ATOMIC_RELAXED) !=
+	    size_each_fork)
+		__atomic_store_n(&fast.size_each_fork, size_each_fork,
 				 __ATOMIC_RELAXED);
 }
 

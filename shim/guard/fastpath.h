@@ -48,15 +48,17 @@ bool fg_fast_anon(const char *root, uint64_t *anon);
 /*
  * fg_fast_pass - the fork path's first step: true when the cached policy
  * and the process's size prove the calling process's fork passes.  The
- * size is statm as a fork of this process read it, when that is at most a
- * window old and half of the bound or less, else read now (with a base
- * older than the window, everything by half: see fastpath.c).  RssAnon in
- * pages goes to @anon for the cow check (FG_ANON_UNREAD: none), @kept says
- * whether it is an earlier fork's.  Reads only, stores nothing of
+ * size is statm as a fork of this process read it (size.c), when that is
+ * at most a window old and half of the bound or less, or at most
+ * FG_FAST_FAR windows old and a quarter, else read now (with a base older
+ * than the window, everything by half: see fastpath.c).  RssAnon in pages
+ * goes to @anon for the cow check (FG_ANON_UNREAD: none); @kept is 0 when
+ * it was read now, else how many times over to count an earlier fork's
+ * figure (2 up to a window old, 4 older).  Reads only, stores nothing of
  * its own but on the wiped page, uses a few hundred bytes of stack.
  * False: fg_fast_check() decides.
  */
-bool fg_fast_pass(const char *root, uint64_t *anon, bool *kept);
+bool fg_fast_pass(const char *root, uint64_t *anon, unsigned *kept);
 /*
  * fg_fast_sys - the host facts the fork path read at most @older_us ago
  * into @s; false when there are none that fresh (then read them afresh).
@@ -68,11 +70,14 @@ bool fg_fast_sys(struct fg_sys *s, long older_us);
  */
 void fg_result_complete(const char *root, struct fg_result *r);
 /*
- * fg_fast_settle - what the operator stated (FORKGUARD_ANON_CHARGED): no
- * anonymous mapping of this process is MAP_NORESERVE or MADV_DONTFORK,
- * so fg_fast_check()'s estimate tier (kernels before 3.8) counts them.
+ * fg_fast_settle - what the operator stated: FORKGUARD_ANON_CHARGED (@anon_charged:
+ * no anonymous mapping of this process is MAP_NORESERVE or MADV_DONTFORK,
+ * so fg_fast_check()'s estimate tier, kernels before 3.8, counts them);
+ * FORKGUARD_MODE=remediate (@size_each_fork: every fork reads statm, none
+ * goes by an earlier fork's read, so that no growth within the window
+ * costs a fork the remedy could have saved).
  */
-void fg_fast_settle(bool anon_charged);
+void fg_fast_settle(bool anon_charged, bool size_each_fork);
 /* fg_task_admin_now - CAP_SYS_ADMIN in the initial ns, for this thread. */
 bool fg_task_admin_now(void);
 

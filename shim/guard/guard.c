@@ -100,7 +100,7 @@ static const struct fg_config *config(void)
 	const struct fg_config *c = fg_config();
 
 	if (c)
-		fg_fast_settle(c->anon_charged);
+		fg_fast_settle(c->anon_charged, c->mode == FG_MODE_REMEDIATE);
 	return c;
 }
 
@@ -119,8 +119,7 @@ __attribute__((noinline)) static void metrics_write(const struct fg_result *r)
 }
 
 /* The tick in line: a quiet fork's stack stays short (the result's frame
- * reaches a page below, and after a fork each page written again is a
- * fault). */
+ * reaches a page below; after a fork each page written again faults). */
 static inline void metrics_tick(const struct fg_result *r)
 {
 	if (fg_metrics_tick())
@@ -196,7 +195,7 @@ bool fg_guard_pass(void)
 {
 	const struct fg_config *c = config();
 	uint64_t anon;
-	bool kept;
+	unsigned kept;
 
 	/* every fork reported, or every child followed: the whole way */
 	if (!c || c->report == FG_REPORT_ALL ||
@@ -332,7 +331,8 @@ static void pass_parent_late(void)
 
 	if (!failed) {
 		metrics_tick(NULL); /* reads a clock until a write is due */
-		fg_cow_after(fg_config()); /* the caches, when stale */
+		if (fg_after_take()) /* the caches, found stale */
+			fg_cow_after(fg_config());
 		fg_errno_keep(err);
 		return; /* the fork succeeded */
 	}

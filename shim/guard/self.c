@@ -83,3 +83,20 @@ pid_t fg_self(void)
 	}
 	return pid;
 }
+
+void fg_after_due(void)
+{
+	struct fg_wiped *p = fg_wiped();
+
+	if (!__atomic_load_n(&p->after, __ATOMIC_RELAXED))
+		__atomic_store_n(&p->after, 1, __ATOMIC_RELAXED);
+}
+
+bool fg_after_take(void)
+{
+	struct fg_wiped *p = fg_wiped();
+
+	/* a store only when set: the fallback page is copied after a fork */
+	return __atomic_load_n(&p->after, __ATOMIC_RELAXED) &&
+	       __atomic_exchange_n(&p->after, 0, __ATOMIC_RELAXED);
+}

@@ -5,6 +5,7 @@
 #ifndef FG_SELF_H
 #define FG_SELF_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <sys/types.h>
@@ -29,6 +30,9 @@ struct fg_wiped {
 	/* the last two forks that found the base older than the window
 	 * (fastpath.c) */
 	long stale_at, stale_prev;
+	/* a renewal the fork path found due, for the parent's handler after
+	 * the fork (fg_after_due) */
+	unsigned after;
 	/* the last read of statm (size.c): total_vm and RssAnon in pages,
 	 * when and by which process, and fg_track_mapped() before it;
 	 * written under the lock, seq odd meanwhile */
@@ -39,6 +43,16 @@ struct fg_wiped {
 		uint64_t size, anon, mapped;
 	} size;
 };
+
+/*
+ * fg_after_due - before a fork: a renewal (of the fast path's base, or
+ * cow's headroom) is due after it.  fg_after_take - in the parent after
+ * the fork: was one due?  (and no longer).  A quiet fork whose caches are
+ * fresh thus has its handler touch this one page of the guard's data: after
+ * a fork every page the parent touches is a TLB miss.
+ */
+void fg_after_due(void);
+bool fg_after_take(void);
 
 /* fg_self_init - map the page (once; the constructor's). */
 void fg_self_init(void);

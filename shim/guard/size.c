@@ -23,7 +23,7 @@
 #include "size.h"
 
 bool fg_size_seen(pid_t self, long now, long older_us, uint64_t page_kb,
-		  uint64_t *size, uint64_t *anon)
+		  uint64_t *size, uint64_t *anon, long *age)
 {
 	struct fg_wiped *w = fg_wiped();
 	unsigned seq = __atomic_load_n(&w->size.seq, __ATOMIC_ACQUIRE);
@@ -42,6 +42,7 @@ bool fg_size_seen(pid_t self, long now, long older_us, uint64_t page_kb,
 	if (pid != self || !at || now - at > older_us ||
 	    __atomic_load_n(&w->size.seq, __ATOMIC_RELAXED) != seq)
 		return false;
+	*age = now - at;
 	/* what it mapped since; in pages, it cannot wrap the sum */
 	grown = fg_track_mapped() - grown;
 	*size += grown / page + (grown % page != 0);

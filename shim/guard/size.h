@@ -14,11 +14,11 @@
  * fg_size_seen - statm as process @self last read it, when at most
  * @older_us old: total_vm in pages into @size, with what it mapped since
  * through libc (fg_track_mapped, in pages of @page_kb), RssAnon in pages
- * into @anon.  False:
+ * into @anon, its age in us into @age.  False:
  * none (a child starts with none), older, or being written.
  */
 bool fg_size_seen(pid_t self, long now, long older_us, uint64_t page_kb,
-		  uint64_t *size, uint64_t *anon);
+		  uint64_t *size, uint64_t *anon, long *age);
 /*
  * fg_size_begin - before a read of statm that is to be kept: false when a
  * sibling thread is keeping its own (then read without keeping).  Until

@@ -111,20 +111,19 @@ check storm "$out; $lines log lines in ${secs}s (limit 10/s)" \
 # The fork path's syscalls, counted by strace in the parent around each
 # fork from the fourth on (storm: a first fork, then 6), before it (from
 # the sleep to the fork) and after it (from the fork to the wait).  Forks
-# 70 ms apart: none at all (the size the first fork read decides the forks
-# of its window); 1.1 s apart: that read is older than the window, so each
-# fork reads statm (its fstat and pread) before, and nothing after (the
-# base, overcommit_memory included, decides a fork far below for 10
-# windows).  No getpid (the pid is kept on a page each child finds
-# zeroed), never an open, a cgroup walk or meminfo (the process is far
-# below its limits).  musl forks with the fork syscall after a gettid,
-# sleeps with nanosleep and stats with fstat; glibc with clone,
-# clock_nanosleep and newfstatat
+# 70 ms or 1.1 s apart: none at all (the size the first fork read decides,
+# far below, the forks of the next 10 windows; the base, overcommit_memory
+# included, as long); under FORKGUARD_MODE=remediate, 70 ms apart: statm's
+# fstat and pread before each fork (none goes by an earlier read).  No
+# getpid (the pid is kept on a page each child finds zeroed), never an
+# open, a cgroup walk or meminfo (the process is far below its limits).
+# musl forks with the fork syscall after a gettid, sleeps with nanosleep
+# and stats with fstat; glibc with clone, clock_nanosleep and newfstatat
 if ! skipped fork-syscalls; then
-	for gap in 70:0:0 1100:1:0; do
-		IFS=: read -r ms before after <<<"$gap"
+	for gap in 70:0:0:observe 1100:0:0:observe 70:1:0:remediate; do
+		IFS=: read -r ms before after mode <<<"$gap"
 		strace -f -qq -o "$TMP/strace.$ms" -E LD_PRELOAD="$LIB" \
-			"$T/storm" 6 "$ms" >/dev/null 2>&1
+			-E FORKGUARD_MODE="$mode" "$T/storm" 6 "$ms" >/dev/null 2>&1
 		got=$(awk -v b="$before" -v a="$after" '
 			NR == 1 { parent = $1 }
 			$1 != parent || /^[0-9]+ +(---|\+\+\+|<\.\.\.)/ { next }
@@ -144,7 +143,7 @@ if ! skipped fork-syscalls; then
 			/^(new)?fstat(at)?$/ { n[phase == "a" ? "a" : "b", "f"]++; next }
 			!/^(gettid|rt_sigprocmask)$/ { seg = seg " " $0 }
 			END { printf "%d forks, %d not with %d pread and fstat before, %d after; other syscalls:%s\n", nseg, bad, b, a, o ? o : " none" }' "$TMP/strace.$ms")
-		check "fork-syscalls-$ms" "forks ${ms} ms apart: $got" \
+		check "fork-syscalls-$ms${mode#observe}" "forks ${ms} ms apart, FORKGUARD_MODE=$mode: $got" \
 			test "$got" = "4 forks, 0 not with $before pread and fstat before, $after after; other syscalls: none"
 	done
 fi

@@ -260,11 +260,11 @@ static void fast_check_settled(void **state)
 	assert_int_equal(fg_fast_check(root, FG_RULE_COUNT, false, &r), 0);
 	assert_int_equal(r.tier, FG_TIER_ESTIMATE);
 	assert_int_equal(r.verdict, FG_BORDERLINE);
-	fg_fast_settle(true);
+	fg_fast_settle(true, false);
 	assert_int_equal(fg_fast_check(root, FG_RULE_COUNT, false, &r), 0);
 	assert_int_equal(r.verdict, FG_FAIL); /* as stated, not as it is */
 	assert_true(r.ev.anon_charged);
-	fg_fast_settle(false);
+	fg_fast_settle(false, false);
 	assert_int_equal(fg_fast_check(root, FG_RULE_COUNT, false, &r), 0);
 	assert_int_equal(r.verdict, FG_BORDERLINE);
 }

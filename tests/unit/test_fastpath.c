@@ -166,7 +166,7 @@ static void fast_check_agrees(void **state)
 	struct fg_result a, b;
 	unsigned round;
 	uint64_t anon;
-	bool kept;
+	unsigned kept;
 
 	(void)state;
 	snapshot("mode2-5.2plus-fail", root, sizeof(root));

@@ -225,7 +225,8 @@ static void fast_pass_agrees(void **state)
 		fg_fast_renew(root, FG_RULE_COUNT, -1);
 		for (i = 0; i < sizeof(sizes) / sizeof(sizes[0]); i++) {
 			bool want = mode == 1 || (mode == 0 && sizes[i] <= limit);
-			bool got, kept;
+			unsigned kept;
+			bool got;
 			uint64_t anon;
 
 			snprintf(text, sizeof(text), "%llu 100 10 1 0 100 0\n",

@@ -364,43 +364,46 @@ static void growth_counted(void **state)
 	const uint64_t gib_pages = (UINT64_C(1) << 30) / 4096;
 	pid_t self = getpid();
 	uint64_t size, anon, before = fg_track_mapped();
+	long age;
 	char *p, *q;
 
 	(void)state;
 	assert_true(fg_size_begin(self));
 	fg_size_end(true, 1000, 100, 10);
-	assert_true(fg_size_seen(self, 1000, 0, 4, &size, &anon));
+	assert_true(fg_size_seen(self, 1000, 0, 4, &size, &anon, &age));
 	assert_true(size == 100 && anon == 10);
 	p = mmap(NULL, UINT64_C(1) << 30, PROT_NONE,
 		 MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
 	assert_true(p != MAP_FAILED);
 	assert_true(fg_track_mapped() - before == UINT64_C(1) << 30);
-	assert_true(fg_size_seen(self, 1000, 0, 4, &size, &anon));
+	assert_true(fg_size_seen(self, 1000, 0, 4, &size, &anon, &age));
 	assert_true(size == 100 + gib_pages);
 	q = mremap(p, UINT64_C(1) << 30, UINT64_C(2) << 30, MREMAP_MAYMOVE);
 	assert_true(q != MAP_FAILED);
-	assert_true(fg_size_seen(self, 1000, 0, 4, &size, &anon));
+	assert_true(fg_size_seen(self, 1000, 0, 4, &size, &anon, &age));
 	assert_true(size == 100 + 2 * gib_pages);
 	assert_int_equal(munmap(q, UINT64_C(2) << 30), 0);
 	p = mmap(NULL, 1, PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 	assert_true(p != MAP_FAILED);
-	assert_true(fg_size_seen(self, 1000, 0, 4, &size, &anon));
+	assert_true(fg_size_seen(self, 1000, 0, 4, &size, &anon, &age));
 	assert_true(size == 100 + 2 * gib_pages + 1);
 	assert_int_equal(munmap(p, 1), 0);
-	assert_true(fg_size_seen(self, 1000, 0, 4, &size, &anon));
+	assert_true(fg_size_seen(self, 1000, 0, 4, &size, &anon, &age));
 	assert_true(size == 100 + 2 * gib_pages + 1);
 	/* as seen by another process, or past its age */
-	assert_false(fg_size_seen(self + 1, 1000, 0, 4, &size, &anon));
-	assert_false(fg_size_seen(self, 2001, 1000, 4, &size, &anon));
+	assert_false(fg_size_seen(self + 1, 1000, 0, 4, &size, &anon, &age));
+	assert_false(fg_size_seen(self, 2001, 1000, 4, &size, &anon, &age));
+	assert_true(fg_size_seen(self, 1500, 1000, 4, &size, &anon, &age));
+	assert_int_equal(age, 500);
 	/* a new read: the growth counted from there */
 	assert_true(fg_size_begin(self));
 	fg_size_end(true, 3000, 5, 1);
-	assert_true(fg_size_seen(self, 3000, 0, 4, &size, &anon));
+	assert_true(fg_size_seen(self, 3000, 0, 4, &size, &anon, &age));
 	assert_true(size == 5 && anon == 1);
 	/* a read that failed keeps none */
 	assert_true(fg_size_begin(self));
 	fg_size_end(false, 0, 0, 0);
-	assert_false(fg_size_seen(self, 3000, 0, 4, &size, &anon));
+	assert_false(fg_size_seen(self, 3000, 0, 4, &size, &anon, &age));
 }
 
 int main(void)

@@ -30,6 +30,7 @@
 #include "fastpath.h"
 #include "policy.h"
 #include "procfs.h"
+#include "self.h"
 #include "size.h"
 
 /* mode0-5.2plus-pass: MemTotal 16 GiB; the limit per VMA RAM + swap */
@@ -129,7 +130,7 @@ static void swap_gone(long w)
 	uint64_t near = (MEM_KB + SWAP_KB / 2) / 4;
 	struct fg_sys s;
 	uint64_t anon;
-	bool kept;
+	unsigned kept;
 
 	fg_fast_set_window(w);
 	put("sys/vm/overcommit_memory", "0\n");
@@ -159,7 +160,7 @@ static void far_below(long w)
 {
 	struct fg_sys s;
 	uint64_t anon;
-	bool kept;
+	unsigned kept;
 
 	statm_pages(FAR_PAGES);
 	put("sys/vm/overcommit_memory", "0\n");
@@ -239,7 +240,7 @@ static void mode2_commit_limit(void **state)
 {
 	/* ratio 50: CommitLimit 8 GiB + 1 GiB swap; 7 GiB committed, 1.5 more */
 	uint64_t committed = 7 * 1048576, pages = 1536 * 256, anon;
-	bool kept;
+	unsigned kept;
 
 	(void)state;
 	fg_fast_set_window(100000);
@@ -326,7 +327,7 @@ static void statm_fd_reused(void **state)
 {
 	char statm[700];
 	uint64_t anon;
-	bool kept;
+	unsigned kept;
 	int fd, again;
 
 	(void)state;
@@ -366,11 +367,13 @@ static void statm_fd_reused(void **state)
 
 /*
  * The size a fork goes by without a read: statm as an earlier fork of this
- * process read it, at most a window old and at most half of the bound.  A
- * growth past the limit within that window is missed (the staleness
- * accepted), and counts once that read is a window old; a read nearer the
- * limit decides nothing (each fork reads); nothing is read after a fork;
- * a child never goes by its parent's read.
+ * process read it, at most a window old and at most half of the bound, or
+ * at most FG_FAST_FAR windows old and a quarter.  A growth past the limit
+ * within that time is missed (the staleness accepted), and counts once
+ * that read is too old; a read nearer the limit decides nothing (each fork
+ * reads); nothing is read after a fork; a child never goes by its
+ * parent's read; under FORKGUARD_MODE=remediate no fork goes by an
+ * earlier read.
  */
 static void statm_kept(void **state)
 {
@@ -378,7 +381,7 @@ static void statm_kept(void **state)
 	const uint64_t over = (MEM_KB + SWAP_KB) / 4 + 1,
 		       near = (MEM_KB + SWAP_KB) / 4 * 6 / 10;
 	uint64_t anon;
-	bool kept;
+	unsigned kept;
 	pid_t pid;
 	int status;
 
@@ -411,6 +414,28 @@ static void statm_kept(void **state)
 	assert_false(kept);
 	assert_true(anon == 200);
 
+	/* past the window, up to FG_FAST_FAR windows: a quarter, the
+	 * RssAnon four times over; past that, the fork reads */
+	fg_fast_set_window(100000);
+	fg_size_forget();
+	statm_anon((MEM_KB + SWAP_KB) / 4 / 5, 100);
+	assert_true(fg_fast_pass(root, &anon, &kept));
+	assert_int_equal(kept, 0);
+	statm_anon(over, 200);
+	assert_true(fg_fast_pass(root, &anon, &kept));
+	assert_int_equal(kept, 2);
+	usleep(100000 + 50000);
+	fg_fast_renew(root, FG_RULE_COUNT, -1);
+	assert_true(fg_fast_pass(root, &anon, &kept));
+	assert_int_equal(kept, 4);
+	assert_true(anon == 100);
+	usleep(FG_FAST_FAR * 100000);
+	fg_fast_renew(root, FG_RULE_COUNT, -1);
+	assert_false(fg_fast_pass(root, &anon, &kept));
+	assert_int_equal(kept, 0);
+	assert_true(anon == 200);
+	fg_fast_set_window(300000);
+
 	/* nearer the limit than half: every fork reads */
 	statm_anon(near, 100);
 	assert_true(fg_fast_pass(root, &anon, &kept));
@@ -435,6 +460,42 @@ static void statm_kept(void **state)
 	assert_true(fg_fast_pass(root, &anon, &kept));
 	assert_true(kept);
 	assert_true(anon == 100);
+
+	/* FORKGUARD_MODE=remediate: every fork reads */
+	fg_fast_settle(false, true);
+	assert_false(fg_fast_pass(root, &anon, &kept));
+	assert_false(kept);
+	assert_true(anon == 200);
+	fg_fast_settle(false, false);
+	fg_fast_set_window(FG_FAST_WINDOW_US);
+}
+
+/*
+ * The parent's handler renews the caches only when the fork before found
+ * a renewal due (fg_after_take): a fresh base flags nothing; one older
+ * than FG_FAST_FAR windows flags it, once; fg_fast_after then renews it.
+ */
+static void renewal_flagged(void **state)
+{
+	uint64_t anon;
+	unsigned kept;
+
+	(void)state;
+	fg_fast_set_window(100000);
+	put("sys/vm/overcommit_memory", "0\n");
+	meminfo(SWAP_KB, 0);
+	statm_pages(FAR_PAGES);
+	fg_fast_renew(root, FG_RULE_COUNT, -1);
+	(void)fg_after_take();
+	assert_true(fg_fast_pass(root, &anon, &kept));
+	assert_false(fg_after_take());
+	usleep(FG_FAST_FAR * 100000 + 50000);
+	assert_true(fg_fast_pass(root, &anon, &kept));
+	assert_true(fg_after_take());
+	assert_false(fg_after_take());
+	fg_fast_after(root, FG_RULE_COUNT);
+	assert_true(fg_fast_pass(root, &anon, &kept));
+	assert_false(fg_after_take());
 	fg_fast_set_window(FG_FAST_WINDOW_US);
 }
 
@@ -446,6 +507,7 @@ int main(void)
 		cmocka_unit_test(mode0_real_window),
 		cmocka_unit_test(statm_fd_reused),
 		cmocka_unit_test(statm_kept),
+		cmocka_unit_test(renewal_flagged),
 	};
 
 	return cmocka_run_group_tests_name("window", tests, setup, teardown);
