@@ -104,10 +104,8 @@ static const struct fg_config *config(void)
 	return c;
 }
 
-/*
- * In the parent after a fork: the metrics file, when due, with the margin
- * of @r (NULL: of a check made now).  Out of line: a result is big.
- */
+/* In the parent after a fork: the metrics file, when due, with the margin
+ * of @r (NULL: of a check made now).  Out of line: a result is big. */
 __attribute__((noinline)) static void metrics_write(const struct fg_result *r)
 {
 	const struct fg_config *c = config();
@@ -330,8 +328,9 @@ static void pass_parent_late(void)
 	int err = errno, failed = pass.failed;
 
 	if (!failed) {
-		metrics_tick(NULL); /* reads a clock until a write is due */
-		if (fg_after_take()) /* the caches, found stale */
+		/* a clock read until a write is due; caches found stale */
+		metrics_tick(NULL);
+		if (fg_after_take())
 			fg_cow_after(fg_config());
 		fg_errno_keep(err);
 		return; /* the fork succeeded */
