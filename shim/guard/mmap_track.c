@@ -16,9 +16,9 @@
  * Whether to track is decided once, at the first call or at load: only
  * where smaps has no VmFlags.  Elsewhere each wrapper tail-calls the real
  * function after one predictable branch, and the fork path is unchanged.
- * Everywhere, mmap, mmap64 and a growing mremap first add their length
- * to a count of the bytes mapped (an atomic add), which the size a fork
- * goes by takes (size.c).
+ * Everywhere, mmap, mmap64 and a growing mremap add what they mapped, in
+ * pages, to a count of the bytes mapped (an atomic add, after the call),
+ * which the size a fork goes by takes (size.c).
  * The real call's return value and errno always reach the caller as they
  * were.  No heap, no lock that waits (see mmap_table.c).
  */
@@ -43,6 +43,9 @@
  * as a function of its own, which a -D_FILE_OFFSET_BITS=64 program calls:
  * both builds export the same symbols */
 #undef mmap64
+#ifndef MREMAP_DONTUNMAP
+#define MREMAP_DONTUNMAP 4 /* 5.7 */
+#endif
 
 static struct {
 	int state; /* 0 undecided, 1 off, 2 on */
@@ -113,9 +116,18 @@ __attribute__((constructor)) static void track_init(void)
 /* bytes mapped through these wrappers since load (wraps never in practice) */
 static uint64_t mapped;
 
-static void mapped_add(size_t len)
+/* @p, the result of a call that mapped @len bytes, counted once it holds
+ * (after the call: a fork that read the size between the count and the
+ * mapping would miss it), page by page as the kernel maps; errno kept */
+static void *mapped_add(void *p, size_t len)
 {
-	__atomic_fetch_add(&mapped, (uint64_t)len, __ATOMIC_RELAXED);
+	uintptr_t page = tr.page ? tr.page : 4096; /* before our constructor */
+
+	if (p != MAP_FAILED && len)
+		__atomic_fetch_add(&mapped,
+				   (uint64_t)((len + page - 1) & ~(page - 1)),
+				   __ATOMIC_RELAXED);
+	return p;
 }
 
 uint64_t fg_track_mapped(void)
@@ -203,10 +215,9 @@ FG_API void *mmap(void *addr, size_t len, int prot, int flags, int fd,
 {
 	mmap_fn fn = __atomic_load_n(&real.mmap, __ATOMIC_ACQUIRE);
 
-	mapped_add(len);
 	if (fn && __atomic_load_n(&tr.state, __ATOMIC_RELAXED) & 1)
-		return fn(addr, len, prot, flags, fd, off);
-	return track_mmap(fn, addr, len, prot, flags, fd, off);
+		return mapped_add(fn(addr, len, prot, flags, fd, off), len);
+	return mapped_add(track_mmap(fn, addr, len, prot, flags, fd, off), len);
 }
 
 FG_API void *mmap64(void *addr, size_t len, int prot, int flags, int fd,
@@ -214,10 +225,9 @@ FG_API void *mmap64(void *addr, size_t len, int prot, int flags, int fd,
 {
 	mmap_fn fn = __atomic_load_n(&real.mmap64, __ATOMIC_ACQUIRE);
 
-	mapped_add(len);
 	if (fn && __atomic_load_n(&tr.state, __ATOMIC_RELAXED) & 1)
-		return fn(addr, len, prot, flags, fd, off);
-	return track_mmap(fn, addr, len, prot, flags, fd, off);
+		return mapped_add(fn(addr, len, prot, flags, fd, off), len);
+	return mapped_add(track_mmap(fn, addr, len, prot, flags, fd, off), len);
 }
 
 FG_API int munmap(void *addr, size_t len)
@@ -276,6 +286,7 @@ FG_API void *mremap(void *old, size_t old_len, size_t new_len, int flags, ...)
 {
 	mremap_fn fn = __atomic_load_n(&real.mremap, __ATOMIC_ACQUIRE);
 	void *want = NULL, *p;
+	size_t grown;
 	va_list ap;
 	int err;
 
@@ -284,10 +295,14 @@ FG_API void *mremap(void *old, size_t old_len, size_t new_len, int flags, ...)
 		want = va_arg(ap, void *);
 		va_end(ap);
 	}
-	if (new_len > old_len) /* old_len 0: a second mapping of new_len */
-		mapped_add(new_len - old_len);
+	/* what total_vm grows by: the growth (old_len 0: a second mapping of
+	 * new_len), or all of it when the old range stays (DONTUNMAP) */
+	grown = flags & MREMAP_DONTUNMAP ? new_len
+		: new_len > old_len	 ? new_len - old_len
+					 : 0;
 	if (fn && __atomic_load_n(&tr.state, __ATOMIC_RELAXED) & 1)
-		return fn(old, old_len, new_len, flags, want);
+		return mapped_add(fn(old, old_len, new_len, flags, want),
+				  grown);
 	p = fn ? fn(old, old_len, new_len, flags, want)
 	       : (void *)syscall(SYS_mremap, old, old_len, new_len, flags,
 				 want);
@@ -300,5 +315,5 @@ FG_API void *mremap(void *old, size_t old_len, size_t new_len, int flags, ...)
 	else if (p != MAP_FAILED)
 		note(p, new_len, FG_TOP_SET, 0);
 	fg_errno_keep(err);
-	return p;
+	return mapped_add(p, grown);
 }

@@ -62,8 +62,11 @@ bool fg_size_begin(pid_t self)
 	__atomic_thread_fence(__ATOMIC_RELEASE);
 	__atomic_store_n(&w->size.pid, self, __ATOMIC_RELAXED);
 	__atomic_store_n(&w->size.at, 0, __ATOMIC_RELAXED);
-	/* from here, a mapping counts on the figures read next */
+	/* from here, a mapping counts on the figures read next (the
+	 * wrappers count after the call: one the read sees may count twice,
+	 * none is missed) */
 	__atomic_store_n(&w->size.mapped, fg_track_mapped(), __ATOMIC_RELAXED);
+	__atomic_thread_fence(__ATOMIC_SEQ_CST);
 	return true;
 }
 

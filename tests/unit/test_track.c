@@ -354,42 +354,59 @@ static void transparent(void **state)
 
 /*
  * Whatever the tracking state, mmap, mmap64 and a growing mremap count
- * their bytes (fg_track_mapped), and the size the next fork goes by takes
- * them at once (size.c), in pages rounded up; munmap never lowers it (the
- * next read does); a read kept afresh starts again from there; another
- * process's record, or one older than asked, is none.
+ * what they mapped, in pages, once the call succeeded (fg_track_mapped),
+ * and the size the next fork goes by takes it at once (size.c); a failed
+ * call counts nothing, munmap never lowers it (the next read does), an
+ * mremap that keeps the old range (DONTUNMAP) counts all it maps; a read
+ * kept afresh starts again from there; another process's record, or one
+ * older than asked, is none.
  */
-static void growth_counted(void **state)
+static void growth_in(bool tracking)
 {
-	const uint64_t gib_pages = (UINT64_C(1) << 30) / 4096;
+	const uint64_t gib = UINT64_C(1) << 30, gib_pages = gib / 4096;
 	pid_t self = getpid();
-	uint64_t size, anon, before = fg_track_mapped();
+	uint64_t size, anon, before;
 	long age;
 	char *p, *q;
 
-	(void)state;
+	fg_track_force(tracking);
+	before = fg_track_mapped();
 	assert_true(fg_size_begin(self));
 	fg_size_end(true, 1000, 100, 10);
 	assert_true(fg_size_seen(self, 1000, 0, 4, &size, &anon, &age));
-	assert_true(size == 100 && anon == 10);
-	p = mmap(NULL, UINT64_C(1) << 30, PROT_NONE,
+	assert_true(size == 100 && anon == 10 && age == 0);
+	p = mmap(NULL, gib, PROT_NONE,
 		 MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
 	assert_true(p != MAP_FAILED);
-	assert_true(fg_track_mapped() - before == UINT64_C(1) << 30);
+	assert_true(fg_track_mapped() - before == gib);
 	assert_true(fg_size_seen(self, 1000, 0, 4, &size, &anon, &age));
 	assert_true(size == 100 + gib_pages);
-	q = mremap(p, UINT64_C(1) << 30, UINT64_C(2) << 30, MREMAP_MAYMOVE);
+	q = mremap(p, gib, 2 * gib, MREMAP_MAYMOVE);
 	assert_true(q != MAP_FAILED);
 	assert_true(fg_size_seen(self, 1000, 0, 4, &size, &anon, &age));
 	assert_true(size == 100 + 2 * gib_pages);
-	assert_int_equal(munmap(q, UINT64_C(2) << 30), 0);
+	assert_int_equal(munmap(q, 2 * gib), 0);
+	/* a byte is a page */
 	p = mmap(NULL, 1, PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 	assert_true(p != MAP_FAILED);
 	assert_true(fg_size_seen(self, 1000, 0, 4, &size, &anon, &age));
 	assert_true(size == 100 + 2 * gib_pages + 1);
+	/* DONTUNMAP (5.7): the old range stays, all of it counts */
+	q = mremap(p, 4096, 4096, MREMAP_MAYMOVE | 4 /* DONTUNMAP */);
+	if (q != MAP_FAILED) {
+		assert_true(fg_size_seen(self, 1000, 0, 4, &size, &anon,
+					 &age));
+		assert_true(size == 100 + 2 * gib_pages + 2);
+		assert_int_equal(munmap(q, 4096), 0);
+		before += 4096;
+	}
 	assert_int_equal(munmap(p, 1), 0);
-	assert_true(fg_size_seen(self, 1000, 0, 4, &size, &anon, &age));
-	assert_true(size == 100 + 2 * gib_pages + 1);
+	/* failed: nothing counted, errno as the call left it */
+	errno = 0;
+	p = mmap(NULL, SIZE_MAX & ~(size_t)4095, PROT_READ,
+		 MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	assert_true(p == MAP_FAILED && errno == ENOMEM);
+	assert_true(fg_track_mapped() - before == 2 * gib + 4096);
 	/* as seen by another process, or past its age */
 	assert_false(fg_size_seen(self + 1, 1000, 0, 4, &size, &anon, &age));
 	assert_false(fg_size_seen(self, 2001, 1000, 4, &size, &anon, &age));
@@ -404,6 +421,14 @@ static void growth_counted(void **state)
 	assert_true(fg_size_begin(self));
 	fg_size_end(false, 0, 0, 0);
 	assert_false(fg_size_seen(self, 3000, 0, 4, &size, &anon, &age));
+}
+
+static void growth_counted(void **state)
+{
+	(void)state;
+	growth_in(true);
+	growth_in(false);
+	fg_track_force(true);
 }
 
 int main(void)

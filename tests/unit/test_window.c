@@ -24,104 +24,13 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include "fastpath.h"
 #include "policy.h"
 #include "procfs.h"
-#include "self.h"
 #include "size.h"
-
-/* mode0-5.2plus-pass: MemTotal 16 GiB; the limit per VMA RAM + swap */
-#define MEM_KB	UINT64_C(16777216)
-#define SWAP_KB UINT64_C(1048576)
-
-static char root[] = "/tmp/fg-window.XXXXXX";
-
-/* @rel rewritten in place (O_TRUNC): a kept fd sees the new text */
-static void put(const char *rel, const char *text)
-{
-	char path[700];
-	size_t len = strlen(text);
-	int fd;
-
-	snprintf(path, sizeof(path), "%s/%s", root, rel);
-	fd = open(path, O_WRONLY | O_TRUNC);
-	assert_true(fd >= 0);
-	assert_int_equal(write(fd, text, len), (ssize_t)len);
-	assert_int_equal(close(fd), 0);
-}
-
-static void meminfo(uint64_t swap_kb, uint64_t committed_kb)
-{
-	char text[512];
-
-	snprintf(text, sizeof(text),
-		 "MemTotal: %llu kB\nMemFree: 8388608 kB\n"
-		 "MemAvailable: 12582912 kB\nSwapTotal: %llu kB\n"
-		 "SwapFree: %llu kB\nCommitLimit: 0 kB\n"
-		 "Committed_AS: %llu kB\n",
-		 (unsigned long long)MEM_KB, (unsigned long long)swap_kb,
-		 (unsigned long long)swap_kb, (unsigned long long)committed_kb);
-	put("meminfo", text);
-}
-
-/* statm of @pages, RssAnon @anon pages */
-static void statm_anon(uint64_t pages, uint64_t anon)
-{
-	char text[96];
-
-	snprintf(text, sizeof(text), "%llu %llu 10 1 0 100 0\n",
-		 (unsigned long long)pages, (unsigned long long)anon + 10);
-	put("self/statm", text);
-}
-
-static void statm_pages(uint64_t pages)
-{
-	statm_anon(pages, 90);
-}
-
-/* in pages, without swap: far below the limit (RAM), over a quarter of
- * it (a base older than the window passes half: each fork reads statm,
- * the read after the fork before decides up to a quarter) */
-#define FAR_PAGES (MEM_KB / 4 * 3 / 10)
-
-static enum fg_verdict verdict(void)
-{
-	struct fg_result r;
-
-	assert_int_equal(fg_fast_check(root, FG_RULE_COUNT, false, &r), 0);
-	return r.verdict;
-}
-
-static int setup(void **state)
-{
-	char src[600], cmd[1400];
-	const char *base = getenv("FG_FIXTURES");
-
-	(void)state;
-	snprintf(src, sizeof(src), "%s/snapshots/mode0-5.2plus-pass",
-		 base ? base : "fixtures");
-	if (!mkdtemp(root))
-		return -1;
-	snprintf(cmd, sizeof(cmd), "cp -r '%s'/. '%s'", src, root);
-	return system(cmd) ? -1 : 0;
-}
-
-static int teardown(void **state)
-{
-	char cmd[700];
-
-	(void)state;
-	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", root);
-	return system(cmd) ? -1 : 0;
-}
-
-static void wait_us(long us)
-{
-	usleep((useconds_t)us + 50000);
-}
+#include "window.h"
 
 /* Mode 0, a fork near the limit: swap taken away between two forks. */
 static void swap_gone(long w)
@@ -365,140 +274,6 @@ static void statm_fd_reused(void **state)
 	fg_fast_set_window(FG_FAST_WINDOW_US);
 }
 
-/*
- * The size a fork goes by without a read: statm as an earlier fork of this
- * process read it, at most a window old and at most half of the bound, or
- * at most FG_FAST_FAR windows old and a quarter.  A growth past the limit
- * within that time is missed (the staleness accepted), and counts once
- * that read is too old; a read nearer the limit decides nothing (each fork
- * reads); nothing is read after a fork; a child never goes by its
- * parent's read; under FORKGUARD_MODE=remediate no fork goes by an
- * earlier read.
- */
-static void statm_kept(void **state)
-{
-	/* with swap, in pages: over the limit; 60 % of it */
-	const uint64_t over = (MEM_KB + SWAP_KB) / 4 + 1,
-		       near = (MEM_KB + SWAP_KB) / 4 * 6 / 10;
-	uint64_t anon;
-	unsigned kept;
-	pid_t pid;
-	int status;
-
-	(void)state;
-	fg_fast_set_window(300000);
-	put("sys/vm/overcommit_memory", "0\n");
-	meminfo(SWAP_KB, 0);
-	fg_fast_renew(root, FG_RULE_COUNT, -1);
-	fg_size_forget();
-
-	/* read once, then kept; not read again after a fork */
-	statm_anon(FAR_PAGES, 100);
-	assert_true(fg_fast_pass(root, &anon, &kept));
-	assert_false(kept);
-	assert_true(anon == 100);
-	statm_anon(FAR_PAGES, 150);
-	fg_fast_after(root, FG_RULE_COUNT);
-	assert_true(fg_fast_pass(root, &anon, &kept));
-	assert_true(kept);
-	assert_true(anon == 100);
-
-	/* within the window, a growth past the limit is missed; past it,
-	 * the fork reads statm */
-	statm_anon(over, 200);
-	assert_true(fg_fast_pass(root, &anon, &kept));
-	assert_true(kept);
-	usleep(300000 + 50000);
-	fg_fast_renew(root, FG_RULE_COUNT, -1); /* the base, not statm */
-	assert_false(fg_fast_pass(root, &anon, &kept));
-	assert_false(kept);
-	assert_true(anon == 200);
-
-	/* past the window, up to FG_FAST_FAR windows: a quarter, the
-	 * RssAnon four times over; past that, the fork reads */
-	fg_fast_set_window(100000);
-	fg_size_forget();
-	statm_anon((MEM_KB + SWAP_KB) / 4 / 5, 100);
-	assert_true(fg_fast_pass(root, &anon, &kept));
-	assert_int_equal(kept, 0);
-	statm_anon(over, 200);
-	assert_true(fg_fast_pass(root, &anon, &kept));
-	assert_int_equal(kept, 2);
-	usleep(100000 + 50000);
-	fg_fast_renew(root, FG_RULE_COUNT, -1);
-	assert_true(fg_fast_pass(root, &anon, &kept));
-	assert_int_equal(kept, 4);
-	assert_true(anon == 100);
-	usleep(FG_FAST_FAR * 100000);
-	fg_fast_renew(root, FG_RULE_COUNT, -1);
-	assert_false(fg_fast_pass(root, &anon, &kept));
-	assert_int_equal(kept, 0);
-	assert_true(anon == 200);
-	fg_fast_set_window(300000);
-
-	/* nearer the limit than half: every fork reads */
-	statm_anon(near, 100);
-	assert_true(fg_fast_pass(root, &anon, &kept));
-	assert_false(kept);
-	statm_anon(over, 200);
-	assert_false(fg_fast_pass(root, &anon, &kept));
-	assert_false(kept);
-
-	/* a child reads its own, the parent keeps going by its read */
-	statm_anon(FAR_PAGES, 100);
-	assert_true(fg_fast_pass(root, &anon, &kept));
-	assert_false(kept);
-	statm_anon(over, 200);
-	pid = fork();
-	assert_true(pid >= 0);
-	if (!pid)
-		_exit(fg_fast_pass(root, &anon, &kept) || kept ||
-		      anon != 200);
-	assert_int_equal(waitpid(pid, &status, 0), pid);
-	assert_true(WIFEXITED(status));
-	assert_int_equal(WEXITSTATUS(status), 0);
-	assert_true(fg_fast_pass(root, &anon, &kept));
-	assert_true(kept);
-	assert_true(anon == 100);
-
-	/* FORKGUARD_MODE=remediate: every fork reads */
-	fg_fast_settle(false, true);
-	assert_false(fg_fast_pass(root, &anon, &kept));
-	assert_false(kept);
-	assert_true(anon == 200);
-	fg_fast_settle(false, false);
-	fg_fast_set_window(FG_FAST_WINDOW_US);
-}
-
-/*
- * The parent's handler renews the caches only when the fork before found
- * a renewal due (fg_after_take): a fresh base flags nothing; one older
- * than FG_FAST_FAR windows flags it, once; fg_fast_after then renews it.
- */
-static void renewal_flagged(void **state)
-{
-	uint64_t anon;
-	unsigned kept;
-
-	(void)state;
-	fg_fast_set_window(100000);
-	put("sys/vm/overcommit_memory", "0\n");
-	meminfo(SWAP_KB, 0);
-	statm_pages(FAR_PAGES);
-	fg_fast_renew(root, FG_RULE_COUNT, -1);
-	(void)fg_after_take();
-	assert_true(fg_fast_pass(root, &anon, &kept));
-	assert_false(fg_after_take());
-	usleep(FG_FAST_FAR * 100000 + 50000);
-	assert_true(fg_fast_pass(root, &anon, &kept));
-	assert_true(fg_after_take());
-	assert_false(fg_after_take());
-	fg_fast_after(root, FG_RULE_COUNT);
-	assert_true(fg_fast_pass(root, &anon, &kept));
-	assert_false(fg_after_take());
-	fg_fast_set_window(FG_FAST_WINDOW_US);
-}
-
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -506,8 +281,6 @@ int main(void)
 		cmocka_unit_test(mode2_commit_limit),
 		cmocka_unit_test(mode0_real_window),
 		cmocka_unit_test(statm_fd_reused),
-		cmocka_unit_test(statm_kept),
-		cmocka_unit_test(renewal_flagged),
 	};
 
 	return cmocka_run_group_tests_name("window", tests, setup, teardown);
