@@ -12,8 +12,9 @@
  * at once (warm); right after a fork with no size kept (the check reads
  * statm); the same two after 0.1 s idle (a fork that comes once in a
  * while); the cow quick check alone, reading statm itself; a fork more
- * than a window after the one before (overcommit_memory and statm read
- * too, as for a program that forks seldom); then
+ * than a window after the one before (the base and the kept size older
+ * than the window: they decide, at half and a quarter, as for a program
+ * that forks now and then); then
  * the fast path's two syscalls done bare (the fstat and pread of statm),
  * for the floor, and cold, after 0.1 s idle, with the one it no longer
  * makes (getpid: fg_self) and those of a renewal (overcommit_memory's
@@ -245,8 +246,8 @@ int main(void)
 	print("    reading statm (none kept)", idle_read, NIDLE);
 	print("  the cow quick check alone (its own statm), after a fork", cow,
 	      N);
-	printf("  %d forks more than a window apart (the base older than "
-	       "the window):\n",
+	printf("  %d forks more than a window apart (the base and the kept "
+	       "size older than the window):\n",
 	       NSLOW);
 	print("    right after a fork", slow, NSLOW);
 	print("  its two syscalls alone, statm's fstat and pread (warm)", sys,
