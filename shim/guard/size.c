@@ -1,18 +1,19 @@
 /*
  * size.c - the process's size as a fork of it last read statm, for the
- * forks that follow within the window (fastpath.c decides with it).
+ * forks that follow (fastpath.c decides with it).
  *
  * A cold pread of statm costs a fork after an idle spell 10-30 us (make
  * bench, bench_pass), the most of what the guard adds to such a fork.  So
  * a fork that reads statm keeps total_vm and RssAnon on the wiped page
  * (self.h: a child starts with none, and a store there costs no fault
- * after a fork), and the forks of the next window go by it.  What grows
- * the process between two reads: its own mappings through libc (mmap,
- * mmap64, mremap: mmap_track.c's wrappers count their bytes, and the
- * record holds the count as it was before the read, so a program's or
- * jemalloc's new mapping counts before the next fork), and what libc maps
- * on its own (glibc's malloc: its brk heap and its large chunks), which
- * counts only when statm is read again.
+ * after a fork), and the forks of the next window go by it (of the next
+ * ten far below its limits: fastpath.c).  What grows the process between
+ * two reads: its own mappings through libc (mmap, mmap64, mremap:
+ * mmap_track.c's wrappers count their bytes, and the record holds the
+ * count as it was before the read, so a program's or jemalloc's new
+ * mapping counts before the next fork), and what libc maps on its own
+ * (glibc's malloc: its brk heap and its large chunks), which counts only
+ * when statm is read again.
  *
  * One writer at a time (the try-lock); forks read under a sequence count
  * that is odd while a read is kept.
