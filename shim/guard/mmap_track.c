@@ -116,16 +116,21 @@ __attribute__((constructor)) static void track_init(void)
 /* bytes mapped through these wrappers since load (wraps never in practice) */
 static uint64_t mapped;
 
+/* @len rounded up to whole pages (4 kB before our constructor ran) */
+static uintptr_t pages(size_t len)
+{
+	uintptr_t page = tr.page ? tr.page : 4096;
+
+	return (len + page - 1) & ~(page - 1);
+}
+
 /* @p, the result of a call that mapped @len bytes, counted once it holds
  * (after the call: a fork that read the size between the count and the
  * mapping would miss it), page by page as the kernel maps; errno kept */
 static void *mapped_add(void *p, size_t len)
 {
-	uintptr_t page = tr.page ? tr.page : 4096; /* before our constructor */
-
 	if (p != MAP_FAILED && len)
-		__atomic_fetch_add(&mapped,
-				   (uint64_t)((len + page - 1) & ~(page - 1)),
+		__atomic_fetch_add(&mapped, (uint64_t)pages(len),
 				   __ATOMIC_RELAXED);
 	return p;
 }
@@ -133,11 +138,6 @@ static void *mapped_add(void *p, size_t len)
 uint64_t fg_track_mapped(void)
 {
 	return __atomic_load_n(&mapped, __ATOMIC_RELAXED);
-}
-
-static uintptr_t pages(size_t len)
-{
-	return (len + tr.page - 1) & ~(tr.page - 1);
 }
 
 /* Record @op over [addr, addr + len), the length rounded to pages. */
