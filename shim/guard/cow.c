@@ -13,7 +13,9 @@
  *   doubles in the group or on the host since it was read is missed); when
  *   it is older than FG_FAST_FAR windows (10 s), the host's figures and
  *   the cgroup (limits, usage, membership) are read again right after
- *   that fork, in the parent (fg_cow_after: the atfork handler);
+ *   that fork, in the parent (fg_cow_after: the atfork handler), as they
+ *   are when the fast path's base comes due and the headroom is past
+ *   half of that age: one renewal, not two;
  * - a worst case over that quarter, with a headroom older than W, reads
  *   the host and walks the cgroup again before the fork.
  * A process far below every limit forks without reading them.
@@ -75,7 +77,7 @@ __attribute__((noinline)) static bool refresh(const struct fg_config *c,
 	bool ok = false;
 
 	fg_fast_renew(c->procfs, c->rule, older_us);
-	if (!fg_trylock(&cow.lock, getpid()))
+	if (!fg_trylock(&cow.lock, fg_self()))
 		return false;
 	if (!fg_fast_sys(&s, older_us) && fg_sys_read(c->procfs, &s))
 		goto out;
@@ -151,7 +153,10 @@ void fg_cow_after(const struct fg_config *c)
 
 	if (!c || c->mode == FG_MODE_OFF)
 		return;
-	far = FG_FAST_FAR * fg_fast_window();
+	/* due (the fork flagged it) past FG_FAST_FAR windows, renewed past
+	 * half of that: whichever of the base and the headroom comes due
+	 * first takes the other along, one renewal a period */
+	far = FG_FAST_FAR * fg_fast_window() / 2;
 	fg_fast_after(c->procfs, c->rule);
 	at = __atomic_load_n(&cow.at, __ATOMIC_ACQUIRE);
 	if (c->cow != FG_COW_OFF && at && (now = fg_now_us()) - at > far)

@@ -23,9 +23,10 @@
 bool fg_cow_quick(const struct fg_config *c, uint64_t anon, unsigned kept);
 
 /*
- * fg_cow_after - right after a fork, in the parent (the atfork handler):
- * the fast path's base and the kept headroom (the host's figures, the
- * cgroup walked again) read again when older than FG_FAST_FAR windows.
+ * fg_cow_after - right after a fork that found one of them due, in the
+ * parent (the atfork handler): the fast path's base and the kept headroom
+ * (the host's figures, the cgroup walked again) read again when older than
+ * half of the age at which they come due, so that they come due together.
  * No heap; errno is kept; nothing when @c is NULL or the mode is off.
  */
 void fg_cow_after(const struct fg_config *c);

@@ -27,8 +27,9 @@
  * - a fork nearer the limit than that, with a base older than W, reads it
  *   again first;
  * - the base is read again right after a fork, in the parent
- *   (fg_fast_after() from the atfork handler, when the fork found it due),
- *   past W when the forks come less than W apart, else past FG_FAST_FAR W;
+ *   (fg_fast_after() from the atfork handler, when the fork found it or
+ *   cow's headroom due), past W when the forks come less than W apart,
+ *   else past FG_FAST_FAR W, and then already past half of that;
  * - in mode 2 and the pre-5.2 rules (whose limits also take the sysctls,
  *   the user ns and Committed_AS) the base is at most W old, and meminfo
  *   and statm are read at every fork;
@@ -319,8 +320,12 @@ bool fg_fast_pass(const char *root, uint64_t *anon, unsigned *kept)
 void fg_fast_after(const char *root, enum fg_rule forced)
 {
 	/* forks less than a window apart: renewed once per window, so that
-	 * they read nothing; further apart, once per FG_FAST_FAR windows */
-	fg_fast_renew(root, forced, renew_after(fg_wiped(), fg_fast_window()));
+	 * they read nothing; further apart, once per FG_FAST_FAR windows.
+	 * Past half of that: a renewal of cow's headroom that comes first
+	 * takes the base along, and the two stay together (one renewal a
+	 * period, not two) */
+	fg_fast_renew(root, forced,
+		      renew_after(fg_wiped(), fg_fast_window()) / 2);
 }
 
 void fg_fast_renew(const char *root, enum fg_rule forced, long older_us)

@@ -9,9 +9,11 @@
  * that where the loader put the mapping cannot hand one variant huge
  * pages and not another), forks once untimed (a process's first fork opens
  * what the guard keeps), then waits.  The driver asks the workers in turn,
- * the order rotating, for one fork each, sleeping gap / variants before
- * every request: each worker forks exactly @gap apart, and each fork comes
- * after the same idle time.  A fork is timed alone in its worker: fork +
+ * in an order fixed for the round (it rotates from round to round), for
+ * one fork each, sleeping gap / variants before every request: each worker
+ * forks exactly @gap apart, and each fork comes after the same idle time.
+ * (An order rotating from cycle to cycle would move each worker one slot a
+ * cycle: forks 3/4 of the gap apart, and 7/4 once in four.)  A fork is timed alone in its worker: fork +
  * _exit + waitpid.  Per round, the median over the cycles of each cycle's
  * ratio; printed: the median over rounds and their range, and the minor
  * faults the worker took within the fork call (getrusage), per fork.  Run it pinned
@@ -167,9 +169,25 @@ static void pause_s(double s)
 struct figures {
 	double t[NVARIANTS][MAX_ROUNDS * MAX_FORKS];
 	double faults[NVARIANTS]; /* summed over the timed forks */
+	double apart_lo, apart_hi; /* s between two forks of one worker */
 	double ge[MAX_ROUNDS], gb[MAX_ROUNDS], oe[MAX_ROUNDS];
 	int nt;
 };
+
+/* the time between this fork of worker @v and its last: what the gap
+ * turned out to be (printed: a driver that drifts shows) */
+static void apart(struct figures *f, double *last, int v, int i)
+{
+	double t = now_us() / 1e6;
+
+	if (i) {
+		if (!f->apart_hi || t - last[v] < f->apart_lo)
+			f->apart_lo = t - last[v];
+		if (t - last[v] > f->apart_hi)
+			f->apart_hi = t - last[v];
+	}
+	last[v] = t;
+}
 
 static int round_of(const char *self, const char *lib, const char *empty,
 		    const char *size, double gap, int nv, int nforks, int r,
@@ -178,7 +196,7 @@ static int round_of(const char *self, const char *lib, const char *empty,
 	const char *preload[NVARIANTS] = { NULL, empty, lib, lib };
 	struct worker wk[NVARIANTS];
 	double t[NVARIANTS][MAX_FORKS], ge[MAX_FORKS], gb[MAX_FORKS],
-	    oe[MAX_FORKS];
+	    oe[MAX_FORKS], last[NVARIANTS];
 	int rc = 0, started = 0;
 	double faults;
 
@@ -191,9 +209,10 @@ static int round_of(const char *self, const char *lib, const char *empty,
 		rc = ask(&wk[v], &faults) < 0;
 	for (int i = 0; i < nforks && !rc; i++) {
 		for (int j = 0; j < nv && !rc; j++) {
-			int v = (i + j + r) % nv;
+			int v = (j + r) % nv;
 
 			pause_s(gap / nv);
+			apart(f, last, v, i);
 			t[v][i] = ask(&wk[v], &faults);
 			rc = t[v][i] < 0;
 			f->faults[v] += faults;
@@ -280,6 +299,7 @@ int main(int argc, char **argv)
 		nv = strcmp(spec, "tiny") ? OFF : NVARIANTS;
 		f.nt = 0;
 		memset(f.faults, 0, sizeof(f.faults));
+		f.apart_lo = f.apart_hi = 0;
 		for (int r = 0; r < rounds; r++)
 			if (round_of(self, lib, empty, spec, gap, nv, nforks, r,
 				     &f)) {
@@ -299,7 +319,8 @@ int main(int argc, char **argv)
 		printf("\n  the parent's page faults in the fork call, per fork:");
 		for (int v = 0; v < nv; v++)
 			printf(" %s %.2f", vname[v], f.faults[v] / f.nt);
-		printf("\n");
+		printf("\n  a worker's forks were %.3f-%.3f s apart\n",
+		       f.apart_lo, f.apart_hi);
 		fflush(stdout);
 	}
 	return 0;

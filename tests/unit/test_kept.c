@@ -120,10 +120,12 @@ static void statm_kept(void **state)
 /*
  * The parent's handler renews the caches only when the fork before found
  * a renewal due (fg_after_take): a fresh base flags nothing; one older
- * than FG_FAST_FAR windows flags it, once; fg_fast_after then renews it.
+ * than FG_FAST_FAR windows flags it, once; fg_fast_after then renews it,
+ * and renews one past half of that age.
  */
 static void renewal_flagged(void **state)
 {
+	struct fg_sys s;
 	uint64_t anon;
 	unsigned kept;
 
@@ -143,6 +145,15 @@ static void renewal_flagged(void **state)
 	fg_fast_after(root, FG_RULE_COUNT);
 	assert_true(fg_fast_pass(root, &anon, &kept));
 	assert_false(fg_after_take());
+
+	/* a renewal (cow's headroom came due) takes along a base past half
+	 * of its age, not a younger one: the two come due together */
+	usleep(FG_FAST_FAR * 100000 / 2 - 200000);
+	fg_fast_after(root, FG_RULE_COUNT);
+	assert_false(fg_fast_sys(&s, 100000));
+	usleep(300000);
+	fg_fast_after(root, FG_RULE_COUNT);
+	assert_true(fg_fast_sys(&s, 100000));
 	fg_fast_set_window(FG_FAST_WINDOW_US);
 }
 
