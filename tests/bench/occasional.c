@@ -13,12 +13,13 @@
  * one fork each, sleeping gap / variants before every request: each worker
  * forks exactly @gap apart, and each fork comes after the same idle time.
  * (An order rotating from cycle to cycle would move each worker one slot a
- * cycle: forks 3/4 of the gap apart, and 7/4 once in four.)  A fork is timed alone in its worker: fork +
- * _exit + waitpid.  Per round, the median over the cycles of each cycle's
- * ratio; printed: the median over rounds and their range, and the minor
- * faults the worker took within the fork call (getrusage), per fork.  Run it pinned
- * (-c CPU, default 1): on a shared machine the other CPU's load then
- * reaches the ratios only through the caches.
+ * cycle: forks 3/4 of the gap apart, and 7/4 once in four.)  A fork is
+ * timed alone in its worker: fork + _exit + waitpid.  Per round, the
+ * median over the cycles of each cycle's ratio; printed: the median over
+ * rounds and their range, the minor faults the worker took within the fork
+ * call (getrusage), per fork, and how far apart a worker's forks came.
+ * Run it pinned (-c CPU, default 1): on a shared machine the other CPU's
+ * load then reaches the ratios only through the caches.
  *
  * usage: occasional [-r rounds] [-n forks] [-c cpu] [-w size@gap,...]
  *        occasional serve SIZE          (internal)
@@ -168,7 +169,7 @@ static void pause_s(double s)
 /* per round, what one workload measured */
 struct figures {
 	double t[NVARIANTS][MAX_ROUNDS * MAX_FORKS];
-	double faults[NVARIANTS]; /* summed over the timed forks */
+	double faults[NVARIANTS];  /* summed over the timed forks */
 	double apart_lo, apart_hi; /* s between two forks of one worker */
 	double ge[MAX_ROUNDS], gb[MAX_ROUNDS], oe[MAX_ROUNDS];
 	int nt;
@@ -316,7 +317,8 @@ int main(int argc, char **argv)
 		ratio(" guard/bare", f.gb, rounds);
 		if (nv > OFF)
 			ratio(" off/empty", f.oe, rounds);
-		printf("\n  the parent's page faults in the fork call, per fork:");
+		printf(
+		    "\n  the parent's page faults in the fork call, per fork:");
 		for (int v = 0; v < nv; v++)
 			printf(" %s %.2f", vname[v], f.faults[v] / f.nt);
 		printf("\n  a worker's forks were %.3f-%.3f s apart\n",
