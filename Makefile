@@ -135,7 +135,7 @@ $(B)/fixtures/jemalloc_retention: fixtures/jemalloc_retention.c fixtures/merged.
 UNIT := test_policy test_parse test_config test_report test_snapshots \
 	test_estimate test_cgroup test_stamp test_terms test_fuzz_regressions \
 	test_prom test_fastpath test_window test_remedy test_guard test_interpose \
-	test_follow test_log test_metrics test_track test_kept
+	test_follow test_log test_metrics test_track test_kept test_clock
 UNIT_BIN := $(UNIT:%=$(B)/tests/%)
 # the size a fork goes by counts what the mmap wrappers saw (size.c)
 UNIT_OBJ := $(B)/obj/guard/fastpath.o $(B)/obj/guard/self.o \

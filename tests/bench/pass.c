@@ -35,6 +35,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "clock.h"
 #include "config.h"
 #include "cow.h"
 #include "guard.h"
@@ -88,6 +89,44 @@ static void print(const char *what, double *t, int n)
 	printf("%-52s median %6.2f us, p90 %6.2f us\n", what, t[n / 2] / 1e3,
 	       t[n * 9 / 10] / 1e3);
 }
+
+#if defined(__x86_64__)
+#include <x86intrin.h>
+
+/* The clock read after 0.1 s idle, timed by the TSC (a clock read would
+ * warm what it times): clock_gettime through the vDSO, and fg_now_us (the
+ * TSC carried from an anchor: clock.c).  TSC ticks per ns measured over
+ * 0.1 s first. */
+static void clock_cold(void)
+{
+	double ticks_ns, vdso[NSLOW], now[NSLOW];
+	struct timespec ts;
+	uint64_t c0 = __rdtsc(), c1;
+	double t0 = now_ns();
+
+	usleep(100000);
+	c1 = __rdtsc();
+	ticks_ns = (double)(c1 - c0) / (now_ns() - t0);
+	for (int i = 0; i < NSLOW; i++) {
+		usleep(100000);
+		c0 = __rdtsc();
+		clock_gettime(CLOCK_MONOTONIC, &ts);
+		vdso[i] = (double)(__rdtsc() - c0) / ticks_ns;
+		usleep(100000);
+		c0 = __rdtsc();
+		(void)fg_now_us();
+		now[i] = (double)(__rdtsc() - c0) / ticks_ns;
+	}
+	printf("  the clock after 0.1 s idle, timed by the TSC, %d times:\n",
+	       NSLOW);
+	print("    clock_gettime(CLOCK_MONOTONIC) (vDSO)", vdso, NSLOW);
+	print("    fg_now_us (the fork path's: the TSC)", now, NSLOW);
+}
+#else
+static void clock_cold(void)
+{
+}
+#endif
 
 int main(void)
 {
@@ -260,6 +299,7 @@ int main(void)
 	print("    fstat of the kept overcommit_memory fd (renewal)", idle[3],
 	      NSLOW);
 	print("    pread of overcommit_memory (renewal)", idle[4], NSLOW);
+	clock_cold();
 	printf("FORKGUARD_METRICS, right after a fork, %d times\n", N);
 	print("  before it: clock reads and counter adds", madd, N);
 	print("  after it: a tick not due (a clock read)", mtick, N);
