@@ -30,8 +30,10 @@ uint64_t fg_mono_ns(void)
  * at it) and the rate between two anchors at least CAL_MIN_US apart; a
  * time is the anchor's carried forward by the TSC, for at most
  * ANCHOR_MAX_US: past that (or a TSC behind the anchor: reset, another
- * machine), the clock is read and becomes the anchor, and the rate is
- * measured again over the whole span.  A rate that moved by more than
+ * machine), the clock is read and becomes the anchor, with the TSC read
+ * right after it, and the rate is measured again over the whole span (an
+ * anchor moves back by what the rate was off: at most about 0.3 ms after
+ * the first 20 ms, microseconds after a minute).  A rate that moved by more than
  * 1/256 (a TSC the kernel no longer trusts, a host that changed its
  * frequency) turns the TSC off for good.  Without a TSC whose rate is
  * invariant (CPUID 0x80000007 EDX bit 8), and elsewhere than x86-64: the
@@ -82,41 +84,47 @@ void fg_clock_set_ticks(uint64_t (*fn)(void))
 {
 	memset(&tsc, 0, sizeof(tsc));
 	ticks_fn = fn;
-	tsc.state = fn ? 1 : -1;
+	__atomic_store_n(&tsc.state, fn ? 1 : -1, __ATOMIC_RELAXED);
 }
 
-/* The clock read at tick @t: the anchor again once the span since the
- * last one is long enough to measure the rate over (or the TSC went
- * back); the time read. */
-static long anchor(uint64_t t)
+#define LOAD(x)	    __atomic_load_n(&(x), __ATOMIC_RELAXED)
+#define STORE(x, v) __atomic_store_n(&(x), (v), __ATOMIC_RELAXED)
+
+/* The clock read, and the TSC right after it (the clock's own read of it
+ * is the last thing the vDSO does): the anchor again once the span since
+ * the last one is long enough to measure the rate over, or the TSC went
+ * back; the time read. */
+static long anchor(void)
 {
-	uint64_t us = fg_mono_ns() / 1000u, dus, mult;
-	unsigned seq = __atomic_load_n(&tsc.seq, __ATOMIC_RELAXED);
+	uint64_t us = fg_mono_ns() / 1000u, t = ticks(), dus, mult, old;
+	unsigned seq = LOAD(tsc.seq);
 
 	if ((seq & 1) ||
 	    !__atomic_compare_exchange_n(&tsc.seq, &seq, seq + 1, false,
 					 __ATOMIC_ACQUIRE, __ATOMIC_RELAXED))
 		return (long)us; /* another thread is at it */
-	dus = us - tsc.us;
-	if (!tsc.tsc || t <= tsc.tsc || us < tsc.us) {
-		tsc.tsc = t; /* the first, or the TSC went back */
-		tsc.us = us;
+	dus = us - LOAD(tsc.us);
+	old = LOAD(tsc.mult);
+	if (!LOAD(tsc.tsc) || t <= LOAD(tsc.tsc) || us < LOAD(tsc.us)) {
+		STORE(tsc.tsc, t); /* the first, or the TSC went back */
+		STORE(tsc.us, us);
 	} else if (dus >= (uint64_t)CAL_MIN_US && dus >> 31) {
-		tsc.tsc = t; /* over half an hour: too long to measure over */
-		tsc.us = us;
+		STORE(tsc.tsc, t); /* over half an hour: too long to measure */
+		STORE(tsc.us, us);
 	} else if (dus >= (uint64_t)CAL_MIN_US) {
-		mult = (dus << 32) / (t - tsc.tsc);
+		mult = (dus << 32) / (t - LOAD(tsc.tsc));
 		if (!mult ||
-		    (tsc.state == 2 && (mult > tsc.mult + (tsc.mult >> 8) ||
-					mult < tsc.mult - (tsc.mult >> 8)))) {
-			__atomic_store_n(&tsc.state, -1, __ATOMIC_RELAXED);
+		    (LOAD(tsc.state) == 2 &&
+		     (mult > old + (old >> 8) || mult < old - (old >> 8)))) {
+			STORE(tsc.state, -1);
 		} else {
-			tsc.mult = mult;
-			tsc.max_ticks = ((uint64_t)ANCHOR_MAX_US << 32) / mult;
-			__atomic_store_n(&tsc.state, 2, __ATOMIC_RELAXED);
+			STORE(tsc.mult, mult);
+			STORE(tsc.max_ticks,
+			      ((uint64_t)ANCHOR_MAX_US << 32) / mult);
+			STORE(tsc.state, 2);
 		}
-		tsc.tsc = t;
-		tsc.us = us;
+		STORE(tsc.tsc, t);
+		STORE(tsc.us, us);
 	}
 	__atomic_store_n(&tsc.seq, seq + 2, __ATOMIC_RELEASE);
 	return (long)us;
@@ -126,26 +134,26 @@ long fg_now_us(void)
 {
 	uint64_t t, t0, us, mult, max;
 	unsigned seq;
-	int state = __atomic_load_n(&tsc.state, __ATOMIC_RELAXED);
+	int state = LOAD(tsc.state);
 
 	if (state == 0) {
 		state = tsc_usable() ? 1 : -1;
-		__atomic_store_n(&tsc.state, state, __ATOMIC_RELAXED);
+		STORE(tsc.state, state);
 	}
 	if (state < 0)
 		return (long)(fg_mono_ns() / 1000u);
 	t = ticks();
 	seq = __atomic_load_n(&tsc.seq, __ATOMIC_ACQUIRE);
-	t0 = tsc.tsc;
-	us = tsc.us;
-	mult = tsc.mult;
-	max = tsc.max_ticks;
-	state = tsc.state;
+	t0 = LOAD(tsc.tsc);
+	us = LOAD(tsc.us);
+	mult = LOAD(tsc.mult);
+	max = LOAD(tsc.max_ticks);
+	state = LOAD(tsc.state);
 	__atomic_thread_fence(__ATOMIC_ACQUIRE);
-	if ((seq & 1) || seq != __atomic_load_n(&tsc.seq, __ATOMIC_RELAXED))
+	if ((seq & 1) || seq != LOAD(tsc.seq))
 		return (long)(fg_mono_ns() / 1000u);
 	if (state != 2 || t < t0 || t - t0 > max)
-		return anchor(t);
+		return anchor();
 	/* t - t0 <= max_ticks: the product is at most 60 s in us << 32 */
 	return (long)(us +
 		      (uint64_t)(((unsigned __int128)(t - t0) * mult) >> 32));
