@@ -21,6 +21,11 @@ uint64_t fg_mono_ns(void)
 	return ns(CLOCK_MONOTONIC);
 }
 
+static long mono_us(void)
+{
+	return (long)(fg_mono_ns() / 1000u);
+}
+
 /*
  * fg_now_us on x86-64: CLOCK_MONOTONIC carried forward by the TSC.  The
  * first read of the vDSO's clock after an idle spell costs about 2.5 us
@@ -124,7 +129,7 @@ static void rated(uint64_t span, uint64_t dus)
  * or the span since the last is long enough to measure the rate over. */
 static long anchor(void)
 {
-	uint64_t t = ticks(), us = fg_mono_ns() / 1000u, t1 = ticks(), dus;
+	uint64_t t = ticks(), us = (uint64_t)mono_us(), t1 = ticks(), dus;
 	unsigned seq = LOAD(tsc.seq);
 	bool back;
 
@@ -169,7 +174,7 @@ long fg_now_us(void)
 			state = none;
 	}
 	if (state < 0)
-		return (long)(fg_mono_ns() / 1000u);
+		return mono_us();
 	t = ticks();
 	seq = __atomic_load_n(&tsc.seq, __ATOMIC_ACQUIRE);
 	t0 = LOAD(tsc.tsc);
@@ -179,7 +184,7 @@ long fg_now_us(void)
 	state = LOAD(tsc.state);
 	__atomic_thread_fence(__ATOMIC_ACQUIRE);
 	if ((seq & 1) || seq != LOAD(tsc.seq))
-		return (long)(fg_mono_ns() / 1000u);
+		return mono_us();
 	if (state != 2 || t < t0 || t - t0 > max)
 		return anchor();
 	/* t - t0 <= max_ticks: the product is at most 60 s in us << 32 */

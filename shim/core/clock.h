@@ -11,8 +11,8 @@
 /* fg_mono_ns - CLOCK_MONOTONIC in nanoseconds. */
 uint64_t fg_mono_ns(void);
 /* fg_now_us - CLOCK_MONOTONIC in microseconds; on x86-64 with an invariant
- * TSC carried forward by it from a clock read at most a minute old (no
- * memory touched: clock.c). */
+ * TSC carried forward by it from a clock read at most a minute old (the
+ * vDSO's page not touched: clock.c). */
 long fg_now_us(void);
 /* fg_clock_set_ticks - for tests: @fn in place of the TSC (NULL: the
  * clock at every call); the anchor and rate are forgotten. */
