@@ -1,5 +1,6 @@
-# forkguard - see README.md.  Targets: all test demo bench bench-floor install uninstall
-# clean format check-format.  The user owns CFLAGS/LDFLAGS; ours are FG_*.
+# forkguard - see README.md.  Targets: all test demo bench bench-floor bench-stages
+# install uninstall clean format check-format.  The user owns CFLAGS/LDFLAGS; ours
+# are FG_*.
 
 PREFIX ?= /usr/local
 DESTDIR ?=
@@ -260,8 +261,13 @@ test: all test-unit test-integration test-transparency test-cli test-log test-me
 
 # every binary runs, whatever an earlier one said; the failures are
 # listed, and cmocka's counts summed (passed, failed, skipped)
-test-unit: $(UNIT_BIN)
+test-unit: $(UNIT_BIN) $(B)/obj/stages-on.o
 	@FG_FIXTURES=$(CURDIR)/fixtures bash tests/unit/run.sh $(UNIT_BIN)
+# stages.c as make bench-stages builds it (-DFG_STAGES), so that what only
+# that bench compiles cannot rot unseen
+$(B)/obj/stages-on.o: shim/guard/stages.c shim/guard/stages.h shim/guard/self.h
+	@mkdir -p $(@D)
+	$(CC) $(FG_CFLAGS) $(L_guard) $(CFLAGS) -DFG_STAGES -Werror -c -o $@ $<
 
 # the quick loop: the layout (tests/layout.sh), the unit tests and the
 # host suites (no VM, no fuzzing,
@@ -341,6 +347,21 @@ bench-ab: all $(B)/tests/occasional $(B)/tests/libfg_empty.so
 		$(or $(BASE),HEAD~1) $(or $(RUNS),3) \
 		$(or $(OCCASIONAL),tiny@0.1$(,)tiny@1.1) $(or $(OROUNDS),5) \
 		$(or $(OFORKS),15)
+
+# bench-stages: the occasional forks (OCCASIONAL, default tiny@0.1,tiny@1.1;
+# OROUNDS x OFORKS, default 3 x 15) with a library built with -DFG_STAGES
+# (shim/guard/stages.h): each worker that has it prints, at its exit, the
+# medians of its quiet forks' spans (the check, libc and the prepare
+# handlers, the kernel's fork, the parent handlers)
+STAGES_B := $(B)/bench-stages
+bench-stages: $(B)/tests/occasional $(B)/tests/libfg_empty.so
+	@$(MAKE) -s B=$(STAGES_B) CFLAGS="$(CFLAGS) -DFG_STAGES" \
+		$(STAGES_B)/libforkguard.so
+	@mkdir -p $(STAGES_B)/tests
+	@cp $(B)/tests/occasional $(B)/tests/libfg_empty.so $(STAGES_B)/tests/
+	@$(BENCH_RUN) $(STAGES_B)/tests/occasional -c $(BENCH_CPU) \
+		-r $(or $(OROUNDS),3) -n $(or $(OFORKS),15) \
+		-w $(or $(OCCASIONAL),tiny@0.1$(,)tiny@1.1)
 
 # --- musl (README "musl"): the library for musl programs (Alpine
 # images), built by musl-gcc in $(B)/musl with the programs the tests run.
@@ -502,6 +523,6 @@ test-deb: deb all
 FORCE:
 
 .PHONY: FORCE check check-layout deb test-deb musl test-musl test-metrics all fixtures test test-unit test-integration test-transparency demo \
-	bench bench-floor bench-ab install uninstall fuzz test-asan test-valgrind test-cli test-log test-kernel \
+	bench bench-floor bench-ab bench-stages install uninstall fuzz test-asan test-valgrind test-cli test-log test-kernel \
 	test-oldk test-redis-mode2 test-sink-mode2 test-vm-swap test-cow test-crun \
 	format check-format clean

@@ -30,6 +30,7 @@
 #include "forksafe.h"
 #include "guard.h"
 #include "identity.h"
+#include "stages.h"
 
 struct fg_real fg_real;
 /* FORKGUARD_MODE=off: decided once, by the constructor (a second copy
@@ -146,8 +147,11 @@ FG_API pid_t fork(void)
 {
 	pid_t (*fn)(void) = REAL(fork);
 
-	if (fn && (passthrough || fg_guard_fork_passes()))
+	fg_stage(FG_STAGE_ENTRY);
+	if (fn && (passthrough || fg_guard_fork_passes())) {
+		fg_stage(FG_STAGE_PASSED);
 		return fn(); /* a tail call: see the top of this file */
+	}
 	return fork_guarded();
 }
 
