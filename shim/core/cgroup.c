@@ -110,6 +110,20 @@ bool fg_cg_parse_thp(const char *buf, char *out, size_t len)
 	return true;
 }
 
+/* /proc/@pid/cgroup (single_open: one read returns it whole). */
+static ssize_t read_membership(const char *procfs, pid_t pid, char *buf,
+			       size_t len)
+{
+	char path[FG_PATH_MAX];
+	int rc = fg_path(path, sizeof(path), procfs, pid, "cgroup");
+
+	if (rc) {
+		buf[0] = '\0';
+		return rc;
+	}
+	return fg_read_attr(path, buf, len);
+}
+
 /* @dir/@file (dir is @at long, @cap its size) into @buf; false if not. */
 static bool read_text(char *dir, size_t at, size_t cap, const char *file,
 		      char *buf, size_t len)
@@ -121,7 +135,7 @@ static bool read_text(char *dir, size_t at, size_t cap, const char *file,
 		return false;
 	dir[at] = '/';
 	memcpy(dir + at + 1, file, n + 1);
-	ok = fg_read_path(dir, buf, len) > 0;
+	ok = fg_read_attr(dir, buf, len) > 0;
 	dir[at] = '\0';
 	return ok;
 }
@@ -253,7 +267,7 @@ int fg_cg_dir(const char *procfs, const char *sysfs, pid_t pid, const char *ctl,
 {
 	char buf[1024], path[256];
 	size_t base, len;
-	ssize_t n = fg_read(procfs, pid, "cgroup", buf, sizeof(buf));
+	ssize_t n = read_membership(procfs, pid, buf, sizeof(buf));
 	int version;
 
 	if (n < 0)
@@ -290,9 +304,9 @@ int fg_memcg_read(const char *procfs, const char *sysfs, pid_t pid,
 	cg->oom_kill = -1;
 	if (fg_path(dir, sizeof(dir), sysfs, -1,
 		    "kernel/mm/transparent_hugepage/enabled") == 0 &&
-	    fg_read_path(dir, buf, 128) > 0)
+	    fg_read_attr(dir, buf, 128) > 0)
 		fg_cg_parse_thp(buf, cg->thp, sizeof(cg->thp));
-	n = fg_read(procfs, pid, "cgroup", buf, sizeof(buf));
+	n = read_membership(procfs, pid, buf, sizeof(buf));
 	if (n < 0)
 		return (int)n;
 	cg->version = fg_cg_parse_proc(buf, "memory", cg->path,

@@ -38,7 +38,9 @@ int fg_path(char *buf, size_t len, const char *root, pid_t pid, const char *rel)
 	return b.full ? -ENAMETOOLONG : 0;
 }
 
-static ssize_t read_fd(int fd, char *buf, size_t len, bool positional)
+/* @short_ends: a short read is the whole file (see fg_read_attr) */
+static ssize_t read_fd(int fd, char *buf, size_t len, bool positional,
+		       bool short_ends)
 {
 	size_t got = 0;
 	ssize_t n;
@@ -53,15 +55,15 @@ static ssize_t read_fd(int fd, char *buf, size_t len, bool positional)
 		if (n == 0)
 			break;
 		got += (size_t)n;
-		/* a short pread of a procfs file is the whole file */
-		if (positional && got + 1 < len)
+		if (short_ends && got + 1 < len)
 			break;
 	}
 	buf[got] = '\0';
 	return (ssize_t)got;
 }
 
-ssize_t fg_read_path(const char *path, char *buf, size_t len)
+static ssize_t read_path(const char *path, char *buf, size_t len,
+			 bool short_ends)
 {
 	int fd, err = errno;
 	ssize_t n;
@@ -75,10 +77,20 @@ ssize_t fg_read_path(const char *path, char *buf, size_t len)
 		fg_errno_keep(err);
 		return n;
 	}
-	n = read_fd(fd, buf, len, false);
+	n = read_fd(fd, buf, len, false, short_ends);
 	close(fd);
 	fg_errno_keep(err);
 	return n;
+}
+
+ssize_t fg_read_path(const char *path, char *buf, size_t len)
+{
+	return read_path(path, buf, len, false);
+}
+
+ssize_t fg_read_attr(const char *path, char *buf, size_t len)
+{
+	return read_path(path, buf, len, true);
 }
 
 ssize_t fg_read(const char *root, pid_t pid, const char *rel, char *buf,
@@ -215,7 +227,8 @@ kept_reopen(struct fg_kept *k, pid_t self, const char *root, const char *rel,
 		__atomic_store_n(&k->fd, fd, __ATOMIC_RELEASE);
 		__atomic_store_n(&k->owner, self, __ATOMIC_RELEASE);
 	}
-	n = read_fd(k->fd, buf, len, true);
+	/* a short pread of a procfs file is the whole file */
+	n = read_fd(k->fd, buf, len, true, true);
 	fg_unlock(&k->lock);
 	fg_errno_keep(err);
 	return n;
@@ -240,7 +253,7 @@ ssize_t fg_kept_read(struct fg_kept *k, pid_t self, const char *root,
 		fg_errno_keep(err); /* fstat of a closed fd: EBADF */
 		return kept_reopen(k, self, root, rel, buf, len, err);
 	}
-	n = read_fd(fd, buf, len, true);
+	n = read_fd(fd, buf, len, true, true);
 	fg_errno_keep(err);
 	return n;
 }

@@ -33,6 +33,17 @@ int fg_path(char *buf, size_t len, const char *root, pid_t pid,
 bool fg_procfs_live(const char *root);
 /* fg_read_path - read up to @len-1 bytes of @path, NUL-terminated. */
 ssize_t fg_read_path(const char *path, char *buf, size_t len);
+/*
+ * fg_read_attr - fg_read_path for a file whose whole text one read returns
+ * when it fits: a sysfs or cgroup attribute (one show per read, kernfs and
+ * sysfs since 2.6), a procfs file made by single_open (/proc/PID/cgroup),
+ * a regular file.  A short read ends it: no second read to find the end
+ * (the cgroup walk after a fork opens, reads and closes each of its files:
+ * a third of its syscalls were those reads of 0).  Not for a file of many
+ * records (/proc/PID/maps, zoneinfo), where a read may stop short of the
+ * end.
+ */
+ssize_t fg_read_attr(const char *path, char *buf, size_t len);
 /* fg_read - fg_path + fg_read_path.  Returns bytes or -errno. */
 ssize_t fg_read(const char *root, pid_t pid, const char *rel, char *buf,
 		size_t len);

@@ -37,7 +37,7 @@ static unsigned read_ncpus(const char *root)
 	unsigned n = 0;
 
 	if (fg_procfs_live(root)) {
-		if (fg_read_path("/sys/devices/system/cpu/present", buf,
+		if (fg_read_attr("/sys/devices/system/cpu/present", buf,
 				 sizeof(buf)) > 0)
 			n = fg_parse_cpulist(buf);
 	} else if (fg_read(root, -1, "cpus", buf, sizeof(buf)) > 0) {

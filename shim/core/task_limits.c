@@ -49,10 +49,10 @@ int fg_limits_read_at(const char *root, const char *sysfs, pid_t pid,
 		return 0;
 	n = strlen(path);
 	strcpy(path + n, "/pids.max");
-	if (fg_read_path(path, buf, 64) > 0)
+	if (fg_read_attr(path, buf, 64) > 0)
 		l->pids_max = limit_value(buf);
 	strcpy(path + n, "/pids.current");
-	if (fg_read_path(path, buf, 64) > 0)
+	if (fg_read_attr(path, buf, 64) > 0)
 		l->pids_current = limit_value(buf);
 	return 0;
 }

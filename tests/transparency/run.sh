@@ -148,6 +148,43 @@ if ! skipped fork-syscalls; then
 	done
 fi
 
+# The cgroup walk (a process's first fork, then a renewal every 10 s after
+# a fork) reads each of its files (the THP setting, /proc/self/cgroup,
+# each level's limits) with one read: one show makes the whole text, so a
+# short read is the end (fg_read_attr); a second read to see 0 was a
+# quarter of its syscalls.  Counted by strace: reads per open of each file
+# under /sys or /proc/*/cgroup, in a guarded process's first fork.
+if ! skipped attr-reads; then
+	strace -f -qq -e trace=open,openat,read,close -o "$TMP/strace.attr" \
+		-E LD_PRELOAD="$LIB" "$T/storm" 1 0 >/dev/null 2>&1
+	got=$(awk '
+		{ pid = $1; line = $0; sub(/^[0-9]+ +/, "", line) }
+		line ~ /^open(at)?\(/ && match(line, /"[^"]*"/) {
+			path = substr(line, RSTART + 1, RLENGTH - 2)
+			if ((path ~ /^\/sys\// || path ~ /^\/proc\/[^\/]+\/cgroup$/) &&
+			    match(line, /= [0-9]+$/)) {
+				fd = substr(line, RSTART + 2); at[pid, fd] = path
+				reads[pid, fd] = 0; files++
+			}
+			next
+		}
+		line ~ /^read\([0-9]+,/ {
+			fd = line; sub(/^read\(/, "", fd); sub(/,.*/, "", fd)
+			if ((pid, fd) in at) reads[pid, fd]++
+			next
+		}
+		line ~ /^close\([0-9]+\)/ {
+			fd = line; sub(/^close\(/, "", fd); sub(/\).*/, "", fd)
+			if ((pid, fd) in at) {
+				if (reads[pid, fd] != 1) bad = bad " " at[pid, fd] "(" reads[pid, fd] ")"
+				delete at[pid, fd]
+			}
+		}
+		END { printf "%d files, read more than once:%s\n", files, bad ? bad : " none" }' "$TMP/strace.attr")
+	check attr-reads "the cgroup walk of a first fork: $got" \
+		test "${got%% files*}" -ge 3 -a "${got#*: }" = none
+fi
+
 # _init/_fini: musl's crti.o defines them global (the musl build)
 exports=$(nm -D --defined-only "$B/libforkguard.so" | awk '$3 != "_init" && $3 != "_fini" && $3 !~ /^__odr_asan[.]/ {print $3}' | sort | tr '\n' ' ')
 allowed=$(sort "$(dirname "$0")/exports.txt" | tr '\n' ' ')
