@@ -39,7 +39,7 @@ ssize_t fg_read_path(const char *path, char *buf, size_t len);
  * sysfs since 2.6), a procfs file made by single_open (/proc/PID/cgroup),
  * a regular file.  A short read ends it: no second read to find the end
  * (the cgroup walk after a fork opens, reads and closes each of its files:
- * a third of its syscalls were those reads of 0).  Not for a file of many
+ * a read of 0 was one syscall in four of each).  Not for a file of many
  * records (/proc/PID/maps, zoneinfo), where a read may stop short of the
  * end.
  */

@@ -10,7 +10,7 @@
  * runs after the guard's last (registered at the second fork, after the
  * guard's late set).  Each quiet fork's four spans, by the TSC, go to a
  * page the children find wiped; at exit the process prints their medians
- * on stderr (tests/bench/stages.sh).
+ * and p90s on stderr (make bench-stages runs the occasional forks so).
  */
 #ifndef FG_STAGES_H
 #define FG_STAGES_H
