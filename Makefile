@@ -352,13 +352,17 @@ bench-ab: all $(B)/tests/occasional $(B)/tests/libfg_empty.so
 # OROUNDS x OFORKS, default 3 x 15) with a library built with -DFG_STAGES
 # (shim/guard/stages.h): each worker that has it prints, at its exit, the
 # medians of its quiet forks' spans (the check, libc and the prepare
-# handlers, the kernel's fork, the parent handlers)
+# handlers, the kernel's fork, the parent handlers); the empty library,
+# linked with the same stamps, its kernel's fork
 STAGES_B := $(B)/bench-stages
-bench-stages: $(B)/tests/occasional $(B)/tests/libfg_empty.so
+bench-stages: $(B)/tests/occasional
 	@$(MAKE) -s B=$(STAGES_B) CFLAGS="$(CFLAGS) -DFG_STAGES" \
 		$(STAGES_B)/libforkguard.so
 	@mkdir -p $(STAGES_B)/tests
-	@cp $(B)/tests/occasional $(B)/tests/libfg_empty.so $(STAGES_B)/tests/
+	@cp $(B)/tests/occasional $(STAGES_B)/tests/
+	@$(CC) -shared -fPIC $(CFLAGS) -Wl,-z,relro,-z,now \
+		-o $(STAGES_B)/tests/libfg_empty.so tests/bench/empty.c \
+		$(STAGES_B)/obj/guard/stages.o $(STAGES_B)/obj/guard/self.o
 	@$(BENCH_RUN) $(STAGES_B)/tests/occasional -c $(BENCH_CPU) \
 		-r $(or $(OROUNDS),3) -n $(or $(OFORKS),15) \
 		-w $(or $(OCCASIONAL),tiny@0.1$(,)tiny@1.1)
