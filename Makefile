@@ -136,7 +136,8 @@ $(B)/fixtures/jemalloc_retention: fixtures/jemalloc_retention.c fixtures/merged.
 UNIT := test_policy test_parse test_config test_report test_snapshots \
 	test_estimate test_cgroup test_stamp test_terms test_fuzz_regressions \
 	test_prom test_fastpath test_window test_remedy test_guard test_interpose \
-	test_follow test_log test_metrics test_track test_kept test_clock
+	test_follow test_log test_metrics test_track test_kept test_clock \
+	test_dynsym
 UNIT_BIN := $(UNIT:%=$(B)/tests/%)
 # the size a fork goes by counts what the mmap wrappers saw (size.c)
 UNIT_OBJ := $(B)/obj/guard/fastpath.o $(B)/obj/guard/self.o \
@@ -148,7 +149,7 @@ $(B)/tests/%: tests/unit/%.c $(B)/libforkguard-core.a $(UNIT_OBJ) | $(B)/tests
 LOG_OBJ := $(B)/obj/guard/log.o $(B)/obj/guard/log_fd.o
 # the remedies' predicates and the guard's flow, with the library's objects
 # (test_guard brings its own sink in place of log.o)
-REMEDY_OBJ := $(B)/obj/guard/remedy.o $(B)/obj/guard/remedy_alloc.o \
+REMEDY_OBJ := $(B)/obj/guard/remedy.o $(B)/obj/guard/remedy_alloc.o $(B)/obj/guard/dynsym.o \
 	$(B)/obj/guard/remedy_split.o $(B)/obj/guard/metrics.o \
 	$(B)/obj/guard/cow.o $(B)/obj/guard/watcher.o \
 	$(B)/obj/guard/watch_usage.o $(B)/obj/guard/plan.o
@@ -170,6 +171,14 @@ $(B)/tests/test_interpose: tests/unit/test_interpose.c $(B)/libforkguard-core.a 
 	$(CC) $(FG_CFLAGS) $(L_all) $(CFLAGS) -o $@ $< $(B)/obj/guard/interpose.o \
 		$(GUARD_FLOW_OBJ) $(REMEDY_OBJ) $(UNIT_OBJ) $(B)/libforkguard-core.a \
 		-lcmocka $(FG_LDLIBS) -pthread
+
+# the filter before dlsym, on a library of each kind of hash table
+$(B)/tests/libdynsym_%.so: tests/unit/dynsym_lib.c | $(B)/tests
+	$(CC) -shared -fPIC $(CFLAGS) -Wl,--hash-style=$* -o $@ $<
+$(B)/tests/test_dynsym: tests/unit/test_dynsym.c $(B)/obj/guard/dynsym.o \
+		$(B)/tests/libdynsym_gnu.so $(B)/tests/libdynsym_sysv.so | $(B)/tests
+	$(CC) $(FG_CFLAGS) $(L_all) $(CFLAGS) -o $@ $< $(B)/obj/guard/dynsym.o \
+		-lcmocka $(FG_LDLIBS)
 
 # the sinks alone: the test brings its own clock (fg_now_us) and /dev/log
 $(B)/tests/test_log: tests/unit/test_log.c $(LOG_OBJ) \

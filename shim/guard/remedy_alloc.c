@@ -6,15 +6,15 @@
  * Allocators are found at run time with dlsym(RTLD_DEFAULT), once per
  * process and only for the remedies FORKGUARD_REMEDY enables; the library
  * has no link dependency on any of them.  No malloc here beyond what the
- * allocators' own calls do and dlsym's error message for a symbol it does
- * not find (measured: 6 allocations at the first remediation with every
- * remedy enabled and no jemalloc/tcmalloc/mimalloc, none after; none at
- * all with FORKGUARD_REMEDY=trim,split).  The caller (remedy.c) holds the
- * remediation lock around every call.
+ * allocators' own calls do: dlsym is asked only for a name that a loaded
+ * object defines (dynsym.c), since for one that none does it allocates its
+ * error message (tests/transparency "no-heap").  The caller (remedy.c)
+ * holds the remediation lock around every call.
  */
 #include <dlfcn.h>
 #include <string.h>
 
+#include "dynsym.h"
 #include "remedy_alloc.h"
 
 #define FG_JE_PURGE_ALL "arena.4096.purge" /* MALLCTL_ARENAS_ALL */
@@ -29,28 +29,27 @@ static struct {
 	void (*mi_collect)(bool);
 } sym;
 
-/*
- * Resolve, once per process, the symbols of the remedies in @mask.  Only
- * those: a dlsym that finds nothing allocates its error message, so a
- * remedy that is not enabled costs nothing, not even that.
- */
+/* @name's address, or NULL; dlsym only for a name some object defines */
+static void *find(const char *name)
+{
+	return fg_dynsym_defined(name) ? dlsym(RTLD_DEFAULT, name) : NULL;
+}
+
+/* Resolve, once per process, the symbols of the remedies in @mask. */
 void fg_alloc_discover(unsigned mask)
 {
 	mask &= ~sym.resolved;
 	if (mask & FG_REMEDY_JEMALLOC) {
-		sym.mallctl = (mallctl_fn)dlsym(RTLD_DEFAULT, "je_mallctl");
+		sym.mallctl = (mallctl_fn)find("je_mallctl");
 		if (!sym.mallctl)
-			sym.mallctl = (mallctl_fn)dlsym(RTLD_DEFAULT,
-							"mallctl");
+			sym.mallctl = (mallctl_fn)find("mallctl");
 	}
 	if (mask & FG_REMEDY_TRIM)
-		sym.malloc_trim = (int (*)(size_t))dlsym(RTLD_DEFAULT,
-							 "malloc_trim");
+		sym.malloc_trim = (int (*)(size_t))find("malloc_trim");
 	if (mask & FG_REMEDY_RELEASE) {
-		sym.tc_release = (void (*)(void))dlsym(
-		    RTLD_DEFAULT, "MallocExtension_ReleaseFreeMemory");
-		sym.mi_collect = (void (*)(bool))dlsym(RTLD_DEFAULT,
-						       "mi_collect");
+		sym.tc_release =
+		    (void (*)(void))find("MallocExtension_ReleaseFreeMemory");
+		sym.mi_collect = (void (*)(bool))find("mi_collect");
 	}
 	sym.resolved |= mask;
 }

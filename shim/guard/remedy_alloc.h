@@ -11,8 +11,7 @@
 
 /*
  * fg_alloc_discover - resolve, once per process, the symbols of the
- * remedies in @mask (FG_REMEDY_*): only those, since a dlsym that finds
- * nothing allocates its error message.
+ * remedies in @mask (FG_REMEDY_*).  Allocates nothing.
  */
 void fg_alloc_discover(unsigned mask);
 /* fg_alloc_has - does the process have what remedy @bit calls? */

@@ -65,6 +65,14 @@ if ! skipped zero-alloc; then
 	nr=$(FORKGUARD_REPORT=all FORKGUARD_RATE_LIMIT=0 FORKGUARD_LOG="$TMP/na.log" LD_PRELOAD="$LIB" "$T/noalloc" 500)
 	check zero-alloc "bare: $na; guarded: $ng; guarded, reporting every fork: $nr" \
 		test "${na##*: }" = 0 -a "${ng##*: }" = 0 -a "${nr##*: }" = 0
+	# nor since it started: the allocator discovery asks dlsym only for a
+	# name some object defines (dynsym.c), so a process that allocates
+	# nothing gets no heap, that each fork would copy, from the guard
+	nrm=$(FORKGUARD_MODE=remediate LD_PRELOAD="$LIB" "$T/noalloc" 50)
+	check no-heap "bare: ${na%%, during*}; guarded: ${ng%%, during*}; reporting every fork: ${nr%%, during*}; remediate: ${nrm%%, during*}" \
+		test "${na%%, during*}" = "heap none, allocations since start 0" \
+		-a "${ng%%, during*}" = "${na%%, during*}" -a "${nr%%, during*}" = "${na%%, during*}" \
+		-a "${nrm%%, during*}" = "${na%%, during*}"
 	# the metrics file is written after every fork (interval 0): read while
 	# the process is held after its last fork, it counts all 500; it is
 	# removed when the process exits
