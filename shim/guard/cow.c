@@ -15,7 +15,11 @@
  *   the cgroup (limits, usage, membership) are read again right after
  *   that fork, in the parent (fg_cow_after: the atfork handler), as they
  *   are when the fast path's base comes due and the headroom is past
- *   half of that age: one renewal, not two;
+ *   half of that age: one renewal, not two; a worst case of at most a
+ *   sixteenth of it, in a process whose forks come more than
+ *   FG_FAST_FAR windows apart (fg_fast_seldom), spares that renewal 9
+ *   times in 10 (FG_AFTER_EVERY): the headroom such a fork goes by is up
+ *   to 10 of its forks old, not 1, and it passes a quarter of it;
  * - a worst case over that quarter, with a headroom older than W, reads
  *   the host and walks the cgroup again before the fork.
  * A process far below every limit forks without reading them.
@@ -44,6 +48,10 @@
 #include "policy_cow.h"
 #include "plan.h"
 #include "self.h"
+
+/* a worst case at most this fraction of a headroom past FG_FAST_FAR
+ * windows, in a process that forks seldom, may skip its renewal */
+#define FG_COW_SPARE 16
 
 static struct {
 	struct fg_memcg cg; /* the last walk (cg_at; 0: never), under lock */
@@ -100,6 +108,7 @@ bool fg_cow_quick(const struct fg_config *c, uint64_t anon, unsigned kept)
 	long now = fg_now_us(), w = fg_fast_window(),
 	     at = __atomic_load_n(&cow.at, __ATOMIC_ACQUIRE);
 	uint64_t room, limit, page_kb, worst;
+	bool ok = false, stale, spare = false;
 
 	if (c->cow == FG_COW_OFF)
 		return true;
@@ -108,18 +117,17 @@ bool fg_cow_quick(const struct fg_config *c, uint64_t anon, unsigned kept)
 			return false;
 		at = now;
 	}
-	if (now - at > FG_FAST_FAR * w)
-		fg_after_due(); /* fg_cow_after renews it */
+	stale = now - at > FG_FAST_FAR * w; /* fg_cow_after renews it */
 	if (anon == FG_ANON_UNREAD) {
 		kept = 0;
 		if (!fg_fast_anon(c->procfs, &anon))
-			return false;
+			goto out;
 	}
 	for (;;) {
 		limit = __atomic_load_n(&cow.headroom_kb, __ATOMIC_RELAXED);
 		page_kb = __atomic_load_n(&cow.page_kb, __ATOMIC_RELAXED);
 		if (!page_kb)
-			return false;
+			goto out;
 		room = limit == FG_COW_NONE ? UINT64_MAX - 1 : limit;
 		/* an earlier fork's RssAnon counts @kept times (it may have
 		 * doubled since, within the window; quadrupled past it) */
@@ -129,21 +137,27 @@ bool fg_cow_quick(const struct fg_config *c, uint64_t anon, unsigned kept)
 			if (worst <= room / 2 / page_kb)
 				break;
 			if (!kept)
-				return false;
+				goto out;
 		} else if (!kept) {
 			if (!refresh(c, now, w))
-				return false;
+				goto out;
 			at = now;
 			continue;
 		}
 		/* not far enough below on an earlier fork's figure: read */
 		kept = 0;
 		if (!fg_fast_anon(c->procfs, &anon))
-			return false;
+			goto out;
 	}
 	/* the headroom as kept: the gauges' view */
 	fg_metrics_cow(FG_COW_OK, anon * page_kb, limit, 0);
-	return true;
+	ok = true;
+	/* a sixteenth of it, by a process that forks seldom: may wait */
+	spare = worst <= room / FG_COW_SPARE / page_kb && fg_fast_seldom();
+out:
+	if (stale)
+		fg_after_due(spare);
+	return ok;
 }
 
 void fg_cow_after(const struct fg_config *c)

@@ -29,7 +29,11 @@
  * - the base is read again right after a fork, in the parent
  *   (fg_fast_after() from the atfork handler, when the fork found it or
  *   cow's headroom due), past W when the forks come less than W apart,
- *   else past FG_FAST_FAR W, and then already past half of that;
+ *   else past FG_FAST_FAR W, and then already past half of that; when
+ *   they come more than FG_FAST_FAR W apart (fg_seldom: the renewal
+ *   would spare the next fork no read), a fork of at most a quarter of
+ *   what the base passes spares it 9 times in 10 (FG_AFTER_EVERY): such
+ *   a process goes by a base up to 10 of its forks old, not 1;
  * - in mode 2 and the pre-5.2 rules (whose limits also take the sysctls,
  *   the user ns and Committed_AS) the base is at most W old, and meminfo
  *   and statm are read at every fork;
@@ -250,26 +254,9 @@ bool fg_fast_anon(const char *root, uint64_t *anon)
 	       *anon != FG_ANON_UNREAD;
 }
 
-/* How old the base may grow before a renewal after a fork: W when the last
- * two forks that found it older came less than W apart, else FAR W. */
-static long renew_after(const struct fg_wiped *wiped, long w)
+bool fg_fast_seldom(void)
 {
-	long at = __atomic_load_n(&wiped->stale_at, __ATOMIC_ACQUIRE),
-	     prev = __atomic_load_n(&wiped->stale_prev, __ATOMIC_RELAXED);
-
-	return prev && at - prev <= w ? w : FG_FAST_FAR * w;
-}
-
-/* A fork found the base (@age us old) older than the window: noted for
- * fg_fast_after, which the parent's handler runs when a renewal is due. */
-static void stale_seen(long now, long age, long w)
-{
-	struct fg_wiped *wiped = fg_wiped();
-
-	__atomic_store_n(&wiped->stale_prev, wiped->stale_at, __ATOMIC_RELAXED);
-	__atomic_store_n(&wiped->stale_at, now, __ATOMIC_RELEASE);
-	if (age > renew_after(wiped, w))
-		fg_after_due();
+	return fg_seldom(FG_FAST_FAR * fg_fast_window());
 }
 
 bool fg_fast_pass(const char *root, uint64_t *anon, unsigned *kept)
@@ -277,22 +264,20 @@ bool fg_fast_pass(const char *root, uint64_t *anon, unsigned *kept)
 	long now = fg_now_us(), age, w = fg_fast_window(), size_age;
 	pid_t self = fg_self();
 	uint64_t pass[3], page_kb, size, most, resident;
+	bool ok = false, spare = false;
 	int v;
 
 	*anon = FG_ANON_UNREAD;
 	*kept = 0;
 	if (!base_copy(now, &age, NULL, &v, pass, &page_kb) || !page_kb)
 		return false;
-	if (age > w) {
-		stale_seen(now, age, w);
-		/* the base's mode decides with it (at half) up to
-		 * FG_FAST_FAR windows: a cold pread of a sysctl costs a fork
-		 * after an idle second about 10 us (make bench) */
-		if (age > FG_FAST_FAR * w)
-			v = read_mode(root, self);
-	}
+	/* the base's mode decides with it (at half) up to FG_FAST_FAR
+	 * windows: a cold pread of a sysctl costs a fork after an idle
+	 * second about 10 us (make bench) */
+	if (age > FG_FAST_FAR * w)
+		v = read_mode(root, self);
 	if (v < 0 || v > 2 || !pass[v])
-		return false;
+		goto out;
 	/* statm as an earlier fork read it: RssAnon for the cow check, to
 	 * count twice (up to W old) or four times (up to FG_FAST_FAR W) */
 	if (!__atomic_load_n(&fast.size_each_fork, __ATOMIC_RELAXED) &&
@@ -301,20 +286,30 @@ bool fg_fast_pass(const char *root, uint64_t *anon, unsigned *kept)
 		*kept = size_age <= w ? 2 : 4;
 	else
 		*anon = FG_ANON_UNREAD;
-	if (pass[v] == UINT64_MAX)
-		return true;
+	if (pass[v] == UINT64_MAX) {
+		ok = spare = true;
+		goto out;
+	}
 	/* size * page_kb <= pass[v], without the product overflowing; a
 	 * base older than the window only for half of it; a kept size for
-	 * half of that, a quarter past the window */
+	 * half of that, a quarter past the window; spare: a quarter of it */
 	most = pass[v] / page_kb / (age > w ? 2 : 1);
-	if (*kept && size <= most / *kept)
-		return true;
+	if (*kept && size <= most / *kept) {
+		spare = size <= most / *kept / FG_FAST_SPARE;
+		ok = true;
+		goto out;
+	}
 	*kept = 0;
 	if (statm_now(root, self, now, &size, anon, &resident)) {
 		*anon = FG_ANON_UNREAD;
-		return false;
+		goto out;
 	}
-	return size <= most;
+	ok = size <= most;
+	spare = size <= most / FG_FAST_SPARE;
+out:
+	if (age > w)
+		fg_stale_seen(now, age, w, FG_FAST_FAR * w, ok && spare);
+	return ok;
 }
 
 void fg_fast_after(const char *root, enum fg_rule forced)
@@ -324,8 +319,9 @@ void fg_fast_after(const char *root, enum fg_rule forced)
 	 * Past half of that: a renewal of cow's headroom that comes first
 	 * takes the base along, and the two stay together (one renewal a
 	 * period, not two) */
-	fg_fast_renew(root, forced,
-		      renew_after(fg_wiped(), fg_fast_window()) / 2);
+	long w = fg_fast_window();
+
+	fg_fast_renew(root, forced, fg_renew_after(w, FG_FAST_FAR * w) / 2);
 }
 
 void fg_fast_renew(const char *root, enum fg_rule forced, long older_us)

@@ -14,6 +14,9 @@
 #define FG_FAST_WINDOW_US 1000000L
 /* in windows: how old a base may grow for a fork far below its limits */
 #define FG_FAST_FAR 10
+/* a fork of at most this fraction of what a base past FG_FAST_FAR windows
+ * passes, in a process that forks seldom, may skip its renewal */
+#define FG_FAST_SPARE 4
 
 /*
  * fg_fast_check - the fork-path check with kept fds and cached constants;
@@ -34,6 +37,8 @@ void fg_fast_renew(const char *root, enum fg_rule forced, long older_us);
  * apart, else past FG_FAST_FAR windows.
  */
 void fg_fast_after(const char *root, enum fg_rule forced);
+/* fg_fast_seldom - fg_seldom() at FG_FAST_FAR windows (self.h) */
+bool fg_fast_seldom(void);
 /* fg_fast_window - the window in us; fg_fast_set_window - for tests */
 long fg_fast_window(void);
 void fg_fast_set_window(long us);

@@ -84,19 +84,60 @@ pid_t fg_self(void)
 	return pid;
 }
 
-void fg_after_due(void)
+long fg_renew_after(long w, long far)
+{
+	struct fg_wiped *p = fg_wiped();
+	long at = __atomic_load_n(&p->stale_at, __ATOMIC_ACQUIRE),
+	     prev = __atomic_load_n(&p->stale_prev, __ATOMIC_RELAXED);
+
+	return prev && at - prev <= w ? w : far;
+}
+
+void fg_stale_seen(long now, long age, long w, long far, bool spare)
 {
 	struct fg_wiped *p = fg_wiped();
 
-	if (!__atomic_load_n(&p->after, __ATOMIC_RELAXED))
-		__atomic_store_n(&p->after, 1, __ATOMIC_RELAXED);
+	__atomic_store_n(&p->stale_prev, p->stale_at, __ATOMIC_RELAXED);
+	__atomic_store_n(&p->stale_at, now, __ATOMIC_RELEASE);
+	if (age > fg_renew_after(w, far))
+		fg_after_due(spare && fg_seldom(far));
+}
+
+bool fg_seldom(long far)
+{
+	struct fg_wiped *p = fg_wiped();
+	long at = __atomic_load_n(&p->stale_at, __ATOMIC_ACQUIRE),
+	     prev = __atomic_load_n(&p->stale_prev, __ATOMIC_RELAXED);
+
+	return prev && at - prev > far;
+}
+
+void fg_after_due(bool spare)
+{
+	struct fg_wiped *p = fg_wiped();
+	unsigned bit = spare ? FG_AFTER_SPARE : FG_AFTER_NEEDED,
+		 v = __atomic_load_n(&p->after, __ATOMIC_RELAXED);
+
+	if (!(v & bit))
+		__atomic_store_n(&p->after, v | bit, __ATOMIC_RELAXED);
 }
 
 bool fg_after_take(void)
 {
 	struct fg_wiped *p = fg_wiped();
+	unsigned v;
 
 	/* a store only when set: the fallback page is copied after a fork */
-	return __atomic_load_n(&p->after, __ATOMIC_RELAXED) &&
-	       __atomic_exchange_n(&p->after, 0, __ATOMIC_RELAXED);
+	if (!__atomic_load_n(&p->after, __ATOMIC_RELAXED))
+		return false;
+	v = __atomic_exchange_n(&p->after, 0, __ATOMIC_RELAXED);
+	if (!v)
+		return false; /* another thread took it */
+	if (!(v & FG_AFTER_NEEDED) &&
+	    __atomic_add_fetch(&p->spared, 1, __ATOMIC_RELAXED) <
+		FG_AFTER_EVERY)
+		return false;
+	if (__atomic_load_n(&p->spared, __ATOMIC_RELAXED))
+		__atomic_store_n(&p->spared, 0, __ATOMIC_RELAXED);
+	return true;
 }

@@ -31,8 +31,9 @@ struct fg_wiped {
 	 * (fastpath.c) */
 	long stale_at, stale_prev;
 	/* a renewal the fork path found due, for the parent's handler after
-	 * the fork (fg_after_due) */
-	unsigned after;
+	 * the fork (fg_after_due): FG_AFTER_* bits; and how many in a row
+	 * the handler spared */
+	unsigned after, spared;
 	/* the last read of statm (size.c): total_vm and RssAnon in pages,
 	 * when and by which process, and fg_track_mapped() before it;
 	 * written under the lock, seq odd meanwhile */
@@ -44,15 +45,39 @@ struct fg_wiped {
 	} size;
 };
 
+#define FG_AFTER_NEEDED 1u
+#define FG_AFTER_SPARE	2u
+/* a renewal that could be spared is made at every FG_AFTER_EVERY-th */
+#define FG_AFTER_EVERY 10u
+
 /*
  * fg_after_due - before a fork: a renewal (of the fast path's base, or
- * cow's headroom) is due after it.  fg_after_take - in the parent after
- * the fork: was one due?  (and no longer).  A quiet fork whose caches are
- * fresh thus has its handler touch this one page of the guard's data: after
- * a fork every page the parent touches is a TLB miss.
+ * cow's headroom) is due after it; @spare: this fork could go without it
+ * (far below its limits, in a process that forks seldom: fastpath.c and
+ * cow.c say when).  fg_after_take - in the parent after the fork: is one
+ * to be made?  Yes when a fork needed it, or at the FG_AFTER_EVERY-th
+ * that could spare it in a row; it is no longer due either way.  A quiet
+ * fork whose caches are fresh thus has its handler touch this one page of
+ * the guard's data: after a fork every page the parent touches is a TLB
+ * miss.
  */
-void fg_after_due(void);
+void fg_after_due(bool spare);
 bool fg_after_take(void);
+/*
+ * The cadence of the forks that find the fast path's base older than its
+ * window @w (fastpath.c passes it, and @far, FG_FAST_FAR windows):
+ * fg_stale_seen - such a fork, at @now, found it @age us old: noted, and
+ * a renewal due after it past fg_renew_after() (fg_after_due, with
+ * @spare when the fork was far enough below to go without it and the
+ * process forks seldom).  fg_renew_after - how old the base may grow
+ * before a renewal after a fork: @w when the last two such forks came at
+ * most @w apart, else @far.  fg_seldom - did they come more than @far
+ * apart?  Then a renewal after a fork spares the next fork no read (it
+ * finds the base that old again); it only makes it fresher.
+ */
+void fg_stale_seen(long now, long age, long w, long far, bool spare);
+long fg_renew_after(long w, long far);
+bool fg_seldom(long far);
 
 /* fg_self_init - map the page (once; the constructor's). */
 void fg_self_init(void);

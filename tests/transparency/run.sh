@@ -193,6 +193,31 @@ if ! skipped attr-reads; then
 		test "${got%% files*}" -ge 3 -a "${got#*: }" = none
 fi
 
+# A process whose forks come more than FG_FAST_FAR windows (10 s) apart
+# gains nothing at its next fork from a renewal after this one (it finds
+# the base as old again): far below its limits it spares it, 9 times in
+# 10.  Counted by strace: opens in the parent after each fork (the
+# renewal's cgroup walk) of forks 10.5 s apart: after the second (the first
+# that finds the base old: the cadence is not known yet), then none.
+if ! skipped spared-renewal; then
+	strace -f -qq -e trace=open,openat,clone,clone3,fork,wait4 \
+		-o "$TMP/strace.seldom" -E LD_PRELOAD="$LIB" "$T/storm" 3 10500 \
+		>/dev/null 2>&1
+	got=$(awk '
+		NR == 1 { parent = $1 }
+		$1 != parent || /^[0-9]+ +(---|\+\+\+|<\.\.\.)/ { next }
+		{ sub(/^[0-9]+ +/, ""); sub(/[(<].*/, "") }
+		/^(clone|clone3|fork)$/ { forks++; after = 1; n[forks] = 0; next }
+		/^wait4$/ { after = 0; next }
+		after && /^open(at)?$/ { n[forks]++ }
+		END { for (i = 2; i <= forks; i++) o = o " " n[i]; print "opens after forks 2-" forks ":" o }' \
+		"$TMP/strace.seldom")
+	read -r second rest <<<"${got#*: }"
+	check spared-renewal "forks 10.5 s apart, far below: $got" \
+		test "${got%%:*}" = "opens after forks 2-4" -a "${second:-0}" -gt 0 \
+		-a "$rest" = "0 0"
+fi
+
 # _init/_fini: musl's crti.o defines them global (the musl build)
 exports=$(nm -D --defined-only "$B/libforkguard.so" | awk '$3 != "_init" && $3 != "_fini" && $3 !~ /^__odr_asan[.]/ {print $3}' | sort | tr '\n' ' ')
 allowed=$(sort "$(dirname "$0")/exports.txt" | tr '\n' ' ')

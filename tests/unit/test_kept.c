@@ -157,6 +157,74 @@ static void renewal_flagged(void **state)
 	fg_fast_set_window(FG_FAST_WINDOW_US);
 }
 
+/*
+ * A process that forks seldom (more than FG_FAST_FAR windows apart) gains
+ * no read at its next fork from a renewal after this one: a fork far
+ * below (at most a quarter of what the old base passes) spares it, up to
+ * FG_AFTER_EVERY - 1 times in a row; the next makes it.  One nearer the
+ * limit, or the first after forks that came close together, makes it.
+ */
+static void renewal_spared(void **state)
+{
+	const long w = 30000, apart = FG_FAST_FAR * w + 30000;
+	/* 5 % of RAM: under a quarter of the half of RAM + swap */
+	const uint64_t spare = MEM_KB / 4 / 20;
+	uint64_t anon;
+	unsigned kept, i;
+
+	(void)state;
+	fg_fast_set_window(w);
+	put("sys/vm/overcommit_memory", "0\n");
+	meminfo(SWAP_KB, 0);
+	statm_pages(spare);
+	fg_fast_renew(root, FG_RULE_COUNT, -1);
+	(void)fg_after_take();
+	/* the first stale fork: the cadence is not known yet (as in a
+	 * process that has not forked: the other tests' forks forgotten) */
+	fg_wiped()->stale_at = fg_wiped()->stale_prev = 0;
+	fg_wiped()->spared = 0;
+	usleep(apart);
+	assert_true(fg_fast_pass(root, &anon, &kept));
+	assert_true(fg_after_take());
+	fg_fast_after(root, FG_RULE_COUNT);
+	for (i = 1; i < FG_AFTER_EVERY; i++) {
+		usleep(apart);
+		assert_true(fg_fast_pass(root, &anon, &kept));
+		assert_true(fg_fast_seldom());
+		if (fg_after_take())
+			fail_msg("fork %u far below, seldom: renewed", i);
+	}
+	usleep(apart);
+	assert_true(fg_fast_pass(root, &anon, &kept));
+	assert_true(fg_after_take()); /* the FG_AFTER_EVERY-th */
+	fg_fast_after(root, FG_RULE_COUNT);
+
+	/* seldom, but nearer the limit: renewed at once */
+	usleep(apart);
+	assert_true(fg_fast_pass(root, &anon, &kept));
+	assert_false(fg_after_take()); /* spared: the count starts again */
+	statm_pages(FAR_PAGES);
+	usleep(apart);
+	assert_true(fg_fast_pass(root, &anon, &kept));
+	assert_true(fg_after_take());
+	fg_fast_after(root, FG_RULE_COUNT);
+
+	/* far below, forks closer together than FG_FAST_FAR windows: the
+	 * renewal keeps the next fork from reading, it is made */
+	statm_pages(spare);
+	usleep(apart);
+	assert_true(fg_fast_pass(root, &anon, &kept));
+	(void)fg_after_take();
+	fg_fast_after(root, FG_RULE_COUNT);
+	usleep(FG_FAST_FAR * w / 2 + 5000);
+	assert_true(fg_fast_pass(root, &anon, &kept));
+	usleep(FG_FAST_FAR * w / 2 + 5000);
+	assert_true(fg_fast_pass(root, &anon, &kept));
+	assert_false(fg_fast_seldom());
+	assert_true(fg_after_take());
+	fg_fast_set_window(FG_FAST_WINDOW_US);
+}
+
 static int setup_kept(void **state)
 {
 	fg_self_init(); /* the wiped page, as in a guarded process */
@@ -168,6 +236,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(statm_kept),
 		cmocka_unit_test(renewal_flagged),
+		cmocka_unit_test(renewal_spared),
 	};
 
 	return cmocka_run_group_tests_name("kept", tests, setup_kept,
