@@ -16,8 +16,8 @@
  *   that fork, in the parent (fg_cow_after: the atfork handler), as they
  *   are when the fast path's base comes due and the headroom is past
  *   half of that age: one renewal, not two; a worst case of at most a
- *   sixteenth of it, in a process whose forks come more than
- *   FG_FAST_FAR windows apart (fg_fast_seldom), spares that renewal 9
+ *   sixteenth of it, in a process whose forks come more than a quarter
+ *   of FG_FAST_FAR windows apart (fg_fast_seldom), spares that renewal 9
  *   times in 10 (FG_AFTER_EVERY): the headroom such a fork goes by is up
  *   to 10 of its forks old, not 1, and it passes a quarter of it;
  * - a worst case over that quarter, with a headroom older than W, reads

@@ -37,7 +37,7 @@ void fg_fast_renew(const char *root, enum fg_rule forced, long older_us);
  * apart, else past FG_FAST_FAR windows.
  */
 void fg_fast_after(const char *root, enum fg_rule forced);
-/* fg_fast_seldom - fg_seldom() at FG_FAST_FAR windows (self.h) */
+/* fg_fast_seldom - fg_seldom() of FG_FAST_FAR windows (self.h) */
 bool fg_fast_seldom(void);
 /* fg_fast_window - the window in us; fg_fast_set_window - for tests */
 long fg_fast_window(void);

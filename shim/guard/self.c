@@ -109,7 +109,7 @@ bool fg_seldom(long far)
 	long at = __atomic_load_n(&p->stale_at, __ATOMIC_ACQUIRE),
 	     prev = __atomic_load_n(&p->stale_prev, __ATOMIC_RELAXED);
 
-	return prev && at - prev > far;
+	return prev && at - prev > far / FG_SELDOM;
 }
 
 void fg_after_due(bool spare)

@@ -71,10 +71,13 @@ bool fg_after_take(void);
  * @spare when the fork was far enough below to go without it and the
  * process forks seldom).  fg_renew_after - how old the base may grow
  * before a renewal after a fork: @w when the last two such forks came at
- * most @w apart, else @far.  fg_seldom - did they come more than @far
- * apart?  Then a renewal after a fork spares the next fork no read (it
- * finds the base that old again); it only makes it fresher.
+ * most @w apart, else @far.  fg_seldom - did they come more than
+ * @far / FG_SELDOM apart?  Then a renewal every @far falls on every
+ * FG_SELDOM-th fork or more often and costs it more (the cgroup walk,
+ * 150-200 us after an idle spell) than it spares the forks between
+ * (the mode's and statm's reads, 10-25 us each): the forks read instead.
  */
+#define FG_SELDOM 4
 void fg_stale_seen(long now, long age, long w, long far, bool spare);
 long fg_renew_after(long w, long far);
 bool fg_seldom(long far);

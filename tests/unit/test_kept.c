@@ -6,6 +6,7 @@
  * through fg_fast_set_window().
  */
 #include <sys/wait.h>
+#include <time.h>
 
 #include "self.h"
 #include "size.h"
@@ -157,20 +158,31 @@ static void renewal_flagged(void **state)
 	fg_fast_set_window(FG_FAST_WINDOW_US);
 }
 
+static long mono_us(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1000000L + ts.tv_nsec / 1000;
+}
+
 /*
- * A process that forks seldom (more than FG_FAST_FAR windows apart) gains
- * no read at its next fork from a renewal after this one: a fork far
- * below (at most a quarter of what the old base passes) spares it, up to
- * FG_AFTER_EVERY - 1 times in a row; the next makes it.  One nearer the
- * limit, or the first after forks that came close together, makes it.
+ * A process that forks seldom (more than a quarter of FG_FAST_FAR windows
+ * apart) would pay a renewal every FG_FAST_FAR windows at every fourth
+ * fork or more often: a fork far below (at most a quarter of what the old
+ * base passes) spares it, up to FG_AFTER_EVERY - 1 times in a row; the
+ * next makes it.  One nearer the limit, the first one (the cadence not
+ * known yet), or one of forks that come closer together, makes it.
  */
 static void renewal_spared(void **state)
 {
-	const long w = 30000, apart = FG_FAST_FAR * w + 30000;
+	const long w = 40000, apart = FG_FAST_FAR * w + 30000;
 	/* 5 % of RAM: under a quarter of the half of RAM + swap */
 	const uint64_t spare = MEM_KB / 4 / 20;
 	uint64_t anon;
 	unsigned kept, i;
+	bool taken;
+	long t0;
 
 	(void)state;
 	fg_fast_set_window(w);
@@ -209,19 +221,23 @@ static void renewal_spared(void **state)
 	assert_true(fg_after_take());
 	fg_fast_after(root, FG_RULE_COUNT);
 
-	/* far below, forks closer together than FG_FAST_FAR windows: the
-	 * renewal keeps the next fork from reading, it is made */
+	/* far below, forks closer together (60 ms: more than the window,
+	 * less than a quarter of FG_FAST_FAR windows): a renewal every
+	 * FG_FAST_FAR windows, by the fork that finds the base that old */
 	statm_pages(spare);
 	usleep(apart);
 	assert_true(fg_fast_pass(root, &anon, &kept));
 	(void)fg_after_take();
 	fg_fast_after(root, FG_RULE_COUNT);
-	usleep(FG_FAST_FAR * w / 2 + 5000);
-	assert_true(fg_fast_pass(root, &anon, &kept));
-	usleep(FG_FAST_FAR * w / 2 + 5000);
-	assert_true(fg_fast_pass(root, &anon, &kept));
+	t0 = mono_us();
+	for (i = 0, taken = false; i < 2 * FG_FAST_FAR && !taken; i++) {
+		usleep(60000);
+		assert_true(fg_fast_pass(root, &anon, &kept));
+		taken = fg_after_take();
+	}
+	assert_true(taken);
+	assert_true(mono_us() - t0 >= FG_FAST_FAR * w);
 	assert_false(fg_fast_seldom());
-	assert_true(fg_after_take());
 	fg_fast_set_window(FG_FAST_WINDOW_US);
 }
 
