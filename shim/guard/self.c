@@ -5,7 +5,8 @@
  * bench_pass).  The pid is kept on a page the kernel zeroes in every
  * child, whether fork, _Fork, clone or a raw syscall made it: a child
  * reads 0, asks getpid() once, and keeps the answer.  The fork path's other
- * stores go there too (struct fg_wiped).
+ * stores go there too (struct fg_wiped), with what they decide: whether a
+ * renewal after a fork is due, made or spared (the forks' cadence).
  */
 #include <errno.h>
 #include <sys/mman.h>
