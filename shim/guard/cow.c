@@ -18,8 +18,9 @@
  *   half of that age: one renewal, not two; a worst case of at most a
  *   sixteenth of it, in a process whose forks come more than a quarter
  *   of FG_FAST_FAR windows apart (fg_fast_seldom), spares that renewal 9
- *   times in 10 (FG_AFTER_EVERY): the headroom such a fork goes by is up
- *   to 10 of its forks old, not 1, and it passes a quarter of it;
+ *   times in 10 (FG_AFTER_EVERY): the headroom such a process goes by is
+ *   up to FG_FAST_FAR windows and 10 of its forks old (at the same
+ *   quarter);
  * - a worst case over that quarter, with a headroom older than W, reads
  *   the host and walks the cgroup again before the fork.
  * A process far below every limit forks without reading them.
@@ -153,7 +154,8 @@ bool fg_cow_quick(const struct fg_config *c, uint64_t anon, unsigned kept)
 	fg_metrics_cow(FG_COW_OK, anon * page_kb, limit, 0);
 	ok = true;
 	/* a sixteenth of it, by a process that forks seldom: may wait */
-	spare = worst <= room / FG_COW_SPARE / page_kb && fg_fast_seldom();
+	spare = stale && worst <= room / FG_COW_SPARE / page_kb &&
+		fg_fast_seldom();
 out:
 	if (stale)
 		fg_after_due(spare);

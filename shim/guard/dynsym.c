@@ -79,8 +79,8 @@ static bool in_gnu(const struct tables *t, const struct query *q)
 		  t->gnu[2] * (sizeof(ElfW(Addr)) / sizeof(uint32_t));
 	chain = buckets + nbuckets;
 	i = buckets[q->gnu % nbuckets];
-	if (i < base)
-		return false;
+	if (!i || i < base)
+		return false; /* an empty bucket */
 	do {
 		h = chain[i - base];
 		if ((h | 1) == (q->gnu | 1) && defines(t, i, q->name))
@@ -105,13 +105,31 @@ static bool in_sysv(const struct tables *t, const struct query *q)
 	return false;
 }
 
+/* Is @a in one of the loaded segments of @info's object? */
+static bool loaded(const struct dl_phdr_info *info, ElfW(Addr) a)
+{
+	for (int k = 0; k < info->dlpi_phnum; k++) {
+		const ElfW(Phdr) *ph = &info->dlpi_phdr[k];
+		ElfW(Addr) lo = info->dlpi_addr + ph->p_vaddr;
+
+		if (ph->p_type == PT_LOAD && a >= lo && a - lo < ph->p_memsz)
+			return true;
+	}
+	return false;
+}
+
 /*
  * A d_ptr as the object's loader left it: glibc relocates most objects'
- * in place, musl and the vDSO's are offsets from the base.
+ * in place, musl and the vDSO's are link-time addresses; whichever lies
+ * in the object's segments, else NULL.
  */
-static const void *at(ElfW(Addr) base, ElfW(Addr) v)
+static const void *at(const struct dl_phdr_info *info, ElfW(Addr) v)
 {
-	return (const void *)(v < base ? v + base : v);
+	if (loaded(info, v))
+		return (const void *)v;
+	if (loaded(info, v + info->dlpi_addr))
+		return (const void *)(v + info->dlpi_addr);
+	return NULL;
 }
 
 static int visit(struct dl_phdr_info *info, size_t size, void *arg)
@@ -129,14 +147,14 @@ static int visit(struct dl_phdr_info *info, size_t size, void *arg)
 		return 0; /* linked statically: exports nothing */
 	for (; d->d_tag != DT_NULL; d++) {
 		switch (d->d_tag) {
-		case DT_SYMTAB: t.sym = at(b, d->d_un.d_ptr); break;
-		case DT_STRTAB: t.str = at(b, d->d_un.d_ptr); break;
+		case DT_SYMTAB: t.sym = at(info, d->d_un.d_ptr); break;
+		case DT_STRTAB: t.str = at(info, d->d_un.d_ptr); break;
 		case DT_STRSZ: t.strsz = d->d_un.d_val; break;
-		case DT_GNU_HASH: t.gnu = at(b, d->d_un.d_ptr); break;
-		case DT_HASH: t.sysv = at(b, d->d_un.d_ptr); break;
+		case DT_GNU_HASH: t.gnu = at(info, d->d_un.d_ptr); break;
+		case DT_HASH: t.sysv = at(info, d->d_un.d_ptr); break;
 		}
 	}
-	if (!t.sym || !t.str || (!t.gnu && !t.sysv))
+	if (!t.sym || !t.str || !t.strsz || (!t.gnu && !t.sysv))
 		q->found = true; /* tables unreadable: let dlsym say */
 	else
 		q->found = t.gnu ? in_gnu(&t, q) : in_sysv(&t, q);

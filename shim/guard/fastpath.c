@@ -32,9 +32,10 @@
  *   else past FG_FAST_FAR W, and then already past half of that; when
  *   they come more than a quarter of that apart (fg_seldom: the renewal
  *   would cost a fork more than the reads it spares the next ones), a
- *   fork of at most a quarter of what the base passes spares it 9 times
- *   in 10 (FG_AFTER_EVERY): such a process goes by a base up to 10 of
- *   its forks old, not 1, and each of its forks reads the mode;
+ *   fork of at most a quarter of the bound it passed spares it 9 times
+ *   in 10 (FG_AFTER_EVERY): such a process goes by a base up to
+ *   FG_FAST_FAR W and 10 of its forks old (at the same half), and each of
+ *   its forks reads the mode;
  * - in mode 2 and the pre-5.2 rules (whose limits also take the sysctls,
  *   the user ns and Committed_AS) the base is at most W old, and meminfo
  *   and statm are read at every fork;

@@ -119,8 +119,9 @@ void fg_after_due(bool spare)
 	unsigned bit = spare ? FG_AFTER_SPARE : FG_AFTER_NEEDED,
 		 v = __atomic_load_n(&p->after, __ATOMIC_RELAXED);
 
+	/* or'ed in: a fork in another thread may set the other bit */
 	if (!(v & bit))
-		__atomic_store_n(&p->after, v | bit, __ATOMIC_RELAXED);
+		__atomic_fetch_or(&p->after, bit, __ATOMIC_RELAXED);
 }
 
 bool fg_after_take(void)
