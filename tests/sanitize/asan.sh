@@ -21,7 +21,9 @@
 # honest_fields' statm-largest (ASan's shadow, terabytes of NORESERVE
 # address space, makes total_vm fail the statm bound, so no fork of an
 # instrumented process is decided at the statm tier), and the fork path's
-# syscall count (ASan's runtime reads /proc/self/maps around each fork).
+# syscall count (ASan's runtime reads /proc/self/maps around each fork),
+# and the spared renewal (the same shadow: no instrumented process is far
+# below its limits, so each of its forks renews after it).
 source "$(dirname "$0")/../lib.sh"
 top=$TOP
 A=$top/build/asan
@@ -38,7 +40,7 @@ ASAN_OPTIONS="log_path=$logs/asan:log_exe_name=1" FG_FIXTURES=$top/fixtures \
 	run_suite unit-asan "${bins[@]}" || failed+=(unit)
 
 export FG_BUILD=$A FG_LIB="$libasan $A/libforkguard.so"
-export FG_SKIP="zero-alloc storm remedy_heap remedy_jemalloc setuid-ignored statm-largest fork-syscalls"
+export FG_SKIP="zero-alloc storm remedy_heap remedy_jemalloc setuid-ignored statm-largest fork-syscalls spared-renewal"
 export FG_SKIP_WHY="not meaningful under ASan (the header of tests/sanitize/asan.sh says why)"
 export FG_STORM_FORKS=${FG_STORM_FORKS:-5000}
 # leaks of the host programs (redis-server...) are not ours to report
