@@ -6,7 +6,8 @@
  * in a process that has not called malloc yet, that first allocation is
  * the guard's, and it gives the process a heap, a mapping of its own with
  * its page tables, that every fork after copies and every child frees
- * (+6 us on a tiny process's fork 0.1 s apart, README "Figures").  So the
+ * (the kernel's fork of a tiny guarded process 0.1 s apart: 12 us over
+ * the guard switched off with it, 1-3 us without; README "Figures").  So the
  * allocator discovery asks here first: each object that dl_iterate_phdr
  * lists, its dynamic section's hash table (GNU or SysV) and symbol table.
  * A filter, not a second dlsym: it may say yes where dlsym's scope says no

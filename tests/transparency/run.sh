@@ -193,12 +193,13 @@ if ! skipped attr-reads; then
 		test "${got%% files*}" -ge 3 -a "${got#*: }" = none
 fi
 
-# A process whose forks come more than FG_FAST_FAR windows (10 s) apart
-# gains nothing at its next fork from a renewal after this one (it finds
-# the base as old again): far below its limits it spares it, 9 times in
-# 10.  Counted by strace: opens in the parent after each fork (the
-# renewal's cgroup walk) of forks 10.5 s apart: after the second (the first
-# that finds the base old: the cadence is not known yet), then none.
+# A process whose forks come more than a quarter of FG_FAST_FAR windows
+# (2.5 s) apart would pay a renewal every 10 s at every fourth fork or more
+# often, for less than it spares the forks between: far below its limits
+# it spares it, 9 times in 10.  Counted by strace: opens in the parent
+# after each fork (the renewal's cgroup walk) of forks 10.5 s apart: after
+# the second (the first that finds the base old: the cadence is not known
+# yet), then none.
 if ! skipped spared-renewal; then
 	strace -f -qq -e trace=open,openat,clone,clone3,fork,wait4 \
 		-o "$TMP/strace.seldom" -E LD_PRELOAD="$LIB" "$T/storm" 3 10500 \
