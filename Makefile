@@ -278,6 +278,10 @@ $(B)/obj/stages-on.o: shim/guard/stages.c shim/guard/stages.h shim/guard/self.h
 	@mkdir -p $(@D)
 	$(CC) $(FG_CFLAGS) $(L_guard) $(CFLAGS) -DFG_STAGES -Werror -c -o $@ $<
 
+# the sinks' test programs (tests/log), named here: a rule takes its
+# prerequisites as they are when make reads it
+LOGPROGS := $(B)/tests/log/forker $(B)/tests/log/dgram_sink
+
 # the quick loop: the layout (tests/layout.sh), the unit tests and the
 # host suites (no VM, no fuzzing,
 # no sanitizer rebuild), every suite run even if one fails; FG_QUICK=1
@@ -312,7 +316,6 @@ test-integration: all $(B)/tests/multifork fixtures
 	@bash tests/integration/run.sh
 
 # the sinks: failure fallback, rotation, dates, syslog (tests/log)
-LOGPROGS := $(B)/tests/log/forker $(B)/tests/log/dgram_sink
 $(LOGPROGS): $(B)/tests/log/%: tests/log/%.c
 	@mkdir -p $(@D)
 	$(call TEST_PROG)

@@ -85,13 +85,22 @@ pid_t fg_self(void)
 	return pid;
 }
 
-long fg_renew_after(long w, long far)
+/* how far apart the last two forks that found the base stale came; -1
+ * before the second */
+static long stale_gap(void)
 {
 	struct fg_wiped *p = fg_wiped();
 	long at = __atomic_load_n(&p->stale_at, __ATOMIC_ACQUIRE),
 	     prev = __atomic_load_n(&p->stale_prev, __ATOMIC_RELAXED);
 
-	return prev && at - prev <= w ? w : far;
+	return prev ? at - prev : -1;
+}
+
+long fg_renew_after(long w, long far)
+{
+	long gap = stale_gap();
+
+	return gap >= 0 && gap <= w ? w : far;
 }
 
 void fg_stale_seen(long now, long age, long w, long far, bool spare)
@@ -106,11 +115,7 @@ void fg_stale_seen(long now, long age, long w, long far, bool spare)
 
 bool fg_seldom(long far)
 {
-	struct fg_wiped *p = fg_wiped();
-	long at = __atomic_load_n(&p->stale_at, __ATOMIC_ACQUIRE),
-	     prev = __atomic_load_n(&p->stale_prev, __ATOMIC_RELAXED);
-
-	return prev && at - prev > far / FG_SELDOM;
+	return stale_gap() > far / FG_SELDOM;
 }
 
 void fg_after_due(bool spare)

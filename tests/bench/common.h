@@ -42,6 +42,21 @@ static inline double median(const double *v, int n)
 	return n % 2 ? c[n / 2] : (c[n / 2 - 1] + c[n / 2]) / 2;
 }
 
+/* The value that a fraction @q (0-1) of the @n values is at or below
+ * (nearest rank; n <= BENCH_MAX_VALUES; sorts a copy). */
+static inline double quantile(const double *v, int n, double q)
+{
+	double c[BENCH_MAX_VALUES];
+	int k;
+
+	if (n <= 0)
+		return 0;
+	memcpy(c, v, sizeof(*v) * (size_t)n);
+	qsort(c, (size_t)n, sizeof(*c), cmp_double);
+	k = (int)(q * n + 0.999999) - 1;
+	return c[k < 0 ? 0 : k >= n ? n - 1 : k];
+}
+
 static inline void range(const double *v, int n, double *lo, double *hi)
 {
 	*lo = *hi = v[0];

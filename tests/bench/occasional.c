@@ -16,14 +16,17 @@
  * cycle: forks 3/4 of the gap apart, and 7/4 once in four.)  A fork is
  * timed alone in its worker: fork + _exit + waitpid.  Per round, the
  * median over the cycles of each cycle's ratio; printed: the median over
- * rounds and their range, the minor faults the worker took within the fork
- * call (getrusage), per fork, and how far apart a worker's forks came.
+ * rounds and their range, the p90 and slowest fork of each variant over
+ * all rounds (the guard's renewals are there), the minor faults the worker
+ * took within the fork call (getrusage), per fork, and how far apart a
+ * worker's forks came.
  * Run it pinned (-c CPU, default 1): on a shared machine the other CPU's
  * load then reaches the ratios only through the caches.
  *
- * usage: occasional [-r rounds] [-n forks] [-c cpu] [-w size@gap,...]
+ * usage: occasional [-r rounds] [-n forks] [-c cpu] [-w size@gap[:rounds],...]
  *        occasional serve SIZE          (internal)
- * SIZE: tiny or rss1g.  No assertions: this prints figures; README quotes
+ * SIZE: tiny or rss1g; :rounds overrides -r for that workload (the forks
+ * 0.1 s apart are cheap and move most from round to round).  No assertions: this prints figures; README quotes
  * them.
  */
 #define _GNU_SOURCE
@@ -248,7 +251,7 @@ static void ratio(const char *what, const double *v, int n)
 int main(int argc, char **argv)
 {
 	static struct figures f;
-	const char *list = "tiny@0.1,tiny@1.1,tiny@5,rss1g@1.1";
+	const char *list = "tiny@0.1:16,tiny@1.1,tiny@5,rss1g@1.1";
 	char self[1024], lib[1024], empty[1024], spec[64];
 	int rounds = 3, nforks = 9, cpu = 1, opt;
 	struct utsname u;
@@ -284,9 +287,9 @@ int main(int argc, char **argv)
 	for (const char *p = list; p;
 	     p = strchr(p, ',') ? strchr(p, ',') + 1 : NULL) {
 		size_t len = strcspn(p, ",");
-		char *at;
+		char *at, *colon;
 		double gap;
-		int nv;
+		int nv, wr = rounds;
 
 		snprintf(spec, sizeof(spec), "%.*s", (int)len, p);
 		at = strchr(spec, '@');
@@ -297,28 +300,46 @@ int main(int argc, char **argv)
 			return 2;
 		}
 		gap = atof(at + 1);
+		colon = strchr(at + 1, ':');
+		if (colon)
+			wr = atoi(colon + 1);
+		if (gap <= 0 || wr < 1 || wr > MAX_ROUNDS) {
+			fprintf(stderr, "occasional: bad workload %s (gap > 0, "
+				"rounds 1-%d)\n", p, MAX_ROUNDS);
+			return 2;
+		}
 		nv = strcmp(spec, "tiny") ? OFF : NVARIANTS;
 		f.nt = 0;
 		memset(f.faults, 0, sizeof(f.faults));
 		f.apart_lo = f.apart_hi = 0;
-		for (int r = 0; r < rounds; r++)
+		for (int r = 0; r < wr; r++)
 			if (round_of(self, lib, empty, spec, gap, nv, nforks, r,
 				     &f)) {
 				printf("%s@%g failed to run\n", spec, gap);
 				return 1;
 			}
-		printf("%-6s %4.1f s apart:", spec, gap);
+		printf("%-6s %4.1f s apart", spec, gap);
+		if (wr != rounds)
+			printf(" (%d rounds)", wr);
+		putchar(':');
 		for (int v = 0; v < nv; v++)
 			printf(" %s %.0f", vname[v], median(f.t[v], f.nt));
 		printf(" us\n");
-		ratio("guard/empty", f.ge, rounds);
+		ratio("guard/empty", f.ge, wr);
 		if (target(spec, gap) > 0)
 			printf(" [target %.2f]", target(spec, gap));
-		ratio(" guard/bare", f.gb, rounds);
+		ratio(" guard/bare", f.gb, wr);
 		if (nv > OFF)
-			ratio(" off/empty", f.oe, rounds);
+			ratio(" off/empty", f.oe, wr);
+		/* the slow tail: a guard's fork that renews after it (the
+		 * base, the cgroup walk) is one of these */
+		printf("\n  p90 / slowest fork:");
+		for (int v = 0; v < nv; v++)
+			printf(" %s %.0f / %.0f", vname[v],
+			       quantile(f.t[v], f.nt, 0.9),
+			       quantile(f.t[v], f.nt, 1));
 		printf(
-		    "\n  the parent's page faults in the fork call, per fork:");
+		    " us\n  the parent's page faults in the fork call, per fork:");
 		for (int v = 0; v < nv; v++)
 			printf(" %s %.2f", vname[v], f.faults[v] / f.nt);
 		printf("\n  a worker's forks were %.3f-%.3f s apart\n",
