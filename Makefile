@@ -137,7 +137,7 @@ UNIT := test_policy test_parse test_config test_report test_snapshots \
 	test_estimate test_cgroup test_stamp test_terms test_fuzz_regressions \
 	test_prom test_fastpath test_window test_remedy test_guard test_interpose \
 	test_follow test_log test_metrics test_track test_kept test_clock \
-	test_dynsym
+	test_dynsym test_cow_renew
 UNIT_BIN := $(UNIT:%=$(B)/tests/%)
 # the size a fork goes by counts what the mmap wrappers saw (size.c)
 UNIT_OBJ := $(B)/obj/guard/fastpath.o $(B)/obj/guard/self.o \
@@ -155,8 +155,9 @@ REMEDY_OBJ := $(B)/obj/guard/remedy.o $(B)/obj/guard/remedy_alloc.o $(B)/obj/gua
 	$(B)/obj/guard/watch_usage.o $(B)/obj/guard/plan.o
 # the sinks, for a test that does not bring its own
 SINK_OBJ := $(B)/obj/guard/emit.o $(LOG_OBJ)
-$(B)/tests/test_remedy: tests/unit/test_remedy.c $(B)/libforkguard-core.a \
-		$(UNIT_OBJ) $(REMEDY_OBJ) $(SINK_OBJ) | $(B)/tests
+# (test_cow_renew: the cow headroom as the fork path renews it, cow.c)
+$(B)/tests/test_remedy $(B)/tests/test_cow_renew: $(B)/tests/%: tests/unit/%.c \
+		$(B)/libforkguard-core.a $(UNIT_OBJ) $(REMEDY_OBJ) $(SINK_OBJ) | $(B)/tests
 	$(CC) $(FG_CFLAGS) $(L_all) $(CFLAGS) -o $@ $< $(REMEDY_OBJ) $(SINK_OBJ) $(UNIT_OBJ) \
 		$(B)/libforkguard-core.a -lcmocka $(FG_LDLIBS)
 GUARD_FLOW_OBJ := $(B)/obj/guard/guard.o $(B)/obj/guard/emit.o

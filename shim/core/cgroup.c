@@ -27,89 +27,6 @@
 #include "policy_cow.h"
 #include "procfs.h"
 
-/* v1 shows "no limit" as PAGE_COUNTER_MAX pages in bytes (≈ 2^63) */
-#define V1_UNLIMITED (UINT64_C(1) << 62)
-
-/* Copy the rest of the line at @p into @path (cut to @len). */
-static void copy_line(const char *p, char *path, size_t len)
-{
-	size_t n = strcspn(p, "\n");
-
-	if (n >= len)
-		n = len - 1;
-	memcpy(path, p, n);
-	path[n] = '\0';
-}
-
-/* Does the v1 controller list [@c, @end) name @ctl? */
-static bool lists(const char *c, const char *end, const char *ctl)
-{
-	size_t n = strlen(ctl);
-
-	while (c < end) {
-		size_t k = strcspn(c, ",:");
-
-		if (k == n && !memcmp(c, ctl, n))
-			return true;
-		c += k + 1;
-	}
-	return false;
-}
-
-int fg_cg_parse_proc(const char *buf, const char *ctl, char *path, size_t len)
-{
-	const char *line, *end, *c1, *c2, *v2 = NULL;
-
-	if (!len)
-		return 0;
-	for (line = buf; *line; line = *end ? end + 1 : end) {
-		end = line + strcspn(line, "\n");
-		c1 = memchr(line, ':', (size_t)(end - line));
-		c2 = c1 ? memchr(c1 + 1, ':', (size_t)(end - c1 - 1)) : NULL;
-		if (!c2)
-			continue;
-		if (c1 == line + 1 && line[0] == '0' && c2 == c1 + 1)
-			v2 = c2 + 1;
-		else if (lists(c1 + 1, c2, ctl)) {
-			copy_line(c2 + 1, path, len);
-			return 1;
-		}
-	}
-	if (!v2)
-		return 0;
-	copy_line(v2, path, len);
-	return 2;
-}
-
-bool fg_cg_parse_kb(const char *buf, uint64_t *kb)
-{
-	uint64_t v;
-
-	if (!strncmp(buf, "max", 3)) {
-		*kb = FG_COW_NONE;
-		return true;
-	}
-	if (!fg_parse_u64(buf, &v))
-		return false;
-	*kb = v >= V1_UNLIMITED ? FG_COW_NONE : v / 1024;
-	return true;
-}
-
-bool fg_cg_parse_thp(const char *buf, char *out, size_t len)
-{
-	const char *a = strchr(buf, '['), *b = a ? strchr(a, ']') : NULL;
-	size_t n;
-
-	if (!b || !len)
-		return false;
-	n = (size_t)(b - a - 1);
-	if (n >= len)
-		n = len - 1;
-	memcpy(out, a + 1, n);
-	out[n] = '\0';
-	return true;
-}
-
 /* /proc/@pid/cgroup (single_open: one read returns it whole). */
 static ssize_t read_membership(const char *procfs, pid_t pid, char *buf,
 			       size_t len)
@@ -206,6 +123,29 @@ static uint64_t read_cache(char *dir, size_t at, size_t cap, int version)
 	return file > busy ? (file - busy) / 1024 : 0;
 }
 
+static bool limited(const struct fg_cg_level *l)
+{
+	return l->max_kb != FG_COW_NONE || l->high_kb != FG_COW_NONE;
+}
+
+/* A limited level's usage: memory, swap, clean page cache. */
+static void read_usage(const struct fg_memcg *cg, struct fg_cg_level *l,
+		       char *dir, size_t at, size_t cap)
+{
+	l->cache_kb = read_cache(dir, at, cap, cg->version);
+	if (cg->version == 2) {
+		l->current_kb = read_kb(dir, at, cap, "memory.current");
+		l->swap_current_kb = read_kb(dir, at, cap,
+					     "memory.swap.current");
+		return;
+	}
+	l->current_kb = read_kb(dir, at, cap, "memory.usage_in_bytes");
+	/* memsw counts memory + swap: the swap part is the difference */
+	l->swap_current_kb =
+	    minus(read_kb(dir, at, cap, "memory.memsw.usage_in_bytes"),
+		  l->current_kb);
+}
+
 /*
  * One level's files.  Usage, swap and page cache matter only under a
  * limit (policy_cow.c): a level with neither memory.max nor memory.high
@@ -227,23 +167,13 @@ static void read_level(struct fg_memcg *cg, struct fg_cg_level *l, char *dir,
 		       buf[0] == '1';
 	l->current_kb = l->swap_max_kb = l->swap_current_kb = FG_COW_NONE;
 	l->cache_kb = 0;
-	if (l->max_kb == FG_COW_NONE && l->high_kb == FG_COW_NONE)
+	if (!limited(l))
 		return;
-	l->cache_kb = read_cache(dir, at, cap, cg->version);
-	if (v2) {
-		l->current_kb = read_kb(dir, at, cap, "memory.current");
-		l->swap_max_kb = read_kb(dir, at, cap, "memory.swap.max");
-		l->swap_current_kb = read_kb(dir, at, cap,
-					     "memory.swap.current");
-		return;
-	}
-	l->current_kb = read_kb(dir, at, cap, "memory.usage_in_bytes");
-	/* memsw counts memory + swap: the swap part is the difference */
-	l->swap_max_kb = minus(
-	    read_kb(dir, at, cap, "memory.memsw.limit_in_bytes"), l->max_kb);
-	l->swap_current_kb =
-	    minus(read_kb(dir, at, cap, "memory.memsw.usage_in_bytes"),
-		  l->current_kb);
+	l->swap_max_kb =
+	    v2 ? read_kb(dir, at, cap, "memory.swap.max")
+	       : minus(read_kb(dir, at, cap, "memory.memsw.limit_in_bytes"),
+		       l->max_kb);
+	read_usage(cg, l, dir, at, cap);
 }
 
 /* @sysfs's mount of a hierarchy: v1 fs/cgroup/@ctl, v2 fs/cgroup. */
@@ -293,32 +223,46 @@ static bool is_dir(const char *path)
 	return !stat(path, &st) && S_ISDIR(st.st_mode);
 }
 
-int fg_memcg_read(const char *procfs, const char *sysfs, pid_t pid,
-		  struct fg_memcg *cg)
+/* what a walk starts from: nothing found yet, the THP mode */
+static void walk_start(const char *sysfs, struct fg_memcg *cg)
 {
-	char buf[1024], dir[FG_PATH_MAX * 2];
-	size_t base, len, at;
-	ssize_t n;
+	char path[FG_PATH_MAX], buf[128];
 
 	memset(cg, 0, sizeof(*cg));
 	cg->oom_kill = -1;
-	if (fg_path(dir, sizeof(dir), sysfs, -1,
+	if (fg_path(path, sizeof(path), sysfs, -1,
 		    "kernel/mm/transparent_hugepage/enabled") == 0 &&
-	    fg_read_attr(dir, buf, 128) > 0)
+	    fg_read_attr(path, buf, sizeof(buf)) > 0)
 		fg_cg_parse_thp(buf, cg->thp, sizeof(cg->thp));
-	n = read_membership(procfs, pid, buf, sizeof(buf));
-	if (n < 0)
-		return (int)n;
-	cg->version = fg_cg_parse_proc(buf, "memory", cg->path,
+}
+
+/* @sysfs's directory of the memory hierarchy into @dir, room left for a
+ * level's path and a file's name; its length, or 0 if it does not fit */
+static size_t memory_root(const char *sysfs, const struct fg_memcg *cg,
+			  char *dir, size_t cap)
+{
+	if (hierarchy(dir, cap - strlen(cg->path) - 32, sysfs, cg->version,
+		      "memory"))
+		return 0;
+	return strlen(dir);
+}
+
+/* Each level from the group that @membership (/proc/PID/cgroup) names up
+ * to the root, after walk_start. */
+static void walk(const char *sysfs, const char *membership, struct fg_memcg *cg)
+{
+	char buf[1024], dir[FG_PATH_MAX * 2];
+	size_t base, len, at;
+
+	cg->version = fg_cg_parse_proc(membership, "memory", cg->path,
 				       sizeof(cg->path));
 	if (!cg->version)
-		return 0;
-	if (hierarchy(dir, sizeof(dir) - strlen(cg->path) - 32, sysfs,
-		      cg->version, "memory")) {
+		return;
+	base = memory_root(sysfs, cg, dir, sizeof(dir));
+	if (!base) {
 		cg->version = 0;
-		return 0;
+		return;
 	}
-	base = strlen(dir);
 	len = strlen(cg->path);
 	while (len && cg->path[len - 1] == '/')
 		len--;
@@ -349,6 +293,50 @@ int fg_memcg_read(const char *procfs, const char *sysfs, pid_t pid,
 		while (len && cg->path[len - 1] == '/')
 			len--;
 	}
+}
+
+int fg_memcg_read(const char *procfs, const char *sysfs, pid_t pid,
+		  struct fg_memcg *cg)
+{
+	char buf[1024];
+	ssize_t n;
+
+	walk_start(sysfs, cg);
+	n = read_membership(procfs, pid, buf, sizeof(buf));
+	if (n < 0)
+		return (int)n;
+	walk(sysfs, buf, cg);
+	return 0;
+}
+
+int fg_memcg_renew(const char *procfs, const char *sysfs, pid_t pid,
+		   struct fg_memcg *cg)
+{
+	char buf[1024], path[sizeof(cg->path)], dir[FG_PATH_MAX * 2];
+	size_t base;
+	ssize_t n = read_membership(procfs, pid, buf, sizeof(buf));
+
+	if (n < 0)
+		return (int)n;
+	/* another group (or none before): everything, as a first read */
+	if (!cg->version ||
+	    fg_cg_parse_proc(buf, "memory", path, sizeof(path)) !=
+		cg->version ||
+	    strcmp(path, cg->path) ||
+	    !(base = memory_root(sysfs, cg, dir, sizeof(dir)))) {
+		walk_start(sysfs, cg);
+		walk(sysfs, buf, cg);
+		return 0;
+	}
+	for (unsigned i = 0; i < cg->nlvl; i++) {
+		struct fg_cg_level *l = &cg->lvl[i];
+
+		if (!limited(l))
+			continue;
+		memcpy(dir + base, cg->path, l->path_len);
+		dir[base + l->path_len] = '\0';
+		read_usage(cg, l, dir, base + l->path_len, sizeof(dir));
+	}
 	return 0;
 }
 
@@ -356,6 +344,14 @@ int fg_cow_check(const char *procfs, const char *sysfs, pid_t pid,
 		 const struct fg_sys *s, struct fg_cow *out)
 {
 	struct fg_memcg cg;
+
+	return fg_cow_check_cg(procfs, sysfs, pid, s, out, &cg);
+}
+
+int fg_cow_check_cg(const char *procfs, const char *sysfs, pid_t pid,
+		    const struct fg_sys *s, struct fg_cow *out,
+		    struct fg_memcg *cg)
+{
 	char buf[128];
 	uint64_t anon;
 	ssize_t n;
@@ -368,8 +364,8 @@ int fg_cow_check(const char *procfs, const char *sysfs, pid_t pid,
 		return (int)n;
 	if (!fg_parse_statm_anon(buf, &anon))
 		return -EINVAL;
-	fg_memcg_read(procfs, sysfs, pid, &cg);
-	fg_cow_eval(&cg, s, anon * (s && s->page_kb ? s->page_kb : 4), out);
-	out->oom_kill_count = cg.oom_kill;
+	fg_memcg_read(procfs, sysfs, pid, cg);
+	fg_cow_eval(cg, s, anon * (s && s->page_kb ? s->page_kb : 4), out);
+	out->oom_kill_count = cg->oom_kill;
 	return 0;
 }

@@ -9,16 +9,9 @@
 #ifndef FG_CGROUP_H
 #define FG_CGROUP_H
 
+#include "cgroup_parse.h"
 #include "forkguard.h"
 #include "memcg.h"
-
-/*
- * fg_cg_parse_proc - from the text of /proc/PID/cgroup, the hierarchy of
- * controller @ctl ("memory", "pids"): 1 (a "N:...ctl...:/path" line), 2
- * (no such line, and "0::/path"), 0 (neither).  The path goes to @path
- * (cut to @len).
- */
-int fg_cg_parse_proc(const char *buf, const char *ctl, char *path, size_t len);
 
 /*
  * fg_cg_dir - the directory of @pid's (0: self) cgroup for controller @ctl
@@ -29,12 +22,6 @@ int fg_cg_parse_proc(const char *buf, const char *ctl, char *path, size_t len);
  */
 int fg_cg_dir(const char *procfs, const char *sysfs, pid_t pid, const char *ctl,
 	      char *dir, size_t cap);
-
-/* fg_cg_parse_kb - a limit file ("max", or bytes) in kB; false if not. */
-bool fg_cg_parse_kb(const char *buf, uint64_t *kb);
-
-/* fg_cg_parse_thp - "always [madvise] never" → "madvise" into @out. */
-bool fg_cg_parse_thp(const char *buf, char *out, size_t len);
 
 /*
  * fg_memcg_read - @pid's (0: self) memory cgroup from @procfs/PID/cgroup,
@@ -47,10 +34,27 @@ int fg_memcg_read(const char *procfs, const char *sysfs, pid_t pid,
 		  struct fg_memcg *cg);
 
 /*
+ * fg_memcg_renew - @cg, as fg_memcg_read filled it, brought up to date
+ * cheaply: when @pid is still in the same group, the usage of its levels
+ * that have a limit (memory, swap, page cache) is read again, and what
+ * changes seldom (each level's limits and oom.group, the levels without
+ * a limit, the OOM kill count, the THP mode) is kept; in another group,
+ * everything is read, as fg_memcg_read does.  No heap.  0, or -errno when
+ * /proc/PID/cgroup cannot be read (@cg is then unchanged).
+ */
+int fg_memcg_renew(const char *procfs, const char *sysfs, pid_t pid,
+		   struct fg_memcg *cg);
+
+/*
  * fg_cow_check - the whole cow check for @pid (0: self): statm's RssAnon,
  * the cgroup, the host facts in @s.  Fills @out; 0 or -errno of statm.
  */
 int fg_cow_check(const char *procfs, const char *sysfs, pid_t pid,
 		 const struct fg_sys *s, struct fg_cow *out);
+/* fg_cow_check_cg - the same, the cgroup's walk left in @cg (the guard
+ * keeps it for its renewals: fg_memcg_renew) */
+int fg_cow_check_cg(const char *procfs, const char *sysfs, pid_t pid,
+		    const struct fg_sys *s, struct fg_cow *out,
+		    struct fg_memcg *cg);
 
 #endif /* FG_CGROUP_H */

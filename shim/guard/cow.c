@@ -12,7 +12,9 @@
  * - an older one passes a worst case up to a quarter of it (usage that
  *   doubles in the group or on the host since it was read is missed); when
  *   it is older than FG_FAST_FAR windows (10 s), the host's figures and
- *   the cgroup (limits, usage, membership) are read again right after
+ *   the cgroup (membership and usage; the limits too when the last whole
+ *   walk is more than FG_COW_LIMITS_FAR windows, 60 s, old: a limit that
+ *   changes is missed for up to that long) are read again right after
  *   that fork, in the parent (fg_cow_after: the atfork handler), as they
  *   are when the fast path's base comes due and the headroom is past
  *   half of that age: one renewal, not two; a worst case of at most a
@@ -53,12 +55,17 @@
 /* a worst case at most this fraction of a headroom past FG_FAST_FAR
  * windows, in a process that forks seldom, may skip its renewal */
 #define FG_COW_SPARE 16
+/* a renewal after a fork reads the usage of the cgroup's limited levels
+ * (fg_memcg_renew); the limits, the levels without one and the THP mode
+ * only when the last whole walk is more than this many windows old */
+#define FG_COW_LIMITS_FAR (6 * FG_FAST_FAR)
 
 static struct {
 	struct fg_memcg cg; /* the last walk (cg_at; 0: never), under lock */
 	uint64_t headroom_kb, page_kb;
 	long at; /* when headroom_kb was read (0: never) */
 	long cg_at;
+	long cg_whole_at; /* the last whole walk, limits and all (0: never) */
 	pid_t lock;
 	int64_t oom_kills; /* the cgroup's count at the last fork */
 	long last_report;  /* when a risk was last reported (0: never) */
@@ -75,11 +82,13 @@ static void keep(uint64_t headroom_kb, uint64_t page_kb, long now)
 
 /*
  * Out of line (its frame is big): the headroom again from the fast path's
- * host figures and the cgroup, each read again when older than @older_us.
- * False: unread, or another thread is at it.
+ * host figures and the cgroup, each read again when older than @older_us;
+ * @usage: the cgroup's usage alone will do while its whole walk is at most
+ * FG_COW_LIMITS_FAR windows old (a renewal after a fork; a fork that is
+ * not far below reads it all).  False: unread, or another thread is at it.
  */
-__attribute__((noinline)) static bool refresh(const struct fg_config *c,
-					      long now, long older_us)
+__attribute__((noinline)) static bool
+refresh(const struct fg_config *c, long now, long older_us, bool usage)
 {
 	struct fg_sys s;
 	struct fg_cow out;
@@ -91,10 +100,18 @@ __attribute__((noinline)) static bool refresh(const struct fg_config *c,
 	if (!fg_fast_sys(&s, older_us) && fg_sys_read(c->procfs, &s))
 		goto out;
 	if (!cow.cg_at || now - cow.cg_at > older_us) {
+		usage = usage && cow.cg_whole_at &&
+			now - cow.cg_whole_at <=
+			    FG_COW_LIMITS_FAR * fg_fast_window();
 		cow.cg_at = 0;
-		if (fg_memcg_read(c->procfs, c->sysfs, 0, &cow.cg))
+		if (!usage)
+			cow.cg_whole_at = 0;
+		if (usage ? fg_memcg_renew(c->procfs, c->sysfs, 0, &cow.cg)
+			  : fg_memcg_read(c->procfs, c->sysfs, 0, &cow.cg))
 			goto out;
 		cow.cg_at = now;
+		if (!usage)
+			cow.cg_whole_at = now;
 	}
 	fg_cow_eval(&cow.cg, &s, 0, &out);
 	keep(out.headroom_kb, s.page_kb, now);
@@ -114,7 +131,7 @@ bool fg_cow_quick(const struct fg_config *c, uint64_t anon, unsigned kept)
 	if (c->cow == FG_COW_OFF)
 		return true;
 	if (!at) {
-		if (!refresh(c, now, w))
+		if (!refresh(c, now, w, false))
 			return false;
 		at = now;
 	}
@@ -140,7 +157,7 @@ bool fg_cow_quick(const struct fg_config *c, uint64_t anon, unsigned kept)
 			if (!kept)
 				goto out;
 		} else if (!kept) {
-			if (!refresh(c, now, w))
+			if (!refresh(c, now, w, false))
 				goto out;
 			at = now;
 			continue;
@@ -176,7 +193,7 @@ void fg_cow_after(const struct fg_config *c)
 	fg_fast_after(c->procfs, c->rule);
 	at = __atomic_load_n(&cow.at, __ATOMIC_ACQUIRE);
 	if (c->cow != FG_COW_OFF && at && (now = fg_now_us()) - at > far)
-		refresh(c, now, far);
+		refresh(c, now, far, true);
 	fg_errno_keep(err);
 }
 
@@ -184,11 +201,21 @@ bool fg_cow_fork(const struct fg_config *c, const struct fg_sys *s,
 		 struct fg_cow *out, struct fg_cow_fork *f)
 {
 	long now = fg_now_us();
-	bool due;
+	struct fg_memcg mine;
+	bool due, kept = fg_trylock(&cow.lock, fg_self());
+	int err;
 
 	f->oom_kills = -1;
 	f->protect = false;
-	if (fg_cow_check(c->procfs, c->sysfs, 0, s, out)) {
+	/* the walk kept for the renewals, unless another thread is at it */
+	err = fg_cow_check_cg(c->procfs, c->sysfs, 0, s, out,
+			      kept ? &cow.cg : &mine);
+	if (kept) {
+		if (!err)
+			cow.cg_at = cow.cg_whole_at = now;
+		fg_unlock(&cow.lock);
+	}
+	if (err) {
 		out->checked = true;
 		fg_metrics_cow(FG_COW_UNKNOWN, 0, 0, 0);
 		return false;

@@ -4,8 +4,9 @@
 # (REV, this, REV, this, ...) so that the machine's drift reaches both
 # alike.  Each side is its own tree of the same bench program and empty
 # library, with its guard beside them (occasional finds ../libforkguard.so).
-# Prints each run's guard/empty per workload, then the median of the runs
-# per side.  BENCH_RUN prefixes each run (make bench-ab: the pinning).
+# Prints each run's guard/empty per workload, with the guard's p90 and
+# slowest fork (where its renewals show), then the medians of the runs per
+# side.  BENCH_RUN prefixes each run (make bench-ab: the pinning).
 # No assertions: this prints figures; README quotes them.
 set -euo pipefail
 
@@ -40,23 +41,31 @@ for i in $(seq "$runs"); do
 		${BENCH_RUN:-} "$work/$side/tests/occasional" -c "$cpu" \
 			-r "$rounds" -n "$forks" -w "$workloads" |
 			awk -v side="$side" -v run="$i" '
-				/ s apart:/ { w = $1 "@" $2 }
-				/guard\/empty/ { print side, run, w, $2 }'
+				/ s apart/ { w = $1 "@" $2 }
+				/guard\/empty/ { ge = $2 }
+				/p90 \/ slowest/ {
+					for (k = 1; k <= NF; k++)
+						if ($k == "guard") print side, run, w, ge, $(k + 1), $(k + 3)
+				}'
 	done
-done | tee "$work/figures" | awk '{ printf "  run %s %-4s %-9s guard/empty %s\n", $2, $1, $3, $4 }'
+done | tee "$work/figures" |
+	awk '{ printf "  run %s %-4s %-9s guard/empty %s, the guard'"'"'s p90 / slowest fork %s / %s us\n", $2, $1, $3, $4, $5, $6 }'
 
-echo "median of $runs runs, guard/empty ($rev: base; this tree: this):"
+echo "median of $runs runs, guard/empty and the guard's slowest fork ($rev: base; this tree: this):"
 sort -k3,3 -k1,1 -s "$work/figures" | awk '
-	function flush() {
-		if (!n) return
+	function med(a, n,    i, j, t) {
 		for (i = 0; i < n; i++)
 			for (j = i + 1; j < n; j++)
-				if (v[j] < v[i]) { t = v[i]; v[i] = v[j]; v[j] = t }
-		printf "  %-9s %-4s %.3f (%.3f-%.3f)\n", key_w, key_s,
-			n % 2 ? v[(n - 1) / 2] : (v[n / 2 - 1] + v[n / 2]) / 2,
-			v[0], v[n - 1]
+				if (a[j] < a[i]) { t = a[i]; a[i] = a[j]; a[j] = t }
+		return n % 2 ? a[(n - 1) / 2] : (a[n / 2 - 1] + a[n / 2]) / 2
+	}
+	function flush() {
+		if (!n) return
+		m = med(v, n); lo = v[0]; hi = v[n - 1]
+		printf "  %-9s %-4s %.3f (%.3f-%.3f), slowest %.0f us\n", key_w, key_s,
+			m, lo, hi, med(sl, n)
 		n = 0
 	}
 	$3 != key_w || $1 != key_s { flush(); key_w = $3; key_s = $1 }
-	{ v[n++] = $4 }
+	{ v[n] = $4; sl[n] = $6; n++ }
 	END { flush() }'

@@ -15,8 +15,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "cgroup.h"
+#include "fixture.h"
 #include "task_limits.h"
 #include "policy_cow.h"
 
@@ -144,6 +146,111 @@ static void page_cache(void **state)
 	(void)state;
 	check_fixture("v1-pagecache");
 	check_fixture("v2-pagecache");
+}
+
+/*
+ * fg_memcg_renew: the usage of the limited levels read again, what
+ * changes seldom kept (limits, the levels without one, the OOM kill
+ * count, THP); in another group, or before any group, a whole walk; an
+ * unreadable membership leaves the levels as they were.
+ */
+static void renew_usage(void **state)
+{
+	const char *leaf = "sys/fs/cgroup/system.slice/redis.service",
+		   *slice = "sys/fs/cgroup/system.slice";
+	char root[1100], proc[1200], sys[1200], path[1300];
+	struct fg_memcg cg, before;
+
+	(void)state;
+	fixture_copy("cgroup", "v2-nested", root, sizeof(root));
+	snprintf(proc, sizeof(proc), "%s/proc", root);
+	snprintf(sys, sizeof(sys), "%s/sys", root);
+	assert_int_equal(fg_memcg_read(proc, sys, 0, &cg), 0);
+	assert_int_equal(cg.nlvl, 3);
+	assert_true(cg.lvl[0].max_kb == 2097152 &&
+		    cg.lvl[0].current_kb == 921600);
+	assert_true(cg.lvl[1].max_kb == 1228800 &&
+		    cg.lvl[1].current_kb == 1126400);
+	assert_true(cg.lvl[2].max_kb == FG_COW_NONE &&
+		    cg.lvl[2].current_kb == FG_COW_NONE);
+
+	/* usage moves, limits move, the root shows a usage: only the
+	 * limited levels' usage is read again */
+	fixture_put(root, leaf, "memory.current", "524288000\n");
+	fixture_put(root, leaf, "memory.swap.current", "1048576\n");
+	fixture_put(root, leaf, "memory.max", "1073741824\n");
+	fixture_put(root, slice, "memory.current", "734003200\n");
+	fixture_put(root, slice, "memory.max", "max\n");
+	fixture_put(root, leaf, "memory.events", "oom_kill 5\n");
+	fixture_put(root, "sys/fs/cgroup", "memory.current", "4096\n");
+	fixture_put(root, "sys/kernel/mm/transparent_hugepage", "enabled",
+		    "always madvise [never]\n");
+	assert_int_equal(fg_memcg_renew(proc, sys, 0, &cg), 0);
+	assert_int_equal(cg.nlvl, 3);
+	assert_true(cg.lvl[0].current_kb == 512000);
+	assert_true(cg.lvl[0].swap_current_kb == 1024);
+	assert_true(cg.lvl[0].max_kb == 2097152);
+	assert_true(cg.lvl[1].current_kb == 716800);
+	assert_true(cg.lvl[1].max_kb == 1228800);
+	assert_true(cg.lvl[2].current_kb == FG_COW_NONE);
+	assert_true(cg.oom_kill == 0);
+	assert_string_equal(cg.thp, "always");
+
+	/* a whole read sees the new limits */
+	assert_int_equal(fg_memcg_read(proc, sys, 0, &cg), 0);
+	assert_true(cg.lvl[0].max_kb == 1048576);
+	assert_true(cg.lvl[1].max_kb == FG_COW_NONE &&
+		    cg.lvl[1].current_kb == FG_COW_NONE);
+	assert_true(cg.oom_kill == 5);
+	assert_string_equal(cg.thp, "never");
+
+	/* moved to another group: a whole walk from there */
+	fixture_put(root, "proc/self", "cgroup", "0::/system.slice\n");
+	assert_int_equal(fg_memcg_renew(proc, sys, 0, &cg), 0);
+	assert_string_equal(cg.path, "/system.slice");
+	assert_int_equal(cg.nlvl, 2);
+	assert_true(cg.lvl[0].max_kb == FG_COW_NONE && cg.oom_kill == 0);
+
+	/* the membership unreadable: -errno, the levels as they were */
+	memcpy(&before, &cg, sizeof(cg));
+	snprintf(path, sizeof(path), "%s/self/cgroup", proc);
+	assert_int_equal(unlink(path), 0);
+	assert_true(fg_memcg_renew(proc, sys, 0, &cg) < 0);
+	assert_memory_equal(&cg, &before, sizeof(cg));
+
+	/* nothing found before: a whole walk */
+	fixture_put(root, "proc/self", "cgroup",
+		    "0::/system.slice/redis.service\n");
+	memset(&cg, 0, sizeof(cg));
+	assert_int_equal(fg_memcg_renew(proc, sys, 0, &cg), 0);
+	assert_int_equal(cg.nlvl, 3);
+	assert_true(cg.lvl[0].max_kb == 1048576 &&
+		    cg.lvl[0].current_kb == 512000);
+	fixture_drop(root);
+}
+
+/* v1: usage_in_bytes, and swap as memsw.usage_in_bytes less it */
+static void renew_usage_v1(void **state)
+{
+	const char *leaf = "sys/fs/cgroup/memory/docker/abc";
+	char root[1100], proc[1200], sys[1200];
+	struct fg_memcg cg;
+
+	(void)state;
+	fixture_copy("cgroup", "v1-limit", root, sizeof(root));
+	snprintf(proc, sizeof(proc), "%s/proc", root);
+	snprintf(sys, sizeof(sys), "%s/sys", root);
+	assert_int_equal(fg_memcg_read(proc, sys, 0, &cg), 0);
+	assert_true(cg.version == 1 && cg.lvl[0].max_kb == 1048576 &&
+		    cg.lvl[0].current_kb == 614400);
+	fixture_put(root, leaf, "memory.usage_in_bytes", "314572800\n");
+	fixture_put(root, leaf, "memory.memsw.usage_in_bytes", "419430400\n");
+	fixture_put(root, leaf, "memory.limit_in_bytes", "2147483648\n");
+	assert_int_equal(fg_memcg_renew(proc, sys, 0, &cg), 0);
+	assert_true(cg.lvl[0].current_kb == 307200);
+	assert_true(cg.lvl[0].swap_current_kb == 102400);
+	assert_true(cg.lvl[0].max_kb == 1048576);
+	fixture_drop(root);
 }
 
 static void parse_proc_cgroup(void **state)
@@ -349,6 +456,7 @@ int main(void)
 		cmocka_unit_test(v2_nested),	cmocka_unit_test(v2_container),
 		cmocka_unit_test(v2_nolimit),	cmocka_unit_test(v2_oomgroup),
 		cmocka_unit_test(page_cache),
+		cmocka_unit_test(renew_usage),	cmocka_unit_test(renew_usage_v1),
 		cmocka_unit_test(parse_proc_cgroup),
 		cmocka_unit_test(pids_limits),
 		cmocka_unit_test(parse_values), cmocka_unit_test(verdict_edges),
