@@ -226,7 +226,7 @@ static bool is_dir(const char *path)
 /* what a walk starts from: nothing found yet, the THP mode */
 static void walk_start(const char *sysfs, struct fg_memcg *cg)
 {
-	char path[FG_PATH_MAX], buf[128];
+	char path[FG_PATH_MAX * 2], buf[128];
 
 	memset(cg, 0, sizeof(*cg));
 	cg->oom_kill = -1;
@@ -309,25 +309,16 @@ int fg_memcg_read(const char *procfs, const char *sysfs, pid_t pid,
 	return 0;
 }
 
-int fg_memcg_renew(const char *procfs, const char *sysfs, pid_t pid,
-		   struct fg_memcg *cg)
+int fg_memcg_renew(const char *sysfs, struct fg_memcg *cg)
 {
-	char buf[1024], path[sizeof(cg->path)], dir[FG_PATH_MAX * 2];
+	char dir[FG_PATH_MAX * 2];
 	size_t base;
-	ssize_t n = read_membership(procfs, pid, buf, sizeof(buf));
 
-	if (n < 0)
-		return (int)n;
-	/* another group (or none before): everything, as a first read */
-	if (!cg->version ||
-	    fg_cg_parse_proc(buf, "memory", path, sizeof(path)) !=
-		cg->version ||
-	    strcmp(path, cg->path) ||
-	    !(base = memory_root(sysfs, cg, dir, sizeof(dir)))) {
-		walk_start(sysfs, cg);
-		walk(sysfs, buf, cg);
+	if (!cg->version)
 		return 0;
-	}
+	base = memory_root(sysfs, cg, dir, sizeof(dir));
+	if (!base)
+		return -ENAMETOOLONG;
 	for (unsigned i = 0; i < cg->nlvl; i++) {
 		struct fg_cg_level *l = &cg->lvl[i];
 

@@ -35,15 +35,14 @@ int fg_memcg_read(const char *procfs, const char *sysfs, pid_t pid,
 
 /*
  * fg_memcg_renew - @cg, as fg_memcg_read filled it, brought up to date
- * cheaply: when @pid is still in the same group, the usage of its levels
- * that have a limit (memory, swap, page cache) is read again, and what
- * changes seldom (each level's limits and oom.group, the levels without
- * a limit, the OOM kill count, the THP mode) is kept; in another group,
- * everything is read, as fg_memcg_read does.  No heap.  0, or -errno when
- * /proc/PID/cgroup cannot be read (@cg is then unchanged).
+ * cheaply: the usage (memory, swap, page cache) of its levels that have a
+ * limit is read again; what changes seldom is kept: the group (the
+ * process may have been moved since), each level's limits and oom.group,
+ * the levels without a limit, the OOM kill count, the THP mode.  No heap,
+ * no /proc read.  0 (nothing to read when no memory cgroup was found), or
+ * -ENAMETOOLONG when @sysfs does not fit.
  */
-int fg_memcg_renew(const char *procfs, const char *sysfs, pid_t pid,
-		   struct fg_memcg *cg);
+int fg_memcg_renew(const char *sysfs, struct fg_memcg *cg);
 
 /*
  * fg_cow_check - the whole cow check for @pid (0: self): statm's RssAnon,

@@ -12,9 +12,10 @@
  * - an older one passes a worst case up to a quarter of it (usage that
  *   doubles in the group or on the host since it was read is missed); when
  *   it is older than FG_FAST_FAR windows (10 s), the host's figures and
- *   the cgroup (membership and usage; the limits too when the last whole
- *   walk is more than FG_COW_LIMITS_FAR windows, 60 s, old: a limit that
- *   changes is missed for up to that long) are read again right after
+ *   the cgroup's usage (the membership and the limits too when the last
+ *   whole walk is more than FG_COW_LIMITS_FAR windows, 60 s, old: a limit
+ *   that changes, or a move to another group, is missed for up to that
+ *   long) are read again right after
  *   that fork, in the parent (fg_cow_after: the atfork handler), as they
  *   are when the fast path's base comes due and the headroom is past
  *   half of that age: one renewal, not two; a worst case of at most a
@@ -56,8 +57,9 @@
  * windows, in a process that forks seldom, may skip its renewal */
 #define FG_COW_SPARE 16
 /* a renewal after a fork reads the usage of the cgroup's limited levels
- * (fg_memcg_renew); the limits, the levels without one and the THP mode
- * only when the last whole walk is more than this many windows old */
+ * (fg_memcg_renew); the membership, the limits, the levels without one
+ * and the THP mode only when the last whole walk is more than this many
+ * windows old */
 #define FG_COW_LIMITS_FAR (6 * FG_FAST_FAR)
 
 static struct {
@@ -106,7 +108,7 @@ refresh(const struct fg_config *c, long now, long older_us, bool usage)
 		cow.cg_at = 0;
 		if (!usage)
 			cow.cg_whole_at = 0;
-		if (usage ? fg_memcg_renew(c->procfs, c->sysfs, 0, &cow.cg)
+		if (usage ? fg_memcg_renew(c->sysfs, &cow.cg)
 			  : fg_memcg_read(c->procfs, c->sysfs, 0, &cow.cg))
 			goto out;
 		cow.cg_at = now;

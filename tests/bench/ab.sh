@@ -53,6 +53,7 @@ done | tee "$work/figures" |
 
 echo "median of $runs runs, guard/empty and the guard's slowest fork ($rev: base; this tree: this):"
 sort -k3,3 -k1,1 -s "$work/figures" | awk '
+	BEGIN { n = 0 }
 	function med(a, n,    i, j, t) {
 		for (i = 0; i < n; i++)
 			for (j = i + 1; j < n; j++)

@@ -18,7 +18,8 @@
  * the fast path's two syscalls done bare (the fstat and pread of statm),
  * for the floor, and cold, after 0.1 s idle, with the one it no longer
  * makes (getpid: fg_self) and those of a renewal (overcommit_memory's
- * fstat and pread).  Every timed check must
+ * fstat and pread), and its cgroup read cold, whole (fg_memcg_read) and
+ * the usage alone (fg_memcg_renew: the limits kept).  Every timed check must
  * pass (a check that does not pass is not the fast path): otherwise the
  * bench says why it cannot time it and exits 1.  Then what
  * FORKGUARD_METRICS adds (metrics.h): before a fork, two clock reads
@@ -35,6 +36,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "cgroup.h"
 #include "clock.h"
 #include "config.h"
 #include "cow.h"
@@ -133,7 +135,9 @@ int main(void)
 	static double cold[N], warm[N], cow[N], slow[NSLOW], sys[N];
 	static double after[N], reads[N], idle_kept[NIDLE], idle_read[NIDLE];
 	static double madd[N], mtick[N], mwrite[N];
-	static double idle[5][NSLOW];
+	static double idle[5][NSLOW], walk[2][NSLOW];
+	struct fg_memcg cg;
+	unsigned limited = 0;
 	int statm = open("/proc/self/statm", O_RDONLY | O_CLOEXEC);
 	int mode = open("/proc/sys/vm/overcommit_memory", O_RDONLY | O_CLOEXEC);
 	const struct fg_config *cfg;
@@ -249,6 +253,23 @@ int main(void)
 		for (int k = 0; k < 5; k++)
 			idle[k][i] = t[k + 1] - t[k];
 	}
+	/* a renewal's cgroup read, cold: the whole walk, and the usage
+	 * alone (cow.c keeps the limits for a minute) */
+	for (int i = 0; i < NSLOW; i++) {
+		double t0;
+
+		usleep(100000);
+		t0 = now_ns();
+		fg_memcg_read(cfg->procfs, cfg->sysfs, 0, &cg);
+		walk[0][i] = now_ns() - t0;
+		usleep(100000);
+		t0 = now_ns();
+		fg_memcg_renew(cfg->sysfs, &cg);
+		walk[1][i] = now_ns() - t0;
+	}
+	for (unsigned l = 0; l < cg.nlvl; l++)
+		limited += cg.lvl[l].max_kb != FG_COW_NONE ||
+			   cg.lvl[l].high_kb != FG_COW_NONE;
 	for (int i = 0; i < N; i++) {
 		double t0, t1, t2, t3;
 		uint64_t c;
@@ -302,6 +323,11 @@ int main(void)
 	print("    fstat of the kept overcommit_memory fd (renewal)", idle[3],
 	      NSLOW);
 	print("    pread of overcommit_memory (renewal)", idle[4], NSLOW);
+	printf("  a renewal's cgroup read after 0.1 s idle, %d times (cgroup "
+	       "v%d, %u levels, %u of them limited):\n",
+	       NSLOW, cg.version, cg.nlvl, limited);
+	print("    the whole walk (the limits, the usage)", walk[0], NSLOW);
+	print("    the usage alone (the limits kept)", walk[1], NSLOW);
 	clock_cold();
 	printf("FORKGUARD_METRICS, right after a fork, %d times\n", N);
 	print("  before it: clock reads and counter adds", madd, N);

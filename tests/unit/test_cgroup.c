@@ -150,15 +150,14 @@ static void page_cache(void **state)
 
 /*
  * fg_memcg_renew: the usage of the limited levels read again, what
- * changes seldom kept (limits, the levels without one, the OOM kill
- * count, THP); in another group, or before any group, a whole walk; an
- * unreadable membership leaves the levels as they were.
+ * changes seldom kept (the group, limits, the levels without one, the
+ * OOM kill count, THP); nothing to read where no memory cgroup was found.
  */
 static void renew_usage(void **state)
 {
 	const char *leaf = "sys/fs/cgroup/system.slice/redis.service",
 		   *slice = "sys/fs/cgroup/system.slice";
-	char root[1100], proc[1200], sys[1200], path[1300];
+	char root[1100], proc[1200], sys[1200];
 	struct fg_memcg cg, before;
 
 	(void)state;
@@ -174,8 +173,8 @@ static void renew_usage(void **state)
 	assert_true(cg.lvl[2].max_kb == FG_COW_NONE &&
 		    cg.lvl[2].current_kb == FG_COW_NONE);
 
-	/* usage moves, limits move, the root shows a usage: only the
-	 * limited levels' usage is read again */
+	/* usage moves, limits move, the root shows a usage, the process
+	 * moves: only the limited levels' usage is read again */
 	fixture_put(root, leaf, "memory.current", "524288000\n");
 	fixture_put(root, leaf, "memory.swap.current", "1048576\n");
 	fixture_put(root, leaf, "memory.max", "1073741824\n");
@@ -185,7 +184,9 @@ static void renew_usage(void **state)
 	fixture_put(root, "sys/fs/cgroup", "memory.current", "4096\n");
 	fixture_put(root, "sys/kernel/mm/transparent_hugepage", "enabled",
 		    "always madvise [never]\n");
-	assert_int_equal(fg_memcg_renew(proc, sys, 0, &cg), 0);
+	fixture_put(root, "proc/self", "cgroup", "0::/system.slice\n");
+	assert_int_equal(fg_memcg_renew(sys, &cg), 0);
+	assert_string_equal(cg.path, "/system.slice/redis.service");
 	assert_int_equal(cg.nlvl, 3);
 	assert_true(cg.lvl[0].current_kb == 512000);
 	assert_true(cg.lvl[0].swap_current_kb == 1024);
@@ -196,36 +197,24 @@ static void renew_usage(void **state)
 	assert_true(cg.oom_kill == 0);
 	assert_string_equal(cg.thp, "always");
 
-	/* a whole read sees the new limits */
+	/* a whole read sees them: the group the process is in now */
 	assert_int_equal(fg_memcg_read(proc, sys, 0, &cg), 0);
-	assert_true(cg.lvl[0].max_kb == 1048576);
-	assert_true(cg.lvl[1].max_kb == FG_COW_NONE &&
-		    cg.lvl[1].current_kb == FG_COW_NONE);
-	assert_true(cg.oom_kill == 5);
-	assert_string_equal(cg.thp, "never");
-
-	/* moved to another group: a whole walk from there */
-	fixture_put(root, "proc/self", "cgroup", "0::/system.slice\n");
-	assert_int_equal(fg_memcg_renew(proc, sys, 0, &cg), 0);
 	assert_string_equal(cg.path, "/system.slice");
 	assert_int_equal(cg.nlvl, 2);
-	assert_true(cg.lvl[0].max_kb == FG_COW_NONE && cg.oom_kill == 0);
-
-	/* the membership unreadable: -errno, the levels as they were */
-	memcpy(&before, &cg, sizeof(cg));
-	snprintf(path, sizeof(path), "%s/self/cgroup", proc);
-	assert_int_equal(unlink(path), 0);
-	assert_true(fg_memcg_renew(proc, sys, 0, &cg) < 0);
-	assert_memory_equal(&cg, &before, sizeof(cg));
-
-	/* nothing found before: a whole walk */
+	assert_true(cg.lvl[0].max_kb == FG_COW_NONE &&
+		    cg.lvl[0].current_kb == FG_COW_NONE);
+	assert_true(cg.oom_kill == 0);
+	assert_string_equal(cg.thp, "never");
 	fixture_put(root, "proc/self", "cgroup",
 		    "0::/system.slice/redis.service\n");
+	assert_int_equal(fg_memcg_read(proc, sys, 0, &cg), 0);
+	assert_true(cg.lvl[0].max_kb == 1048576 && cg.oom_kill == 5);
+
+	/* no memory cgroup found: nothing to read, nothing changed */
 	memset(&cg, 0, sizeof(cg));
-	assert_int_equal(fg_memcg_renew(proc, sys, 0, &cg), 0);
-	assert_int_equal(cg.nlvl, 3);
-	assert_true(cg.lvl[0].max_kb == 1048576 &&
-		    cg.lvl[0].current_kb == 512000);
+	memcpy(&before, &cg, sizeof(cg));
+	assert_int_equal(fg_memcg_renew(sys, &cg), 0);
+	assert_memory_equal(&cg, &before, sizeof(cg));
 	fixture_drop(root);
 }
 
@@ -246,7 +235,7 @@ static void renew_usage_v1(void **state)
 	fixture_put(root, leaf, "memory.usage_in_bytes", "314572800\n");
 	fixture_put(root, leaf, "memory.memsw.usage_in_bytes", "419430400\n");
 	fixture_put(root, leaf, "memory.limit_in_bytes", "2147483648\n");
-	assert_int_equal(fg_memcg_renew(proc, sys, 0, &cg), 0);
+	assert_int_equal(fg_memcg_renew(sys, &cg), 0);
 	assert_true(cg.lvl[0].current_kb == 307200);
 	assert_true(cg.lvl[0].swap_current_kb == 102400);
 	assert_true(cg.lvl[0].max_kb == 1048576);
