@@ -313,6 +313,7 @@ int fg_memcg_renew(const char *sysfs, struct fg_memcg *cg)
 {
 	char dir[FG_PATH_MAX * 2];
 	size_t base;
+	int rc = 0;
 
 	if (!cg->version)
 		return 0;
@@ -327,21 +328,24 @@ int fg_memcg_renew(const char *sysfs, struct fg_memcg *cg)
 		memcpy(dir + base, cg->path, l->path_len);
 		dir[base + l->path_len] = '\0';
 		read_usage(cg, l, dir, base + l->path_len, sizeof(dir));
+		if (l->current_kb == FG_COW_NONE)
+			rc = -ENOENT; /* the group gone: moved, removed */
 	}
-	return 0;
+	return rc;
 }
 
 int fg_cow_check(const char *procfs, const char *sysfs, pid_t pid,
 		 const struct fg_sys *s, struct fg_cow *out)
 {
 	struct fg_memcg cg;
+	int cg_rc;
 
-	return fg_cow_check_cg(procfs, sysfs, pid, s, out, &cg);
+	return fg_cow_check_cg(procfs, sysfs, pid, s, out, &cg, &cg_rc);
 }
 
 int fg_cow_check_cg(const char *procfs, const char *sysfs, pid_t pid,
 		    const struct fg_sys *s, struct fg_cow *out,
-		    struct fg_memcg *cg)
+		    struct fg_memcg *cg, int *cg_rc)
 {
 	char buf[128];
 	uint64_t anon;
@@ -350,12 +354,13 @@ int fg_cow_check_cg(const char *procfs, const char *sysfs, pid_t pid,
 	memset(out, 0, sizeof(*out));
 	out->checked = true;
 	out->oom_kill_count = -1;
+	*cg_rc = -ENODATA; /* not read */
 	n = fg_read(procfs, pid, "statm", buf, sizeof(buf));
 	if (n < 0)
 		return (int)n;
 	if (!fg_parse_statm_anon(buf, &anon))
 		return -EINVAL;
-	fg_memcg_read(procfs, sysfs, pid, cg);
+	*cg_rc = fg_memcg_read(procfs, sysfs, pid, cg);
 	fg_cow_eval(cg, s, anon * (s && s->page_kb ? s->page_kb : 4), out);
 	out->oom_kill_count = cg->oom_kill;
 	return 0;

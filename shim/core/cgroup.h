@@ -39,8 +39,10 @@ int fg_memcg_read(const char *procfs, const char *sysfs, pid_t pid,
  * limit is read again; what changes seldom is kept: the group (the
  * process may have been moved since), each level's limits and oom.group,
  * the levels without a limit, the OOM kill count, the THP mode.  No heap,
- * no /proc read.  0 (nothing to read when no memory cgroup was found), or
- * -ENAMETOOLONG when @sysfs does not fit.
+ * no /proc read.  0 (nothing to read when no memory cgroup was found);
+ * -ENOENT when a limited level's usage could not be read (the group
+ * removed, the process moved: a whole read is due), -ENAMETOOLONG when
+ * @sysfs does not fit.
  */
 int fg_memcg_renew(const char *sysfs, struct fg_memcg *cg);
 
@@ -50,10 +52,11 @@ int fg_memcg_renew(const char *sysfs, struct fg_memcg *cg);
  */
 int fg_cow_check(const char *procfs, const char *sysfs, pid_t pid,
 		 const struct fg_sys *s, struct fg_cow *out);
-/* fg_cow_check_cg - the same, the cgroup's walk left in @cg (the guard
- * keeps it for its renewals: fg_memcg_renew) */
+/* fg_cow_check_cg - the same, the cgroup's walk left in @cg and what
+ * fg_memcg_read returned in @cg_rc (-ENODATA: not read), so that the
+ * guard keeps a good walk for its renewals (fg_memcg_renew) */
 int fg_cow_check_cg(const char *procfs, const char *sysfs, pid_t pid,
 		    const struct fg_sys *s, struct fg_cow *out,
-		    struct fg_memcg *cg);
+		    struct fg_memcg *cg, int *cg_rc);
 
 #endif /* FG_CGROUP_H */

@@ -12,10 +12,10 @@
  * - an older one passes a worst case up to a quarter of it (usage that
  *   doubles in the group or on the host since it was read is missed); when
  *   it is older than FG_FAST_FAR windows (10 s), the host's figures and
- *   the cgroup's usage (the membership and the limits too when the last
- *   whole walk is more than FG_COW_LIMITS_FAR windows, 60 s, old: a limit
- *   that changes, or a move to another group, is missed for up to that
- *   long) are read again right after
+ *   the cgroup's usage (the group and its limits too when the last whole
+ *   walk is more than FG_COW_LIMITS_FAR windows, 60 s, old: a limit that
+ *   changes, or a move to another group, is missed until the first
+ *   renewal past that age) are read again right after
  *   that fork, in the parent (fg_cow_after: the atfork handler), as they
  *   are when the fast path's base comes due and the headroom is past
  *   half of that age: one renewal, not two; a worst case of at most a
@@ -63,7 +63,8 @@
 #define FG_COW_LIMITS_FAR (6 * FG_FAST_FAR)
 
 static struct {
-	struct fg_memcg cg; /* the last walk (cg_at; 0: never), under lock */
+	struct fg_memcg cg; /* the last walk or renewal (cg_at; 0: never),
+			     * under lock */
 	uint64_t headroom_kb, page_kb;
 	long at; /* when headroom_kb was read (0: never) */
 	long cg_at;
@@ -106,14 +107,14 @@ refresh(const struct fg_config *c, long now, long older_us, bool usage)
 			now - cow.cg_whole_at <=
 			    FG_COW_LIMITS_FAR * fg_fast_window();
 		cow.cg_at = 0;
-		if (!usage)
+		/* a limited level's usage unreadable: walk it all */
+		if (!usage || fg_memcg_renew(c->sysfs, &cow.cg)) {
 			cow.cg_whole_at = 0;
-		if (usage ? fg_memcg_renew(c->sysfs, &cow.cg)
-			  : fg_memcg_read(c->procfs, c->sysfs, 0, &cow.cg))
-			goto out;
-		cow.cg_at = now;
-		if (!usage)
+			if (fg_memcg_read(c->procfs, c->sysfs, 0, &cow.cg))
+				goto out;
 			cow.cg_whole_at = now;
+		}
+		cow.cg_at = now;
 	}
 	fg_cow_eval(&cow.cg, &s, 0, &out);
 	keep(out.headroom_kb, s.page_kb, now);
@@ -205,16 +206,17 @@ bool fg_cow_fork(const struct fg_config *c, const struct fg_sys *s,
 	long now = fg_now_us();
 	struct fg_memcg mine;
 	bool due, kept = fg_trylock(&cow.lock, fg_self());
-	int err;
+	int err, cg_rc;
 
 	f->oom_kills = -1;
 	f->protect = false;
-	/* the walk kept for the renewals, unless another thread is at it */
+	/* the walk kept for the renewals, unless another thread is at it
+	 * (held for the walk: a quick check that needs a refresh meanwhile
+	 * goes the whole way); a walk that failed is not kept */
 	err = fg_cow_check_cg(c->procfs, c->sysfs, 0, s, out,
-			      kept ? &cow.cg : &mine);
+			      kept ? &cow.cg : &mine, &cg_rc);
 	if (kept) {
-		if (!err)
-			cow.cg_at = cow.cg_whole_at = now;
+		cow.cg_at = cow.cg_whole_at = err || cg_rc ? 0 : now;
 		fg_unlock(&cow.lock);
 	}
 	if (err) {

@@ -41,7 +41,7 @@ for i in $(seq "$runs"); do
 		${BENCH_RUN:-} "$work/$side/tests/occasional" -c "$cpu" \
 			-r "$rounds" -n "$forks" -w "$workloads" |
 			awk -v side="$side" -v run="$i" '
-				/ s apart/ { w = $1 "@" $2 }
+				/ s apart( \([0-9]+ rounds\))?:/ { w = $1 "@" $2 }
 				/guard\/empty/ { ge = $2 }
 				/p90 \/ slowest/ {
 					for (k = 1; k <= NF; k++)

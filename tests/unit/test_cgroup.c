@@ -7,6 +7,7 @@
  * real /proc and /sys; every expected key must match.  The parsers and
  * the pure verdict get their own edge cases.
  */
+#include <errno.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -209,6 +210,11 @@ static void renew_usage(void **state)
 		    "0::/system.slice/redis.service\n");
 	assert_int_equal(fg_memcg_read(proc, sys, 0, &cg), 0);
 	assert_true(cg.lvl[0].max_kb == 1048576 && cg.oom_kill == 5);
+
+	/* a limited level's usage unreadable (the group removed): -ENOENT,
+	 * a whole read is due */
+	fixture_put(root, leaf, "memory.current", "gone\n");
+	assert_int_equal(fg_memcg_renew(sys, &cg), -ENOENT);
 
 	/* no memory cgroup found: nothing to read, nothing changed */
 	memset(&cg, 0, sizeof(cg));
